@@ -1,0 +1,68 @@
+import { AppError } from './errors';
+import type { Device } from './model';
+import type { DeviceStore } from './ports';
+import type { DeviceRegistration } from './schemas';
+
+/** A device as an API client may see it: never a full token. */
+export interface DeviceView {
+  device_id: string;
+  extension: string;
+  platform: Device['platform'];
+  app_id?: string;
+  apns_env?: Device['apnsEnv'];
+  fcm_token?: string;
+  voip_token?: string;
+  last_seen_at: string;
+}
+
+/** `abcd…wxyz`: enough to tell tokens apart, too little to use one. */
+export function maskToken(token: string): string {
+  return token.length < 16 ? '***' : `${token.slice(0, 4)}…${token.slice(-4)}`;
+}
+
+export function deviceView(device: Device): DeviceView {
+  return {
+    device_id: device.deviceId,
+    extension: device.extension,
+    platform: device.platform,
+    ...(device.appId ? { app_id: device.appId } : {}),
+    ...(device.platform === 'ios' ? { apns_env: device.apnsEnv } : {}),
+    ...(device.fcmToken ? { fcm_token: maskToken(device.fcmToken) } : {}),
+    ...(device.voipToken ? { voip_token: maskToken(device.voipToken) } : {}),
+    last_seen_at: new Date(device.lastSeenAt).toISOString(),
+  };
+}
+
+/** Registers or refreshes a device of an extension. */
+export async function registerDevice(
+  store: DeviceStore,
+  tenant: string,
+  extension: string,
+  deviceId: string,
+  input: DeviceRegistration,
+  now: number,
+): Promise<{ created: boolean; device: DeviceView }> {
+  const device: Device = {
+    deviceId,
+    extension,
+    platform: input.platform,
+    apnsEnv: input.apns_env,
+    lastSeenAt: now,
+    ...(input.fcm_token ? { fcmToken: input.fcm_token } : {}),
+    ...(input.voip_token ? { voipToken: input.voip_token } : {}),
+    ...(input.app_id ? { appId: input.app_id } : {}),
+  };
+  const { created } = await store.upsert(tenant, device);
+  return { created, device: deviceView(device) };
+}
+
+export async function unregisterDevice(
+  store: DeviceStore,
+  tenant: string,
+  extension: string,
+  deviceId: string,
+): Promise<void> {
+  if (!(await store.remove(tenant, extension, deviceId))) {
+    throw new AppError('not_found', `No device ${deviceId} is registered for extension ${extension}.`);
+  }
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * Request schemas: every field the API accepts, checked at the boundary.
+ * Form posts carry every value as a string, and an unset dialplan variable
+ * arrives as an empty string, so optional fields treat '' as absent.
+ */
+
+const emptyAsUndefined = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
+
+/** Visible ASCII, no spaces: what SIP user parts, Call-IDs and tokens are made of. */
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+
+// Firestore document ids may not contain '/', be '.' or '..', or look like __x__.
+const docIdSafe = (value: string) => !value.includes('/') && !/^\.\.?$/.test(value) && !/^__.*__$/.test(value);
+
+export const extensionSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.+*#-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . + * # -')
+  .refine(docIdSafe, 'is not a valid extension');
+
+export const deviceIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 _ . : -')
+  .refine(docIdSafe, 'is not a valid device id');
+
+export const callIdSchema = z
+  .string()
+  .min(1, 'is required')
+  .max(256, 'must be at most 256 characters')
+  .regex(VISIBLE_ASCII, 'must be visible ASCII without spaces');
+
+const fcmTokenSchema = z
+  .string()
+  .max(4096, 'must be at most 4096 characters')
+  .regex(VISIBLE_ASCII, 'must be visible ASCII without spaces');
+
+// APNs device tokens are hex (64 characters today; Apple says they may grow).
+const voipTokenSchema = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64,200}$/, 'must be the hex PushKit token (64-200 hex digits)')
+  .transform((token) => token.toLowerCase());
+
+const appIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$/, 'must be a package name or bundle id');
+
+const displaySchema = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    // Control characters would corrupt notification text and log lines.
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+    .transform((value) => value.trim());
+
+export const platformSchema = z.enum(['android', 'ios']);
+
+export const deviceRegistrationSchema = z
+  .object({
+    platform: platformSchema,
+    fcm_token: optional(fcmTokenSchema),
+    voip_token: optional(voipTokenSchema),
+    app_id: optional(appIdSchema),
+    apns_env: z.preprocess(emptyAsUndefined, z.enum(['production', 'sandbox']).default('production')),
+  })
+  .superRefine((device, ctx) => {
+    if (!device.fcm_token && !device.voip_token) {
+      ctx.addIssue({ code: 'custom', path: ['fcm_token'], message: 'fcm_token or voip_token is required' });
+    }
+    if (device.platform === 'android' && device.voip_token) {
+      ctx.addIssue({ code: 'custom', path: ['voip_token'], message: 'is only for ios devices' });
+    }
+    if (device.voip_token && !device.app_id) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['app_id'],
+        message: 'is required with voip_token (the iOS bundle id names the APNs topic)',
+      });
+    }
+  });
+
+export type DeviceRegistration = z.infer<typeof deviceRegistrationSchema>;
+
+export const RING_TIMEOUT = { min: 5, max: 120, default: 30 } as const;
+
+export const incomingCallSchema = z.object({
+  call_id: callIdSchema,
+  to: extensionSchema,
+  from: optional(displaySchema(128)),
+  from_name: optional(displaySchema(128)),
+  sip_call_id: optional(callIdSchema),
+  ring_timeout: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(RING_TIMEOUT.min, `must be at least ${RING_TIMEOUT.min} seconds`)
+      .max(RING_TIMEOUT.max, `must be at most ${RING_TIMEOUT.max} seconds`)
+      .default(RING_TIMEOUT.default),
+  ),
+});
+
+export type IncomingCallRequest = z.infer<typeof incomingCallSchema>;

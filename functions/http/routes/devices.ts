@@ -1,0 +1,36 @@
+import { deviceView, registerDevice, unregisterDevice } from '../../core/devices';
+import { deviceIdSchema, deviceRegistrationSchema, extensionSchema } from '../../core/schemas';
+import { validate } from '../../core/validate';
+import { requireTenant } from '../apiKey';
+import { parseBody } from '../body';
+import type { RouteHandler } from '../types';
+import { z } from 'zod';
+
+const deviceParams = z.object({ ext: extensionSchema, device_id: deviceIdSchema });
+const extensionParams = z.object({ ext: extensionSchema });
+
+/** PUT /v1/extensions/{ext}/devices/{device_id}: register or refresh a device. */
+export const putDevice: RouteHandler = async (req, params, ctx) => {
+  const tenant = await requireTenant(req, ctx);
+  const { ext, device_id } = validate(deviceParams, params);
+  const input = validate(deviceRegistrationSchema, parseBody(req.body, req.headers['content-type']));
+  const { created, device } = await registerDevice(ctx.devices, tenant.id, ext, device_id, input, ctx.clock.now());
+  return { status: created ? 201 : 200, body: { status: created ? 'created' : 'updated', ...device } };
+};
+
+/** DELETE /v1/extensions/{ext}/devices/{device_id}: unregister. */
+export const deleteDevice: RouteHandler = async (req, params, ctx) => {
+  const tenant = await requireTenant(req, ctx);
+  const { ext, device_id } = validate(deviceParams, params);
+  await unregisterDevice(ctx.devices, tenant.id, ext, device_id);
+  return { status: 200, body: { status: 'deleted', extension: ext, device_id } };
+};
+
+/** GET /v1/extensions/{ext}/devices: the extension's devices, tokens masked. */
+export const listDevices: RouteHandler = async (req, params, ctx) => {
+  const tenant = await requireTenant(req, ctx);
+  const { ext } = validate(extensionParams, params);
+  const devices = (await ctx.devices.listByExtension(tenant.id, ext)).map(deviceView);
+  devices.sort((a, b) => a.device_id.localeCompare(b.device_id));
+  return { status: 200, body: { extension: ext, count: devices.length, devices: devices.map((d) => ({ ...d })) } };
+};

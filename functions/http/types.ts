@@ -1,0 +1,46 @@
+import type { CallStore, DeviceStore } from '../core/ports';
+import type { Clock } from '../core/deliver';
+import type { PushSender, Provider } from '../core/push';
+import type { PushEndpoints } from '../core/render';
+import type { Tenant } from '../store/tenantDirectory';
+
+/** An HTTP request reduced to what the API reads; built by the Firebase adapter. */
+export interface ApiRequest {
+  method: string;
+  path: string;
+  /** Lower-case header names. */
+  headers: Record<string, string | undefined>;
+  query: URLSearchParams;
+  body: Buffer;
+}
+
+export type ResponseValue = string | number | boolean | null | undefined | ResponseBody | ResponseValue[];
+export interface ResponseBody {
+  [key: string]: ResponseValue;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: ResponseBody;
+  headers?: Record<string, string>;
+}
+
+/** Everything a route needs, wired once per instance by the adapter. */
+export interface ApiContext {
+  /** Resolves the PBX's API key to its tenant, or null. */
+  resolveApiKey(key: string): Promise<Tenant | null>;
+  devices: DeviceStore;
+  calls: CallStore;
+  sendersFor(tenant: Tenant): Promise<Record<Provider, PushSender>>;
+  endpoints: PushEndpoints;
+  sendBudgetMs: number;
+  clock: Clock;
+  /** Logs an error the client only sees as 500 or 503. */
+  reportError(err: unknown): void;
+}
+
+export type RouteHandler = (
+  req: ApiRequest,
+  params: Record<string, string>,
+  ctx: ApiContext,
+) => Promise<ApiResponse>;

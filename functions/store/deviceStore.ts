@@ -1,0 +1,76 @@
+import type { DocumentReference, Firestore, Transaction } from 'firebase-admin/firestore';
+import type { Device } from '../core/model';
+import type { DeviceStore } from '../core/ports';
+import { paths } from './firestore';
+
+type DeviceDoc = Device & { createdAt: number };
+
+const TOKEN_FIELDS = ['fcmToken', 'voipToken'] as const;
+
+/**
+ * Removes `tokens` from another device inside a transaction; the device goes
+ * when it has no token left.
+ */
+function stripTokens(tx: Transaction, ref: DocumentReference, doc: DeviceDoc, tokens: Set<string>): void {
+  const remaining = TOKEN_FIELDS.filter((field) => doc[field] && !tokens.has(doc[field]));
+  if (remaining.length === 0) {
+    tx.delete(ref);
+    return;
+  }
+  const next: DeviceDoc = { ...doc };
+  for (const field of TOKEN_FIELDS) if (next[field] && tokens.has(next[field])) delete next[field];
+  tx.set(ref, next);
+}
+
+/** Devices under tenants/{tenant}/devices/{deviceId}. */
+export class FirestoreDeviceStore implements DeviceStore {
+  constructor(private readonly db: Firestore) {}
+
+  async listByExtension(tenant: string, extension: string): Promise<Device[]> {
+    const snap = await this.db.collection(paths.devices(tenant)).where('extension', '==', extension).get();
+    return snap.docs.map((doc) => doc.data() as DeviceDoc);
+  }
+
+  async upsert(tenant: string, device: Device): Promise<{ created: boolean }> {
+    const col = this.db.collection(paths.devices(tenant));
+    const ref = col.doc(device.deviceId);
+    const tokens = new Set(TOKEN_FIELDS.flatMap((field) => (device[field] ? [device[field]] : [])));
+    return this.db.runTransaction(async (tx) => {
+      const holders = await Promise.all(
+        TOKEN_FIELDS.flatMap((field) => {
+          const token = device[field];
+          return token ? [tx.get(col.where(field, '==', token))] : [];
+        }),
+      );
+      const current = await tx.get(ref);
+      const stripped = new Set<string>();
+      for (const doc of holders.flatMap((snap) => snap.docs)) {
+        if (doc.id === device.deviceId || stripped.has(doc.id)) continue;
+        stripped.add(doc.id);
+        stripTokens(tx, doc.ref, doc.data() as DeviceDoc, tokens);
+      }
+      const createdAt = (current.data() as DeviceDoc | undefined)?.createdAt ?? device.lastSeenAt;
+      tx.set(ref, { ...device, createdAt });
+      return { created: !current.exists };
+    });
+  }
+
+  async remove(tenant: string, extension: string, deviceId: string): Promise<boolean> {
+    const ref = this.db.collection(paths.devices(tenant)).doc(deviceId);
+    return this.db.runTransaction(async (tx) => {
+      const snap = await tx.get(ref);
+      if ((snap.data() as DeviceDoc | undefined)?.extension !== extension) return false;
+      tx.delete(ref);
+      return true;
+    });
+  }
+
+  async dropToken(tenant: string, deviceId: string, token: string): Promise<void> {
+    const ref = this.db.collection(paths.devices(tenant)).doc(deviceId);
+    await this.db.runTransaction(async (tx) => {
+      const snap = await tx.get(ref);
+      const doc = snap.data() as DeviceDoc | undefined;
+      if (doc && TOKEN_FIELDS.some((field) => doc[field] === token)) stripTokens(tx, ref, doc, new Set([token]));
+    });
+  }
+}

@@ -1,0 +1,24 @@
+import type { Firestore } from 'firebase-admin/firestore';
+
+let db: Firestore | undefined;
+
+/** The shared Firestore client, made on first use so cold starts stay cheap. */
+export async function firestore(): Promise<Firestore> {
+  if (!db) {
+    const { getApps, initializeApp } = await import('firebase-admin/app');
+    const { getFirestore } = await import('firebase-admin/firestore');
+    if (getApps().length === 0) initializeApp();
+    db = getFirestore();
+    db.settings({ ignoreUndefinedProperties: true });
+  }
+  return db;
+}
+
+/** Paths of every collection, in one place. */
+export const paths = {
+  tenant: (tenant: string) => `tenants/${tenant}`,
+  devices: (tenant: string) => `tenants/${tenant}/devices`,
+  calls: (tenant: string) => `tenants/${tenant}/calls`,
+  apiKeys: 'apiKeys',
+  pushOutbox: 'pushOutbox',
+} as const;

@@ -1,0 +1,32 @@
+import type { Firestore } from 'firebase-admin/firestore';
+import { maskToken } from '../core/devices';
+import type { PushMeta, PushSender, RenderedPush, SendResult } from '../core/push';
+import { paths } from './firestore';
+
+/** The push as stored: identical to what would be sent, with the token masked everywhere. */
+export function maskedPush(push: RenderedPush): Omit<RenderedPush, 'token'> & { token: string } {
+  const masked = maskToken(push.token);
+  const json = JSON.stringify({ ...push, token: masked, url: push.url.split(push.token).join(masked) });
+  // The token also sits inside FCM bodies (message.token); replace it wherever it appears.
+  return JSON.parse(json.split(push.token).join(masked)) as RenderedPush;
+}
+
+/**
+ * Outbox mode: records each push in `pushOutbox` instead of sending it, so a
+ * local stack shows exactly what Google and Apple would receive.
+ */
+export class OutboxSender implements PushSender {
+  constructor(private readonly db: Firestore) {}
+
+  async send(push: RenderedPush, _deadline: number, meta?: PushMeta): Promise<SendResult> {
+    const ref = await this.db.collection(paths.pushOutbox).add({
+      ...maskedPush(push),
+      tenant: meta?.tenant ?? null,
+      callId: meta?.callId ?? null,
+      callUuid: meta?.callUuid ?? null,
+      deviceId: meta?.deviceId ?? null,
+      createdAt: Date.now(),
+    });
+    return { kind: 'accepted', status: 200, providerId: `outbox/${ref.id}` };
+  }
+}

@@ -1,0 +1,13 @@
+// Where the integration tests' fake FCM and APNs servers listen, passed to
+// the functions emulator (which inherits this environment).
+import { join } from 'node:path';
+
+export const FAKE_PORTS = { fcm: 9466, apnsProduction: 9467, apnsSandbox: 9468 };
+
+export const TEST_ENV = (root) => ({
+  CALLWAKE_FCM_ORIGIN: `http://127.0.0.1:${FAKE_PORTS.fcm}`,
+  CALLWAKE_APNS_PRODUCTION_ORIGIN: `https://127.0.0.1:${FAKE_PORTS.apnsProduction}`,
+  CALLWAKE_APNS_SANDBOX_ORIGIN: `https://127.0.0.1:${FAKE_PORTS.apnsSandbox}`,
+  CALLWAKE_APNS_CA_FILE: join(root, '.cache', 'test', 'apns-ca.pem'),
+  CALLWAKE_FCM_ACCESS_TOKEN: 'test-fcm-access-token',
+});

@@ -1,0 +1,82 @@
+// `npm test`: type check, lint, format check, unit tests, then the
+// integration and rules tests on the emulator suite. Ends with one summary
+// line, "N passed, N failed", totalled over every mocha run.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
+import { ensureLocalSecrets } from './local-secrets.mjs';
+import { TEST_ENV } from './test-env.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const totals = { passed: 0, failed: 0, pending: 0 };
+
+/** Runs a command, streaming its output; resolves with its exit code and output. */
+function run(label, command, args, env = process.env) {
+  console.log(`\n=== ${label} ===`);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    });
+    child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function count(output) {
+  const number = (word) => Number(new RegExp(`^\\s*(\\d+) ${word}`, 'm').exec(output)?.[1] ?? 0);
+  return { passed: number('passing'), failed: number('failing'), pending: number('pending') };
+}
+
+async function mocha(label, args, env, wrap) {
+  const { code, output } = await (wrap ? wrap(args) : run(label, bin('mocha'), args, env));
+  const counted = count(output);
+  totals.passed += counted.passed;
+  totals.failed += counted.failed;
+  totals.pending += counted.pending;
+  // A run that dies before reporting counts as a failure, never as zero tests.
+  if (code !== 0 && counted.failed === 0) totals.failed += 1;
+  return code;
+}
+
+function finish(code) {
+  const skipped = totals.pending ? `, ${totals.pending} skipped` : '';
+  console.log(`\ncallwake: ${totals.passed} passed, ${totals.failed} failed${skipped}`);
+  process.exit(code);
+}
+
+const checks = [
+  ['type check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+  ['lint', bin('eslint'), ['.', '--max-warnings=0']],
+  ['format check', bin('prettier'), ['--check', '.']],
+];
+
+if (!only) {
+  for (const [label, command, args] of checks) {
+    if ((await run(label, command, args)).code !== 0) finish(1);
+  }
+  if ((await mocha('unit tests', ['test/unit/**/*.test.ts'])) !== 0) finish(1);
+}
+
+if ((await run('build', bin('tsc'), ['-p', 'tsconfig.build.json'])).code !== 0) finish(1);
+ensureLocalSecrets(root);
+mkdirSync(join(root, '.cache', 'test'), { recursive: true });
+const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
+const inner = `${bin('mocha')} 'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts'`;
+const code = await mocha('integration tests (emulators)', null, env, () =>
+  run('integration tests (emulators)', bin('firebase'), [
+    'emulators:exec',
+    '--only',
+    'firestore,functions,auth',
+    '--project',
+    PROJECT_ID,
+    inner,
+  ], env),
+);
+finish(code);

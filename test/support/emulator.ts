@@ -1,0 +1,60 @@
+import { randomBytes, createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getApps, initializeApp } from 'firebase-admin/app';
+import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+
+export const PROJECT_ID = 'demo-callwake';
+export const ROOT = join(__dirname, '..', '..');
+export const BASE_URL = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
+
+/** Integration tests need the emulator suite: fail loudly, never skip into green. */
+export function requireEmulators(): void {
+  if (!process.env.FIRESTORE_EMULATOR_HOST || !process.env.FIREBASE_AUTH_EMULATOR_HOST) {
+    throw new Error('The emulators are not running: run the integration tests through `npm test`.');
+  }
+}
+
+export function db(): Firestore {
+  requireEmulators();
+  const app =
+    getApps().find((a) => a.name === 'tests') ?? initializeApp({ projectId: PROJECT_ID }, 'tests');
+  return getFirestore(app);
+}
+
+/** Values the emulator's functions read from .secret.local. */
+export function localSecrets(): Record<string, string> {
+  const text = readFileSync(join(ROOT, '.secret.local'), 'utf8');
+  const values: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (!match) continue;
+    const raw = match[2]!;
+    values[match[1]!] = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\n/g, '\n') : raw;
+  }
+  return values;
+}
+
+export interface TestTenant {
+  id: string;
+  key: string;
+}
+
+/** A fresh tenant with its own API key, so tests never see each other's data. */
+export async function createTenant(pushMode: 'live' | 'outbox' = 'live'): Promise<TestTenant> {
+  const id = `t-${randomBytes(6).toString('hex')}`;
+  const key = `cwk_test_${randomBytes(18).toString('base64url')}`;
+  const hash = createHash('sha256').update(key).digest('hex');
+  await db().doc(`tenants/${id}`).set({ name: id, pushMode });
+  await db().doc(`apiKeys/${hash}`).set({ tenant: id, createdAt: Date.now() });
+  return { id, key };
+}
+
+/** Every document under a tenant (devices and calls), to prove a request wrote nothing. */
+export async function tenantSnapshot(tenant: string): Promise<string> {
+  const [devices, calls] = await Promise.all([
+    db().collection(`tenants/${tenant}/devices`).get(),
+    db().collection(`tenants/${tenant}/calls`).get(),
+  ]);
+  return JSON.stringify([...devices.docs, ...calls.docs].map((d) => [d.ref.path, d.data()]));
+}

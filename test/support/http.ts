@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { BASE_URL } from './emulator';
+
+const execFileAsync = promisify(execFile);
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The body parsed as JSON, or as hashcompat key=value pairs. */
+  fields: Record<string, unknown>;
+}
+
+/** Reads `k1=v1&k2=v2` the way Asterisk's CURLOPT(hashcompat)=yes does: split, then URI-decode. */
+export function parseHashcompat(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const piece of text.split('&')) {
+    if (!piece) continue;
+    const eq = piece.indexOf('=');
+    const key = eq >= 0 ? piece.slice(0, eq) : piece;
+    const value = eq >= 0 ? piece.slice(eq + 1) : '';
+    fields[decodeURIComponent(key)] = decodeURIComponent(value);
+  }
+  return fields;
+}
+
+export interface CallOptions {
+  key?: string;
+  form?: Record<string, string>;
+  json?: unknown;
+  headers?: Record<string, string>;
+  json_response?: boolean;
+}
+
+/** One request to the API over real HTTP. */
+export async function api(method: string, path: string, options: CallOptions = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers.Authorization = `Bearer ${options.key}`;
+  if (options.json_response !== false) headers.Accept ??= 'application/json';
+  let body: string | undefined;
+  if (options.form) {
+    body = new URLSearchParams(options.form).toString();
+    headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
+  } else if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  const res = await fetch(`${BASE_URL}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await res.text();
+  const isJson = (res.headers.get('content-type') ?? '').includes('json');
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    fields: isJson ? (JSON.parse(text) as Record<string, unknown>) : parseHashcompat(text),
+  };
+}
+
+/**
+ * Runs the `curl` command line with the given arguments against the API and
+ * returns status and body: how the tests send exactly what Asterisk's CURL()
+ * sends (a form POST, libcurl's own headers, optional Basic auth).
+ */
+export async function curl(
+  path: string,
+  args: string[],
+): Promise<{ status: number; text: string }> {
+  const { stdout } = await execFileAsync('curl', [
+    '-sS',
+    '-A',
+    'asterisk-libcurl-agent/1.0',
+    '-w',
+    '\n%{http_code}',
+    ...args,
+    `${BASE_URL}${path}`,
+  ]);
+  const cut = stdout.lastIndexOf('\n');
+  return { status: Number(stdout.slice(cut + 1)), text: stdout.slice(0, cut) };
+}

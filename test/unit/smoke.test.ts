@@ -1,0 +1,7 @@
+import assert from 'node:assert/strict';
+
+describe('toolchain', () => {
+  it('runs TypeScript tests', () => {
+    assert.equal(1 + 1, 2);
+  });
+});
