@@ -68,7 +68,7 @@ if ((await run('build', bin('tsc'), ['-p', 'tsconfig.build.json'])).code !== 0) 
 ensureLocalSecrets(root);
 mkdirSync(join(root, '.cache', 'test'), { recursive: true });
 const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
-const inner = `${bin('mocha')} 'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts'`;
+const inner = `${bin('mocha')} --require tsx/cjs --require test/support/integrationHooks.ts 'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts'`;
 const code = await mocha('integration tests (emulators)', null, env, () =>
   run('integration tests (emulators)', bin('firebase'), [
     'emulators:exec',

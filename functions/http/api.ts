@@ -45,7 +45,9 @@ export function apiContext(): Promise<ApiContext> {
  * bodies into rawBody; a body with no Content-Type is still on the stream.
  */
 export async function readBody(req: Request): Promise<Buffer> {
-  if (req.rawBody) return req.rawBody;
+  // Typed as always present, but unset when no body parser claimed the Content-Type.
+  const raw = req.rawBody as Buffer | undefined;
+  if (raw) return raw;
   if (req.readableEnded || req.method === 'GET' || req.method === 'HEAD') return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let size = 0;

@@ -17,9 +17,10 @@ function stripTokens(tx: Transaction, ref: DocumentReference, doc: DeviceDoc, to
     tx.delete(ref);
     return;
   }
-  const next: DeviceDoc = { ...doc };
-  for (const field of TOKEN_FIELDS) if (next[field] && tokens.has(next[field])) delete next[field];
-  tx.set(ref, next);
+  const kept = Object.entries(doc).filter(
+    ([field, value]) => !(TOKEN_FIELDS as readonly string[]).includes(field) || !tokens.has(value as string),
+  );
+  tx.set(ref, Object.fromEntries(kept));
 }
 
 /** Devices under tenants/{tenant}/devices/{deviceId}. */

@@ -57,9 +57,9 @@ describe('device registry (emulator)', function () {
   it('keeps a device that still has another token when one of its tokens moves', async () => {
     await put('1001', 'iphone', { platform: 'ios', voip_token: VOIP, fcm_token: FCM_A, app_id: 'com.example.app' });
     await put('1001', 'ipad', { platform: 'ios', fcm_token: FCM_A });
-    const iphone = (await db().doc(`tenants/${tenant.id}/devices/iphone`).get()).data();
-    assert.equal(iphone?.voipToken, VOIP);
-    assert.equal(iphone?.fcmToken, undefined);
+    const iphone = (await db().doc(`tenants/${tenant.id}/devices/iphone`).get()).data() ?? {};
+    assert.equal(iphone.voipToken, VOIP);
+    assert.equal(iphone.fcmToken, undefined);
   });
 
   it('unregisters a device, and answers 404 for an unknown one', async () => {

@@ -37,7 +37,7 @@ export interface CallOptions {
 export async function api(method: string, path: string, options: CallOptions = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key) headers.Authorization = `Bearer ${options.key}`;
-  if (options.json_response !== false) headers.Accept ??= 'application/json';
+  if (options.json_response !== false && !('Accept' in headers)) headers.Accept = 'application/json';
   let body: string | undefined;
   if (options.form) {
     body = new URLSearchParams(options.form).toString();
@@ -69,16 +69,15 @@ export async function api(method: string, path: string, options: CallOptions = {
 export async function curl(
   path: string,
   args: string[],
-): Promise<{ status: number; text: string }> {
-  const { stdout } = await execFileAsync('curl', [
-    '-sS',
-    '-A',
-    'asterisk-libcurl-agent/1.0',
-    '-w',
-    '\n%{http_code}',
-    ...args,
-    `${BASE_URL}${path}`,
-  ]);
-  const cut = stdout.lastIndexOf('\n');
-  return { status: Number(stdout.slice(cut + 1)), text: stdout.slice(0, cut) };
+): Promise<{ status: number; text: string; headers: string }> {
+  const { stdout } = await execFileAsync(
+    'curl',
+    ['-sS', '-i', '-A', 'asterisk-libcurl-agent/1.0', ...args, `${BASE_URL}${path}`],
+    { maxBuffer: 1 << 20 },
+  );
+  // -i prints the status line and headers, a blank line, then the body.
+  const split = stdout.indexOf('\r\n\r\n');
+  const headers = stdout.slice(0, split);
+  const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(headers)?.[1]);
+  return { status, headers, text: stdout.slice(split + 4) };
 }

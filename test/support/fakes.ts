@@ -1,0 +1,273 @@
+import type { Clock, DeliveryResult } from '../../functions/core/deliver';
+import type { Call, Device } from '../../functions/core/model';
+import type { CallStore, DeviceStore } from '../../functions/core/ports';
+import type { PushMeta, PushSender, RenderedPush, SendResult } from '../../functions/core/push';
+import type { PushEndpoints } from '../../functions/core/render';
+import type { ApiContext, ApiRequest } from '../../functions/http/types';
+import type { Tenant } from '../../functions/store/tenantDirectory';
+
+/** Plain in-memory fakes of the core's ports, for unit tests. */
+
+/** A clock whose `sleep` advances virtual time at once, so retry tests take no real time. */
+export class FakeClock implements Clock {
+  readonly sleeps: number[] = [];
+
+  constructor(public current = 1_700_000_000_000) {}
+
+  now(): number {
+    return this.current;
+  }
+
+  sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    this.current += ms;
+    return Promise.resolve();
+  }
+}
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Lets every pending promise callback run (one macrotask turn). */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export interface SentPush {
+  push: RenderedPush;
+  deadline: number;
+  meta: PushMeta | undefined;
+  /** Virtual time when the send started. */
+  at: number;
+}
+
+type Reply = SendResult | Error | Deferred<SendResult>;
+
+/**
+ * Answers each send from a script keyed by token (the last reply repeats), or
+ * `accepted` when the token has no script. An Error reply is thrown.
+ */
+export class FakeSender implements PushSender {
+  readonly sent: SentPush[] = [];
+  private readonly scripts = new Map<string, Reply[]>();
+
+  constructor(
+    private readonly clock?: FakeClock,
+    /** Virtual milliseconds each send takes. */
+    private readonly sendMs = 0,
+  ) {}
+
+  script(token: string, ...replies: Reply[]): this {
+    this.scripts.set(token, replies);
+    return this;
+  }
+
+  sentTo(token: string): SentPush[] {
+    return this.sent.filter((s) => s.push.token === token);
+  }
+
+  async send(push: RenderedPush, deadline: number, meta?: PushMeta): Promise<SendResult> {
+    this.sent.push({ push, deadline, meta, at: this.clock?.now() ?? Date.now() });
+    const replies = this.scripts.get(push.token) ?? [];
+    const reply = replies.length > 1 ? replies.shift() : replies[0];
+    if (this.clock && this.sendMs > 0) await this.clock.sleep(this.sendMs);
+    if (reply === undefined) return { kind: 'accepted', status: 200 };
+    if (reply instanceof Error) throw reply;
+    if ('promise' in reply) return reply.promise;
+    return reply;
+  }
+}
+
+const TOKEN_FIELDS = ['fcmToken', 'voipToken'] as const;
+
+/** Devices in memory, with the token-uniqueness rule of the real store. */
+export class FakeDeviceStore implements DeviceStore {
+  readonly dropped: { tenant: string; deviceId: string; token: string }[] = [];
+  private readonly byTenant = new Map<string, Map<string, Device>>();
+
+  private tenant(tenant: string): Map<string, Device> {
+    let devices = this.byTenant.get(tenant);
+    if (!devices) {
+      devices = new Map();
+      this.byTenant.set(tenant, devices);
+    }
+    return devices;
+  }
+
+  get(tenant: string, deviceId: string): Device | undefined {
+    return this.tenant(tenant).get(deviceId);
+  }
+
+  /** Stores a device as is, for arranging a test. */
+  put(tenant: string, device: Device): void {
+    this.tenant(tenant).set(device.deviceId, { ...device });
+  }
+
+  listByExtension(tenant: string, extension: string): Promise<Device[]> {
+    const devices = [...this.tenant(tenant).values()].filter((d) => d.extension === extension);
+    return Promise.resolve(devices.map((d) => ({ ...d })));
+  }
+
+  upsert(tenant: string, device: Device): Promise<{ created: boolean }> {
+    const devices = this.tenant(tenant);
+    const tokens = new Set(TOKEN_FIELDS.flatMap((f) => (device[f] ? [device[f]] : [])));
+    for (const other of [...devices.values()]) {
+      if (other.deviceId !== device.deviceId) this.strip(tenant, other, tokens);
+    }
+    const created = !devices.has(device.deviceId);
+    devices.set(device.deviceId, { ...device });
+    return Promise.resolve({ created });
+  }
+
+  remove(tenant: string, extension: string, deviceId: string): Promise<boolean> {
+    const devices = this.tenant(tenant);
+    if (devices.get(deviceId)?.extension !== extension) return Promise.resolve(false);
+    devices.delete(deviceId);
+    return Promise.resolve(true);
+  }
+
+  dropToken(tenant: string, deviceId: string, token: string): Promise<void> {
+    this.dropped.push({ tenant, deviceId, token });
+    const device = this.tenant(tenant).get(deviceId);
+    if (device) this.strip(tenant, device, new Set([token]));
+    return Promise.resolve();
+  }
+
+  private strip(tenant: string, device: Device, tokens: Set<string>): void {
+    const kept: Device = { ...device };
+    for (const field of TOKEN_FIELDS) {
+      const token = kept[field];
+      if (token && tokens.has(token)) delete kept[field];
+    }
+    if (!kept.fcmToken && !kept.voipToken) this.tenant(tenant).delete(device.deviceId);
+    else this.tenant(tenant).set(device.deviceId, kept);
+  }
+}
+
+export interface RecordedDeliveries {
+  tenant: string;
+  callUuid: string;
+  results: Record<string, DeliveryResult>;
+  pushed: number;
+}
+
+/** Calls in memory; `createOnce` is first-writer-wins like the real transaction. */
+export class FakeCallStore implements CallStore {
+  readonly created: Call[] = [];
+  readonly recorded: RecordedDeliveries[] = [];
+  private readonly calls = new Map<string, Call>();
+
+  createOnce(call: Call): Promise<{ call: Call; created: boolean }> {
+    const key = `${call.tenant}/${call.callUuid}`;
+    const existing = this.calls.get(key);
+    if (existing) return Promise.resolve({ call: structuredClone(existing), created: false });
+    this.calls.set(key, structuredClone(call));
+    this.created.push(structuredClone(call));
+    return Promise.resolve({ call: structuredClone(call), created: true });
+  }
+
+  get(tenant: string, callUuid: string): Promise<Call | null> {
+    const call = this.calls.get(`${tenant}/${callUuid}`);
+    return Promise.resolve(call ? structuredClone(call) : null);
+  }
+
+  recordDeliveries(
+    tenant: string,
+    callUuid: string,
+    results: Record<string, DeliveryResult>,
+    pushed: number,
+  ): Promise<void> {
+    this.recorded.push({ tenant, callUuid, results: structuredClone(results), pushed });
+    const call = this.calls.get(`${tenant}/${callUuid}`);
+    if (call) {
+      call.pushed = pushed;
+      for (const [deviceId, result] of Object.entries(results)) {
+        const delivery = call.deliveries[deviceId];
+        if (delivery) {
+          call.deliveries[deviceId] = {
+            ...delivery,
+            status: result.status,
+            attempts: result.attempts,
+            ...(result.providerStatus === undefined ? {} : { providerStatus: result.providerStatus }),
+            ...(result.reason === undefined ? {} : { reason: result.reason }),
+          };
+        }
+      }
+    }
+    return Promise.resolve();
+  }
+}
+
+export const TEST_ENDPOINTS: PushEndpoints = {
+  projectId: 'demo-callwake',
+  fcmOrigin: 'https://fcm.test',
+  apnsOrigins: { production: 'https://apns.test', sandbox: 'https://apns-sandbox.test' },
+};
+
+export type FakeApiContext = ApiContext & {
+  devices: FakeDeviceStore;
+  calls: FakeCallStore;
+  clock: FakeClock;
+  sender: FakeSender;
+  reported: unknown[];
+  sendersAskedFor: Tenant[];
+};
+
+/** An ApiContext over the fakes; `keys` maps API keys to tenant ids. */
+export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContext {
+  const clock = new FakeClock();
+  const sender = new FakeSender(clock);
+  const reported: unknown[] = [];
+  const sendersAskedFor: Tenant[] = [];
+  return {
+    resolveApiKey: (key) => {
+      const id = Object.hasOwn(keys, key) ? keys[key] : undefined;
+      return Promise.resolve(id === undefined ? null : { id });
+    },
+    devices: new FakeDeviceStore(),
+    calls: new FakeCallStore(),
+    sendersFor: (tenant) => {
+      sendersAskedFor.push(tenant);
+      return Promise.resolve({ fcm: sender, apns: sender });
+    },
+    endpoints: TEST_ENDPOINTS,
+    sendBudgetMs: 8_000,
+    clock,
+    sender,
+    reported,
+    sendersAskedFor,
+    reportError: (err) => {
+      reported.push(err);
+    },
+  };
+}
+
+export interface ApiRequestInit {
+  headers?: Record<string, string>;
+  query?: string;
+  body?: string | Buffer;
+}
+
+/** An ApiRequest as the Firebase adapter would build it (lower-case header names). */
+export function apiRequest(method: string, path: string, init: ApiRequestInit = {}): ApiRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(init.headers ?? {})) headers[name.toLowerCase()] = value;
+  const body = init.body ?? '';
+  return {
+    method,
+    path,
+    headers,
+    query: new URLSearchParams(init.query ?? ''),
+    body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+  };
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { deviceView, maskToken, registerDevice, unregisterDevice } from '../../../functions/core/devices';
+import { AppError } from '../../../functions/core/errors';
+import { FakeDeviceStore } from '../../support/fakes';
+import { androidDevice, FCM_TOKEN, iosVoipDevice, NOW, VOIP_TOKEN } from './fixtures';
+
+describe('maskToken', () => {
+  it('keeps the first and last four characters of a long token', () => {
+    assert.equal(maskToken('abcdefghijklmnop'), 'abcd…mnop');
+    assert.equal(maskToken(VOIP_TOKEN), '0123…cdef');
+  });
+
+  it('hides short tokens entirely', () => {
+    assert.equal(maskToken('abcdefghijklmno'), '***');
+    assert.equal(maskToken(''), '***');
+  });
+});
+
+describe('deviceView', () => {
+  it('shows an Android device without apns_env and with a masked token', () => {
+    assert.deepEqual(deviceView(androidDevice()), {
+      device_id: 'pixel-8',
+      extension: '100',
+      platform: 'android',
+      fcm_token: 'fcm-…xxxx',
+      last_seen_at: new Date(NOW - 60_000).toISOString(),
+    });
+  });
+
+  it('shows an iOS device with its app id, environment and masked tokens', () => {
+    assert.deepEqual(deviceView(iosVoipDevice({ fcmToken: FCM_TOKEN, apnsEnv: 'sandbox' })), {
+      device_id: 'iphone-15',
+      extension: '100',
+      platform: 'ios',
+      app_id: 'com.example.phone',
+      apns_env: 'sandbox',
+      fcm_token: 'fcm-…xxxx',
+      voip_token: '0123…cdef',
+      last_seen_at: '2023-11-14T22:12:20.000Z',
+    });
+  });
+
+  it('never contains a full token anywhere', () => {
+    const text = JSON.stringify(deviceView(iosVoipDevice({ fcmToken: FCM_TOKEN })));
+    assert.equal(text.includes(FCM_TOKEN), false);
+    assert.equal(text.includes(VOIP_TOKEN), false);
+    assert.equal(text.includes(VOIP_TOKEN.slice(0, 16)), false);
+  });
+});
+
+describe('registerDevice', () => {
+  it('stores a new device and says it was created', async () => {
+    const store = new FakeDeviceStore();
+    const result = await registerDevice(
+      store,
+      'acme',
+      '100',
+      'iphone-15',
+      { platform: 'ios', voip_token: VOIP_TOKEN, app_id: 'com.example.phone', apns_env: 'production' },
+      NOW,
+    );
+    assert.equal(result.created, true);
+    assert.equal(result.device.voip_token, '0123…cdef');
+    assert.deepEqual(store.get('acme', 'iphone-15'), {
+      deviceId: 'iphone-15',
+      extension: '100',
+      platform: 'ios',
+      voipToken: VOIP_TOKEN,
+      appId: 'com.example.phone',
+      apnsEnv: 'production',
+      lastSeenAt: NOW,
+    });
+  });
+
+  it('refreshes an existing device and says it was not created', async () => {
+    const store = new FakeDeviceStore();
+    store.put('acme', androidDevice());
+    const result = await registerDevice(
+      store,
+      'acme',
+      '100',
+      'pixel-8',
+      { platform: 'android', fcm_token: 'new-token-0123456789', apns_env: 'production' },
+      NOW + 1_000,
+    );
+    assert.equal(result.created, false);
+    assert.equal(result.device.last_seen_at, new Date(NOW + 1_000).toISOString());
+    assert.equal(store.get('acme', 'pixel-8')!.fcmToken, 'new-token-0123456789');
+  });
+});
+
+describe('unregisterDevice', () => {
+  it('removes a device of the extension', async () => {
+    const store = new FakeDeviceStore();
+    store.put('acme', androidDevice());
+    await unregisterDevice(store, 'acme', '100', 'pixel-8');
+    assert.equal(store.get('acme', 'pixel-8'), undefined);
+  });
+
+  it('throws not_found for an unknown device, or one of another extension', async () => {
+    const store = new FakeDeviceStore();
+    store.put('acme', androidDevice({ extension: '200' }));
+    for (const [ext, id] of [
+      ['100', 'pixel-8'],
+      ['100', 'nope'],
+    ] as const) {
+      await assert.rejects(unregisterDevice(store, 'acme', ext, id), (err: unknown) => {
+        assert.ok(err instanceof AppError);
+        assert.equal(err.code, 'not_found');
+        assert.equal(err.status, 404);
+        assert.equal(err.message, `No device ${id} is registered for extension ${ext}.`);
+        return true;
+      });
+    }
+    assert.ok(store.get('acme', 'pixel-8'), 'the other extension keeps its device');
+  });
+});

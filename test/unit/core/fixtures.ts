@@ -1,0 +1,51 @@
+import { callUuid } from '../../../functions/core/callUuid';
+import type { Call, Device } from '../../../functions/core/model';
+
+/** Shared records for core tests. */
+
+export const NOW = 1_700_000_000_000;
+export const VOIP_TOKEN = '0123456789abcdef'.repeat(4);
+export const FCM_TOKEN = 'fcm-token:APA91b' + 'x'.repeat(140);
+
+export function ringingCall(overrides: Partial<Call> = {}): Call {
+  const tenant = overrides.tenant ?? 'acme';
+  const callId = overrides.callId ?? '1700000000.42';
+  return {
+    tenant,
+    callId,
+    callUuid: callUuid(tenant, callId),
+    extension: '100',
+    from: '+3225550100',
+    fromName: 'Zoë',
+    sipCallId: 'a84b4c76e66710@pbx.example.com',
+    status: 'ringing',
+    ringTimeout: 30,
+    createdAt: NOW,
+    expiresAt: NOW + 30_000,
+    devices: 1,
+    pushed: 0,
+    deliveries: {},
+    ...overrides,
+  };
+}
+
+export const androidDevice = (overrides: Partial<Device> = {}): Device => ({
+  deviceId: 'pixel-8',
+  extension: '100',
+  platform: 'android',
+  fcmToken: FCM_TOKEN,
+  apnsEnv: 'production',
+  lastSeenAt: NOW - 60_000,
+  ...overrides,
+});
+
+export const iosVoipDevice = (overrides: Partial<Device> = {}): Device => ({
+  deviceId: 'iphone-15',
+  extension: '100',
+  platform: 'ios',
+  voipToken: VOIP_TOKEN,
+  appId: 'com.example.phone',
+  apnsEnv: 'production',
+  lastSeenAt: NOW - 60_000,
+  ...overrides,
+});

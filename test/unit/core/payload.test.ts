@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { incomingCallPayload, UNKNOWN_CALLER } from '../../../functions/core/payload';
+import { NOW, ringingCall } from './fixtures';
+
+describe('incomingCallPayload', () => {
+  it('carries exactly the keys apps read, all as strings', () => {
+    const call = ringingCall();
+    assert.deepEqual(incomingCallPayload(call), {
+      type: 'incoming_call',
+      call_id: '1700000000.42',
+      call_uuid: call.callUuid,
+      caller_id: '+3225550100',
+      caller_number: '+3225550100',
+      caller_name: 'Zoë',
+      extension: '100',
+      sip_call_id: 'a84b4c76e66710@pbx.example.com',
+      tenant: 'acme',
+      expires_at: String(NOW + 30_000),
+    });
+  });
+
+  it('names the caller by number when there is no name', () => {
+    const { fromName: _, ...call } = ringingCall();
+    const payload = incomingCallPayload(call);
+    assert.equal(payload.caller_name, '+3225550100');
+  });
+
+  it(`calls an anonymous caller "${UNKNOWN_CALLER}" with empty number fields`, () => {
+    const { fromName: _n, from: _f, ...call } = ringingCall();
+    const payload = incomingCallPayload(call);
+    assert.equal(payload.caller_name, 'Unknown');
+    assert.equal(payload.caller_id, '');
+    assert.equal(payload.caller_number, '');
+  });
+});

@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import {
+  callIdSchema,
+  deviceIdSchema,
+  deviceRegistrationSchema,
+  extensionSchema,
+  incomingCallSchema,
+  RING_TIMEOUT,
+} from '../../../functions/core/schemas';
+
+const VOIP_TOKEN = 'ab'.repeat(32);
+
+/** The issues zod reports, as `path: message` lines. */
+function issues(result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) {
+  assert.equal(result.success, false, 'expected the input to be rejected');
+  return result.error!.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`);
+}
+
+describe('incomingCallSchema', () => {
+  const base = { call_id: '1700000000.42', to: '100' };
+
+  it('fills in the default ring timeout of 30 seconds', () => {
+    assert.equal(RING_TIMEOUT.default, 30);
+    assert.deepEqual(incomingCallSchema.parse(base), { ...base, ring_timeout: 30 });
+  });
+
+  it('treats empty strings, as unset dialplan variables send them, as absent', () => {
+    const parsed = incomingCallSchema.parse({
+      ...base,
+      from: '',
+      from_name: '   ',
+      sip_call_id: '',
+      ring_timeout: '',
+    });
+    assert.equal(parsed.from, undefined);
+    assert.equal(parsed.from_name, undefined);
+    assert.equal(parsed.sip_call_id, undefined);
+    assert.equal(parsed.ring_timeout, 30);
+    assert.equal(parsed.call_id, base.call_id);
+  });
+
+  it('coerces a form string ring timeout and accepts the bounds 5 and 120', () => {
+    assert.equal(incomingCallSchema.parse({ ...base, ring_timeout: '45' }).ring_timeout, 45);
+    assert.equal(incomingCallSchema.parse({ ...base, ring_timeout: '5' }).ring_timeout, 5);
+    assert.equal(incomingCallSchema.parse({ ...base, ring_timeout: 120 }).ring_timeout, 120);
+  });
+
+  it('rejects ring timeouts outside 5..120 seconds', () => {
+    assert.deepEqual(issues(incomingCallSchema.safeParse({ ...base, ring_timeout: '4' })), [
+      'ring_timeout: must be at least 5 seconds',
+    ]);
+    assert.deepEqual(issues(incomingCallSchema.safeParse({ ...base, ring_timeout: 121 })), [
+      'ring_timeout: must be at most 120 seconds',
+    ]);
+  });
+
+  it('rejects fractional and non-numeric ring timeouts', () => {
+    assert.deepEqual(issues(incomingCallSchema.safeParse({ ...base, ring_timeout: '30.5' })), [
+      'ring_timeout: must be a whole number of seconds',
+    ]);
+    assert.deepEqual(issues(incomingCallSchema.safeParse({ ...base, ring_timeout: 'soon' })), [
+      'ring_timeout: must be a number of seconds',
+    ]);
+  });
+
+  it("accepts SIP Call-IDs with '@' and '.' for call_id and sip_call_id", () => {
+    const parsed = incomingCallSchema.parse({
+      ...base,
+      call_id: 'a84b4c76e66710@pc33.atlanta.example.com',
+      sip_call_id: '3848276298220188511@atlanta.example.com',
+    });
+    assert.equal(parsed.call_id, 'a84b4c76e66710@pc33.atlanta.example.com');
+    assert.equal(parsed.sip_call_id, '3848276298220188511@atlanta.example.com');
+  });
+
+  it('rejects call ids with spaces, control characters or non-ASCII', () => {
+    for (const call_id of ['a b', 'a\tb', 'a\u0000b', 'appel-é']) {
+      assert.deepEqual(
+        issues(incomingCallSchema.safeParse({ ...base, call_id })),
+        ['call_id: must be visible ASCII without spaces'],
+        JSON.stringify(call_id),
+      );
+    }
+  });
+
+  it('limits call_id to 256 characters', () => {
+    assert.equal(callIdSchema.parse('x'.repeat(256)).length, 256);
+    assert.deepEqual(issues(callIdSchema.safeParse('x'.repeat(257))), [
+      ': must be at most 256 characters',
+    ]);
+  });
+
+  it('accepts a unicode caller name and trims it', () => {
+    const parsed = incomingCallSchema.parse({
+      ...base,
+      from: ' +32 2 555 01 00 ',
+      from_name: '  Zoë Ångström 📞  ',
+    });
+    assert.equal(parsed.from, '+32 2 555 01 00');
+    assert.equal(parsed.from_name, 'Zoë Ångström 📞');
+  });
+
+  it('rejects control characters and overlong caller names', () => {
+    assert.deepEqual(issues(incomingCallSchema.safeParse({ ...base, from_name: 'Bob\r\nX: y' })), [
+      'from_name: must not contain control characters',
+    ]);
+    assert.deepEqual(issues(incomingCallSchema.safeParse({ ...base, from: 'x'.repeat(129) })), [
+      'from: must be at most 128 characters',
+    ]);
+  });
+
+  it('requires call_id and to', () => {
+    const lines = issues(incomingCallSchema.safeParse({}));
+    assert.deepEqual(
+      lines.map((l) => l.split(':')[0]),
+      ['call_id', 'to'],
+    );
+  });
+});
+
+describe('extensionSchema and deviceIdSchema', () => {
+  it('accept dialplan extensions and device ids', () => {
+    for (const ext of ['100', '*97', '#1', 'alice.home', 'a+b_c-d']) assert.equal(extensionSchema.parse(ext), ext);
+    for (const id of ['pixel-8', 'A1B2:C3', 'ios_device.1']) assert.equal(deviceIdSchema.parse(id), id);
+  });
+
+  it("reject what is not a safe Firestore document id", () => {
+    for (const bad of ['', '.', '..', '__x__', 'a/b', 'a b', 'x'.repeat(65)]) {
+      assert.equal(extensionSchema.safeParse(bad).success, false, JSON.stringify(bad));
+    }
+    for (const bad of ['', '.', '..', '__id__', 'a/b', 'x'.repeat(129)]) {
+      assert.equal(deviceIdSchema.safeParse(bad).success, false, JSON.stringify(bad));
+    }
+  });
+});
+
+describe('deviceRegistrationSchema', () => {
+  it('accepts an Android device with an FCM token and defaults apns_env to production', () => {
+    assert.deepEqual(deviceRegistrationSchema.parse({ platform: 'android', fcm_token: 'fcm:tok-1' }), {
+      platform: 'android',
+      fcm_token: 'fcm:tok-1',
+      apns_env: 'production',
+    });
+  });
+
+  it('accepts an iOS PushKit device, lower-casing its token', () => {
+    assert.deepEqual(
+      deviceRegistrationSchema.parse({
+        platform: 'ios',
+        voip_token: VOIP_TOKEN.toUpperCase(),
+        app_id: 'com.example.phone',
+        apns_env: 'sandbox',
+      }),
+      { platform: 'ios', voip_token: VOIP_TOKEN, app_id: 'com.example.phone', apns_env: 'sandbox' },
+    );
+  });
+
+  it('treats an empty apns_env and empty tokens as absent', () => {
+    const parsed = deviceRegistrationSchema.parse({
+      platform: 'ios',
+      fcm_token: 'tok',
+      voip_token: '',
+      app_id: '',
+      apns_env: '',
+    });
+    assert.equal(parsed.fcm_token, 'tok');
+    assert.equal(parsed.voip_token, undefined);
+    assert.equal(parsed.app_id, undefined);
+    assert.equal(parsed.apns_env, 'production');
+  });
+
+  it('requires at least one token', () => {
+    assert.deepEqual(issues(deviceRegistrationSchema.safeParse({ platform: 'android', fcm_token: '' })), [
+      'fcm_token: fcm_token or voip_token is required',
+    ]);
+  });
+
+  it('rejects a voip_token on Android', () => {
+    const lines = issues(
+      deviceRegistrationSchema.safeParse({ platform: 'android', voip_token: VOIP_TOKEN, app_id: 'com.x' }),
+    );
+    assert.deepEqual(lines, ['voip_token: is only for ios devices']);
+  });
+
+  it('requires app_id with a voip_token', () => {
+    assert.deepEqual(issues(deviceRegistrationSchema.safeParse({ platform: 'ios', voip_token: VOIP_TOKEN })), [
+      'app_id: is required with voip_token (the iOS bundle id names the APNs topic)',
+    ]);
+  });
+
+  it('rejects a voip_token that is not 64-200 hex digits', () => {
+    for (const voip_token of ['ab'.repeat(31), 'zz'.repeat(32), 'a'.repeat(201)]) {
+      assert.deepEqual(
+        issues(deviceRegistrationSchema.safeParse({ platform: 'ios', voip_token, app_id: 'com.x' })),
+        ['voip_token: must be the hex PushKit token (64-200 hex digits)'],
+      );
+    }
+  });
+
+  it('rejects an unknown platform or apns_env', () => {
+    assert.equal(deviceRegistrationSchema.safeParse({ platform: 'web', fcm_token: 't' }).success, false);
+    assert.equal(
+      deviceRegistrationSchema.safeParse({ platform: 'ios', fcm_token: 't', apns_env: 'dev' }).success,
+      false,
+    );
+  });
+});

@@ -1,0 +1,276 @@
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { ApnsEnv, RenderedPush, SendResult } from '../../../functions/core/push';
+import { ApnsSender } from '../../../functions/push/apnsSender';
+import { FakeApns } from '../../support/fakeApns';
+
+const KEY_ID = 'ABC123DEFG';
+const TEAM_ID = 'TEAM123456';
+const TOPIC = 'com.example.softphone.voip';
+
+function es256Key(): { privateKey: string; publicKey: string } {
+  return crypto.generateKeyPairSync('ec', {
+    namedCurve: 'prime256v1',
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+}
+
+/** A port nothing listens on: bind one, then let it go. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
+  return port;
+}
+
+describe('ApnsSender against the fake APNs server', () => {
+  const key = es256Key();
+  const production = new FakeApns({ keyId: KEY_ID, teamId: TEAM_ID, publicKey: key.publicKey });
+  const sandbox = new FakeApns({ keyId: KEY_ID, teamId: TEAM_ID, publicKey: key.publicKey });
+  const senders: ApnsSender[] = [];
+  const results: { token: string; result: SendResult }[] = [];
+  let sender: ApnsSender;
+  let origins: Record<ApnsEnv, string>;
+
+  function makeSender(origins: Record<ApnsEnv, string>, signingKey = key.privateKey): ApnsSender {
+    const made = new ApnsSender({
+      key: signingKey,
+      keyId: KEY_ID,
+      teamId: TEAM_ID,
+      origins,
+      ca: production.ca,
+    });
+    senders.push(made);
+    return made;
+  }
+
+  before(async () => {
+    origins = {
+      production: (await production.start()).origin,
+      sandbox: (await sandbox.start()).origin,
+    };
+    sender = makeSender(origins);
+  });
+  afterEach(() => {
+    production.reset();
+    sandbox.reset();
+  });
+  after(async () => {
+    await Promise.all(senders.map((s) => s.close()));
+    await Promise.all([production.close(), sandbox.close()]);
+  });
+
+  function render(
+    token: string,
+    headers: Record<string, string> = {},
+    apnsEnv: ApnsEnv = 'production',
+  ): RenderedPush {
+    return {
+      provider: 'apns',
+      url: `https://api.push.apple.com/3/device/${token}`,
+      method: 'POST',
+      headers: {
+        'apns-push-type': 'voip',
+        'apns-topic': TOPIC,
+        'apns-priority': '10',
+        'apns-expiration': '0',
+        ...headers,
+      },
+      body: {
+        aps: {},
+        type: 'incoming_call',
+        callId: 'call-1',
+        caller: { number: '+3225550100', name: 'Désirée' },
+      },
+      token,
+      apnsEnv,
+    };
+  }
+
+  async function send(push: RenderedPush, budgetMs = 500, via = sender): Promise<SendResult> {
+    const result = await via.send(push, Date.now() + budgetMs);
+    results.push({ token: push.token, result });
+    return result;
+  }
+
+  const newToken = (): string => crypto.randomBytes(32).toString('hex');
+
+  it('delivers exactly the rendered headers and payload, signed with our JWT', async () => {
+    const token = newToken();
+    const apnsId = crypto.randomUUID();
+    const push = render(token, { 'apns-collapse-id': 'call-1', 'apns-id': apnsId });
+    assert.deepEqual(await send(push), { kind: 'accepted', status: 200, providerId: apnsId });
+
+    const [req] = production.requestsFor(token);
+    assert.ok(req);
+    assert.equal(req.method, 'POST');
+    assert.equal(req.path, `/3/device/${token}`);
+    const { authorization, ...headers } = req.headers;
+    assert.match(authorization ?? '', /^bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    // Nothing but the rendered headers besides the JWT: node-apn adds no defaults of its own.
+    assert.deepEqual(headers, push.headers);
+    assert.deepEqual(req.body, push.body);
+    assert.equal(req.rawBody, JSON.stringify(push.body));
+    assert.deepEqual(req.jwtHeader, { alg: 'ES256', kid: KEY_ID, typ: 'JWT' });
+    assert.equal(req.jwtClaims?.iss, TEAM_ID);
+    assert.equal(sandbox.requests.length, 0);
+  });
+
+  it('adds no header the push did not have, and reports the apns-id Apple chose', async () => {
+    const token = newToken();
+    const push = render(token);
+    delete push.headers['apns-priority'];
+    const result = await send(push);
+    assert.ok(result.kind === 'accepted' && /^[0-9A-F-]{36}$/.test(result.providerId ?? ''));
+    const req = production.requestsFor(token)[0];
+    assert.equal(req?.headers['apns-priority'], undefined);
+    assert.equal(req?.headers['apns-id'], undefined);
+  });
+
+  it('sends sandbox tokens to the sandbox origin', async () => {
+    const token = newToken();
+    assert.equal((await send(render(token, {}, 'sandbox'))).kind, 'accepted');
+    assert.equal(sandbox.requestsFor(token).length, 1);
+    assert.equal(production.requestsFor(token).length, 0);
+  });
+
+  for (const [fault, status, reason] of [
+    ['unregistered', 410, 'Unregistered'],
+    ['bad_device_token', 400, 'BadDeviceToken'],
+    ['not_for_topic', 400, 'DeviceTokenNotForTopic'],
+  ] as const) {
+    it(`reports ${fault} as a dead token`, async () => {
+      const token = newToken();
+      production.script(token, [fault]);
+      assert.deepEqual(await send(render(token)), { kind: 'dead_token', status, reason });
+    });
+  }
+
+  it('treats 429, 500 and 503 as retryable, without retrying inside the library', async () => {
+    const token = newToken();
+    production.script(token, [{ status: 429 }, { status: 500 }, { status: 503 }]);
+    for (const [status, reason] of [
+      [429, 'TooManyRequests'],
+      [500, 'InternalServerError'],
+      [503, 'ServiceUnavailable'],
+    ] as const) {
+      assert.deepEqual(await send(render(token)), {
+        kind: 'failed',
+        retryable: true,
+        status,
+        reason,
+      });
+    }
+    assert.equal(production.requestsFor(token).length, 3);
+    assert.equal((await send(render(token))).kind, 'accepted');
+  });
+
+  it('treats other 4xx as non-retryable with Apple’s reason', async () => {
+    const token = newToken();
+    assert.deepEqual(await send(render(token, { 'apns-priority': '7' })), {
+      kind: 'failed',
+      retryable: false,
+      status: 400,
+      reason: 'BadPriority',
+    });
+    assert.deepEqual(await send(render(token, { 'apns-topic': 'com.example.softphone' })), {
+      kind: 'failed',
+      retryable: false,
+      status: 400,
+      reason: 'BadTopic',
+    });
+  });
+
+  it('renews the JWT after ExpiredProviderToken and calls that retryable', async () => {
+    const token = newToken();
+    production.script(token, ['expired_provider_token']);
+    assert.deepEqual(await send(render(token)), {
+      kind: 'failed',
+      retryable: true,
+      status: 403,
+      reason: 'ExpiredProviderToken',
+    });
+    assert.equal((await send(render(token))).kind, 'accepted');
+    const [expired, retry] = production.requestsFor(token);
+    assert.equal(retry?.freshJwtAfterExpiry, true);
+    assert.notEqual(retry.jwt, expired?.jwt);
+  });
+
+  it('calls InvalidProviderToken non-retryable', async () => {
+    const token = newToken();
+    const wrongKey = makeSender(origins, es256Key().privateKey);
+    assert.deepEqual(await send(render(token), 500, wrongKey), {
+      kind: 'failed',
+      retryable: false,
+      status: 403,
+      reason: 'InvalidProviderToken',
+    });
+  });
+
+  it('reports a reset stream as a retryable network error, and keeps working', async () => {
+    const token = newToken();
+    production.script(token, ['reset']);
+    assert.deepEqual(await send(render(token)), {
+      kind: 'failed',
+      retryable: true,
+      reason: 'network_error',
+    });
+    assert.equal((await send(render(token))).kind, 'accepted');
+  });
+
+  it('settles as a timeout by the deadline when APNs never answers', async () => {
+    const token = newToken();
+    production.script(token, ['hang']);
+    const started = Date.now();
+    const result = await send(render(token), 300);
+    const elapsed = Date.now() - started;
+    assert.deepEqual(result, { kind: 'failed', retryable: true, reason: 'timeout' });
+    assert.ok(elapsed >= 280 && elapsed < 450, `settled after ${elapsed} ms`);
+    // The hanging stream does not block the shared HTTP/2 session.
+    assert.equal((await send(render(newToken()))).kind, 'accepted');
+  });
+
+  it('reports a refused connection as a retryable network error', async () => {
+    const port = await closedPort();
+    const refused = makeSender({
+      production: `https://127.0.0.1:${port}`,
+      sandbox: `https://127.0.0.1:${port}`,
+    });
+    const token = newToken();
+    assert.deepEqual(await send(render(token), 500, refused), {
+      kind: 'failed',
+      retryable: true,
+      reason: 'network_error',
+    });
+  });
+
+  it('refuses a push without an APNs environment, and sends nothing after close()', async () => {
+    const token = newToken();
+    const push = render(token);
+    delete push.apnsEnv;
+    assert.deepEqual(await send(push), {
+      kind: 'failed',
+      retryable: false,
+      reason: 'missing_apns_env',
+    });
+    const closing = makeSender(origins);
+    await closing.close();
+    assert.equal((await send(render(token), 500, closing)).kind, 'failed');
+    assert.equal(production.requestsFor(token).length, 0);
+  });
+
+  it('never puts the device token in a reason', () => {
+    assert.ok(results.length > 10);
+    for (const { token, result } of results) {
+      if (result.kind !== 'accepted') assert.ok(!result.reason.includes(token), result.reason);
+    }
+  });
+});

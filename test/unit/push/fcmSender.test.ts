@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import type { RenderedPush, SendResult } from '../../../functions/core/push';
+import { FcmSender, parseRetryAfter } from '../../../functions/push/fcmSender';
+import { FakeFcm } from '../../support/fakeFcm';
+
+const ACCESS_TOKEN = 'ya29.test-access-token';
+const PROJECT = 'demo-callwake';
+
+describe('FcmSender against the fake FCM server', () => {
+  const fake = new FakeFcm({ accessToken: ACCESS_TOKEN, projectId: PROJECT });
+  const sender = new FcmSender({ getAccessToken: () => Promise.resolve(ACCESS_TOKEN) });
+  const results: { token: string; result: SendResult }[] = [];
+  let origin = '';
+  let n = 0;
+
+  before(async () => {
+    ({ origin } = await fake.start());
+  });
+  afterEach(() => {
+    fake.reset();
+  });
+  after(async () => {
+    await fake.close();
+  });
+
+  /** A unique token per test, so scripts and records never leak between tests. */
+  function nextToken(): string {
+    n += 1;
+    return `fcm-token-${n}-${'x'.repeat(120)}`;
+  }
+
+  function render(token: string, message: Record<string, unknown> = {}): RenderedPush {
+    return {
+      provider: 'fcm',
+      url: `${origin}/v1/projects/${PROJECT}/messages:send`,
+      method: 'POST',
+      headers: { 'x-callwake-call': 'call-1' },
+      body: {
+        message: {
+          token,
+          data: { type: 'incoming_call', callId: 'call-1', caller: '+3225550100' },
+          android: { priority: 'high', ttl: '0s' },
+          ...message,
+        },
+      },
+      token,
+    };
+  }
+
+  async function send(push: RenderedPush, budgetMs = 500): Promise<SendResult> {
+    const result = await sender.send(push, Date.now() + budgetMs);
+    results.push({ token: push.token, result });
+    return result;
+  }
+
+  it('posts exactly the rendered push, with the bearer token and JSON content type', async () => {
+    const token = nextToken();
+    const push = render(token);
+    const result = await send(push);
+
+    assert.equal(result.kind, 'accepted');
+    assert.equal(result.status, 200);
+    assert.match(result.providerId ?? '', new RegExp(`^projects/${PROJECT}/messages/.+`));
+    const [req] = fake.requestsFor(token);
+    assert.ok(req);
+    assert.equal(req.method, 'POST');
+    assert.equal(req.path, `/v1/projects/${PROJECT}/messages:send`);
+    assert.equal(req.headers.authorization, `Bearer ${ACCESS_TOKEN}`);
+    assert.equal(req.headers['content-type'], 'application/json');
+    assert.equal(req.headers['x-callwake-call'], 'call-1');
+    assert.deepEqual(req.body, push.body);
+    assert.equal(req.rawBody, JSON.stringify(push.body));
+  });
+
+  for (const [fault, status, reason] of [
+    ['unregistered', 404, 'UNREGISTERED'],
+    ['sender_id_mismatch', 403, 'SENDER_ID_MISMATCH'],
+    ['invalid_token', 400, 'INVALID_ARGUMENT'],
+  ] as const) {
+    it(`reports ${fault} as a dead token`, async () => {
+      const token = nextToken();
+      fake.script(token, [fault]);
+      assert.deepEqual(await send(render(token)), { kind: 'dead_token', status, reason });
+    });
+  }
+
+  it('keeps reporting a token unregistered for good', async () => {
+    const token = nextToken();
+    fake.unregister(token);
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await send(render(token))).kind, 'dead_token');
+    }
+  });
+
+  it('treats 429 and 5xx as retryable, honouring Retry-After in seconds or as a date', async () => {
+    const token = nextToken();
+    const date = new Date(Date.now() + 5000).toUTCString();
+    fake.script(token, [
+      { status: 429, retryAfter: 1 },
+      { status: 503, retryAfter: date },
+      { status: 500 },
+      { status: 502 },
+      { status: 504 },
+    ]);
+    const first = await send(render(token));
+    assert.deepEqual(first, {
+      kind: 'failed',
+      retryable: true,
+      status: 429,
+      reason: 'QUOTA_EXCEEDED',
+      retryAfterMs: 1000,
+    });
+    const second = await send(render(token));
+    assert.ok(second.kind === 'failed' && second.retryable && second.reason === 'UNAVAILABLE');
+    assert.ok(second.retryAfterMs !== undefined && second.retryAfterMs > 3000);
+    assert.ok(second.retryAfterMs <= 5000);
+    for (const [status, reason] of [
+      [500, 'INTERNAL'],
+      [502, 'http_502'],
+      [504, 'DEADLINE_EXCEEDED'],
+    ] as const) {
+      assert.deepEqual(await send(render(token)), {
+        kind: 'failed',
+        retryable: true,
+        status,
+        reason,
+      });
+    }
+    assert.equal((await send(render(token))).kind, 'accepted');
+  });
+
+  it('treats a payload FCM rejects as a non-retryable failure, not a dead token', async () => {
+    const token = nextToken();
+    const bad: Record<string, unknown>[] = [
+      { data: { attempt: 1 } },
+      { android: { ttl: '30' } },
+      { android: { priority: 'urgent' } },
+      { topic: 'calls' },
+      { data: { blob: 'x'.repeat(4096) } },
+      { colour: 'red' },
+    ];
+    for (const message of bad) {
+      const result = await send(render(token, message));
+      assert.equal(result.kind, 'failed', JSON.stringify(message));
+      assert.ok(!result.retryable);
+      assert.equal(result.status, 400);
+      assert.match(result.reason, /^INVALID_ARGUMENT/);
+    }
+    assert.ok(
+      (await send(render(token, { android: { ttl: '0.5s', priority: 'normal' } }))).kind ===
+        'accepted',
+    );
+  });
+
+  it('treats 401 and other 403s as non-retryable', async () => {
+    const token = nextToken();
+    const wrongAuth = new FcmSender({ getAccessToken: () => Promise.resolve('ya29.wrong') });
+    const unauth = await wrongAuth.send(render(token), Date.now() + 500);
+    results.push({ token, result: unauth });
+    assert.deepEqual(unauth, {
+      kind: 'failed',
+      retryable: false,
+      status: 401,
+      reason: 'UNAUTHENTICATED',
+    });
+    fake.script(token, [{ status: 403 }]);
+    assert.deepEqual(await send(render(token)), {
+      kind: 'failed',
+      retryable: false,
+      status: 403,
+      reason: 'PERMISSION_DENIED',
+    });
+  });
+
+  it('reports a connection reset as a retryable network error, and recovers', async () => {
+    const token = nextToken();
+    fake.script(token, ['reset']);
+    assert.deepEqual(await send(render(token)), {
+      kind: 'failed',
+      retryable: true,
+      reason: 'network_error',
+    });
+    assert.equal((await send(render(token))).kind, 'accepted');
+  });
+
+  it('settles as a timeout by the deadline when FCM never answers', async () => {
+    const token = nextToken();
+    fake.script(token, ['hang']);
+    const started = Date.now();
+    const result = await send(render(token), 300);
+    const elapsed = Date.now() - started;
+    assert.deepEqual(result, { kind: 'failed', retryable: true, reason: 'timeout' });
+    assert.ok(elapsed >= 280 && elapsed < 450, `settled after ${elapsed} ms`);
+  });
+
+  it('bounds a slow or failing access-token source by the deadline', async () => {
+    const token = nextToken();
+    const slow = new FcmSender({ getAccessToken: () => new Promise(() => undefined) });
+    const started = Date.now();
+    assert.equal((await slow.send(render(token), Date.now() + 200)).kind, 'failed');
+    assert.ok(Date.now() - started < 350);
+    const broken = new FcmSender({
+      getAccessToken: () => Promise.reject(new Error('no metadata')),
+    });
+    assert.deepEqual(await broken.send(render(token), Date.now() + 200), {
+      kind: 'failed',
+      retryable: true,
+      reason: 'access_token_error',
+    });
+    assert.equal(fake.requestsFor(token).length, 0);
+  });
+
+  it('does not send at all once the deadline has passed', async () => {
+    const token = nextToken();
+    assert.deepEqual(await send(render(token), -1), {
+      kind: 'failed',
+      retryable: true,
+      reason: 'timeout',
+    });
+    assert.equal(fake.requestsFor(token).length, 0);
+  });
+
+  it('never puts the device token or the access token in a reason', () => {
+    assert.ok(results.length > 10);
+    for (const { token, result } of results) {
+      if (result.kind === 'accepted') continue;
+      assert.ok(!result.reason.includes(token), result.reason);
+      assert.ok(!result.reason.includes(ACCESS_TOKEN), result.reason);
+    }
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2025-01-01T00:00:00Z');
+  it('reads delta seconds and HTTP dates', () => {
+    assert.equal(parseRetryAfter('120', now), 120_000);
+    assert.equal(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now), 30_000);
+    assert.equal(parseRetryAfter('Tue, 31 Dec 2024 23:00:00 GMT', now), 0);
+  });
+  it('ignores what it cannot read', () => {
+    assert.equal(parseRetryAfter(null, now), undefined);
+    assert.equal(parseRetryAfter('soon', now), undefined);
+  });
+});
