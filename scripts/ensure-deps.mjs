@@ -12,6 +12,9 @@ const lock = join(root, 'package-lock.json');
 const stale = !existsSync(marker) || statSync(lock).mtimeMs > statSync(marker).mtimeMs;
 if (stale) {
   console.log('Installing dependencies (npm ci)...');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

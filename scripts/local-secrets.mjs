@@ -11,7 +11,8 @@ export function parseEnvFile(text) {
     const match = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
     if (!match) continue;
     let value = match[2];
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).replace(/\\n/g, '\n');
+    if (value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1).replace(/\\n/g, '\n');
     values[match[1]] = value;
   }
   return values;

@@ -39,7 +39,9 @@ async function seedDefaultTenant() {
   const { initializeApp } = await import('firebase-admin/app');
   const { getFirestore } = await import('firebase-admin/firestore');
   const db = getFirestore(initializeApp({ projectId: PROJECT_ID }, 'seed'));
-  await db.doc('tenants/default').set({ name: 'Default tenant', seededAt: Date.now() }, { merge: true });
+  await db
+    .doc('tenants/default')
+    .set({ name: 'Default tenant', seededAt: Date.now() }, { merge: true });
 }
 
 if (!(await waitForApi(Date.now() + 120_000))) {

@@ -11,7 +11,9 @@ import { TEST_ENV } from './test-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const only = process.argv.includes('--only')
+  ? process.argv[process.argv.indexOf('--only') + 1]
+  : null;
 const totals = { passed: 0, failed: 0, pending: 0 };
 
 /** Runs a command, streaming its output; resolves with its exit code and output. */
@@ -70,13 +72,11 @@ mkdirSync(join(root, '.cache', 'test'), { recursive: true });
 const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
 const inner = `${bin('mocha')} --require tsx/cjs --require test/support/integrationHooks.ts 'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts'`;
 const code = await mocha('integration tests (emulators)', null, env, () =>
-  run('integration tests (emulators)', bin('firebase'), [
-    'emulators:exec',
-    '--only',
-    'firestore,functions,auth',
-    '--project',
-    PROJECT_ID,
-    inner,
-  ], env),
+  run(
+    'integration tests (emulators)',
+    bin('firebase'),
+    ['emulators:exec', '--only', 'firestore,functions,auth', '--project', PROJECT_ID, inner],
+    env,
+  ),
 );
 finish(code);

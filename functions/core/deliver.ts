@@ -23,11 +23,21 @@ export interface DeliveryResult {
   settledAt: number;
 }
 
-function toDeliveryResult(last: SendResult, attempts: number, pushedAt: number, now: number): DeliveryResult {
+function toDeliveryResult(
+  last: SendResult,
+  attempts: number,
+  pushedAt: number,
+  now: number,
+): DeliveryResult {
   const base = { attempts, pushedAt, settledAt: now };
   switch (last.kind) {
     case 'accepted':
-      return { ...base, status: 'accepted', providerStatus: last.status, ...(last.providerId ? { providerId: last.providerId } : {}) };
+      return {
+        ...base,
+        status: 'accepted',
+        providerStatus: last.status,
+        ...(last.providerId ? { providerId: last.providerId } : {}),
+      };
     case 'dead_token':
       return { ...base, status: 'dead_token', providerStatus: last.status, reason: last.reason };
     case 'failed':

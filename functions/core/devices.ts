@@ -63,6 +63,9 @@ export async function unregisterDevice(
   deviceId: string,
 ): Promise<void> {
   if (!(await store.remove(tenant, extension, deviceId))) {
-    throw new AppError('not_found', `No device ${deviceId} is registered for extension ${extension}.`);
+    throw new AppError(
+      'not_found',
+      `No device ${deviceId} is registered for extension ${extension}.`,
+    );
   }
 }

@@ -36,7 +36,13 @@ const answer = (call: Call, duplicate: boolean): IncomingCallAnswer => ({
 });
 
 function pendingDelivery(plan: PlannedPush, platform: Delivery['platform']): Delivery {
-  return { platform, provider: plan.push.provider, kind: plan.kind, status: 'pending', attempts: 0 };
+  return {
+    platform,
+    provider: plan.push.provider,
+    kind: plan.kind,
+    status: 'pending',
+    attempts: 0,
+  };
 }
 
 /**
@@ -76,7 +82,9 @@ export async function startIncomingCall(
   });
   const call: Call = {
     ...base,
-    deliveries: Object.fromEntries(plans.map(({ plan, device }) => [plan.deviceId, pendingDelivery(plan, device.platform)])),
+    deliveries: Object.fromEntries(
+      plans.map(({ plan, device }) => [plan.deviceId, pendingDelivery(plan, device.platform)]),
+    ),
   };
 
   const { call: stored, created } = await deps.calls.createOnce(call);
@@ -87,8 +95,15 @@ export async function startIncomingCall(
   const results = await Promise.all(
     plans.map(async ({ plan }) => {
       const meta = { tenant, callId: call.callId, callUuid: uuid, deviceId: plan.deviceId };
-      const result = await deliver(deps.senders[plan.push.provider], plan.push, deadline, meta, clock);
-      if (result.status === 'dead_token') await deps.devices.dropToken(tenant, plan.deviceId, plan.push.token);
+      const result = await deliver(
+        deps.senders[plan.push.provider],
+        plan.push,
+        deadline,
+        meta,
+        clock,
+      );
+      if (result.status === 'dead_token')
+        await deps.devices.dropToken(tenant, plan.deviceId, plan.push.token);
       return [plan.deviceId, result] as const;
     }),
   );

@@ -16,7 +16,8 @@ export interface Device {
   lastSeenAt: number;
 }
 
-export type CallStatus = 'ringing' | 'no_devices' | 'accepted' | 'declined' | 'missed' | 'cancelled';
+export type CallStatus =
+  'ringing' | 'no_devices' | 'accepted' | 'declined' | 'missed' | 'cancelled';
 
 /** How one device was reached for one call. */
 export interface Delivery {

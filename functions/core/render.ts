@@ -116,5 +116,9 @@ export function renderIncomingCall(
   if (device.platform === 'ios') {
     return { deviceId, kind: 'alert', push: renderIosAlert(call, device.fcmToken, endpoints) };
   }
-  return { deviceId, kind: 'data', push: renderAndroid(call, device, device.fcmToken, endpoints, now) };
+  return {
+    deviceId,
+    kind: 'data',
+    push: renderAndroid(call, device, device.fcmToken, endpoints, now),
+  };
 }

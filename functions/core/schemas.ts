@@ -9,13 +9,15 @@ import { z } from 'zod';
 const emptyAsUndefined = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(emptyAsUndefined, schema.optional());
 
 /** Visible ASCII, no spaces: what SIP user parts, Call-IDs and tokens are made of. */
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 
 // Firestore document ids may not contain '/', be '.' or '..', or look like __x__.
-const docIdSafe = (value: string) => !value.includes('/') && !/^\.\.?$/.test(value) && !/^__.*__$/.test(value);
+const docIdSafe = (value: string) =>
+  !value.includes('/') && !/^\.\.?$/.test(value) && !/^__.*__$/.test(value);
 
 export const extensionSchema = z
   .string()
@@ -64,11 +66,18 @@ export const deviceRegistrationSchema = z
     fcm_token: optional(fcmTokenSchema),
     voip_token: optional(voipTokenSchema),
     app_id: optional(appIdSchema),
-    apns_env: z.preprocess(emptyAsUndefined, z.enum(['production', 'sandbox']).default('production')),
+    apns_env: z.preprocess(
+      emptyAsUndefined,
+      z.enum(['production', 'sandbox']).default('production'),
+    ),
   })
   .superRefine((device, ctx) => {
     if (!device.fcm_token && !device.voip_token) {
-      ctx.addIssue({ code: 'custom', path: ['fcm_token'], message: 'fcm_token or voip_token is required' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fcm_token'],
+        message: 'fcm_token or voip_token is required',
+      });
     }
     if (device.platform === 'android' && device.voip_token) {
       ctx.addIssue({ code: 'custom', path: ['voip_token'], message: 'is only for ios devices' });

@@ -12,7 +12,8 @@ export function validate<T extends z.ZodType>(schema: T, input: unknown): z.outp
   for (const issue of result.error.issues) {
     const field = issue.path.map(String).join('.') || 'body';
     // Missing fields report zod's generic text; say it plainly instead.
-    const missing = issue.code === 'invalid_type' && (issue.input === undefined || issue.input === null);
+    const missing =
+      issue.code === 'invalid_type' && (issue.input === undefined || issue.input === null);
     details[field] ??= missing ? 'is required' : issue.message;
   }
   const message = Object.entries(details)

@@ -22,7 +22,11 @@ async function makeContext(): Promise<ApiContext> {
     devices: new FirestoreDeviceStore(db),
     calls: new FirestoreCallStore(db),
     sendersFor,
-    endpoints: { projectId: projectId(), fcmOrigin: endpoints.fcmOrigin, apnsOrigins: endpoints.apnsOrigins },
+    endpoints: {
+      projectId: projectId(),
+      fcmOrigin: endpoints.fcmOrigin,
+      apnsOrigins: endpoints.apnsOrigins,
+    },
     sendBudgetMs: PUSH_SEND_BUDGET_MS.value(),
     clock: systemClock,
     reportError: (err) => {
@@ -53,7 +57,8 @@ export async function readBody(req: Request): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new AppError('payload_too_large', `Request body is over ${MAX_BODY_BYTES} bytes.`);
+    if (size > MAX_BODY_BYTES)
+      throw new AppError('payload_too_large', `Request body is over ${MAX_BODY_BYTES} bytes.`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -66,5 +71,11 @@ export function toApiRequest(req: Request, body: Buffer): ApiRequest {
   for (const [name, value] of Object.entries(req.headers)) {
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
-  return { method: req.method.toUpperCase(), path: req.path || '/', headers, query: url.searchParams, body };
+  return {
+    method: req.method.toUpperCase(),
+    path: req.path || '/',
+    headers,
+    query: url.searchParams,
+    body,
+  };
 }

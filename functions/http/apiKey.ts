@@ -11,7 +11,10 @@ const QUERY_KEY_NAMES = ['key', 'api_key', 'apikey', 'token', 'access_token'];
  */
 export function extractApiKey(req: ApiRequest): string | null {
   if (QUERY_KEY_NAMES.some((name) => req.query.has(name))) {
-    throw new AppError('unauthenticated', 'API keys are not accepted in the query string; send an Authorization header.');
+    throw new AppError(
+      'unauthenticated',
+      'API keys are not accepted in the query string; send an Authorization header.',
+    );
   }
   const header = req.headers['x-api-key']?.trim();
   if (header) return header;

@@ -14,7 +14,8 @@ function flatten(prefix: string, value: ResponseValue, out: [string, string][]):
       flatten(`${prefix}.${index}`, item, out);
     });
   } else if (typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) flatten(prefix ? `${prefix}.${key}` : key, item, out);
+    for (const [key, item] of Object.entries(value))
+      flatten(prefix ? `${prefix}.${key}` : key, item, out);
   } else {
     out.push([prefix, String(value)]);
   }
@@ -27,10 +28,15 @@ function flatten(prefix: string, value: ResponseValue, out: [string, string][]):
 export function toHashcompat(body: ResponseBody): string {
   const pairs: [string, string][] = [];
   flatten('', body, pairs);
-  return pairs.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&');
+  return pairs
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+    .join('&');
 }
 
-export function renderBody(body: ResponseBody, accept: string | undefined): { contentType: string; text: string } {
+export function renderBody(
+  body: ResponseBody,
+  accept: string | undefined,
+): { contentType: string; text: string } {
   return wantsJson(accept)
     ? { contentType: 'application/json; charset=utf-8', text: JSON.stringify(body) }
     : { contentType: 'application/x-www-form-urlencoded; charset=utf-8', text: toHashcompat(body) };

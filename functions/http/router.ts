@@ -60,10 +60,15 @@ export async function handle(req: ApiRequest, ctx: ApiContext): Promise<ApiRespo
       const handler = route.methods[req.method];
       if (!handler) {
         const allow = Object.keys(route.methods).join(', ');
-        const err = new AppError('method_not_allowed', `${req.method} is not allowed here; use ${allow}.`);
+        const err = new AppError(
+          'method_not_allowed',
+          `${req.method} is not allowed here; use ${allow}.`,
+        );
         return { ...errorResponse(err), headers: { Allow: allow } };
       }
-      const params = Object.fromEntries(route.params.map((name, i) => [name, decodeParam(match[i + 1] ?? '')]));
+      const params = Object.fromEntries(
+        route.params.map((name, i) => [name, decodeParam(match[i + 1] ?? '')]),
+      );
       return await handler(req, params, ctx);
     }
     throw new AppError('not_found', `No route ${req.method} ${path}.`);
@@ -77,7 +82,11 @@ export async function handle(req: ApiRequest, ctx: ApiContext): Promise<ApiRespo
 export function errorResponse(err: AppError): ApiResponse {
   return {
     status: err.status,
-    body: { error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+    body: {
+      error: err.code,
+      message: err.message,
+      ...(err.details ? { details: err.details } : {}),
+    },
     ...(err.code === 'unavailable' ? { headers: { 'Retry-After': '1' } } : {}),
   };
 }

@@ -14,7 +14,8 @@ export interface ApiRequest {
   body: Buffer;
 }
 
-export type ResponseValue = string | number | boolean | null | undefined | ResponseBody | ResponseValue[];
+export type ResponseValue =
+  string | number | boolean | null | undefined | ResponseBody | ResponseValue[];
 export interface ResponseBody {
   [key: string]: ResponseValue;
 }

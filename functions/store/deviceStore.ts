@@ -11,14 +11,20 @@ const TOKEN_FIELDS = ['fcmToken', 'voipToken'] as const;
  * Removes `tokens` from another device inside a transaction; the device goes
  * when it has no token left.
  */
-function stripTokens(tx: Transaction, ref: DocumentReference, doc: DeviceDoc, tokens: Set<string>): void {
+function stripTokens(
+  tx: Transaction,
+  ref: DocumentReference,
+  doc: DeviceDoc,
+  tokens: Set<string>,
+): void {
   const remaining = TOKEN_FIELDS.filter((field) => doc[field] && !tokens.has(doc[field]));
   if (remaining.length === 0) {
     tx.delete(ref);
     return;
   }
   const kept = Object.entries(doc).filter(
-    ([field, value]) => !(TOKEN_FIELDS as readonly string[]).includes(field) || !tokens.has(value as string),
+    ([field, value]) =>
+      !(TOKEN_FIELDS as readonly string[]).includes(field) || !tokens.has(value as string),
   );
   tx.set(ref, Object.fromEntries(kept));
 }
@@ -28,7 +34,10 @@ export class FirestoreDeviceStore implements DeviceStore {
   constructor(private readonly db: Firestore) {}
 
   async listByExtension(tenant: string, extension: string): Promise<Device[]> {
-    const snap = await this.db.collection(paths.devices(tenant)).where('extension', '==', extension).get();
+    const snap = await this.db
+      .collection(paths.devices(tenant))
+      .where('extension', '==', extension)
+      .get();
     return snap.docs.map((doc) => doc.data() as DeviceDoc);
   }
 
@@ -71,7 +80,8 @@ export class FirestoreDeviceStore implements DeviceStore {
     await this.db.runTransaction(async (tx) => {
       const snap = await tx.get(ref);
       const doc = snap.data() as DeviceDoc | undefined;
-      if (doc && TOKEN_FIELDS.some((field) => doc[field] === token)) stripTokens(tx, ref, doc, new Set([token]));
+      if (doc && TOKEN_FIELDS.some((field) => doc[field] === token))
+        stripTokens(tx, ref, doc, new Set([token]));
     });
   }
 }

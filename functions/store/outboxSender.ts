@@ -6,7 +6,11 @@ import { paths } from './firestore';
 /** The push as stored: identical to what would be sent, with the token masked everywhere. */
 export function maskedPush(push: RenderedPush): Omit<RenderedPush, 'token'> & { token: string } {
   const masked = maskToken(push.token);
-  const json = JSON.stringify({ ...push, token: masked, url: push.url.split(push.token).join(masked) });
+  const json = JSON.stringify({
+    ...push,
+    token: masked,
+    url: push.url.split(push.token).join(masked),
+  });
   // The token also sits inside FCM bodies (message.token); replace it wherever it appears.
   return JSON.parse(json.split(push.token).join(masked)) as RenderedPush;
 }

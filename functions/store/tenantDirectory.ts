@@ -56,7 +56,8 @@ export class TenantDirectory {
     if (hit && hit.until > now) return hit.tenant;
     let tenantId: string | null = isDefault ? DEFAULT_TENANT : null;
     if (!isDefault) {
-      const doc = (await this.db.collection(paths.apiKeys).doc(hash).get()).data() as ApiKeyDoc | undefined;
+      const doc = (await this.db.collection(paths.apiKeys).doc(hash).get()).data() as
+        ApiKeyDoc | undefined;
       tenantId = doc && !doc.revoked ? doc.tenant : null;
     }
     const tenant = tenantId ? await this.loadTenant(tenantId) : null;

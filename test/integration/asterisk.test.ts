@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { callUuid } from '../../functions/core/callUuid';
-import { createTenant, db, localSecrets, tenantSnapshot, type TestTenant } from '../support/emulator';
+import {
+  createTenant,
+  db,
+  localSecrets,
+  tenantSnapshot,
+  type TestTenant,
+} from '../support/emulator';
 import { curl, parseHashcompat } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 
@@ -48,8 +54,12 @@ describe('PBX requests as Asterisk CURL() sends them (emulator, curl)', function
       devices: '1',
       pushed: '1',
     });
-    const outbox = await db().collection('pushOutbox').where('callUuid', '==', hash.call_uuid).get();
-    const data = (outbox.docs[0]?.data().body as { message: { data: Record<string, string> } }).message.data;
+    const outbox = await db()
+      .collection('pushOutbox')
+      .where('callUuid', '==', hash.call_uuid)
+      .get();
+    const data = (outbox.docs[0]?.data().body as { message: { data: Record<string, string> } })
+      .message.data;
     assert.equal(data.caller_name, 'Anne-Marie Smith & Co');
   });
 
@@ -69,7 +79,12 @@ describe('PBX requests as Asterisk CURL() sends them (emulator, curl)', function
 
   it('accepts the key as the HTTP Basic password (CURLOPT(userpwd) on older Asterisk)', async () => {
     const id = callId();
-    const reply = await curl('/v1/calls', ['-u', `pbx:${tenant.key}`, '-d', `call_id=${id}&to=2002`]);
+    const reply = await curl('/v1/calls', [
+      '-u',
+      `pbx:${tenant.key}`,
+      '-d',
+      `call_id=${id}&to=2002`,
+    ]);
     assert.equal(reply.status, 201, reply.text);
     const status = await curl(`/v1/calls/${id}`, ['-u', `pbx:${tenant.key}`]);
     assert.equal(parseHashcompat(status.text).status, 'no_devices');
@@ -78,7 +93,12 @@ describe('PBX requests as Asterisk CURL() sends them (emulator, curl)', function
   it('accepts the deployment key (PBX_API_KEY) for the default tenant', async () => {
     const key = localSecrets().PBX_API_KEY!;
     const id = callId();
-    const reply = await curl('/v1/calls', ['-H', `Authorization: Bearer ${key}`, '-d', `call_id=${id}&to=2002`]);
+    const reply = await curl('/v1/calls', [
+      '-H',
+      `Authorization: Bearer ${key}`,
+      '-d',
+      `call_id=${id}&to=2002`,
+    ]);
     assert.equal(reply.status, 201, reply.text);
     assert.equal(parseHashcompat(reply.text).call_uuid, callUuid('default', id));
   });
@@ -88,11 +108,31 @@ describe('PBX requests as Asterisk CURL() sends them (emulator, curl)', function
     const other = await createTenant('outbox');
     const cases: [string, string[], number, string][] = [
       ['no key', ['-d', 'call_id=1&to=1001'], 401, 'unauthenticated'],
-      ['wrong key', ['-H', 'Authorization: Bearer nope', '-d', 'call_id=1&to=1001'], 401, 'unauthenticated'],
+      [
+        'wrong key',
+        ['-H', 'Authorization: Bearer nope', '-d', 'call_id=1&to=1001'],
+        401,
+        'unauthenticated',
+      ],
       ['missing field', [...bearer(), '-d', 'call_id=1'], 400, 'invalid_argument'],
-      ['bad timeout', [...bearer(), '-d', 'call_id=1&to=1001&ring_timeout=500'], 400, 'invalid_argument'],
-      ['bad content type', [...bearer(), '-H', 'Content-Type: text/plain', '-d', 'call_id=1&to=1001'], 415, 'unsupported_media_type'],
-      ['huge body', [...bearer(), '-d', `call_id=1&to=1001&from_name=${'x'.repeat(70_000)}`], 413, 'payload_too_large'],
+      [
+        'bad timeout',
+        [...bearer(), '-d', 'call_id=1&to=1001&ring_timeout=500'],
+        400,
+        'invalid_argument',
+      ],
+      [
+        'bad content type',
+        [...bearer(), '-H', 'Content-Type: text/plain', '-d', 'call_id=1&to=1001'],
+        415,
+        'unsupported_media_type',
+      ],
+      [
+        'huge body',
+        [...bearer(), '-d', `call_id=1&to=1001&from_name=${'x'.repeat(70_000)}`],
+        413,
+        'payload_too_large',
+      ],
       ['wrong method', [...bearer(), '-X', 'DELETE'], 405, 'method_not_allowed'],
     ];
     for (const [label, args, status, code] of cases) {
@@ -106,9 +146,14 @@ describe('PBX requests as Asterisk CURL() sends them (emulator, curl)', function
     const inQuery = await curl(`/v1/calls?api_key=${tenant.key}`, ['-d', 'call_id=1&to=1001']);
     assert.equal(inQuery.status, 401);
     assert.match(parseHashcompat(inQuery.text).message!, /not accepted in the query string/);
-    const missing = parseHashcompat((await curl('/v1/calls', [...bearer(), '-d', 'call_id=1'])).text);
+    const missing = parseHashcompat(
+      (await curl('/v1/calls', [...bearer(), '-d', 'call_id=1'])).text,
+    );
     assert.equal(missing.message, 'to: is required');
-    const unknown = await curl('/v1/calls/never-seen', ['-H', `Authorization: Bearer ${other.key}`]);
+    const unknown = await curl('/v1/calls/never-seen', [
+      '-H',
+      `Authorization: Bearer ${other.key}`,
+    ]);
     assert.equal(unknown.status, 404);
     const noRoute = await curl('/v2/anything', bearer());
     assert.equal(noRoute.status, 404);

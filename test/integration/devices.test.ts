@@ -21,7 +21,11 @@ describe('device registry (emulator)', function () {
     const first = await put('1001', 'pixel', { platform: 'android', fcm_token: FCM_A });
     assert.equal(first.status, 201);
     assert.equal(first.fields.status, 'created');
-    const ios = await put('1001', 'iphone', { platform: 'ios', voip_token: VOIP, app_id: 'com.example.sipPhone' });
+    const ios = await put('1001', 'iphone', {
+      platform: 'ios',
+      voip_token: VOIP,
+      app_id: 'com.example.sipPhone',
+    });
     assert.equal(ios.status, 201);
     const refreshed = await put('1001', 'pixel', { platform: 'android', fcm_token: FCM_A });
     assert.equal(refreshed.status, 200);
@@ -55,7 +59,12 @@ describe('device registry (emulator)', function () {
   });
 
   it('keeps a device that still has another token when one of its tokens moves', async () => {
-    await put('1001', 'iphone', { platform: 'ios', voip_token: VOIP, fcm_token: FCM_A, app_id: 'com.example.app' });
+    await put('1001', 'iphone', {
+      platform: 'ios',
+      voip_token: VOIP,
+      fcm_token: FCM_A,
+      app_id: 'com.example.app',
+    });
     await put('1001', 'ipad', { platform: 'ios', fcm_token: FCM_A });
     const iphone = (await db().doc(`tenants/${tenant.id}/devices/iphone`).get()).data() ?? {};
     assert.equal(iphone.voipToken, VOIP);
@@ -89,7 +98,11 @@ describe('device registry (emulator)', function () {
       const reply = await put('1001', 'pixel', form);
       assert.equal(reply.status, 400, JSON.stringify(form));
       assert.equal(reply.fields.error, 'invalid_argument');
-      assert.match(String(reply.fields.message), new RegExp(`^${field}|; ${field}`), JSON.stringify(reply.fields));
+      assert.match(
+        String(reply.fields.message),
+        new RegExp(`^${field}|; ${field}`),
+        JSON.stringify(reply.fields),
+      );
     }
     const badPath = await put('bad ext!', 'pixel', { platform: 'android', fcm_token: FCM_A });
     assert.equal(badPath.status, 400);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { callUuid } from '../../functions/core/callUuid';
+import type { Call } from '../../functions/core/model';
 import { createTenant, db, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
@@ -35,19 +36,40 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
       assert.ok(r.status === 201 || r.status === 200, r.text);
       return r;
     });
-  const ring = (form: Record<string, string>) => api('POST', '/v1/calls', { key: tenant.key, form });
+  const ring = (form: Record<string, string>) =>
+    api('POST', '/v1/calls', { key: tenant.key, form });
   const callDoc = async (id: string) =>
-    (await db().doc(`tenants/${tenant.id}/calls/${callUuid(tenant.id, id)}`).get()).data() ?? {};
+    (
+      await db()
+        .doc(`tenants/${tenant.id}/calls/${callUuid(tenant.id, id)}`)
+        .get()
+    ).data() as Call;
 
   it('sends Android an FCM data-only, high-priority message with the ring time as TTL', async () => {
     const token = fcmToken();
-    await register('1001', 'pixel', { platform: 'android', fcm_token: token, app_id: 'com.example.sip_phone' });
+    await register('1001', 'pixel', {
+      platform: 'android',
+      fcm_token: token,
+      app_id: 'com.example.sip_phone',
+    });
     const id = callId();
     const started = Date.now();
-    const reply = await ring({ call_id: id, to: '1001', from: '5551234', from_name: 'Alice', ring_timeout: '30' });
+    const reply = await ring({
+      call_id: id,
+      to: '1001',
+      from: '5551234',
+      from_name: 'Alice',
+      ring_timeout: '30',
+    });
     assert.equal(reply.status, 201, reply.text);
     const uuid = callUuid(tenant.id, id);
-    assert.deepEqual(reply.fields, { status: 'ringing', call_id: id, call_uuid: uuid, devices: 1, pushed: 1 });
+    assert.deepEqual(reply.fields, {
+      status: 'ringing',
+      call_id: id,
+      call_uuid: uuid,
+      devices: 1,
+      pushed: 1,
+    });
 
     const [request, ...more] = fakes.fcm.requestsFor(token);
     assert.ok(request);
@@ -81,9 +103,9 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     const stored = await callDoc(id);
     assert.equal(stored.status, 'ringing');
     assert.equal(stored.pushed, 1);
-    assert.equal(stored.deliveries.pixel.status, 'accepted');
-    assert.equal(stored.deliveries.pixel.provider, 'fcm');
-    assert.equal(stored.deliveries.pixel.attempts, 1);
+    assert.equal(stored.deliveries.pixel!.status, 'accepted');
+    assert.equal(stored.deliveries.pixel!.provider, 'fcm');
+    assert.equal(stored.deliveries.pixel!.attempts, 1);
   });
 
   it('sends iOS a PushKit VoIP push straight to APNs, on the host of the token environment', async () => {
@@ -95,7 +117,11 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
       app_id: 'com.example.sipPhone',
       apns_env: 'sandbox',
     });
-    await register('1001', 'iphone', { platform: 'ios', voip_token: productionToken, app_id: 'com.example.sipPhone' });
+    await register('1001', 'iphone', {
+      platform: 'ios',
+      voip_token: productionToken,
+      app_id: 'com.example.sipPhone',
+    });
     const id = callId();
     const reply = await ring({ call_id: id, to: '1001', from: '+15550100', ring_timeout: '45' });
     assert.equal(reply.fields.pushed, 2, reply.text);
@@ -112,7 +138,10 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     assert.equal(request.headers['apns-priority'], '10');
     assert.equal(request.headers['apns-collapse-id'], `call-${uuid}`);
     const body = request.body as Record<string, string>;
-    assert.equal(request.headers['apns-expiration'], String(Math.floor(Number(body.expires_at) / 1000)));
+    assert.equal(
+      request.headers['apns-expiration'],
+      String(Math.floor(Number(body.expires_at) / 1000)),
+    );
     assert.deepEqual(Object.keys(body).sort(), PAYLOAD_KEYS);
     assert.equal(body.type, 'incoming_call');
     assert.equal(body.caller_name, '+15550100');
@@ -130,7 +159,10 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     const { message } = request!.body as { message: Record<string, Record<string, unknown>> };
     assert.equal(message.android, undefined);
     assert.deepEqual(Object.keys(message.data!).sort(), PAYLOAD_KEYS);
-    const apns = message.apns as { headers: Record<string, string>; payload: { aps: Record<string, unknown> } };
+    const apns = message.apns as {
+      headers: Record<string, string>;
+      payload: { aps: Record<string, unknown> };
+    };
     assert.equal(apns.headers['apns-push-type'], 'alert');
     assert.equal(apns.headers['apns-priority'], '10');
     assert.deepEqual(apns.payload.aps.alert, { title: 'Incoming call', body: 'Bob is calling' });
@@ -142,7 +174,11 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     for (const [i, token] of tokens.entries()) {
       await register('1001', `phone-${i}`, { platform: 'android', fcm_token: token });
     }
-    await register('1001', 'slow-iphone', { platform: 'ios', voip_token: slow, app_id: 'com.example.sipPhone' });
+    await register('1001', 'slow-iphone', {
+      platform: 'ios',
+      voip_token: slow,
+      app_id: 'com.example.sipPhone',
+    });
     // One device's provider never answers: a sequential fan-out would hold every later device behind it.
     fakes.apns.production.script(slow, ['hang']);
     const started = Date.now();
@@ -150,9 +186,15 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     const elapsed = Date.now() - started;
     assert.equal(reply.fields.devices, 6);
     assert.equal(reply.fields.pushed, 5, reply.text);
-    const arrivals = [...tokens.map((t) => fakes.fcm.requestsFor(t)[0]!.receivedAt), fakes.apns.production.requestsFor(slow)[0]!.receivedAt];
+    const arrivals = [
+      ...tokens.map((t) => fakes.fcm.requestsFor(t)[0]!.receivedAt),
+      fakes.apns.production.requestsFor(slow)[0]!.receivedAt,
+    ];
     const spread = Math.max(...arrivals) - Math.min(...arrivals);
-    assert.ok(elapsed >= 4_000, `the hanging push held the request until the deadline (${elapsed} ms)`);
+    assert.ok(
+      elapsed >= 4_000,
+      `the hanging push held the request until the deadline (${elapsed} ms)`,
+    );
     assert.ok(spread < 1_000, `all six pushes left together (spread ${spread} ms)`);
   });
 
@@ -168,7 +210,11 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     fakes.apns.production.script(unregistered, ['unregistered']);
     fakes.apns.production.script(badToken, ['bad_device_token']);
     fakes.apns.production.script(wrongTopic, ['not_for_topic']);
-    const ios = (token: string) => ({ platform: 'ios', voip_token: token, app_id: 'com.example.sipPhone' });
+    const ios = (token: string) => ({
+      platform: 'ios',
+      voip_token: token,
+      app_id: 'com.example.sipPhone',
+    });
     await register('1001', 'gone', { platform: 'android', fcm_token: gone });
     await register('1001', 'invalid', { platform: 'android', fcm_token: invalid });
     await register('1001', 'unregistered', ios(unregistered));
@@ -188,10 +234,10 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     assert.ok(left['wrong-topic']!.fcmToken);
     const { deliveries } = await callDoc(id);
     for (const device of ['gone', 'invalid', 'unregistered', 'bad-token', 'wrong-topic']) {
-      assert.equal(deliveries[device].status, 'dead_token', device);
+      assert.equal(deliveries[device]!.status, 'dead_token', device);
     }
-    assert.equal(deliveries.unregistered.providerStatus, 410);
-    assert.equal(deliveries.alive.status, 'accepted');
+    assert.equal(deliveries.unregistered!.providerStatus, 410);
+    assert.equal(deliveries.alive!.status, 'accepted');
   });
 
   it('retries transient failures with backoff, honouring Retry-After', async () => {
@@ -200,7 +246,11 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     fakes.fcm.script(android, [{ status: 503 }, { status: 429, retryAfter: 1 }]);
     fakes.apns.production.script(iphone, [{ status: 503 }, 'reset']);
     await register('1001', 'android', { platform: 'android', fcm_token: android });
-    await register('1001', 'iphone', { platform: 'ios', voip_token: iphone, app_id: 'com.example.sipPhone' });
+    await register('1001', 'iphone', {
+      platform: 'ios',
+      voip_token: iphone,
+      app_id: 'com.example.sipPhone',
+    });
     const id = callId();
     const reply = await ring({ call_id: id, to: '1001' });
     assert.equal(reply.fields.pushed, 2, reply.text);
@@ -209,13 +259,16 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     assert.ok(fcmTries[2]!.receivedAt - fcmTries[1]!.receivedAt >= 1_000, 'waited for Retry-After');
     assert.equal(fakes.apns.production.requestsFor(iphone).length, 3);
     const { deliveries } = await callDoc(id);
-    assert.equal(deliveries.android.attempts, 3);
-    assert.equal(deliveries.iphone.attempts, 3);
+    assert.equal(deliveries.android!.attempts, 3);
+    assert.equal(deliveries.iphone!.attempts, 3);
   });
 
   it('never retries past the ring deadline', async () => {
     const token = fcmToken();
-    fakes.fcm.script(token, Array.from({ length: 50 }, () => ({ status: 503 })));
+    fakes.fcm.script(
+      token,
+      Array.from({ length: 50 }, () => ({ status: 503 })),
+    );
     await register('1001', 'flaky', { platform: 'android', fcm_token: token });
     const id = callId();
     const reply = await ring({ call_id: id, to: '1001', ring_timeout: '5' });
@@ -225,8 +278,8 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     assert.ok(tries.length >= 2, `retried (${tries.length} tries)`);
     assert.ok(tries.length <= 5, `bounded (${tries.length} tries)`);
     for (const t of tries) assert.ok(t.receivedAt < expiresAt, 'no attempt after the deadline');
-    assert.equal(deliveries.flaky.status, 'failed');
-    assert.equal(deliveries.flaky.providerStatus, 503);
+    assert.equal(deliveries.flaky!.status, 'failed');
+    assert.equal(deliveries.flaky!.providerStatus, 503);
     // The device is kept: a 503 says nothing about its token.
     assert.ok((await db().doc(`tenants/${tenant.id}/devices/flaky`).get()).exists);
   });
@@ -252,11 +305,18 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     assert.equal(fakes.fcm.requestsFor(token).length, 1);
 
     const burstId = callId();
-    const replies = await Promise.all(Array.from({ length: 20 }, () => ring({ call_id: burstId, to: '1001' })));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () => ring({ call_id: burstId, to: '1001' })),
+    );
     assert.equal(replies.filter((r) => r.status === 201).length, 1);
     assert.equal(replies.filter((r) => r.status === 200).length, 19);
     assert.equal(new Set(replies.map((r) => r.fields.call_uuid)).size, 1);
-    const pushes = fakes.fcm.requestsFor(token).filter((r) => (r.body as { message: { data: { call_id: string } } }).message.data.call_id === burstId);
+    const pushes = fakes.fcm
+      .requestsFor(token)
+      .filter(
+        (r) =>
+          (r.body as { message: { data: { call_id: string } } }).message.data.call_id === burstId,
+      );
     assert.equal(pushes.length, 1);
   });
 

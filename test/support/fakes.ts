@@ -145,10 +145,8 @@ export class FakeDeviceStore implements DeviceStore {
 
   private strip(tenant: string, device: Device, tokens: Set<string>): void {
     const kept: Device = { ...device };
-    for (const field of TOKEN_FIELDS) {
-      const token = kept[field];
-      if (token && tokens.has(token)) delete kept[field];
-    }
+    if (kept.fcmToken && tokens.has(kept.fcmToken)) delete kept.fcmToken;
+    if (kept.voipToken && tokens.has(kept.voipToken)) delete kept.voipToken;
     if (!kept.fcmToken && !kept.voipToken) this.tenant(tenant).delete(device.deviceId);
     else this.tenant(tenant).set(device.deviceId, kept);
   }
@@ -198,7 +196,9 @@ export class FakeCallStore implements CallStore {
             ...delivery,
             status: result.status,
             attempts: result.attempts,
-            ...(result.providerStatus === undefined ? {} : { providerStatus: result.providerStatus }),
+            ...(result.providerStatus === undefined
+              ? {}
+              : { providerStatus: result.providerStatus }),
             ...(result.reason === undefined ? {} : { reason: result.reason }),
           };
         }
@@ -261,7 +261,8 @@ export interface ApiRequestInit {
 /** An ApiRequest as the Firebase adapter would build it (lower-case header names). */
 export function apiRequest(method: string, path: string, init: ApiRequestInit = {}): ApiRequest {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(init.headers ?? {})) headers[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(init.headers ?? {}))
+    headers[name.toLowerCase()] = value;
   const body = init.body ?? '';
   return {
     method,

@@ -37,7 +37,8 @@ export interface CallOptions {
 export async function api(method: string, path: string, options: CallOptions = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key) headers.Authorization = `Bearer ${options.key}`;
-  if (options.json_response !== false && !('Accept' in headers)) headers.Accept = 'application/json';
+  if (options.json_response !== false && !('Accept' in headers))
+    headers.Accept = 'application/json';
   let body: string | undefined;
   if (options.form) {
     body = new URLSearchParams(options.form).toString();

@@ -3,4 +3,5 @@ import { randomBytes } from 'node:crypto';
 /** Fresh identifiers per test, so tests never share state. */
 export const fcmToken = () => `fcm_${randomBytes(40).toString('base64url')}`;
 export const voipToken = () => randomBytes(32).toString('hex');
-export const callId = () => `${String(Date.now()).slice(0, 10)}.${randomBytes(4).readUInt32BE() % 100000}`;
+export const callId = () =>
+  `${String(Date.now()).slice(0, 10)}.${randomBytes(4).readUInt32BE() % 100000}`;

@@ -14,7 +14,8 @@ export interface Providers {
 let providers: Providers | undefined;
 
 function portOf(origin: string | undefined, name: string): number {
-  if (!origin) throw new Error(`${name} is not set: run the integration tests through \`npm test\`.`);
+  if (!origin)
+    throw new Error(`${name} is not set: run the integration tests through \`npm test\`.`);
   return Number(new URL(origin).port);
 }
 
@@ -28,11 +29,16 @@ export async function startProviders(): Promise<Providers> {
     teamId: secrets.APNS_TEAM_ID!,
     publicKey: createPublicKey(secrets.APNS_KEY!),
   };
-  const fcm = new FakeFcm({ accessToken: env.CALLWAKE_FCM_ACCESS_TOKEN ?? '', projectId: 'demo-callwake' });
+  const fcm = new FakeFcm({
+    accessToken: env.CALLWAKE_FCM_ACCESS_TOKEN ?? '',
+    projectId: 'demo-callwake',
+  });
   const production = new FakeApns(apnsOptions);
   const sandbox = new FakeApns(apnsOptions);
   await fcm.start(portOf(env.CALLWAKE_FCM_ORIGIN, 'CALLWAKE_FCM_ORIGIN'));
-  const { ca } = await production.start(portOf(env.CALLWAKE_APNS_PRODUCTION_ORIGIN, 'CALLWAKE_APNS_PRODUCTION_ORIGIN'));
+  const { ca } = await production.start(
+    portOf(env.CALLWAKE_APNS_PRODUCTION_ORIGIN, 'CALLWAKE_APNS_PRODUCTION_ORIGIN'),
+  );
   await sandbox.start(portOf(env.CALLWAKE_APNS_SANDBOX_ORIGIN, 'CALLWAKE_APNS_SANDBOX_ORIGIN'));
   const caFile = env.CALLWAKE_APNS_CA_FILE;
   if (!caFile) throw new Error('CALLWAKE_APNS_CA_FILE is not set.');

@@ -13,9 +13,22 @@ const extensionParams = z.object({ ext: extensionSchema });
 export const putDevice: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const { ext, device_id } = validate(deviceParams, params);
-  const input = validate(deviceRegistrationSchema, parseBody(req.body, req.headers['content-type']));
-  const { created, device } = await registerDevice(ctx.devices, tenant.id, ext, device_id, input, ctx.clock.now());
-  return { status: created ? 201 : 200, body: { status: created ? 'created' : 'updated', ...device } };
+  const input = validate(
+    deviceRegistrationSchema,
+    parseBody(req.body, req.headers['content-type']),
+  );
+  const { created, device } = await registerDevice(
+    ctx.devices,
+    tenant.id,
+    ext,
+    device_id,
+    input,
+    ctx.clock.now(),
+  );
+  return {
+    status: created ? 201 : 200,
+    body: { status: created ? 'created' : 'updated', ...device },
+  };
 };
 
 /** DELETE /v1/extensions/{ext}/devices/{device_id}: unregister. */
@@ -32,5 +45,8 @@ export const listDevices: RouteHandler = async (req, params, ctx) => {
   const { ext } = validate(extensionParams, params);
   const devices = (await ctx.devices.listByExtension(tenant.id, ext)).map(deviceView);
   devices.sort((a, b) => a.device_id.localeCompare(b.device_id));
-  return { status: 200, body: { extension: ext, count: devices.length, devices: devices.map((d) => ({ ...d })) } };
+  return {
+    status: 200,
+    body: { extension: ext, count: devices.length, devices: devices.map((d) => ({ ...d })) },
+  };
 };

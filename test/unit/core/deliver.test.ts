@@ -14,7 +14,12 @@ const PUSH: RenderedPush = {
   token: TOKEN,
 };
 const META: PushMeta = { tenant: 'acme', callId: 'c1', callUuid: 'u1', deviceId: 'd1' };
-const unavailable: SendResult = { kind: 'failed', retryable: true, status: 503, reason: 'UNAVAILABLE' };
+const unavailable: SendResult = {
+  kind: 'failed',
+  retryable: true,
+  status: 503,
+  reason: 'UNAVAILABLE',
+};
 
 describe('deliver', () => {
   let clock: FakeClock;
@@ -26,7 +31,11 @@ describe('deliver', () => {
   });
 
   it('sends once and reports an accepted push', async () => {
-    const sender = new FakeSender(clock).script(TOKEN, { kind: 'accepted', status: 200, providerId: 'm-1' });
+    const sender = new FakeSender(clock).script(TOKEN, {
+      kind: 'accepted',
+      status: 200,
+      providerId: 'm-1',
+    });
     const result = await deliver(sender, PUSH, start + 10_000, META, clock);
     assert.deepEqual(result, {
       status: 'accepted',
@@ -43,7 +52,10 @@ describe('deliver', () => {
   });
 
   it('retries a 503 after a backoff, then reports the acceptance after 2 attempts', async () => {
-    const sender = new FakeSender(clock).script(TOKEN, unavailable, { kind: 'accepted', status: 200 });
+    const sender = new FakeSender(clock).script(TOKEN, unavailable, {
+      kind: 'accepted',
+      status: 200,
+    });
     const result = await deliver(sender, PUSH, start + 10_000, META, clock);
     assert.equal(result.status, 'accepted');
     assert.equal(result.attempts, 2);
@@ -107,7 +119,10 @@ describe('deliver', () => {
     const deadline = start + 1_500;
     const result = await deliver(sender, PUSH, deadline, META, clock);
     assert.equal(result.status, 'failed');
-    assert.ok(result.attempts >= 2 && result.attempts < DEFAULT_RETRY_POLICY.maxAttempts, `${result.attempts} attempts`);
+    assert.ok(
+      result.attempts >= 2 && result.attempts < DEFAULT_RETRY_POLICY.maxAttempts,
+      `${result.attempts} attempts`,
+    );
     for (const sent of sender.sent) {
       assert.ok(
         sent.at + DEFAULT_RETRY_POLICY.minAttemptMs <= deadline,
@@ -129,7 +144,13 @@ describe('deliver', () => {
   it('waits out a Retry-After before the next attempt', async () => {
     const sender = new FakeSender(clock).script(
       TOKEN,
-      { kind: 'failed', retryable: true, status: 429, reason: 'QUOTA_EXCEEDED', retryAfterMs: 3_000 },
+      {
+        kind: 'failed',
+        retryable: true,
+        status: 429,
+        reason: 'QUOTA_EXCEEDED',
+        retryAfterMs: 3_000,
+      },
       { kind: 'accepted', status: 200 },
     );
     const result = await deliver(sender, PUSH, start + 10_000, META, clock);

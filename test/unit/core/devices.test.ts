@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { deviceView, maskToken, registerDevice, unregisterDevice } from '../../../functions/core/devices';
+import {
+  deviceView,
+  maskToken,
+  registerDevice,
+  unregisterDevice,
+} from '../../../functions/core/devices';
 import { AppError } from '../../../functions/core/errors';
 import { FakeDeviceStore } from '../../support/fakes';
 import { androidDevice, FCM_TOKEN, iosVoipDevice, NOW, VOIP_TOKEN } from './fixtures';
@@ -56,7 +61,12 @@ describe('registerDevice', () => {
       'acme',
       '100',
       'iphone-15',
-      { platform: 'ios', voip_token: VOIP_TOKEN, app_id: 'com.example.phone', apns_env: 'production' },
+      {
+        platform: 'ios',
+        voip_token: VOIP_TOKEN,
+        app_id: 'com.example.phone',
+        apns_env: 'production',
+      },
       NOW,
     );
     assert.equal(result.created, true);

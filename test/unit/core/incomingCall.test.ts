@@ -38,14 +38,24 @@ describe('startIncomingCall', () => {
     devices = new FakeDeviceStore();
     fcm = new FakeSender(clock);
     apns = new FakeSender(clock);
-    deps = { calls, devices, senders: { fcm, apns }, endpoints: TEST_ENDPOINTS, clock, sendBudgetMs: 8_000 };
+    deps = {
+      calls,
+      devices,
+      senders: { fcm, apns },
+      endpoints: TEST_ENDPOINTS,
+      clock,
+      sendBudgetMs: 8_000,
+    };
   });
 
   it('creates a ringing call and pushes every device of the extension', async () => {
     const now = clock.now();
     devices.put(TENANT, androidDevice());
     devices.put(TENANT, iosVoipDevice());
-    devices.put(TENANT, androidDevice({ deviceId: 'other-ext', extension: '200', fcmToken: 'elsewhere' }));
+    devices.put(
+      TENANT,
+      androidDevice({ deviceId: 'other-ext', extension: '200', fcmToken: 'elsewhere' }),
+    );
 
     const answer = await startIncomingCall(TENANT, REQUEST, deps);
 
@@ -74,8 +84,20 @@ describe('startIncomingCall', () => {
         devices: 2,
         pushed: 0,
         deliveries: {
-          'pixel-8': { platform: 'android', provider: 'fcm', kind: 'data', status: 'pending', attempts: 0 },
-          'iphone-15': { platform: 'ios', provider: 'apns', kind: 'voip', status: 'pending', attempts: 0 },
+          'pixel-8': {
+            platform: 'android',
+            provider: 'fcm',
+            kind: 'data',
+            status: 'pending',
+            attempts: 0,
+          },
+          'iphone-15': {
+            platform: 'ios',
+            provider: 'apns',
+            kind: 'voip',
+            status: 'pending',
+            attempts: 0,
+          },
         },
       },
     ]);
@@ -87,19 +109,27 @@ describe('startIncomingCall', () => {
       apns.sent.map((s) => s.push.token),
       [VOIP_TOKEN],
     );
-    assert.deepEqual(apns.sent[0]!.meta, { tenant: TENANT, callId: REQUEST.call_id, callUuid: uuid, deviceId: 'iphone-15' });
+    assert.deepEqual(apns.sent[0]!.meta, {
+      tenant: TENANT,
+      callId: REQUEST.call_id,
+      callUuid: uuid,
+      deviceId: 'iphone-15',
+    });
   });
 
   it('keeps the SIP Call-ID apart from the PBX call id when given', async () => {
     devices.put(TENANT, androidDevice());
     await startIncomingCall(TENANT, { ...REQUEST, sip_call_id: 'abc@pbx' }, deps);
     assert.equal(calls.created[0]!.sipCallId, 'abc@pbx');
-    const data = (fcm.sent[0]!.push.body as { message: { data: Record<string, string> } }).message.data;
+    const data = (fcm.sent[0]!.push.body as { message: { data: Record<string, string> } }).message
+      .data;
     assert.equal(data.sip_call_id, 'abc@pbx');
   });
 
   it('starts every push before any of them settles', async () => {
-    const phones = ['a', 'b', 'c'].map((id) => androidDevice({ deviceId: `phone-${id}`, fcmToken: `token-${id}` }));
+    const phones = ['a', 'b', 'c'].map((id) =>
+      androidDevice({ deviceId: `phone-${id}`, fcmToken: `token-${id}` }),
+    );
     const replies: Deferred<SendResult>[] = [];
     for (const phone of phones) {
       const reply = deferred<SendResult>();
@@ -166,8 +196,14 @@ describe('startIncomingCall', () => {
 
     assert.equal(answer.pushed, 1);
     assert.equal(answer.devices, 2);
-    assert.deepEqual(devices.dropped, [{ tenant: TENANT, deviceId: 'iphone-15', token: VOIP_TOKEN }]);
-    assert.equal(devices.get(TENANT, 'iphone-15'), undefined, 'a device left without a token is gone');
+    assert.deepEqual(devices.dropped, [
+      { tenant: TENANT, deviceId: 'iphone-15', token: VOIP_TOKEN },
+    ]);
+    assert.equal(
+      devices.get(TENANT, 'iphone-15'),
+      undefined,
+      'a device left without a token is gone',
+    );
     const now = clock.now();
     assert.deepEqual(calls.recorded, [
       {
@@ -175,7 +211,13 @@ describe('startIncomingCall', () => {
         callUuid: callUuid(TENANT, REQUEST.call_id),
         pushed: 1,
         results: {
-          'pixel-8': { status: 'accepted', attempts: 1, providerStatus: 200, pushedAt: now, settledAt: now },
+          'pixel-8': {
+            status: 'accepted',
+            attempts: 1,
+            providerStatus: 200,
+            pushedAt: now,
+            settledAt: now,
+          },
           'iphone-15': {
             status: 'dead_token',
             attempts: 1,
@@ -193,11 +235,20 @@ describe('startIncomingCall', () => {
     devices.put(TENANT, androidDevice());
     devices.put(TENANT, androidDevice({ deviceId: 'flaky', fcmToken: 'flaky-token' }));
     devices.put(TENANT, androidDevice({ deviceId: 'broken', fcmToken: 'broken-token' }));
-    fcm.script('flaky-token', { kind: 'failed', retryable: true, status: 503, reason: 'UNAVAILABLE' }, {
-      kind: 'accepted',
-      status: 200,
+    fcm.script(
+      'flaky-token',
+      { kind: 'failed', retryable: true, status: 503, reason: 'UNAVAILABLE' },
+      {
+        kind: 'accepted',
+        status: 200,
+      },
+    );
+    fcm.script('broken-token', {
+      kind: 'failed',
+      retryable: false,
+      status: 400,
+      reason: 'INVALID_ARGUMENT',
     });
-    fcm.script('broken-token', { kind: 'failed', retryable: false, status: 400, reason: 'INVALID_ARGUMENT' });
 
     const answer = await startIncomingCall(TENANT, REQUEST, deps);
 

@@ -20,13 +20,16 @@ describe('incomingCallPayload', () => {
   });
 
   it('names the caller by number when there is no name', () => {
-    const { fromName: _, ...call } = ringingCall();
+    const call = ringingCall();
+    delete call.fromName;
     const payload = incomingCallPayload(call);
     assert.equal(payload.caller_name, '+3225550100');
   });
 
   it(`calls an anonymous caller "${UNKNOWN_CALLER}" with empty number fields`, () => {
-    const { fromName: _n, from: _f, ...call } = ringingCall();
+    const call = ringingCall();
+    delete call.fromName;
+    delete call.from;
     const payload = incomingCallPayload(call);
     assert.equal(payload.caller_name, 'Unknown');
     assert.equal(payload.caller_id, '');

@@ -43,12 +43,12 @@ describe('renderIncomingCall', () => {
         },
       },
     });
-    const message = (plan!.push.body as { message: Record<string, unknown> }).message;
+    const message = (plan.push.body as { message: Record<string, unknown> }).message;
     assert.equal('notification' in message, false, 'a notification would bypass the app');
     assert.equal('apns' in message, false);
   });
 
-  it("gives FCM a TTL of 0s once the ring time is over, never a negative one", () => {
+  it('gives FCM a TTL of 0s once the ring time is over, never a negative one', () => {
     const plan = renderIncomingCall(call, androidDevice(), TEST_ENDPOINTS, call.expiresAt + 5_000);
     const body = plan!.push.body as { message: { android: { ttl: string } } };
     assert.equal(body.message.android.ttl, '0s');
@@ -84,7 +84,12 @@ describe('renderIncomingCall', () => {
   });
 
   it('sends sandbox tokens to the sandbox origin', () => {
-    const plan = renderIncomingCall(call, iosVoipDevice({ apnsEnv: 'sandbox' }), TEST_ENDPOINTS, NOW);
+    const plan = renderIncomingCall(
+      call,
+      iosVoipDevice({ apnsEnv: 'sandbox' }),
+      TEST_ENDPOINTS,
+      NOW,
+    );
     assert.equal(plan!.push.url, `https://apns-sandbox.test/3/device/${VOIP_TOKEN}`);
     assert.equal(plan!.push.apnsEnv, 'sandbox');
   });
@@ -108,7 +113,12 @@ describe('renderIncomingCall', () => {
   });
 
   it('prefers PushKit over FCM on an iOS device that has both', () => {
-    const plan = renderIncomingCall(call, iosVoipDevice({ fcmToken: FCM_TOKEN }), TEST_ENDPOINTS, NOW);
+    const plan = renderIncomingCall(
+      call,
+      iosVoipDevice({ fcmToken: FCM_TOKEN }),
+      TEST_ENDPOINTS,
+      NOW,
+    );
     assert.equal(plan!.kind, 'voip');
     assert.equal(plan!.push.token, VOIP_TOKEN);
   });
@@ -172,7 +182,12 @@ describe('renderIncomingCall', () => {
     assert.equal(renderIncomingCall(call, voipWithoutApp, TEST_ENDPOINTS, NOW), null);
     // An Android device never uses a PushKit token.
     assert.equal(
-      renderIncomingCall(call, androidDevice({ fcmToken: undefined, voipToken: VOIP_TOKEN, appId: 'x' }), TEST_ENDPOINTS, NOW),
+      renderIncomingCall(
+        call,
+        androidDevice({ fcmToken: undefined, voipToken: VOIP_TOKEN, appId: 'x' }),
+        TEST_ENDPOINTS,
+        NOW,
+      ),
       null,
     );
   });
@@ -183,6 +198,7 @@ describe('renderIncomingCall', () => {
     const data = (fcm.push.body as { message: { data: Record<string, unknown> } }).message.data;
     assert.deepEqual(Object.keys(data).sort(), PAYLOAD_KEYS);
     assert.deepEqual(apns.push.body, data);
-    for (const [key, value] of Object.entries(apns.push.body)) assert.equal(typeof value, 'string', key);
+    for (const [key, value] of Object.entries(apns.push.body))
+      assert.equal(typeof value, 'string', key);
   });
 });

@@ -6,10 +6,20 @@ import {
   type RetryPolicy,
 } from '../../../functions/core/retryPolicy';
 
-const POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 2_000, minAttemptMs: 150 };
+const POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 200,
+  maxDelayMs: 2_000,
+  minAttemptMs: 150,
+};
 const NOW = 1_000_000;
 const FAR = NOW + 60_000;
-const unavailable: SendResult = { kind: 'failed', retryable: true, status: 503, reason: 'Unavailable' };
+const unavailable: SendResult = {
+  kind: 'failed',
+  retryable: true,
+  status: 503,
+  reason: 'Unavailable',
+};
 
 describe('nextRetryDelay', () => {
   it('uses the documented defaults', () => {
@@ -28,10 +38,18 @@ describe('nextRetryDelay', () => {
   it('backs off exponentially up to maxDelayMs', () => {
     // random = 1 - ε is the top of the jitter range: the full backoff.
     const top = 1 - Number.EPSILON;
-    const delays = [1, 2, 3, 4].map((a) => nextRetryDelay(unavailable, a, NOW, FAR, { ...POLICY, maxAttempts: 10 }, top));
+    const delays = [1, 2, 3, 4].map((a) =>
+      nextRetryDelay(unavailable, a, NOW, FAR, { ...POLICY, maxAttempts: 10 }, top),
+    );
     assert.deepEqual(delays, [200, 400, 800, 1600]);
-    assert.equal(nextRetryDelay(unavailable, 5, NOW, FAR, { ...POLICY, maxAttempts: 10 }, top), 2_000);
-    assert.equal(nextRetryDelay(unavailable, 9, NOW, FAR, { ...POLICY, maxAttempts: 10 }, top), 2_000);
+    assert.equal(
+      nextRetryDelay(unavailable, 5, NOW, FAR, { ...POLICY, maxAttempts: 10 }, top),
+      2_000,
+    );
+    assert.equal(
+      nextRetryDelay(unavailable, 9, NOW, FAR, { ...POLICY, maxAttempts: 10 }, top),
+      2_000,
+    );
   });
 
   it('jitters between half and all of the backoff', () => {
@@ -62,7 +80,10 @@ describe('nextRetryDelay', () => {
   it('stops after maxAttempts attempts', () => {
     assert.notEqual(nextRetryDelay(unavailable, 4, NOW, FAR, POLICY, 0.5), null);
     assert.equal(nextRetryDelay(unavailable, 5, NOW, FAR, POLICY, 0.5), null);
-    assert.equal(nextRetryDelay(unavailable, 1, NOW, FAR, { ...POLICY, maxAttempts: 1 }, 0.5), null);
+    assert.equal(
+      nextRetryDelay(unavailable, 1, NOW, FAR, { ...POLICY, maxAttempts: 1 }, 0.5),
+      null,
+    );
   });
 
   it('never schedules an attempt later than the deadline minus minAttemptMs', () => {

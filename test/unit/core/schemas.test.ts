@@ -11,7 +11,10 @@ import {
 const VOIP_TOKEN = 'ab'.repeat(32);
 
 /** The issues zod reports, as `path: message` lines. */
-function issues(result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) {
+function issues(result: {
+  success: boolean;
+  error?: { issues: { path: PropertyKey[]; message: string }[] };
+}) {
   assert.equal(result.success, false, 'expected the input to be rejected');
   return result.error!.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`);
 }
@@ -120,11 +123,13 @@ describe('incomingCallSchema', () => {
 
 describe('extensionSchema and deviceIdSchema', () => {
   it('accept dialplan extensions and device ids', () => {
-    for (const ext of ['100', '*97', '#1', 'alice.home', 'a+b_c-d']) assert.equal(extensionSchema.parse(ext), ext);
-    for (const id of ['pixel-8', 'A1B2:C3', 'ios_device.1']) assert.equal(deviceIdSchema.parse(id), id);
+    for (const ext of ['100', '*97', '#1', 'alice.home', 'a+b_c-d'])
+      assert.equal(extensionSchema.parse(ext), ext);
+    for (const id of ['pixel-8', 'A1B2:C3', 'ios_device.1'])
+      assert.equal(deviceIdSchema.parse(id), id);
   });
 
-  it("reject what is not a safe Firestore document id", () => {
+  it('reject what is not a safe Firestore document id', () => {
     for (const bad of ['', '.', '..', '__x__', 'a/b', 'a b', 'x'.repeat(65)]) {
       assert.equal(extensionSchema.safeParse(bad).success, false, JSON.stringify(bad));
     }
@@ -136,11 +141,14 @@ describe('extensionSchema and deviceIdSchema', () => {
 
 describe('deviceRegistrationSchema', () => {
   it('accepts an Android device with an FCM token and defaults apns_env to production', () => {
-    assert.deepEqual(deviceRegistrationSchema.parse({ platform: 'android', fcm_token: 'fcm:tok-1' }), {
-      platform: 'android',
-      fcm_token: 'fcm:tok-1',
-      apns_env: 'production',
-    });
+    assert.deepEqual(
+      deviceRegistrationSchema.parse({ platform: 'android', fcm_token: 'fcm:tok-1' }),
+      {
+        platform: 'android',
+        fcm_token: 'fcm:tok-1',
+        apns_env: 'production',
+      },
+    );
   });
 
   it('accepts an iOS PushKit device, lower-casing its token', () => {
@@ -170,37 +178,49 @@ describe('deviceRegistrationSchema', () => {
   });
 
   it('requires at least one token', () => {
-    assert.deepEqual(issues(deviceRegistrationSchema.safeParse({ platform: 'android', fcm_token: '' })), [
-      'fcm_token: fcm_token or voip_token is required',
-    ]);
+    assert.deepEqual(
+      issues(deviceRegistrationSchema.safeParse({ platform: 'android', fcm_token: '' })),
+      ['fcm_token: fcm_token or voip_token is required'],
+    );
   });
 
   it('rejects a voip_token on Android', () => {
     const lines = issues(
-      deviceRegistrationSchema.safeParse({ platform: 'android', voip_token: VOIP_TOKEN, app_id: 'com.x' }),
+      deviceRegistrationSchema.safeParse({
+        platform: 'android',
+        voip_token: VOIP_TOKEN,
+        app_id: 'com.x',
+      }),
     );
     assert.deepEqual(lines, ['voip_token: is only for ios devices']);
   });
 
   it('requires app_id with a voip_token', () => {
-    assert.deepEqual(issues(deviceRegistrationSchema.safeParse({ platform: 'ios', voip_token: VOIP_TOKEN })), [
-      'app_id: is required with voip_token (the iOS bundle id names the APNs topic)',
-    ]);
+    assert.deepEqual(
+      issues(deviceRegistrationSchema.safeParse({ platform: 'ios', voip_token: VOIP_TOKEN })),
+      ['app_id: is required with voip_token (the iOS bundle id names the APNs topic)'],
+    );
   });
 
   it('rejects a voip_token that is not 64-200 hex digits', () => {
     for (const voip_token of ['ab'.repeat(31), 'zz'.repeat(32), 'a'.repeat(201)]) {
       assert.deepEqual(
-        issues(deviceRegistrationSchema.safeParse({ platform: 'ios', voip_token, app_id: 'com.x' })),
+        issues(
+          deviceRegistrationSchema.safeParse({ platform: 'ios', voip_token, app_id: 'com.x' }),
+        ),
         ['voip_token: must be the hex PushKit token (64-200 hex digits)'],
       );
     }
   });
 
   it('rejects an unknown platform or apns_env', () => {
-    assert.equal(deviceRegistrationSchema.safeParse({ platform: 'web', fcm_token: 't' }).success, false);
     assert.equal(
-      deviceRegistrationSchema.safeParse({ platform: 'ios', fcm_token: 't', apns_env: 'dev' }).success,
+      deviceRegistrationSchema.safeParse({ platform: 'web', fcm_token: 't' }).success,
+      false,
+    );
+    assert.equal(
+      deviceRegistrationSchema.safeParse({ platform: 'ios', fcm_token: 't', apns_env: 'dev' })
+        .success,
       false,
     );
   });

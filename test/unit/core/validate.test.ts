@@ -17,12 +17,15 @@ function failure(schema: z.ZodType, input: unknown): AppError {
 
 describe('validate', () => {
   it('returns the parsed value, defaults and transforms applied', () => {
-    assert.deepEqual(validate(incomingCallSchema, { call_id: 'c1', to: '100', from_name: ' Bob ' }), {
-      call_id: 'c1',
-      to: '100',
-      from_name: 'Bob',
-      ring_timeout: 30,
-    });
+    assert.deepEqual(
+      validate(incomingCallSchema, { call_id: 'c1', to: '100', from_name: ' Bob ' }),
+      {
+        call_id: 'c1',
+        to: '100',
+        from_name: 'Bob',
+        ring_timeout: 30,
+      },
+    );
   });
 
   it('names every bad field in one `field: message; field2: message` sentence', () => {
@@ -48,7 +51,10 @@ describe('validate', () => {
   });
 
   it('keeps the first message per field', () => {
-    const err = failure(deviceRegistrationSchema, { platform: 'android', voip_token: 'ab'.repeat(32) });
+    const err = failure(deviceRegistrationSchema, {
+      platform: 'android',
+      voip_token: 'ab'.repeat(32),
+    });
     assert.deepEqual(err.details, {
       voip_token: 'is only for ios devices',
       app_id: 'is required with voip_token (the iOS bundle id names the APNs topic)',

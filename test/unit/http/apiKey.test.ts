@@ -54,7 +54,9 @@ describe('extractApiKey', () => {
     for (const name of ['key', 'api_key', 'apikey', 'token', 'access_token']) {
       assert.throws(
         () => key({ Authorization: 'Bearer k-123' }, `${name}=k-123`),
-        isUnauthenticated('API keys are not accepted in the query string; send an Authorization header.'),
+        isUnauthenticated(
+          'API keys are not accepted in the query string; send an Authorization header.',
+        ),
         name,
       );
     }

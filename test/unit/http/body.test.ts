@@ -4,7 +4,12 @@ import { MAX_BODY_BYTES, parseBody } from '../../../functions/http/body';
 
 const buf = (text: string) => Buffer.from(text, 'utf8');
 
-function rejects(body: Buffer, contentType: string | undefined, code: ErrorCode, message: string): void {
+function rejects(
+  body: Buffer,
+  contentType: string | undefined,
+  code: ErrorCode,
+  message: string,
+): void {
   assert.throws(
     () => parseBody(body, contentType),
     (err: unknown) => {
@@ -32,7 +37,10 @@ describe('parseBody', () => {
     });
 
     it('reads a body without Content-Type as a form, as Asterisk CURL() may send it', () => {
-      assert.deepEqual(parseBody(buf('to=100&ring_timeout='), undefined), { to: '100', ring_timeout: '' });
+      assert.deepEqual(parseBody(buf('to=100&ring_timeout='), undefined), {
+        to: '100',
+        ring_timeout: '',
+      });
       assert.deepEqual(parseBody(buf('to=100'), ''), { to: '100' });
     });
 
@@ -45,7 +53,12 @@ describe('parseBody', () => {
     });
 
     it('rejects a field given twice', () => {
-      rejects(buf('to=100&to=200'), undefined, 'invalid_argument', 'Field to is given more than once.');
+      rejects(
+        buf('to=100&to=200'),
+        undefined,
+        'invalid_argument',
+        'Field to is given more than once.',
+      );
     });
 
     it('accepts once-given fields whose names are Object.prototype members', () => {
@@ -61,7 +74,10 @@ describe('parseBody', () => {
   describe('JSON', () => {
     it('reads a JSON object, keeping its value types', () => {
       assert.deepEqual(
-        parseBody(buf('{"call_id":"c1","to":"100","ring_timeout":45}'), 'application/json; charset=utf-8'),
+        parseBody(
+          buf('{"call_id":"c1","to":"100","ring_timeout":45}'),
+          'application/json; charset=utf-8',
+        ),
         { call_id: 'c1', to: '100', ring_timeout: 45 },
       );
     });
@@ -75,12 +91,22 @@ describe('parseBody', () => {
     });
 
     it('rejects invalid JSON with 400', () => {
-      rejects(buf('{"to":'), 'application/json', 'invalid_argument', 'Request body is not valid JSON.');
+      rejects(
+        buf('{"to":'),
+        'application/json',
+        'invalid_argument',
+        'Request body is not valid JSON.',
+      );
     });
 
     it('rejects JSON that is not an object with 400', () => {
       for (const text of ['[1,2]', '"to=100"', '42', 'null', 'true']) {
-        rejects(buf(text), 'application/json', 'invalid_argument', 'Request body must be a JSON object.');
+        rejects(
+          buf(text),
+          'application/json',
+          'invalid_argument',
+          'Request body must be a JSON object.',
+        );
       }
     });
   });
@@ -88,13 +114,26 @@ describe('parseBody', () => {
   it(`accepts exactly ${MAX_BODY_BYTES} bytes and rejects one more with 413`, () => {
     assert.equal(MAX_BODY_BYTES, 65_536);
     const fill = (n: number) => buf(`a=${'x'.repeat(n - 2)}`);
-    assert.equal(parseBody(fill(MAX_BODY_BYTES), undefined).a?.toString().length, MAX_BODY_BYTES - 2);
-    rejects(fill(MAX_BODY_BYTES + 1), undefined, 'payload_too_large', 'Request body is over 65536 bytes.');
+    assert.equal(
+      parseBody(fill(MAX_BODY_BYTES), undefined).a?.toString().length,
+      MAX_BODY_BYTES - 2,
+    );
+    rejects(
+      fill(MAX_BODY_BYTES + 1),
+      undefined,
+      'payload_too_large',
+      'Request body is over 65536 bytes.',
+    );
     assert.equal(new AppError('payload_too_large', '').status, 413);
   });
 
   it('checks the size before the media type', () => {
-    rejects(Buffer.alloc(MAX_BODY_BYTES + 1), 'text/plain', 'payload_too_large', 'Request body is over 65536 bytes.');
+    rejects(
+      Buffer.alloc(MAX_BODY_BYTES + 1),
+      'text/plain',
+      'payload_too_large',
+      'Request body is over 65536 bytes.',
+    );
   });
 
   it('rejects other media types with 415', () => {
@@ -104,7 +143,11 @@ describe('parseBody', () => {
       'unsupported_media_type',
       'Content-Type text/plain is not supported; send application/x-www-form-urlencoded or application/json.',
     );
-    rejects(buf('<x/>'), 'application/xml', 'unsupported_media_type',
-      'Content-Type application/xml is not supported; send application/x-www-form-urlencoded or application/json.');
+    rejects(
+      buf('<x/>'),
+      'application/xml',
+      'unsupported_media_type',
+      'Content-Type application/xml is not supported; send application/x-www-form-urlencoded or application/json.',
+    );
   });
 });

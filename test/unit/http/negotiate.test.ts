@@ -26,7 +26,14 @@ describe('wantsJson', () => {
   });
 
   it('is false without Accept, for */* and for other types', () => {
-    for (const accept of [undefined, '', '*/*', 'text/plain', 'application/x-www-form-urlencoded', 'text/json']) {
+    for (const accept of [
+      undefined,
+      '',
+      '*/*',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'text/json',
+    ]) {
       assert.equal(wantsJson(accept), false, String(accept));
     }
   });
