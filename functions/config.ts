@@ -26,6 +26,18 @@ export const PUSH_SEND_BUDGET_MS = defineInt('PUSH_SEND_BUDGET_MS', {
   description: 'Milliseconds the incoming-call request may spend pushing (retries included)',
 });
 
+/** Devices whose registration was not refreshed for this many days are deleted. */
+export const STALE_DEVICE_DAYS = defineInt('STALE_DEVICE_DAYS', {
+  default: 60,
+  description: 'Days without a registration refresh after which a device is pruned',
+});
+
+/** Calls are kept this long (TTL policy on purgeAt, plus a daily backstop job). */
+export const CALL_RETENTION_DAYS = defineInt('CALL_RETENTION_DAYS', {
+  default: 30,
+  description: 'Days a call and its timeline are kept',
+});
+
 export const isEmulator = () => process.env.FUNCTIONS_EMULATOR === 'true';
 
 export function pushMode(): 'live' | 'outbox' {

@@ -3,3 +3,8 @@
  * own module.
  */
 export { api } from './http/onApiRequest';
+export { onAnswerWritten } from './triggers/onAnswerWritten';
+export { onCallWritten } from './triggers/onCallWritten';
+export { onReceiptWritten } from './triggers/onReceiptWritten';
+export { expireCalls } from './scheduled/expireCalls';
+export { pruneStale } from './scheduled/pruneStale';

@@ -61,7 +61,10 @@ const checks = [
 
 if (!only) {
   for (const [label, command, args] of checks) {
-    if ((await run(label, command, args)).code !== 0) finish(1);
+    if ((await run(label, command, args)).code !== 0) {
+      totals.failed += 1; // a failed check fails the run as a test would
+      finish(1);
+    }
   }
   if ((await mocha('unit tests', ['test/unit/**/*.test.ts'])) !== 0) finish(1);
 }

@@ -41,6 +41,7 @@ export async function registerDevice(
   deviceId: string,
   input: DeviceRegistration,
   now: number,
+  ownerUid?: string,
 ): Promise<{ created: boolean; device: DeviceView }> {
   const device: Device = {
     deviceId,
@@ -51,6 +52,7 @@ export async function registerDevice(
     ...(input.fcm_token ? { fcmToken: input.fcm_token } : {}),
     ...(input.voip_token ? { voipToken: input.voip_token } : {}),
     ...(input.app_id ? { appId: input.app_id } : {}),
+    ...(ownerUid ? { ownerUid } : {}),
   };
   const { created } = await store.upsert(tenant, device);
   return { created, device: deviceView(device) };

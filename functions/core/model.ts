@@ -1,3 +1,5 @@
+import type { CancelState, EndReason } from './callState';
+import type { DeliveryResult } from './deliver';
 import type { ApnsEnv, Provider } from './push';
 
 /** Domain records, independent of how they are stored. */
@@ -14,6 +16,8 @@ export interface Device {
   apnsEnv: ApnsEnv;
   /** Epoch ms of the last registration refresh. */
   lastSeenAt: number;
+  /** The Firebase Auth user that registered it through the app API. */
+  ownerUid?: string;
 }
 
 export type CallStatus =
@@ -23,14 +27,21 @@ export type CallStatus =
 export interface Delivery {
   platform: Platform;
   provider: Provider;
-  /** voip: PushKit via APNs; data: FCM data-only; alert: FCM with an APNs alert. */
-  kind: 'voip' | 'data' | 'alert';
+  /** voip: PushKit via APNs; data: FCM data-only; alert / background: FCM with an APNs alert or background push. */
+  kind: 'voip' | 'data' | 'alert' | 'background';
   status: 'pending' | 'accepted' | 'dead_token' | 'failed';
   attempts: number;
   providerStatus?: number;
   reason?: string;
   pushedAt?: number;
+  /** When the provider answered (accepted or refused for good). */
   settledAt?: number;
+  /** When the app acknowledged the push. */
+  deliveredAt?: number;
+  answer?: 'accept' | 'decline';
+  answeredAt?: number;
+  /** The answer came after the call had already ended. */
+  late?: boolean;
 }
 
 export interface Call {
@@ -49,5 +60,12 @@ export interface Call {
   devices: number;
   pushed: number;
   answeredBy?: string;
+  answeredByUid?: string;
+  answeredAt?: number;
+  endedAt?: number;
+  endReason?: EndReason;
   deliveries: Record<string, Delivery>;
+  cancel?: CancelState;
+  /** Outcome of each cancel push. */
+  cancels?: Record<string, DeliveryResult>;
 }

@@ -1,3 +1,4 @@
+import type { EndReason } from './callState';
 import type { Call } from './model';
 
 /**
@@ -22,11 +23,10 @@ export type IncomingCallPayload = Record<
 /** What an app shows for a caller with no name or number. */
 export const UNKNOWN_CALLER = 'Unknown';
 
-/** Builds the incoming-call payload shared by every platform. */
-export function incomingCallPayload(call: Call): IncomingCallPayload {
+/** The keys every push about a call carries. */
+function callKeys(call: Call) {
   const number = call.from ?? '';
   return {
-    type: 'incoming_call',
     call_id: call.callId,
     call_uuid: call.callUuid,
     caller_id: number,
@@ -35,6 +35,20 @@ export function incomingCallPayload(call: Call): IncomingCallPayload {
     extension: call.extension,
     sip_call_id: call.sipCallId,
     tenant: call.tenant,
-    expires_at: String(call.expiresAt),
   };
+}
+
+/** Builds the incoming-call payload shared by every platform. */
+export function incomingCallPayload(call: Call): IncomingCallPayload {
+  return { type: 'incoming_call', ...callKeys(call), expires_at: String(call.expiresAt) };
+}
+
+export type CallCancelledPayload = Omit<IncomingCallPayload, 'type' | 'expires_at'> & {
+  type: 'call_cancelled';
+  reason: EndReason;
+};
+
+/** Tells the app to stop ringing `call_uuid` (and why: a missed call, or answered elsewhere). */
+export function callCancelledPayload(call: Call, reason: EndReason): CallCancelledPayload {
+  return { type: 'call_cancelled', ...callKeys(call), reason };
 }

@@ -1,3 +1,4 @@
+import type { Answer, CallPatch, CancelState } from './callState';
 import type { DeliveryResult } from './deliver';
 import type { Call, Device } from './model';
 
@@ -11,10 +12,14 @@ export interface DeviceStore {
    * no token left), so a reinstalled or moved phone never rings twice.
    */
   upsert(tenant: string, device: Device): Promise<{ created: boolean }>;
+  /** A device by id, or null. */
+  get(tenant: string, deviceId: string): Promise<Device | null>;
   /** Deletes a device of an extension; false when there was none. */
   remove(tenant: string, extension: string, deviceId: string): Promise<boolean>;
   /** Forgets a token the provider declared dead, if the device still holds it. */
   dropToken(tenant: string, deviceId: string, token: string): Promise<void>;
+  /** The devices with these ids that still exist. */
+  getMany(tenant: string, deviceIds: string[]): Promise<Device[]>;
 }
 
 export interface CallStore {
@@ -28,4 +33,86 @@ export interface CallStore {
     results: Record<string, DeliveryResult>,
     pushed: number,
   ): Promise<void>;
+  /**
+   * Reads the call and writes `change(call)` in one transaction; null from
+   * `change` writes nothing. Returns the call as it was, or null if unknown.
+   */
+  transition(
+    tenant: string,
+    callUuid: string,
+    change: (call: Call) => CallPatch | null,
+  ): Promise<{ call: Call; patch: CallPatch | null } | null>;
+  /**
+   * Applies an app's answer once: the call's transition and the answer's
+   * `outcome` are written together, so a trigger run twice finds it settled.
+   */
+  settleAnswer(
+    tenant: string,
+    callUuid: string,
+    answer: Answer,
+  ): Promise<'won' | 'late' | 'settled' | 'no_call'>;
+  /** Stores an app's answer document; false when this device already answered. */
+  createAnswer(tenant: string, callUuid: string, answer: Answer): Promise<boolean>;
+  /** Stores an app's delivery receipt; false when there was one already. */
+  createReceipt(tenant: string, callUuid: string, deviceId: string, uid: string): Promise<boolean>;
+  /** Takes the cancel job under a lease (see leaseCancel); null when not due. */
+  leaseCancel(
+    tenant: string,
+    callUuid: string,
+    leaseMs: number,
+  ): Promise<{ call: Call; cancel: CancelState } | null>;
+  /** Records the cancel pushes' outcomes and marks the job sent. */
+  finishCancel(
+    tenant: string,
+    callUuid: string,
+    results: Record<string, DeliveryResult>,
+  ): Promise<void>;
+  /**
+   * Resolves with the call once `done(call)` holds or `timeoutMs` passes
+   * (with the call as last seen): a listener, not a polling loop.
+   */
+  waitFor(
+    tenant: string,
+    callUuid: string,
+    done: (call: Call) => boolean,
+    timeoutMs: number,
+  ): Promise<Call | null>;
+}
+
+export interface Membership {
+  tenant: string;
+  extension: string;
+}
+
+/** Which Firebase Auth users belong to which extensions. */
+export interface MemberStore {
+  isMember(tenant: string, extension: string, uid: string): Promise<boolean>;
+  add(tenant: string, extension: string, uid: string, via: 'api' | 'pairing'): Promise<boolean>;
+  remove(tenant: string, extension: string, uid: string): Promise<boolean>;
+  membershipsOf(uid: string): Promise<Membership[]>;
+}
+
+export interface PairingCode {
+  tenant: string;
+  extension: string;
+  expiresAt: number;
+}
+
+/** One-time pairing codes, stored by hash. */
+export interface PairingStore {
+  create(codeHash: string, code: PairingCode): Promise<void>;
+  /** Marks the code used by `uid` and returns it; or says why it cannot be used. */
+  redeem(
+    codeHash: string,
+    uid: string,
+    now: number,
+  ): Promise<PairingCode | 'unknown' | 'expired' | 'used'>;
+}
+
+/** Fixed-window counters, e.g. failed pairing attempts per user. */
+export interface RateLimiter {
+  /** Counts one event for `key`; false once more than `limit` happened in the window. */
+  allow(key: string, limit: number, windowMs: number, now: number): Promise<boolean>;
+  /** Whether `key` is already over `limit` in its current window (counts nothing). */
+  exceeded(key: string, limit: number, now: number): Promise<boolean>;
 }

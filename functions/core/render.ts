@@ -16,11 +16,11 @@ export interface PlannedPush {
   push: RenderedPush;
 }
 
-const fcmUrl = (e: PushEndpoints) =>
+export const fcmUrl = (e: PushEndpoints) =>
   `${e.fcmOrigin}/v1/projects/${encodeURIComponent(e.projectId)}/messages:send`;
 
 // FCM allows collapse keys and APNs collapse ids of at most 64 bytes; a UUID keeps both short.
-const collapseId = (call: Call) => `call-${call.callUuid}`;
+export const collapseId = (call: Call) => `call-${call.callUuid}`;
 
 /** Seconds left to ring, as FCM's Duration string; 0 means "deliver now or drop". */
 function remainingTtl(call: Call, now: number): string {

@@ -3,11 +3,11 @@ import { z } from 'zod';
 /**
  * Request schemas: every field the API accepts, checked at the boundary.
  * Form posts carry every value as a string, and an unset dialplan variable
- * arrives as an empty string, so optional fields treat '' as absent.
+ * arrives as an empty string, so optional fields treat '' (and JSON null) as absent.
  */
 
 const emptyAsUndefined = (value: unknown): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
+  value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value;
 
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess(emptyAsUndefined, schema.optional());
@@ -29,13 +29,25 @@ export const deviceIdSchema = z
   .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 _ . : -')
   .refine(docIdSafe, 'is not a valid device id');
 
+/** Tenant ids, as the pushes and pairing carry them. */
+export const tenantSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a tenant id')
+  .refine(docIdSafe, 'is not a valid tenant id');
+
+/** Firebase Auth uids: up to 128 characters, no slashes. */
+export const uidSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be a Firebase Auth uid')
+  .refine(docIdSafe, 'is not a valid uid');
+
 export const callIdSchema = z
   .string()
   .min(1, 'is required')
   .max(256, 'must be at most 256 characters')
   .regex(VISIBLE_ASCII, 'must be visible ASCII without spaces');
 
-const fcmTokenSchema = z
+export const fcmTokenSchema = z
   .string()
   .max(4096, 'must be at most 4096 characters')
   .regex(VISIBLE_ASCII, 'must be visible ASCII without spaces');

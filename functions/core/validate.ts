@@ -1,6 +1,16 @@
 import type { z } from 'zod';
 import { AppError } from './errors';
 
+/** The input's value at a zod issue path (zod 4 leaves `issue.input` unset by default). */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
 /**
  * Parses `input` with `schema`, or throws `invalid_argument` naming every bad
  * field in one sentence a PBX admin can act on (`to: is required; ...`).
@@ -12,8 +22,7 @@ export function validate<T extends z.ZodType>(schema: T, input: unknown): z.outp
   for (const issue of result.error.issues) {
     const field = issue.path.map(String).join('.') || 'body';
     // Missing fields report zod's generic text; say it plainly instead.
-    const missing =
-      issue.code === 'invalid_type' && (issue.input === undefined || issue.input === null);
+    const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) == null;
     details[field] ??= missing ? 'is required' : issue.message;
   }
   const message = Object.entries(details)

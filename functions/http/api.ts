@@ -1,34 +1,38 @@
 import type { Request } from 'firebase-functions/v2/https';
-import { PBX_API_KEY, PUSH_SEND_BUDGET_MS, projectId, providerEndpoints } from '../config';
-import { systemClock } from '../core/deliver';
-import { sendersFor } from '../push/senders';
-import { FirestoreCallStore } from '../store/callStore';
-import { firestore } from '../store/firestore';
-import { TenantDirectory } from '../store/tenantDirectory';
 import { AppError } from '../core/errors';
+import { firestore } from '../store/firestore';
+import { FirestorePairingStore } from '../store/pairingStore';
+import { FirestoreRateLimiter } from '../store/rateLimiter';
+import { getServices } from '../wiring';
 import { MAX_BODY_BYTES } from './body';
 import type { ApiContext, ApiRequest } from './types';
-import { FirestoreDeviceStore } from '../store/deviceStore';
 
 let context: Promise<ApiContext> | undefined;
 
+async function verifyIdToken(token: string): Promise<{ uid: string } | null> {
+  const { getAuth } = await import('firebase-admin/auth');
+  try {
+    const decoded = await getAuth().verifyIdToken(token);
+    return { uid: decoded.uid };
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    // Bad, expired or revoked tokens are the client's problem; anything else is ours.
+    if (typeof code === 'string' && code.startsWith('auth/')) return null;
+    throw err;
+  }
+}
+
 async function makeContext(): Promise<ApiContext> {
+  const services = await getServices();
   const db = await firestore();
   const { logger } = await import('firebase-functions/v2');
-  const tenants = new TenantDirectory(db, () => PBX_API_KEY.value());
-  const endpoints = providerEndpoints();
   return {
-    resolveApiKey: (key) => tenants.resolveApiKey(key),
-    devices: new FirestoreDeviceStore(db),
-    calls: new FirestoreCallStore(db),
-    sendersFor,
-    endpoints: {
-      projectId: projectId(),
-      fcmOrigin: endpoints.fcmOrigin,
-      apnsOrigins: endpoints.apnsOrigins,
-    },
-    sendBudgetMs: PUSH_SEND_BUDGET_MS.value(),
-    clock: systemClock,
+    ...services,
+    resolveApiKey: (key) => services.tenants.resolveApiKey(key),
+    tenant: (id) => services.tenants.tenant(id),
+    verifyIdToken,
+    pairing: new FirestorePairingStore(db),
+    rateLimiter: new FirestoreRateLimiter(db),
     reportError: (err) => {
       logger.error('request failed', { error: err instanceof Error ? err.stack : String(err) });
     },

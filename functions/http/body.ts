@@ -20,7 +20,7 @@ export function parseBody(body: Buffer, contentType: string | undefined): Record
   if (type === '' || type === 'application/x-www-form-urlencoded') {
     const fields: Record<string, string> = {};
     for (const [key, value] of new URLSearchParams(text)) {
-      if (key in fields)
+      if (Object.hasOwn(fields, key))
         throw new AppError('invalid_argument', `Field ${key} is given more than once.`);
       fields[key] = value;
     }

@@ -1,6 +1,11 @@
 import { AppError, toAppError } from '../core/errors';
-import { getCall, postCall } from './routes/calls';
+import { postAck, postAnswer } from './routes/appCalls';
+import { deleteAppDevice, putAppDevice } from './routes/appDevices';
+import { cancelCall, getCall, postCall } from './routes/calls';
 import { deleteDevice, listDevices, putDevice } from './routes/devices';
+import { deleteMember, putMember } from './routes/members';
+import { postPair, postPairingCode } from './routes/pairing';
+import { registerFcmToken, registerPushToken, unregisterFcmToken } from './routes/seedCompat';
 import type { ApiContext, ApiRequest, ApiResponse, RouteHandler } from './types';
 
 interface Route {
@@ -13,27 +18,35 @@ interface Route {
 
 const health: RouteHandler = () => Promise.resolve({ status: 200, body: { status: 'ok' } });
 
+/** A route from its path template: `{name}` matches one path segment. */
+function route(name: string, methods: Route['methods']): Route {
+  const params: string[] = [];
+  const source = name
+    .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+    .replace(/\{(\w+)\}/g, (_m, param: string) => {
+      params.push(param);
+      return '([^/]+)';
+    });
+  return { name, pattern: new RegExp(`^${source}$`), params, methods };
+}
+
 const ROUTES: Route[] = [
-  { name: '/v1/health', pattern: /^\/v1\/health$/, params: [], methods: { GET: health } },
-  { name: '/v1/calls', pattern: /^\/v1\/calls$/, params: [], methods: { POST: postCall } },
-  {
-    name: '/v1/calls/{call_id}',
-    pattern: /^\/v1\/calls\/([^/]+)$/,
-    params: ['call_id'],
-    methods: { GET: getCall },
-  },
-  {
-    name: '/v1/extensions/{ext}/devices',
-    pattern: /^\/v1\/extensions\/([^/]+)\/devices$/,
-    params: ['ext'],
-    methods: { GET: listDevices },
-  },
-  {
-    name: '/v1/extensions/{ext}/devices/{device_id}',
-    pattern: /^\/v1\/extensions\/([^/]+)\/devices\/([^/]+)$/,
-    params: ['ext', 'device_id'],
-    methods: { PUT: putDevice, DELETE: deleteDevice },
-  },
+  route('/v1/health', { GET: health }),
+  route('/v1/calls', { POST: postCall }),
+  route('/v1/calls/{call_id}', { GET: getCall }),
+  route('/v1/calls/{call_id}/cancel', { POST: cancelCall }),
+  route('/v1/extensions/{ext}/devices', { GET: listDevices }),
+  route('/v1/extensions/{ext}/devices/{device_id}', { PUT: putDevice, DELETE: deleteDevice }),
+  route('/v1/extensions/{ext}/members/{uid}', { PUT: putMember, DELETE: deleteMember }),
+  route('/v1/extensions/{ext}/pairing-codes', { POST: postPairingCode }),
+  route('/v1/app/pair', { POST: postPair }),
+  route('/v1/app/devices/{device_id}', { PUT: putAppDevice, DELETE: deleteAppDevice }),
+  route('/v1/app/calls/{call_id}/answer', { POST: postAnswer }),
+  route('/v1/app/calls/{call_id}/ack', { POST: postAck }),
+  // The seed guides' registration calls, for apps built from them.
+  route('/api/register-push-token', { POST: registerPushToken }),
+  route('/api/register-fcm-token', { POST: registerFcmToken }),
+  route('/api/unregister-fcm-token', { POST: unregisterFcmToken }),
 ];
 
 function decodeParam(raw: string): string {

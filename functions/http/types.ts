@@ -1,4 +1,4 @@
-import type { CallStore, DeviceStore } from '../core/ports';
+import type { CallStore, DeviceStore, MemberStore, PairingStore, RateLimiter } from '../core/ports';
 import type { Clock } from '../core/deliver';
 import type { PushSender, Provider } from '../core/push';
 import type { PushEndpoints } from '../core/render';
@@ -30,8 +30,15 @@ export interface ApiResponse {
 export interface ApiContext {
   /** Resolves the PBX's API key to its tenant, or null. */
   resolveApiKey(key: string): Promise<Tenant | null>;
+  /** Verifies a Firebase Auth ID token; null when invalid or expired. */
+  verifyIdToken(token: string): Promise<{ uid: string } | null>;
+  /** A tenant's settings by id. */
+  tenant(id: string): Promise<Tenant>;
   devices: DeviceStore;
   calls: CallStore;
+  members: MemberStore;
+  pairing: PairingStore;
+  rateLimiter: RateLimiter;
   sendersFor(tenant: Tenant): Promise<Record<Provider, PushSender>>;
   endpoints: PushEndpoints;
   sendBudgetMs: number;

@@ -1,27 +1,34 @@
 import { readFileSync } from 'node:fs';
 import { APNS_KEY_ID, APNS_TEAM_ID, apnsKey, providerEndpoints, pushMode } from '../config';
-import type { PushSender, Provider, SendResult } from '../core/push';
+import type { PushMeta, PushSender, Provider, RenderedPush, SendResult } from '../core/push';
+import { firestore } from '../store/firestore';
 import { OutboxSender } from '../store/outboxSender';
 import type { Tenant } from '../store/tenantDirectory';
-import { firestore } from '../store/firestore';
-import { ApnsSender } from './apnsSender';
-import { FcmSender } from './fcmSender';
 import { fcmAccessToken } from './fcmAccessToken';
-
-let live: Record<Provider, PushSender> | undefined;
-let outbox: Record<Provider, PushSender> | undefined;
 
 /** Answers every push with a permanent failure naming what is missing. */
 const unconfigured = (reason: string): PushSender => ({
   send: (): Promise<SendResult> => Promise.resolve({ kind: 'failed', retryable: false, reason }),
 });
 
-function makeApns(): PushSender {
+/** A sender made on its first push: a function that never sends to Apple never loads its client. */
+function lazy(make: () => Promise<PushSender>): PushSender {
+  let sender: Promise<PushSender> | undefined;
+  return {
+    async send(push: RenderedPush, deadline: number, meta?: PushMeta) {
+      sender ??= make();
+      return (await sender).send(push, deadline, meta);
+    },
+  };
+}
+
+async function makeApns(): Promise<PushSender> {
   const key = apnsKey();
   const keyId = APNS_KEY_ID.value();
   const teamId = APNS_TEAM_ID.value();
   if (!key.includes('PRIVATE KEY') || !keyId || !teamId) return unconfigured('apns_not_configured');
   const endpoints = providerEndpoints();
+  const { ApnsSender } = await import('./apnsSender.js');
   return new ApnsSender({
     key,
     keyId,
@@ -31,19 +38,24 @@ function makeApns(): PushSender {
   });
 }
 
+async function makeFcm(): Promise<PushSender> {
+  const { FcmSender } = await import('./fcmSender.js');
+  return new FcmSender({ getAccessToken: fcmAccessToken });
+}
+
+const live: Record<Provider, PushSender> = { fcm: lazy(makeFcm), apns: lazy(makeApns) };
+let outbox: Record<Provider, PushSender> | undefined;
+
 /**
  * The senders for a tenant: live provider clients, or the outbox. Clients are
- * made on first use and kept for the instance's life (one HTTP/2 session to
- * Apple, pooled connections to Google).
+ * kept for the instance's life (one HTTP/2 session to Apple, pooled
+ * connections to Google).
  */
 export async function sendersFor(tenant: Tenant): Promise<Record<Provider, PushSender>> {
-  if ((tenant.pushMode ?? pushMode()) === 'outbox') {
-    if (!outbox) {
-      const sender = new OutboxSender(await firestore());
-      outbox = { fcm: sender, apns: sender };
-    }
-    return outbox;
+  if ((tenant.pushMode ?? pushMode()) === 'live') return live;
+  if (!outbox) {
+    const sender = new OutboxSender(await firestore());
+    outbox = { fcm: sender, apns: sender };
   }
-  live ??= { fcm: new FcmSender({ getAccessToken: fcmAccessToken }), apns: makeApns() };
-  return live;
+  return outbox;
 }

@@ -1,14 +1,45 @@
-import type { Firestore } from 'firebase-admin/firestore';
+import {
+  FieldValue,
+  Timestamp,
+  type DocumentReference,
+  type Firestore,
+} from 'firebase-admin/firestore';
+import {
+  applyAnswer,
+  leaseCancel,
+  type Answer,
+  type CallPatch,
+  type CancelState,
+} from '../core/callState';
 import type { DeliveryResult } from '../core/deliver';
 import type { Call } from '../core/model';
 import type { CallStore } from '../core/ports';
 import { paths } from './firestore';
 
 const ALREADY_EXISTS = 6;
+const DAY_MS = 86_400_000;
+
+/** Creates a document unless it exists; false when it did. */
+async function createIfAbsent(
+  ref: DocumentReference,
+  data: Record<string, unknown>,
+): Promise<boolean> {
+  try {
+    await ref.create(data);
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === ALREADY_EXISTS) return false;
+    throw err;
+  }
+}
 
 /** Calls under tenants/{tenant}/calls/{callUuid}; the UUID is derived from the PBX's call id. */
 export class FirestoreCallStore implements CallStore {
-  constructor(private readonly db: Firestore) {}
+  constructor(
+    private readonly db: Firestore,
+    /** Days a call is kept: its `purgeAt` drives the TTL policy. */
+    private readonly retentionDays: () => number,
+  ) {}
 
   private ref(tenant: string, callUuid: string) {
     return this.db.collection(paths.calls(tenant)).doc(callUuid);
@@ -16,9 +47,10 @@ export class FirestoreCallStore implements CallStore {
 
   async createOnce(call: Call): Promise<{ call: Call; created: boolean }> {
     const ref = this.ref(call.tenant, call.callUuid);
+    const purgeAt = Timestamp.fromMillis(call.createdAt + this.retentionDays() * DAY_MS);
     try {
       // create() fails atomically when the document exists: one winner among concurrent duplicates.
-      await ref.create(call);
+      await ref.create({ ...call, purgeAt });
       return { call, created: true };
     } catch (err) {
       if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
@@ -40,5 +72,109 @@ export class FirestoreCallStore implements CallStore {
   ): Promise<void> {
     // A merge keeps device ids with dots intact (update() would read them as field paths).
     await this.ref(tenant, callUuid).set({ deliveries: results, pushed }, { merge: true });
+  }
+
+  async transition(
+    tenant: string,
+    callUuid: string,
+    change: (call: Call) => CallPatch | null,
+  ): Promise<{ call: Call; patch: CallPatch | null } | null> {
+    const ref = this.ref(tenant, callUuid);
+    return this.db.runTransaction(async (tx) => {
+      const snap = await tx.get(ref);
+      if (!snap.exists) return null;
+      const call = snap.data() as Call;
+      const patch = change(call);
+      if (patch) tx.set(ref, patch, { merge: true });
+      return { call, patch };
+    });
+  }
+
+  async settleAnswer(
+    tenant: string,
+    callUuid: string,
+    answer: Answer,
+  ): Promise<'won' | 'late' | 'no_call'> {
+    const ref = this.ref(tenant, callUuid);
+    const answerRef = ref.collection('answers').doc(answer.deviceId);
+    return this.db.runTransaction(async (tx) => {
+      const [snap, answerSnap] = await Promise.all([tx.get(ref), tx.get(answerRef)]);
+      // Settled already (a trigger redelivered, or the HTTP route got there first): report it.
+      const settled = answerSnap.get('outcome') as 'won' | 'late' | undefined;
+      if (settled) return settled;
+      if (!snap.exists) return 'no_call';
+      const { outcome, patch } = applyAnswer(snap.data() as Call, answer, Date.now());
+      tx.set(ref, patch, { merge: true });
+      tx.set(answerRef, { outcome }, { merge: true });
+      return outcome;
+    });
+  }
+
+  async createAnswer(tenant: string, callUuid: string, answer: Answer): Promise<boolean> {
+    const ref = this.ref(tenant, callUuid).collection('answers').doc(answer.deviceId);
+    const { action, deviceId, uid } = answer;
+    return createIfAbsent(ref, { action, deviceId, uid, answeredAt: FieldValue.serverTimestamp() });
+  }
+
+  async createReceipt(
+    tenant: string,
+    callUuid: string,
+    deviceId: string,
+    uid: string,
+  ): Promise<boolean> {
+    const ref = this.ref(tenant, callUuid).collection('receipts').doc(deviceId);
+    return createIfAbsent(ref, { deviceId, uid, receivedAt: FieldValue.serverTimestamp() });
+  }
+
+  async leaseCancel(
+    tenant: string,
+    callUuid: string,
+    leaseMs: number,
+  ): Promise<{ call: Call; cancel: CancelState } | null> {
+    const ref = this.ref(tenant, callUuid);
+    return this.db.runTransaction(async (tx) => {
+      const snap = await tx.get(ref);
+      const call = snap.data() as Call | undefined;
+      const cancel = call ? leaseCancel(call.cancel, Date.now(), leaseMs) : null;
+      if (!call || !cancel) return null;
+      tx.update(ref, { cancel });
+      return { call, cancel };
+    });
+  }
+
+  async finishCancel(
+    tenant: string,
+    callUuid: string,
+    results: Record<string, DeliveryResult>,
+  ): Promise<void> {
+    await this.ref(tenant, callUuid).set(
+      { cancel: { state: 'sent', sentAt: Date.now() }, cancels: results },
+      { merge: true },
+    );
+  }
+
+  waitFor(
+    tenant: string,
+    callUuid: string,
+    done: (call: Call) => boolean,
+    timeoutMs: number,
+  ): Promise<Call | null> {
+    return new Promise((resolve, reject) => {
+      let last: Call | null = null;
+      let settled = false;
+      const finish = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        unsubscribe();
+        if (err) reject(err instanceof Error ? err : new Error('listener failed'));
+        else resolve(last);
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      const unsubscribe = this.ref(tenant, callUuid).onSnapshot((snap) => {
+        last = snap.exists ? (snap.data() as Call) : null;
+        if (last && done(last)) finish();
+      }, finish);
+    });
   }
 }

@@ -1,4 +1,5 @@
 import type { DocumentReference, Firestore, Transaction } from 'firebase-admin/firestore';
+import { AppError } from '../core/errors';
 import type { Device } from '../core/model';
 import type { DeviceStore } from '../core/ports';
 import { paths } from './firestore';
@@ -53,6 +54,14 @@ export class FirestoreDeviceStore implements DeviceStore {
         }),
       );
       const current = await tx.get(ref);
+      const owner = (current.data() as DeviceDoc | undefined)?.ownerUid;
+      // An app may not take over a device another user registered.
+      if (device.ownerUid && owner && owner !== device.ownerUid) {
+        throw new AppError(
+          'permission_denied',
+          `Device ${device.deviceId} belongs to another user.`,
+        );
+      }
       const stripped = new Set<string>();
       for (const doc of holders.flatMap((snap) => snap.docs)) {
         if (doc.id === device.deviceId || stripped.has(doc.id)) continue;
@@ -73,6 +82,18 @@ export class FirestoreDeviceStore implements DeviceStore {
       tx.delete(ref);
       return true;
     });
+  }
+
+  async get(tenant: string, deviceId: string): Promise<Device | null> {
+    const snap = await this.db.collection(paths.devices(tenant)).doc(deviceId).get();
+    return snap.exists ? (snap.data() as DeviceDoc) : null;
+  }
+
+  async getMany(tenant: string, deviceIds: string[]): Promise<Device[]> {
+    if (deviceIds.length === 0) return [];
+    const col = this.db.collection(paths.devices(tenant));
+    const snaps = await this.db.getAll(...deviceIds.map((id) => col.doc(id)));
+    return snaps.flatMap((snap) => (snap.exists ? [snap.data() as DeviceDoc] : []));
   }
 
   async dropToken(tenant: string, deviceId: string, token: string): Promise<void> {

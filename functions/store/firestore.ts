@@ -19,6 +19,10 @@ export const paths = {
   tenant: (tenant: string) => `tenants/${tenant}`,
   devices: (tenant: string) => `tenants/${tenant}/devices`,
   calls: (tenant: string) => `tenants/${tenant}/calls`,
+  members: (tenant: string, extension: string) =>
+    `tenants/${tenant}/extensions/${extension}/members`,
+  pairingCodes: 'pairingCodes',
+  rateLimits: 'rateLimits',
   apiKeys: 'apiKeys',
   pushOutbox: 'pushOutbox',
 } as const;

@@ -66,6 +66,16 @@ export class TenantDirectory {
     return tenant;
   }
 
+  /** A tenant's settings by id (cached like keys): what triggers and jobs push with. */
+  async tenant(id: string, now = Date.now()): Promise<Tenant> {
+    const key = `id:${id}`;
+    const hit = this.cache.get(key);
+    if (hit?.tenant && hit.until > now) return hit.tenant;
+    const tenant = await this.loadTenant(id);
+    this.cache.set(key, { tenant, until: now + CACHE_MS });
+    return tenant;
+  }
+
   private async loadTenant(id: string): Promise<Tenant> {
     const doc = (await this.db.doc(paths.tenant(id)).get()).data() as TenantDoc | undefined;
     return { id, ...(doc?.pushMode ? { pushMode: doc.pushMode } : {}) };

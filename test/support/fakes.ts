@@ -1,6 +1,21 @@
+import {
+  applyAnswer,
+  leaseCancel,
+  type Answer,
+  type CallPatch,
+  type CancelState,
+} from '../../functions/core/callState';
 import type { Clock, DeliveryResult } from '../../functions/core/deliver';
 import type { Call, Device } from '../../functions/core/model';
-import type { CallStore, DeviceStore } from '../../functions/core/ports';
+import type {
+  CallStore,
+  DeviceStore,
+  Membership,
+  MemberStore,
+  PairingCode,
+  PairingStore,
+  RateLimiter,
+} from '../../functions/core/ports';
 import type { PushMeta, PushSender, RenderedPush, SendResult } from '../../functions/core/push';
 import type { PushEndpoints } from '../../functions/core/render';
 import type { ApiContext, ApiRequest } from '../../functions/http/types';
@@ -104,8 +119,14 @@ export class FakeDeviceStore implements DeviceStore {
     return devices;
   }
 
-  get(tenant: string, deviceId: string): Device | undefined {
+  /** The stored device, synchronously, for assertions. */
+  peek(tenant: string, deviceId: string): Device | undefined {
     return this.tenant(tenant).get(deviceId);
+  }
+
+  get(tenant: string, deviceId: string): Promise<Device | null> {
+    const device = this.tenant(tenant).get(deviceId);
+    return Promise.resolve(device ? { ...device } : null);
   }
 
   /** Stores a device as is, for arranging a test. */
@@ -141,6 +162,16 @@ export class FakeDeviceStore implements DeviceStore {
     const device = this.tenant(tenant).get(deviceId);
     if (device) this.strip(tenant, device, new Set([token]));
     return Promise.resolve();
+  }
+
+  getMany(tenant: string, deviceIds: string[]): Promise<Device[]> {
+    const devices = this.tenant(tenant);
+    return Promise.resolve(
+      deviceIds.flatMap((id) => {
+        const device = devices.get(id);
+        return device ? [{ ...device }] : [];
+      }),
+    );
   }
 
   private strip(tenant: string, device: Device, tokens: Set<string>): void {
@@ -206,6 +237,198 @@ export class FakeCallStore implements CallStore {
     }
     return Promise.resolve();
   }
+
+  /** Answer and receipt documents, by `${callUuid}/answers|receipts/${deviceId}`. */
+  readonly subdocs = new Map<string, Record<string, unknown>>();
+
+  createAnswer(_tenant: string, callUuid: string, answer: Answer): Promise<boolean> {
+    return Promise.resolve(
+      this.createSubdoc(`${callUuid}/answers/${answer.deviceId}`, { ...answer }),
+    );
+  }
+
+  createReceipt(
+    _tenant: string,
+    callUuid: string,
+    deviceId: string,
+    uid: string,
+  ): Promise<boolean> {
+    return Promise.resolve(
+      this.createSubdoc(`${callUuid}/receipts/${deviceId}`, {
+        deviceId,
+        uid,
+        receivedAt: Date.now(),
+      }),
+    );
+  }
+
+  private createSubdoc(key: string, data: Record<string, unknown>): boolean {
+    if (this.subdocs.has(key)) return false;
+    this.subdocs.set(key, data);
+    return true;
+  }
+
+  /** Answers settled so far, by `${callUuid}/${deviceId}`. */
+  readonly outcomes = new Map<string, 'won' | 'late'>();
+
+  transition(
+    tenant: string,
+    callUuid: string,
+    change: (call: Call) => CallPatch | null,
+  ): Promise<{ call: Call; patch: CallPatch | null } | null> {
+    const stored = this.calls.get(`${tenant}/${callUuid}`);
+    if (!stored) return Promise.resolve(null);
+    const call = structuredClone(stored);
+    const patch = change(call);
+    if (patch) mergeDeep(stored as unknown as Record<string, unknown>, patch);
+    return Promise.resolve({ call, patch });
+  }
+
+  async settleAnswer(
+    tenant: string,
+    callUuid: string,
+    answer: Answer,
+  ): Promise<'won' | 'late' | 'no_call'> {
+    const key = `${callUuid}/${answer.deviceId}`;
+    const settled = this.outcomes.get(key);
+    if (settled) return settled;
+    let outcome: 'won' | 'late' = 'late';
+    const result = await this.transition(tenant, callUuid, (call) => {
+      const applied = applyAnswer(call, answer, Date.now());
+      outcome = applied.outcome;
+      return applied.patch;
+    });
+    if (!result) return 'no_call';
+    this.outcomes.set(key, outcome);
+    return outcome;
+  }
+
+  async leaseCancel(
+    tenant: string,
+    callUuid: string,
+    leaseMs: number,
+  ): Promise<{ call: Call; cancel: CancelState } | null> {
+    let cancel: CancelState | null = null;
+    const result = await this.transition(tenant, callUuid, (call) => {
+      cancel = leaseCancel(call.cancel, Date.now(), leaseMs);
+      return cancel ? { cancel } : null;
+    });
+    return result && cancel ? { call: result.call, cancel } : null;
+  }
+
+  async finishCancel(
+    tenant: string,
+    callUuid: string,
+    results: Record<string, DeliveryResult>,
+  ): Promise<void> {
+    await this.transition(tenant, callUuid, () => ({
+      cancel: { state: 'sent', sentAt: Date.now() },
+      cancels: results,
+    }));
+  }
+
+  async waitFor(
+    tenant: string,
+    callUuid: string,
+    done: (call: Call) => boolean,
+    timeoutMs: number,
+  ): Promise<Call | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const call = await this.get(tenant, callUuid);
+      if (!call || done(call) || Date.now() >= deadline) return call;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
+/** Firestore's set-with-merge: nested maps merge, everything else (arrays too) is replaced. */
+export function mergeDeep(target: Record<string, unknown>, patch: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(patch)) {
+    const current = target[key];
+    const isMap = (v: unknown): v is Record<string, unknown> =>
+      typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (isMap(value) && isMap(current)) mergeDeep(current, value);
+    else target[key] = structuredClone(value);
+  }
+}
+
+/** Members in memory. */
+export class FakeMemberStore implements MemberStore {
+  private readonly members = new Set<string>();
+  private readonly key = (tenant: string, extension: string, uid: string) =>
+    JSON.stringify([tenant, extension, uid]);
+
+  isMember(tenant: string, extension: string, uid: string): Promise<boolean> {
+    return Promise.resolve(this.members.has(this.key(tenant, extension, uid)));
+  }
+
+  add(tenant: string, extension: string, uid: string): Promise<boolean> {
+    const key = this.key(tenant, extension, uid);
+    const added = !this.members.has(key);
+    this.members.add(key);
+    return Promise.resolve(added);
+  }
+
+  remove(tenant: string, extension: string, uid: string): Promise<boolean> {
+    return Promise.resolve(this.members.delete(this.key(tenant, extension, uid)));
+  }
+
+  membershipsOf(uid: string): Promise<Membership[]> {
+    const all = [...this.members].map((k) => JSON.parse(k) as [string, string, string]);
+    return Promise.resolve(
+      all.filter(([, , u]) => u === uid).map(([tenant, extension]) => ({ tenant, extension })),
+    );
+  }
+}
+
+/** Pairing codes in memory. */
+export class FakePairingStore implements PairingStore {
+  readonly codes = new Map<string, PairingCode & { usedBy?: string }>();
+
+  create(codeHash: string, code: PairingCode): Promise<void> {
+    this.codes.set(codeHash, { ...code });
+    return Promise.resolve();
+  }
+
+  redeem(
+    codeHash: string,
+    uid: string,
+    now: number,
+  ): Promise<PairingCode | 'unknown' | 'expired' | 'used'> {
+    const code = this.codes.get(codeHash);
+    if (!code) return Promise.resolve('unknown');
+    if (code.usedBy !== undefined) return Promise.resolve('used');
+    if (code.expiresAt <= now) return Promise.resolve('expired');
+    code.usedBy = uid;
+    return Promise.resolve({
+      tenant: code.tenant,
+      extension: code.extension,
+      expiresAt: code.expiresAt,
+    });
+  }
+}
+
+/** Fixed-window counters in memory. */
+export class FakeRateLimiter implements RateLimiter {
+  private readonly windows = new Map<string, { count: number; start: number; windowMs: number }>();
+
+  allow(key: string, limit: number, windowMs: number, now: number): Promise<boolean> {
+    const current = this.windows.get(key);
+    const fresh = !current || now - current.start >= current.windowMs;
+    const next = fresh
+      ? { count: 1, start: now, windowMs }
+      : { ...current, count: current.count + 1 };
+    this.windows.set(key, next);
+    return Promise.resolve(next.count <= limit);
+  }
+
+  exceeded(key: string, limit: number, now: number): Promise<boolean> {
+    const current = this.windows.get(key);
+    return Promise.resolve(
+      !!current && now - current.start < current.windowMs && current.count >= limit,
+    );
+  }
 }
 
 export const TEST_ENDPOINTS: PushEndpoints = {
@@ -217,6 +440,10 @@ export const TEST_ENDPOINTS: PushEndpoints = {
 export type FakeApiContext = ApiContext & {
   devices: FakeDeviceStore;
   calls: FakeCallStore;
+  members: FakeMemberStore;
+  pairing: FakePairingStore;
+  /** ID tokens the fake accepts, mapped to their uid. */
+  idTokens: Map<string, string>;
   clock: FakeClock;
   sender: FakeSender;
   reported: unknown[];
@@ -225,6 +452,7 @@ export type FakeApiContext = ApiContext & {
 
 /** An ApiContext over the fakes; `keys` maps API keys to tenant ids. */
 export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContext {
+  const idTokens = new Map<string, string>();
   const clock = new FakeClock();
   const sender = new FakeSender(clock);
   const reported: unknown[] = [];
@@ -234,8 +462,17 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
       const id = Object.hasOwn(keys, key) ? keys[key] : undefined;
       return Promise.resolve(id === undefined ? null : { id });
     },
+    verifyIdToken: (token) => {
+      const uid = idTokens.get(token);
+      return Promise.resolve(uid === undefined ? null : { uid });
+    },
+    tenant: (id) => Promise.resolve({ id }),
+    idTokens,
     devices: new FakeDeviceStore(),
     calls: new FakeCallStore(),
+    members: new FakeMemberStore(),
+    pairing: new FakePairingStore(),
+    rateLimiter: new FakeRateLimiter(),
     sendersFor: (tenant) => {
       sendersAskedFor.push(tenant);
       return Promise.resolve({ fcm: sender, apns: sender });

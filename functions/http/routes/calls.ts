@@ -1,14 +1,73 @@
 import { z } from 'zod';
 import { callUuid } from '../../core/callUuid';
+import { applyPbxCancel, PBX_CANCEL_REASONS } from '../../core/callState';
 import { AppError } from '../../core/errors';
 import { startIncomingCall } from '../../core/incomingCall';
+import type { Call } from '../../core/model';
 import { callIdSchema, incomingCallSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';
 import { parseBody } from '../body';
-import type { RouteHandler } from '../types';
+import { wantsJson } from '../negotiate';
+import type { ApiContext, ResponseBody, RouteHandler } from '../types';
 
 const callParams = z.object({ call_id: callIdSchema });
+/** Longest a PBX may hold GET /v1/calls/{id}?wait=N open. */
+export const MAX_WAIT_SECONDS = 25;
+const waitQuery = z.object({
+  wait: z.coerce
+    .number({ error: `must be 0 to ${MAX_WAIT_SECONDS} seconds` })
+    .int(`must be 0 to ${MAX_WAIT_SECONDS} seconds`)
+    .min(0, `must be 0 to ${MAX_WAIT_SECONDS} seconds`)
+    .max(MAX_WAIT_SECONDS, `must be 0 to ${MAX_WAIT_SECONDS} seconds`)
+    .default(0),
+});
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** The call as the PBX sees it; with `timeline`, each device's pushed → delivered → answered. */
+export function callView(call: Call, timeline: boolean): ResponseBody {
+  return {
+    status: call.status,
+    call_id: call.callId,
+    call_uuid: call.callUuid,
+    extension: call.extension,
+    devices: call.devices,
+    pushed: call.pushed,
+    answered_by: call.answeredBy,
+    end_reason: call.endReason,
+    expires_at: iso(call.expiresAt),
+    ...(timeline
+      ? {
+          timeline: Object.entries(call.deliveries)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([deviceId, d]) => ({
+              device_id: deviceId,
+              platform: d.platform,
+              provider: d.provider,
+              kind: d.kind,
+              push_status: d.status,
+              attempts: d.attempts,
+              provider_status: d.providerStatus,
+              reason: d.reason,
+              pushed_at: iso(d.pushedAt),
+              provider_answered_at: iso(d.settledAt),
+              delivered_at: iso(d.deliveredAt),
+              answer: d.answer,
+              answered_at: iso(d.answeredAt),
+              late: d.late,
+              cancel_status: call.cancels?.[deviceId]?.status,
+            })),
+        }
+      : {}),
+  };
+}
+
+async function findCall(ctx: ApiContext, tenant: string, callId: string): Promise<Call> {
+  const call = await ctx.calls.get(tenant, callUuid(tenant, callId));
+  if (!call) throw new AppError('not_found', `No call ${callId} is known.`);
+  return call;
+}
 
 /** POST /v1/calls: a call arrived for an extension; ring every device. */
 export const postCall: RouteHandler = async (req, _params, ctx) => {
@@ -25,23 +84,43 @@ export const postCall: RouteHandler = async (req, _params, ctx) => {
   return { status: duplicate ? 200 : 201, body: { ...result } };
 };
 
-/** GET /v1/calls/{call_id}: the call's state. */
+/**
+ * GET /v1/calls/{call_id}[?wait=N]: the call's state. With wait, a ringing
+ * call holds the request until its state changes (a Firestore listener) or N
+ * seconds pass: the dialplan long-polls instead of polling.
+ */
 export const getCall: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const { call_id } = validate(callParams, params);
-  const call = await ctx.calls.get(tenant.id, callUuid(tenant.id, call_id));
-  if (!call) throw new AppError('not_found', `No call ${call_id} is known.`);
+  const { wait } = validate(waitQuery, { wait: req.query.get('wait') ?? undefined });
+  let call = await findCall(ctx, tenant.id, call_id);
+  if (call.status === 'ringing' && wait > 0) {
+    call =
+      (await ctx.calls.waitFor(
+        tenant.id,
+        call.callUuid,
+        (c) => c.status !== 'ringing',
+        wait * 1000,
+      )) ?? call;
+  }
+  return { status: 200, body: callView(call, wantsJson(req.headers.accept)) };
+};
+
+const cancelBody = z.object({ reason: z.enum(PBX_CANCEL_REASONS).default('hangup') });
+
+/** POST /v1/calls/{call_id}/cancel: the caller hung up (or the PBX stopped the call). Idempotent. */
+export const cancelCall: RouteHandler = async (req, params, ctx) => {
+  const tenant = await requireTenant(req, ctx);
+  const { call_id } = validate(callParams, params);
+  const { reason } = validate(cancelBody, parseBody(req.body, req.headers['content-type']));
+  const now = ctx.clock.now();
+  const result = await ctx.calls.transition(tenant.id, callUuid(tenant.id, call_id), (call) =>
+    applyPbxCancel(call, reason, now),
+  );
+  if (!result) throw new AppError('not_found', `No call ${call_id} is known.`);
+  const status = result.patch ? 'cancelled' : result.call.status;
   return {
     status: 200,
-    body: {
-      status: call.status,
-      call_id: call.callId,
-      call_uuid: call.callUuid,
-      extension: call.extension,
-      devices: call.devices,
-      pushed: call.pushed,
-      ...(call.answeredBy ? { answered_by: call.answeredBy } : {}),
-      expires_at: new Date(call.expiresAt).toISOString(),
-    },
+    body: { status, call_id, call_uuid: result.call.callUuid, cancelled: result.patch !== null },
   };
 };

@@ -71,7 +71,7 @@ describe('registerDevice', () => {
     );
     assert.equal(result.created, true);
     assert.equal(result.device.voip_token, '0123…cdef');
-    assert.deepEqual(store.get('acme', 'iphone-15'), {
+    assert.deepEqual(store.peek('acme', 'iphone-15'), {
       deviceId: 'iphone-15',
       extension: '100',
       platform: 'ios',
@@ -95,7 +95,7 @@ describe('registerDevice', () => {
     );
     assert.equal(result.created, false);
     assert.equal(result.device.last_seen_at, new Date(NOW + 1_000).toISOString());
-    assert.equal(store.get('acme', 'pixel-8')!.fcmToken, 'new-token-0123456789');
+    assert.equal(store.peek('acme', 'pixel-8')!.fcmToken, 'new-token-0123456789');
   });
 });
 
@@ -104,7 +104,7 @@ describe('unregisterDevice', () => {
     const store = new FakeDeviceStore();
     store.put('acme', androidDevice());
     await unregisterDevice(store, 'acme', '100', 'pixel-8');
-    assert.equal(store.get('acme', 'pixel-8'), undefined);
+    assert.equal(store.peek('acme', 'pixel-8'), undefined);
   });
 
   it('throws not_found for an unknown device, or one of another extension', async () => {
@@ -122,6 +122,6 @@ describe('unregisterDevice', () => {
         return true;
       });
     }
-    assert.ok(store.get('acme', 'pixel-8'), 'the other extension keeps its device');
+    assert.ok(store.peek('acme', 'pixel-8'), 'the other extension keeps its device');
   });
 });

@@ -200,7 +200,7 @@ describe('startIncomingCall', () => {
       { tenant: TENANT, deviceId: 'iphone-15', token: VOIP_TOKEN },
     ]);
     assert.equal(
-      devices.get(TENANT, 'iphone-15'),
+      devices.peek(TENANT, 'iphone-15'),
       undefined,
       'a device left without a token is gone',
     );

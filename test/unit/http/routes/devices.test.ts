@@ -38,7 +38,7 @@ describe('device routes through the router', () => {
         last_seen_at: new Date(ctx.clock.now()).toISOString(),
       },
     });
-    assert.equal(ctx.devices.get('acme', 'iphone-15')?.voipToken, VOIP_TOKEN.toLowerCase());
+    assert.equal(ctx.devices.peek('acme', 'iphone-15')?.voipToken, VOIP_TOKEN.toLowerCase());
 
     ctx.clock.current += 60_000;
     const updated = await put(ctx, '/v1/extensions/100/devices/iphone-15', body);
@@ -69,7 +69,7 @@ describe('device routes through the router', () => {
       voip_token: 'is only for ios devices',
       app_id: 'is required with voip_token (the iOS bundle id names the APNs topic)',
     });
-    assert.equal(ctx.devices.get('acme', 'pixel-8'), undefined);
+    assert.equal(ctx.devices.peek('acme', 'pixel-8'), undefined);
   });
 
   it('PUT answers 400 for an invalid extension in the path', async () => {
@@ -187,6 +187,6 @@ describe('device routes through the router', () => {
       ctx,
     );
     assert.equal(res.status, 404);
-    assert.ok(ctx.devices.get('acme', 'pixel-8'));
+    assert.ok(ctx.devices.peek('acme', 'pixel-8'));
   });
 });

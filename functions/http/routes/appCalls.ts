@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { callUuid } from '../../core/callUuid';
+import { applyReceipt } from '../../core/callState';
+import { AppError } from '../../core/errors';
+import type { Call } from '../../core/model';
+import { callIdSchema, deviceIdSchema, tenantSchema } from '../../core/schemas';
+import { validate } from '../../core/validate';
+import { parseBody } from '../body';
+import { requireUser } from '../identity';
+import type { ApiContext, RouteHandler } from '../types';
+
+const params = z.object({ call_id: callIdSchema });
+const deviceBody = z.object({ device_id: deviceIdSchema, tenant: tenantSchema.optional() });
+const answerBody = deviceBody.extend({ action: z.enum(['accept', 'decline']) });
+
+/**
+ * The call `uid` may act on with `deviceId`: the user must be a member of the
+ * call's extension, and the device one of that extension's, registered by
+ * this user (or by the PBX, with no owner).
+ */
+async function callForDevice(
+  ctx: ApiContext,
+  uid: string,
+  callId: string,
+  deviceId: string,
+  hint?: string,
+): Promise<Call> {
+  const tenants = hint
+    ? [hint]
+    : [...new Set((await ctx.members.membershipsOf(uid)).map((m) => m.tenant))];
+  for (const tenant of tenants) {
+    const call = await ctx.calls.get(tenant, callUuid(tenant, callId));
+    if (!call) continue;
+    if (!(await ctx.members.isMember(tenant, call.extension, uid))) break;
+    const device = await ctx.devices.get(tenant, deviceId);
+    if (
+      device?.extension !== call.extension ||
+      (device.ownerUid !== undefined && device.ownerUid !== uid)
+    ) {
+      throw new AppError(
+        'permission_denied',
+        `Device ${deviceId} is not yours on extension ${call.extension}.`,
+      );
+    }
+    return call;
+  }
+  throw new AppError('not_found', `No call ${callId} is known for your extensions.`);
+}
+
+/**
+ * POST /v1/app/calls/{call_id}/answer: the same answer as the app's
+ * Firestore write, settled at once through the same state machine.
+ */
+export const postAnswer: RouteHandler = async (req, rawParams, ctx) => {
+  const uid = await requireUser(req, ctx);
+  const { call_id } = validate(params, rawParams);
+  const { action, device_id, tenant } = validate(
+    answerBody,
+    parseBody(req.body, req.headers['content-type']),
+  );
+  const call = await callForDevice(ctx, uid, call_id, device_id, tenant);
+  const answer = { action, deviceId: device_id, uid, answeredAt: ctx.clock.now() };
+  const created = await ctx.calls.createAnswer(call.tenant, call.callUuid, answer);
+  if (!created)
+    throw new AppError('conflict', `Device ${device_id} has already answered this call.`);
+  const outcome = await ctx.calls.settleAnswer(call.tenant, call.callUuid, answer);
+  const now = await ctx.calls.get(call.tenant, call.callUuid);
+  return {
+    status: 200,
+    body: {
+      outcome: outcome === 'won' ? 'won' : 'late',
+      status: now?.status ?? call.status,
+      call_uuid: call.callUuid,
+    },
+  };
+};
+
+/** POST /v1/app/calls/{call_id}/ack: the push reached the app. */
+export const postAck: RouteHandler = async (req, rawParams, ctx) => {
+  const uid = await requireUser(req, ctx);
+  const { call_id } = validate(params, rawParams);
+  const { device_id, tenant } = validate(
+    deviceBody,
+    parseBody(req.body, req.headers['content-type']),
+  );
+  const call = await callForDevice(ctx, uid, call_id, device_id, tenant);
+  await ctx.calls.createReceipt(call.tenant, call.callUuid, device_id, uid);
+  const now = ctx.clock.now();
+  await ctx.calls.transition(call.tenant, call.callUuid, (c) => applyReceipt(c, device_id, now));
+  return { status: 200, body: { status: call.status, call_uuid: call.callUuid } };
+};

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { registerDevice } from '../../core/devices';
+import { AppError } from '../../core/errors';
+import { extensionSchema, fcmTokenSchema, platformSchema } from '../../core/schemas';
+import { validate } from '../../core/validate';
+import { parseBody } from '../body';
+import { identify, memberTenant } from '../identity';
+import type { ApiContext, ApiRequest, RouteHandler } from '../types';
+
+/**
+ * The registration calls of the seed guides, kept for apps already built
+ * from them: same paths, same fields, `{success: true}` answers. They need
+ * the same auth as the rest of the API (an API key, or the app's ID token).
+ */
+
+/** Seed apps send no device id: derive a stable one from the token. */
+const seedDeviceId = (token: string) =>
+  `seed-${createHash('sha256').update(token).digest('hex').slice(0, 24)}`;
+
+async function tenantFor(req: ApiRequest, ctx: ApiContext, extension: string) {
+  const caller = await identify(req, ctx, true);
+  if (caller.kind === 'pbx') return { tenant: caller.tenant.id };
+  return { tenant: await memberTenant(ctx, caller.uid, extension), ownerUid: caller.uid };
+}
+
+async function register(
+  req: ApiRequest,
+  ctx: ApiContext,
+  extension: string,
+  token: string,
+  platform: 'android' | 'ios',
+) {
+  const { tenant, ownerUid } = await tenantFor(req, ctx, extension);
+  const input = { platform, fcm_token: token, apns_env: 'production' as const };
+  const { created, device } = await registerDevice(
+    ctx.devices,
+    tenant,
+    extension,
+    seedDeviceId(token),
+    input,
+    ctx.clock.now(),
+    ownerUid,
+  );
+  return { status: created ? 201 : 200, body: { success: true, device_id: device.device_id } };
+}
+
+const pushTokenBody = z.object({
+  user: extensionSchema,
+  token: fcmTokenSchema,
+  platform: platformSchema,
+});
+
+/** POST /api/register-push-token {user, token, platform}. */
+export const registerPushToken: RouteHandler = async (req, _params, ctx) => {
+  const { user, token, platform } = validate(
+    pushTokenBody,
+    parseBody(req.body, req.headers['content-type']),
+  );
+  return register(req, ctx, user, token, platform);
+};
+
+const fcmTokenBody = z.object({
+  extension: extensionSchema,
+  fcm_token: fcmTokenSchema,
+  platform: platformSchema.default('android'),
+});
+
+/** POST /api/register-fcm-token {extension, fcm_token, platform}. */
+export const registerFcmToken: RouteHandler = async (req, _params, ctx) => {
+  const { extension, fcm_token, platform } = validate(
+    fcmTokenBody,
+    parseBody(req.body, req.headers['content-type']),
+  );
+  return register(req, ctx, extension, fcm_token, platform);
+};
+
+const unregisterBody = z.object({ extension: extensionSchema, fcm_token: fcmTokenSchema });
+
+/** POST /api/unregister-fcm-token {extension, fcm_token}. */
+export const unregisterFcmToken: RouteHandler = async (req, _params, ctx) => {
+  const { extension, fcm_token } = validate(
+    unregisterBody,
+    parseBody(req.body, req.headers['content-type']),
+  );
+  const { tenant, ownerUid } = await tenantFor(req, ctx, extension);
+  const device = (await ctx.devices.listByExtension(tenant, extension)).find(
+    (d) => d.fcmToken === fcm_token,
+  );
+  if (!device || (ownerUid && device.ownerUid && device.ownerUid !== ownerUid)) {
+    throw new AppError('not_found', `No device of extension ${extension} has that token.`);
+  }
+  await ctx.devices.remove(tenant, extension, device.deviceId);
+  return { status: 200, body: { success: true } };
+};

@@ -1,0 +1,26 @@
+import { onSchedule } from 'firebase-functions/v2/scheduler';
+import { CALL_RETENTION_DAYS, STALE_DEVICE_DAYS } from '../config';
+import { retentionCutoffs } from '../core/maintenance';
+import { firestore } from '../store/firestore';
+import { Maintenance } from '../store/maintenance';
+
+/**
+ * Daily: devices whose tokens were not refreshed for STALE_DEVICE_DAYS are
+ * deleted (FCM calls such tokens stale), and calls older than
+ * CALL_RETENTION_DAYS go, a backstop to the TTL policy on `purgeAt`.
+ */
+export const pruneStale = onSchedule(
+  { schedule: 'every day 03:30', timeZone: 'Etc/UTC', retryCount: 1 },
+  async () => {
+    const maintenance = new Maintenance(await firestore());
+    const cutoffs = retentionCutoffs(
+      Date.now(),
+      STALE_DEVICE_DAYS.value(),
+      CALL_RETENTION_DAYS.value(),
+    );
+    const devices = await maintenance.deleteStaleDevices(cutoffs.devicesBefore);
+    const calls = await maintenance.deleteOldCalls(cutoffs.callsBefore);
+    const { logger } = await import('firebase-functions/v2');
+    logger.info('pruned stale data', { devices, calls });
+  },
+);

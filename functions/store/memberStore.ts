@@ -1,0 +1,55 @@
+import type { Firestore } from 'firebase-admin/firestore';
+import type { Membership, MemberStore } from '../core/ports';
+import { paths } from './firestore';
+
+/**
+ * Extension members: Firebase Auth users at
+ * tenants/{tenant}/extensions/{ext}/members/{uid}. The security rules read
+ * the same documents to decide what a signed-in app may see and answer.
+ */
+export class FirestoreMemberStore implements MemberStore {
+  constructor(private readonly db: Firestore) {}
+
+  private ref(tenant: string, extension: string, uid: string) {
+    return this.db.doc(`${paths.members(tenant, extension)}/${uid}`);
+  }
+
+  async isMember(tenant: string, extension: string, uid: string): Promise<boolean> {
+    return (await this.ref(tenant, extension, uid).get()).exists;
+  }
+
+  /** Adds a member; true when the user was not one already. */
+  async add(
+    tenant: string,
+    extension: string,
+    uid: string,
+    via: 'api' | 'pairing',
+  ): Promise<boolean> {
+    const ref = this.ref(tenant, extension, uid);
+    try {
+      await ref.create({ uid, tenant, extension, via, createdAt: Date.now() });
+      return true;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 6) return false; // ALREADY_EXISTS
+      throw err;
+    }
+  }
+
+  async remove(tenant: string, extension: string, uid: string): Promise<boolean> {
+    const ref = this.ref(tenant, extension, uid);
+    return this.db.runTransaction(async (tx) => {
+      const exists = (await tx.get(ref)).exists;
+      if (exists) tx.delete(ref);
+      return exists;
+    });
+  }
+
+  /** Every extension the user belongs to, across tenants. */
+  async membershipsOf(uid: string): Promise<Membership[]> {
+    const snap = await this.db.collectionGroup('members').where('uid', '==', uid).get();
+    return snap.docs.map((doc) => {
+      const data = doc.data() as Membership;
+      return { tenant: data.tenant, extension: data.extension };
+    });
+  }
+}

@@ -1,0 +1,98 @@
+import {
+  assertFails,
+  assertSucceeds,
+  type RulesTestEnvironment,
+} from '@firebase/rules-unit-testing';
+import {
+  Timestamp,
+  collection,
+  deleteDoc,
+  doc,
+  getDoc,
+  getDocs,
+  setDoc,
+  updateDoc,
+} from 'firebase/firestore';
+import assert from 'node:assert/strict';
+import {
+  ALICE,
+  BOB,
+  CAROL,
+  DAVE,
+  app,
+  receiptOf,
+  seedScene,
+  startRulesEnv,
+  type Scene,
+  without,
+} from './rulesEnv';
+
+describe('rules: delivery receipts', function () {
+  this.timeout(20_000);
+  let env: RulesTestEnvironment;
+  let scene: Scene;
+
+  before(async () => {
+    env = await startRulesEnv();
+  });
+
+  after(async () => {
+    await env.cleanup();
+  });
+
+  beforeEach(async () => {
+    scene = await seedScene(env);
+  });
+
+  const receipt = (uid: string | null, deviceId: string, call = scene.ringing) =>
+    doc(app(env, uid), `tenants/${scene.tenant}/calls/${call}/receipts/${deviceId}`);
+
+  it('lets a member acknowledge a push to its own device, in any call state', async () => {
+    await assertSucceeds(
+      setDoc(receipt(ALICE, scene.alicePhone), receiptOf(scene.alicePhone, ALICE)),
+    );
+    // A push can land after the call was answered elsewhere.
+    await assertSucceeds(
+      setDoc(receipt(BOB, scene.bobPhone, scene.ended), receiptOf(scene.bobPhone, BOB)),
+    );
+    const stored = await assertSucceeds(getDoc(receipt(BOB, scene.alicePhone)));
+    assert.ok(stored.get('receivedAt') instanceof Timestamp, 'receivedAt is the server time');
+    await assertFails(getDoc(receipt(CAROL, scene.alicePhone)));
+    await assertFails(
+      getDocs(
+        collection(app(env, CAROL), `tenants/${scene.tenant}/calls/${scene.ringing}/receipts`),
+      ),
+    );
+  });
+
+  it('accepts receipts only for the member’s own device on the call’s extension', async () => {
+    await assertFails(setDoc(receipt(ALICE, scene.bobPhone), receiptOf(scene.bobPhone, ALICE)));
+    await assertFails(setDoc(receipt(ALICE, scene.bobPhone), receiptOf(scene.bobPhone, BOB)));
+    await assertFails(setDoc(receipt(ALICE, scene.aliceDesk), receiptOf(scene.aliceDesk, ALICE)));
+    await assertFails(setDoc(receipt(ALICE, scene.apiPhone), receiptOf(scene.apiPhone, ALICE)));
+    await assertFails(setDoc(receipt(CAROL, scene.carolPhone), receiptOf(scene.carolPhone, CAROL)));
+    await assertFails(setDoc(receipt(DAVE, scene.davePhone), receiptOf(scene.davePhone, DAVE)));
+    await assertFails(setDoc(receipt(null, scene.alicePhone), receiptOf(scene.alicePhone, ALICE)));
+  });
+
+  it('accepts only the exact receipt shape', async () => {
+    const mine = receipt(ALICE, scene.alicePhone);
+    const valid = receiptOf(scene.alicePhone, ALICE);
+    await assertFails(setDoc(mine, { ...valid, status: 'delivered' }));
+    await assertFails(setDoc(mine, { ...valid, uid: BOB }));
+    await assertFails(setDoc(mine, { ...valid, deviceId: scene.bobPhone }));
+    await assertFails(setDoc(mine, { ...valid, receivedAt: Timestamp.fromMillis(Date.now() - 5) }));
+    await assertFails(setDoc(mine, { ...valid, receivedAt: Date.now() }));
+    await assertFails(setDoc(mine, without(valid, 'receivedAt')));
+    await assertFails(setDoc(mine, without(valid, 'deviceId')));
+    await assertSucceeds(setDoc(mine, valid));
+  });
+
+  it('lets nobody change or remove a receipt once written', async () => {
+    const mine = receipt(ALICE, scene.alicePhone);
+    await assertSucceeds(setDoc(mine, receiptOf(scene.alicePhone, ALICE)));
+    await assertFails(setDoc(mine, receiptOf(scene.alicePhone, ALICE)));
+    await assertFails(updateDoc(mine, { uid: ALICE }));
+    await assertFails(deleteDoc(mine));
+  });
+});

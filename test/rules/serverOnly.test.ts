@@ -1,0 +1,100 @@
+import {
+  assertFails,
+  assertSucceeds,
+  type RulesTestEnvironment,
+} from '@firebase/rules-unit-testing';
+import {
+  collection,
+  deleteDoc,
+  doc,
+  getDoc,
+  getDocs,
+  query,
+  setDoc,
+  updateDoc,
+  where,
+  type Firestore,
+} from 'firebase/firestore';
+import { ALICE, BOB, CAROL, app, randomId, seed, seedScene, startRulesEnv } from './rulesEnv';
+
+/** Every way a client could touch a document: none may succeed. */
+async function assertUntouchable(db: Firestore, path: string): Promise<void> {
+  const ref = doc(db, path);
+  await assertFails(getDoc(ref));
+  await assertFails(getDocs(collection(db, path.slice(0, path.lastIndexOf('/')))));
+  await assertFails(setDoc(ref, { tenant: 'mine' }));
+  await assertFails(setDoc(doc(db, `${path}-new`), { tenant: 'mine' }));
+  await assertFails(updateDoc(ref, { revoked: true }));
+  await assertFails(deleteDoc(ref));
+}
+
+describe('rules: server-only documents', function () {
+  this.timeout(30_000);
+  let env: RulesTestEnvironment;
+
+  before(async () => {
+    env = await startRulesEnv();
+  });
+
+  after(async () => {
+    await env.cleanup();
+  });
+
+  it('keeps tenants, API keys, pairing codes, rate limits and the outbox from every client', async () => {
+    const scene = await seedScene(env);
+    const paths = {
+      tenant: `tenants/${scene.tenant}`,
+      apiKey: `apiKeys/${randomId('hash')}`,
+      pairingCode: `pairingCodes/${randomId('hash')}`,
+      rateLimit: `rateLimits/${randomId('pair')}`,
+      outbox: `pushOutbox/${randomId('push')}`,
+    };
+    const now = Date.now();
+    await seed(env, {
+      [paths.apiKey]: { tenant: scene.tenant, createdAt: now },
+      [paths.pairingCode]: {
+        tenant: scene.tenant,
+        extension: '1001',
+        createdAt: now,
+        expiresAt: now + 600_000,
+      },
+      [paths.rateLimit]: { count: 1, windowStart: now },
+      [paths.outbox]: { tenant: scene.tenant, callId: scene.ringing, deviceId: scene.alicePhone },
+    });
+    for (const uid of [ALICE, CAROL, null]) {
+      for (const path of Object.values(paths)) await assertUntouchable(app(env, uid), path);
+    }
+    // Querying by the member's own tenant does not open them either.
+    await assertFails(
+      getDocs(
+        query(collection(app(env, ALICE), 'pushOutbox'), where('tenant', '==', scene.tenant)),
+      ),
+    );
+  });
+
+  it('lets a user read its own membership and nothing else under extensions', async () => {
+    const scene = await seedScene(env);
+    const ext = `tenants/${scene.tenant}/extensions`;
+    await assertSucceeds(getDoc(doc(app(env, ALICE), `${ext}/1001/members/${ALICE}`)));
+    await assertSucceeds(getDoc(doc(app(env, ALICE), `${ext}/2002/members/${ALICE}`)));
+    await assertFails(getDoc(doc(app(env, ALICE), `${ext}/1001/members/${BOB}`)));
+    await assertFails(getDocs(collection(app(env, ALICE), `${ext}/1001/members`)));
+    await assertFails(getDoc(doc(app(env, ALICE), `${ext}/1001`)));
+    await assertFails(getDocs(collection(app(env, ALICE), ext)));
+  });
+
+  it('lets no user make, change or drop a membership, its own included', async () => {
+    const scene = await seedScene(env);
+    const ext = `tenants/${scene.tenant}/extensions`;
+    const member = { uid: CAROL, tenant: scene.tenant, extension: '1001', createdAt: Date.now() };
+    await assertFails(
+      setDoc(doc(app(env, CAROL), `${ext}/1001/members/${CAROL}`), { ...member, via: 'pairing' }),
+    );
+    await assertFails(
+      updateDoc(doc(app(env, ALICE), `${ext}/1001/members/${ALICE}`), { via: 'api' }),
+    );
+    await assertFails(deleteDoc(doc(app(env, ALICE), `${ext}/1001/members/${ALICE}`)));
+    await assertFails(deleteDoc(doc(app(env, ALICE), `${ext}/1001/members/${BOB}`)));
+    await assertFails(setDoc(doc(app(env, ALICE), `${ext}/1001`), { name: '1001' }));
+  });
+});
