@@ -13,7 +13,8 @@ export async function fcmAccessToken(): Promise<string> {
   const now = Date.now();
   if (cached && cached.until > now) return cached.token;
   const { getApp, getApps, initializeApp } = await import('firebase-admin/app');
-  const app = getApps().length > 0 ? getApp() : initializeApp();
+  const hasDefault = getApps().some((a) => a.name === '[DEFAULT]');
+  const app = hasDefault ? getApp() : initializeApp();
   const credential =
     app.options.credential ?? (await import('firebase-admin/app')).applicationDefault();
   const { access_token: token, expires_in: expiresIn } = await credential.getAccessToken();

@@ -7,7 +7,8 @@ export async function firestore(): Promise<Firestore> {
   if (!db) {
     const { getApps, initializeApp } = await import('firebase-admin/app');
     const { getFirestore } = await import('firebase-admin/firestore');
-    if (getApps().length === 0) initializeApp();
+    // firebase-functions makes a named app of its own for triggers: look for the default one.
+    if (!getApps().some((app) => app.name === '[DEFAULT]')) initializeApp();
     db = getFirestore();
     db.settings({ ignoreUndefinedProperties: true });
   }

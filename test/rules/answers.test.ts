@@ -1,8 +1,4 @@
-import {
-  assertFails,
-  assertSucceeds,
-  type RulesTestEnvironment,
-} from '@firebase/rules-unit-testing';
+import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
 import {
   Timestamp,
   collection,
@@ -24,30 +20,22 @@ import {
   app,
   seed,
   seedScene,
-  startRulesEnv,
+  useRulesEnv,
   type Scene,
   without,
 } from './rulesEnv';
 
 describe('rules: call answers', function () {
   this.timeout(20_000);
-  let env: RulesTestEnvironment;
+  const rulesEnv = useRulesEnv();
   let scene: Scene;
 
-  before(async () => {
-    env = await startRulesEnv();
-  });
-
-  after(async () => {
-    await env.cleanup();
-  });
-
   beforeEach(async () => {
-    scene = await seedScene(env);
+    scene = await seedScene(rulesEnv());
   });
 
   const answer = (uid: string | null, deviceId: string, call = scene.ringing) =>
-    doc(app(env, uid), `tenants/${scene.tenant}/calls/${call}/answers/${deviceId}`);
+    doc(app(rulesEnv(), uid), `tenants/${scene.tenant}/calls/${call}/answers/${deviceId}`);
 
   it('lets a member answer a ringing call with its own device, and read the answers', async () => {
     await assertSucceeds(
@@ -61,7 +49,10 @@ describe('rules: call answers', function () {
     assert.ok(stored.get('answeredAt') instanceof Timestamp, 'answeredAt is the server time');
     const all = await assertSucceeds(
       getDocs(
-        collection(app(env, ALICE), `tenants/${scene.tenant}/calls/${scene.ringing}/answers`),
+        collection(
+          app(rulesEnv(), ALICE),
+          `tenants/${scene.tenant}/calls/${scene.ringing}/answers`,
+        ),
       ),
     );
     assert.equal(all.size, 2);
@@ -77,7 +68,10 @@ describe('rules: call answers', function () {
     await assertFails(getDoc(answer(CAROL, scene.alicePhone)));
     await assertFails(
       getDocs(
-        collection(app(env, CAROL), `tenants/${scene.tenant}/calls/${scene.ringing}/answers`),
+        collection(
+          app(rulesEnv(), CAROL),
+          `tenants/${scene.tenant}/calls/${scene.ringing}/answers`,
+        ),
       ),
     );
   });
@@ -98,7 +92,7 @@ describe('rules: call answers', function () {
       setDoc(answer(ALICE, scene.alicePhone, scene.ended), answerOf(scene.alicePhone, ALICE)),
     );
     for (const status of ['no_devices', 'declined', 'missed', 'cancelled']) {
-      await seed(env, {
+      await seed(rulesEnv(), {
         [`tenants/${scene.tenant}/calls/${scene.ringing}`]: { extension: '1001', status },
       });
       await assertFails(setDoc(answer(ALICE, scene.alicePhone), answerOf(scene.alicePhone, ALICE)));
@@ -134,7 +128,7 @@ describe('rules: call answers', function () {
     await assertFails(updateDoc(mine, { outcome: 'won' }));
     await assertFails(deleteDoc(mine));
     // Nor the one the server settled.
-    await seed(env, {
+    await seed(rulesEnv(), {
       [`tenants/${scene.tenant}/calls/${scene.ringing}/answers/${scene.bobPhone}`]: {
         action: 'accept',
         deviceId: scene.bobPhone,

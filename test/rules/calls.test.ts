@@ -1,8 +1,4 @@
-import {
-  assertFails,
-  assertSucceeds,
-  type RulesTestEnvironment,
-} from '@firebase/rules-unit-testing';
+import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
 import {
   collection,
   deleteDoc,
@@ -15,28 +11,21 @@ import {
   where,
 } from 'firebase/firestore';
 import assert from 'node:assert/strict';
-import { ALICE, BOB, CAROL, app, seedScene, startRulesEnv, type Scene } from './rulesEnv';
+import { ALICE, BOB, CAROL, app, seedScene, useRulesEnv, type Scene } from './rulesEnv';
 
 describe('rules: calls', function () {
   this.timeout(20_000);
-  let env: RulesTestEnvironment;
+  const rulesEnv = useRulesEnv();
   let scene: Scene;
 
-  before(async () => {
-    env = await startRulesEnv();
-  });
-
-  after(async () => {
-    await env.cleanup();
-  });
-
   beforeEach(async () => {
-    scene = await seedScene(env);
+    scene = await seedScene(rulesEnv());
   });
 
   const call = (uid: string | null, id: string) =>
-    doc(app(env, uid), `tenants/${scene.tenant}/calls/${id}`);
-  const calls = (uid: string | null) => collection(app(env, uid), `tenants/${scene.tenant}/calls`);
+    doc(app(rulesEnv(), uid), `tenants/${scene.tenant}/calls/${id}`);
+  const calls = (uid: string | null) =>
+    collection(app(rulesEnv(), uid), `tenants/${scene.tenant}/calls`);
 
   it('lets a member read its extension’s calls, and list them filtered on that extension', async () => {
     const snap = await assertSucceeds(getDoc(call(ALICE, scene.ringing)));
@@ -88,7 +77,7 @@ describe('rules: calls', function () {
 
   it('lets an unauthenticated user read nothing', async () => {
     const t = `tenants/${scene.tenant}`;
-    const anon = app(env, null);
+    const anon = app(rulesEnv(), null);
     await assertFails(getDoc(call(null, scene.ringing)));
     await assertFails(getDocs(query(calls(null), where('extension', '==', '1001'))));
     await assertFails(getDoc(doc(anon, `${t}/devices/${scene.alicePhone}`)));

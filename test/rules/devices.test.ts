@@ -1,8 +1,4 @@
-import {
-  assertFails,
-  assertSucceeds,
-  type RulesTestEnvironment,
-} from '@firebase/rules-unit-testing';
+import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
 import {
   collection,
   deleteDoc,
@@ -24,7 +20,7 @@ import {
   app,
   deviceDoc,
   seedScene,
-  startRulesEnv,
+  useRulesEnv,
   type Scene,
   without,
 } from './rulesEnv';
@@ -33,25 +29,17 @@ const VOIP = 'ab'.repeat(32);
 
 describe('rules: devices', function () {
   this.timeout(20_000);
-  let env: RulesTestEnvironment;
+  const rulesEnv = useRulesEnv();
   let scene: Scene;
 
-  before(async () => {
-    env = await startRulesEnv();
-  });
-
-  after(async () => {
-    await env.cleanup();
-  });
-
   beforeEach(async () => {
-    scene = await seedScene(env);
+    scene = await seedScene(rulesEnv());
   });
 
   const device = (uid: string | null, deviceId: string) =>
-    doc(app(env, uid), `tenants/${scene.tenant}/devices/${deviceId}`);
+    doc(app(rulesEnv(), uid), `tenants/${scene.tenant}/devices/${deviceId}`);
   const devices = (uid: string | null) =>
-    collection(app(env, uid), `tenants/${scene.tenant}/devices`);
+    collection(app(rulesEnv(), uid), `tenants/${scene.tenant}/devices`);
 
   it('lets members read their extension’s devices, and no one else', async () => {
     await assertSucceeds(getDoc(device(BOB, scene.alicePhone)));

@@ -1,8 +1,4 @@
-import {
-  assertFails,
-  assertSucceeds,
-  type RulesTestEnvironment,
-} from '@firebase/rules-unit-testing';
+import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
 import {
   Timestamp,
   collection,
@@ -22,30 +18,22 @@ import {
   app,
   receiptOf,
   seedScene,
-  startRulesEnv,
+  useRulesEnv,
   type Scene,
   without,
 } from './rulesEnv';
 
 describe('rules: delivery receipts', function () {
   this.timeout(20_000);
-  let env: RulesTestEnvironment;
+  const rulesEnv = useRulesEnv();
   let scene: Scene;
 
-  before(async () => {
-    env = await startRulesEnv();
-  });
-
-  after(async () => {
-    await env.cleanup();
-  });
-
   beforeEach(async () => {
-    scene = await seedScene(env);
+    scene = await seedScene(rulesEnv());
   });
 
   const receipt = (uid: string | null, deviceId: string, call = scene.ringing) =>
-    doc(app(env, uid), `tenants/${scene.tenant}/calls/${call}/receipts/${deviceId}`);
+    doc(app(rulesEnv(), uid), `tenants/${scene.tenant}/calls/${call}/receipts/${deviceId}`);
 
   it('lets a member acknowledge a push to its own device, in any call state', async () => {
     await assertSucceeds(
@@ -60,7 +48,10 @@ describe('rules: delivery receipts', function () {
     await assertFails(getDoc(receipt(CAROL, scene.alicePhone)));
     await assertFails(
       getDocs(
-        collection(app(env, CAROL), `tenants/${scene.tenant}/calls/${scene.ringing}/receipts`),
+        collection(
+          app(rulesEnv(), CAROL),
+          `tenants/${scene.tenant}/calls/${scene.ringing}/receipts`,
+        ),
       ),
     );
   });

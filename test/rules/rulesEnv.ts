@@ -8,7 +8,9 @@ import {
 } from '@firebase/rules-unit-testing';
 import { doc, serverTimestamp, setDoc, setLogLevel, type Firestore } from 'firebase/firestore';
 
-export const PROJECT_ID = 'demo-callwake';
+// Its own project: the emulated functions' triggers (project demo-callwake) must not act on
+// the documents these tests write, or a seeded answer would end the call under test.
+export const PROJECT_ID = 'demo-callwake-rules';
 const RULES_PATH = join(__dirname, '..', '..', 'firestore.rules');
 
 /** The users of every scene; memberships are per tenant, so the names never collide. */
@@ -21,7 +23,7 @@ export const DAVE = 'dave'; // no longer a member, but his old device still sits
  * Loads firestore.rules into the running Firestore emulator. Throws, never skips, when the
  * emulator is not there: a rules suite that passes without rules proves nothing.
  */
-export async function startRulesEnv(): Promise<RulesTestEnvironment> {
+async function startRulesEnv(): Promise<RulesTestEnvironment> {
   const address = process.env.FIRESTORE_EMULATOR_HOST;
   if (!address) {
     throw new Error(
@@ -30,8 +32,6 @@ export async function startRulesEnv(): Promise<RulesTestEnvironment> {
     );
   }
   const split = address.lastIndexOf(':');
-  // Every refused write is also logged by the SDK; the assertions already say what matters.
-  setLogLevel('silent');
   return initializeTestEnvironment({
     projectId: PROJECT_ID,
     firestore: {
@@ -40,6 +40,27 @@ export async function startRulesEnv(): Promise<RulesTestEnvironment> {
       port: Number(address.slice(split + 1)),
     },
   });
+}
+
+/**
+ * Registers the suite's hooks: load the rules before it, clean up after it. Returns the
+ * environment's getter (it exists once the `before` hook has run).
+ */
+export function useRulesEnv(): () => RulesTestEnvironment {
+  let env: RulesTestEnvironment | undefined;
+  before(async () => {
+    // The SDK logs every refused request; the assertions already say what matters.
+    setLogLevel('silent');
+    env = await startRulesEnv();
+  });
+  after(async () => {
+    setLogLevel('info'); // the SDK's default, for the integration suites in the same run
+    await env?.cleanup();
+  });
+  return () => {
+    if (!env) throw new Error('the rules test environment is not running');
+    return env;
+  };
 }
 
 /** The modular SDK accepts the compat instance the test context hands out. */

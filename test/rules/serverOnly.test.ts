@@ -1,8 +1,4 @@
-import {
-  assertFails,
-  assertSucceeds,
-  type RulesTestEnvironment,
-} from '@firebase/rules-unit-testing';
+import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
 import {
   collection,
   deleteDoc,
@@ -15,7 +11,7 @@ import {
   where,
   type Firestore,
 } from 'firebase/firestore';
-import { ALICE, BOB, CAROL, app, randomId, seed, seedScene, startRulesEnv } from './rulesEnv';
+import { ALICE, BOB, CAROL, app, randomId, seed, seedScene, useRulesEnv } from './rulesEnv';
 
 /** Every way a client could touch a document: none may succeed. */
 async function assertUntouchable(db: Firestore, path: string): Promise<void> {
@@ -30,18 +26,10 @@ async function assertUntouchable(db: Firestore, path: string): Promise<void> {
 
 describe('rules: server-only documents', function () {
   this.timeout(30_000);
-  let env: RulesTestEnvironment;
-
-  before(async () => {
-    env = await startRulesEnv();
-  });
-
-  after(async () => {
-    await env.cleanup();
-  });
+  const rulesEnv = useRulesEnv();
 
   it('keeps tenants, API keys, pairing codes, rate limits and the outbox from every client', async () => {
-    const scene = await seedScene(env);
+    const scene = await seedScene(rulesEnv());
     const paths = {
       tenant: `tenants/${scene.tenant}`,
       apiKey: `apiKeys/${randomId('hash')}`,
@@ -50,7 +38,7 @@ describe('rules: server-only documents', function () {
       outbox: `pushOutbox/${randomId('push')}`,
     };
     const now = Date.now();
-    await seed(env, {
+    await seed(rulesEnv(), {
       [paths.apiKey]: { tenant: scene.tenant, createdAt: now },
       [paths.pairingCode]: {
         tenant: scene.tenant,
@@ -62,39 +50,45 @@ describe('rules: server-only documents', function () {
       [paths.outbox]: { tenant: scene.tenant, callId: scene.ringing, deviceId: scene.alicePhone },
     });
     for (const uid of [ALICE, CAROL, null]) {
-      for (const path of Object.values(paths)) await assertUntouchable(app(env, uid), path);
+      for (const path of Object.values(paths)) await assertUntouchable(app(rulesEnv(), uid), path);
     }
     // Querying by the member's own tenant does not open them either.
     await assertFails(
       getDocs(
-        query(collection(app(env, ALICE), 'pushOutbox'), where('tenant', '==', scene.tenant)),
+        query(
+          collection(app(rulesEnv(), ALICE), 'pushOutbox'),
+          where('tenant', '==', scene.tenant),
+        ),
       ),
     );
   });
 
   it('lets a user read its own membership and nothing else under extensions', async () => {
-    const scene = await seedScene(env);
+    const scene = await seedScene(rulesEnv());
     const ext = `tenants/${scene.tenant}/extensions`;
-    await assertSucceeds(getDoc(doc(app(env, ALICE), `${ext}/1001/members/${ALICE}`)));
-    await assertSucceeds(getDoc(doc(app(env, ALICE), `${ext}/2002/members/${ALICE}`)));
-    await assertFails(getDoc(doc(app(env, ALICE), `${ext}/1001/members/${BOB}`)));
-    await assertFails(getDocs(collection(app(env, ALICE), `${ext}/1001/members`)));
-    await assertFails(getDoc(doc(app(env, ALICE), `${ext}/1001`)));
-    await assertFails(getDocs(collection(app(env, ALICE), ext)));
+    await assertSucceeds(getDoc(doc(app(rulesEnv(), ALICE), `${ext}/1001/members/${ALICE}`)));
+    await assertSucceeds(getDoc(doc(app(rulesEnv(), ALICE), `${ext}/2002/members/${ALICE}`)));
+    await assertFails(getDoc(doc(app(rulesEnv(), ALICE), `${ext}/1001/members/${BOB}`)));
+    await assertFails(getDocs(collection(app(rulesEnv(), ALICE), `${ext}/1001/members`)));
+    await assertFails(getDoc(doc(app(rulesEnv(), ALICE), `${ext}/1001`)));
+    await assertFails(getDocs(collection(app(rulesEnv(), ALICE), ext)));
   });
 
   it('lets no user make, change or drop a membership, its own included', async () => {
-    const scene = await seedScene(env);
+    const scene = await seedScene(rulesEnv());
     const ext = `tenants/${scene.tenant}/extensions`;
     const member = { uid: CAROL, tenant: scene.tenant, extension: '1001', createdAt: Date.now() };
     await assertFails(
-      setDoc(doc(app(env, CAROL), `${ext}/1001/members/${CAROL}`), { ...member, via: 'pairing' }),
+      setDoc(doc(app(rulesEnv(), CAROL), `${ext}/1001/members/${CAROL}`), {
+        ...member,
+        via: 'pairing',
+      }),
     );
     await assertFails(
-      updateDoc(doc(app(env, ALICE), `${ext}/1001/members/${ALICE}`), { via: 'api' }),
+      updateDoc(doc(app(rulesEnv(), ALICE), `${ext}/1001/members/${ALICE}`), { via: 'api' }),
     );
-    await assertFails(deleteDoc(doc(app(env, ALICE), `${ext}/1001/members/${ALICE}`)));
-    await assertFails(deleteDoc(doc(app(env, ALICE), `${ext}/1001/members/${BOB}`)));
-    await assertFails(setDoc(doc(app(env, ALICE), `${ext}/1001`), { name: '1001' }));
+    await assertFails(deleteDoc(doc(app(rulesEnv(), ALICE), `${ext}/1001/members/${ALICE}`)));
+    await assertFails(deleteDoc(doc(app(rulesEnv(), ALICE), `${ext}/1001/members/${BOB}`)));
+    await assertFails(setDoc(doc(app(rulesEnv(), ALICE), `${ext}/1001`), { name: '1001' }));
   });
 });

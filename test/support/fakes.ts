@@ -6,6 +6,7 @@ import {
   type CancelState,
 } from '../../functions/core/callState';
 import type { Clock, DeliveryResult } from '../../functions/core/deliver';
+import { AppError } from '../../functions/core/errors';
 import type { Call, Device } from '../../functions/core/model';
 import type {
   CallStore,
@@ -141,6 +142,13 @@ export class FakeDeviceStore implements DeviceStore {
 
   upsert(tenant: string, device: Device): Promise<{ created: boolean }> {
     const devices = this.tenant(tenant);
+    // As the Firestore store: an app may not take over a device another user registered.
+    const owner = devices.get(device.deviceId)?.ownerUid;
+    if (device.ownerUid && owner && owner !== device.ownerUid) {
+      return Promise.reject(
+        new AppError('permission_denied', `Device ${device.deviceId} belongs to another user.`),
+      );
+    }
     const tokens = new Set(TOKEN_FIELDS.flatMap((f) => (device[f] ? [device[f]] : [])));
     for (const other of [...devices.values()]) {
       if (other.deviceId !== device.deviceId) this.strip(tenant, other, tokens);
@@ -487,6 +495,17 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
       reported.push(err);
     },
   };
+}
+
+/**
+ * Signs `uid` in: a JWT-shaped ID token (API keys never look like one) that
+ * the context's `verifyIdToken` accepts. Returns the token.
+ */
+export function signIn(ctx: FakeApiContext, uid: string): string {
+  const segment = (text: string) => Buffer.from(text).toString('base64url');
+  const token = `${segment('{"alg":"none"}')}.${segment(JSON.stringify({ uid }))}.sig`;
+  ctx.idTokens.set(token, uid);
+  return token;
 }
 
 export interface ApiRequestInit {

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { incomingCallPayload, UNKNOWN_CALLER } from '../../../functions/core/payload';
+import {
+  callCancelledPayload,
+  incomingCallPayload,
+  UNKNOWN_CALLER,
+} from '../../../functions/core/payload';
 import { NOW, ringingCall } from './fixtures';
 
 describe('incomingCallPayload', () => {
@@ -34,5 +38,44 @@ describe('incomingCallPayload', () => {
     assert.equal(payload.caller_name, 'Unknown');
     assert.equal(payload.caller_id, '');
     assert.equal(payload.caller_number, '');
+  });
+});
+
+describe('callCancelledPayload', () => {
+  it("carries the call's keys and the reason, without the ring deadline", () => {
+    const call = ringingCall();
+    assert.deepEqual(callCancelledPayload(call, 'answered_elsewhere'), {
+      type: 'call_cancelled',
+      call_id: '1700000000.42',
+      call_uuid: call.callUuid,
+      caller_id: '+3225550100',
+      caller_number: '+3225550100',
+      caller_name: 'Zoë',
+      extension: '100',
+      sip_call_id: 'a84b4c76e66710@pbx.example.com',
+      tenant: 'acme',
+      reason: 'answered_elsewhere',
+    });
+  });
+
+  it('names the caller as the incoming-call payload does', () => {
+    const call = ringingCall();
+    delete call.fromName;
+    delete call.from;
+    const incoming = incomingCallPayload(call);
+    const cancelled = callCancelledPayload(call, 'timeout');
+    const shared = [
+      'call_id',
+      'call_uuid',
+      'caller_id',
+      'caller_number',
+      'caller_name',
+      'extension',
+      'sip_call_id',
+      'tenant',
+    ] as const;
+    for (const key of shared) assert.equal(cancelled[key], incoming[key], key);
+    assert.equal(cancelled.caller_name, UNKNOWN_CALLER);
+    assert.equal('expires_at' in cancelled, false);
   });
 });

@@ -1,12 +1,26 @@
 import assert from 'node:assert/strict';
+import { applyPbxCancel } from '../../../../functions/core/callState';
 import { callUuid } from '../../../../functions/core/callUuid';
+import type { Delivery } from '../../../../functions/core/model';
 import { handle } from '../../../../functions/http/router';
 import { apiRequest, fakeApiContext, type FakeApiContext } from '../../../support/fakes';
+import { NOW, ringingCall } from '../../core/fixtures';
 
 const KEY = 'k-acme';
 const FCM_TOKEN = 'fcm-token-pixel-' + 'x'.repeat(40);
 const VOIP_TOKEN = 'ab'.repeat(32);
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+
+/** A fresh delivery record each time: the fake store would share one object between devices. */
+const delivery = (status: Delivery['status'], extra: Partial<Delivery> = {}): Delivery => ({
+  platform: 'android',
+  provider: 'fcm',
+  kind: 'data',
+  status,
+  attempts: 1,
+  pushedAt: NOW,
+  ...extra,
+});
 
 function postCall(ctx: FakeApiContext, body: string, headers: Record<string, string> = {}) {
   return handle(
@@ -204,5 +218,284 @@ describe('GET /v1/calls/{call_id} through the router', () => {
       status: 404,
       body: { error: 'not_found', message: 'No call nope is known.' },
     });
+  });
+});
+
+describe('POST /v1/calls/{call_id}/cancel through the router', () => {
+  let ctx: FakeApiContext;
+  const uuid = callUuid('acme', 'c-cancel');
+
+  beforeEach(async () => {
+    ctx = fakeApiContext({ [KEY]: 'acme' });
+    await ctx.calls.createOnce(
+      ringingCall({
+        callId: 'c-cancel',
+        deliveries: {
+          'pixel-8': delivery('accepted'),
+          'iphone-15': delivery('pending'),
+          'old-phone': delivery('dead_token'),
+        },
+      }),
+    );
+  });
+
+  const cancel = (callId: string, body = '', headers: Record<string, string> = {}) =>
+    handle(
+      apiRequest('POST', `/v1/calls/${callId}/cancel`, {
+        headers: { Authorization: `Bearer ${KEY}`, ...FORM, ...headers },
+        body,
+      }),
+      ctx,
+    );
+
+  it('cancels a ringing call (reason hangup by default), then answers cancelled:false', async () => {
+    assert.deepEqual(await cancel('c-cancel'), {
+      status: 200,
+      body: { status: 'cancelled', call_id: 'c-cancel', call_uuid: uuid, cancelled: true },
+    });
+    const stored = await ctx.calls.get('acme', uuid);
+    assert.equal(stored?.status, 'cancelled');
+    assert.equal(stored.endReason, 'hangup');
+    assert.equal(stored.endedAt, ctx.clock.now());
+    assert.deepEqual(stored.cancel, {
+      state: 'pending',
+      reason: 'hangup',
+      targets: ['iphone-15', 'pixel-8'],
+    });
+
+    ctx.clock.current += 1_000;
+    assert.deepEqual(await cancel('c-cancel', 'reason=busy'), {
+      status: 200,
+      body: { status: 'cancelled', call_id: 'c-cancel', call_uuid: uuid, cancelled: false },
+    });
+    const again = await ctx.calls.get('acme', uuid);
+    assert.equal(again?.endReason, 'hangup', 'the first cancel stands');
+    assert.equal(again.endedAt, ctx.clock.now() - 1_000);
+  });
+
+  it('records the reason given, in a form or JSON body', async () => {
+    assert.equal((await cancel('c-cancel', 'reason=answered_elsewhere')).body.cancelled, true);
+    assert.equal((await ctx.calls.get('acme', uuid))?.endReason, 'answered_elsewhere');
+    await ctx.calls.createOnce(ringingCall({ callId: 'c-json' }));
+    const res = await cancel('c-json', JSON.stringify({ reason: 'busy' }), {
+      'Content-Type': 'application/json',
+    });
+    assert.equal(res.body.cancelled, true);
+    assert.equal((await ctx.calls.get('acme', callUuid('acme', 'c-json')))?.endReason, 'busy');
+  });
+
+  it('leaves an answered call as it is', async () => {
+    await ctx.calls.transition('acme', uuid, () => ({ status: 'accepted' }));
+    assert.deepEqual(await cancel('c-cancel'), {
+      status: 200,
+      body: { status: 'accepted', call_id: 'c-cancel', call_uuid: uuid, cancelled: false },
+    });
+    assert.equal((await ctx.calls.get('acme', uuid))?.cancel, undefined);
+  });
+
+  it('answers 404 for an unknown call', async () => {
+    assert.deepEqual(await cancel('nope'), {
+      status: 404,
+      body: { error: 'not_found', message: 'No call nope is known.' },
+    });
+  });
+
+  it('answers 400 for a reason the PBX may not give, changing nothing', async () => {
+    for (const reason of ['declined', 'timeouts', '']) {
+      const res = await cancel('c-cancel', `reason=${reason}`);
+      assert.equal(res.status, 400, reason);
+      assert.deepEqual(Object.keys(res.body.details as object), ['reason']);
+    }
+    assert.equal((await ctx.calls.get('acme', uuid))?.status, 'ringing');
+  });
+
+  it('answers 401 without a key or with an ID token', async () => {
+    ctx.idTokens.set('eyJhbGciOiJub25lIn0.eyJ1aWQiOiJhIn0.sig', 'uid-a');
+    for (const headers of [
+      { Authorization: '' },
+      { Authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJ1aWQiOiJhIn0.sig' },
+    ]) {
+      assert.equal((await cancel('c-cancel', '', headers)).status, 401);
+    }
+    assert.equal((await ctx.calls.get('acme', uuid))?.status, 'ringing');
+  });
+});
+
+describe('GET /v1/calls/{call_id}?wait=N through the router', () => {
+  let ctx: FakeApiContext;
+  const uuid = callUuid('acme', 'c-wait');
+  const JSON_ACCEPT = { Accept: 'application/json' };
+
+  beforeEach(async () => {
+    ctx = fakeApiContext({ [KEY]: 'acme' });
+    await ctx.calls.createOnce(
+      ringingCall({
+        callId: 'c-wait',
+        devices: 2,
+        pushed: 1,
+        deliveries: {
+          'pixel-8': delivery('accepted', { settledAt: NOW + 80, deliveredAt: NOW + 900 }),
+          'iphone-15': delivery('failed', {
+            platform: 'ios',
+            provider: 'apns',
+            kind: 'voip',
+            attempts: 3,
+            providerStatus: 503,
+            reason: 'ServiceUnavailable',
+          }),
+        },
+      }),
+    );
+  });
+
+  const get = (query: string, headers: Record<string, string> = {}) =>
+    handle(
+      apiRequest('GET', '/v1/calls/c-wait', {
+        headers: { Authorization: `Bearer ${KEY}`, ...headers },
+        query,
+      }),
+      ctx,
+    );
+
+  it('answers 400 for a wait out of range or not a whole number', async () => {
+    for (const wait of ['26', '-1', 'x', '1.5']) {
+      const res = await get(`wait=${wait}`);
+      assert.deepEqual(
+        res,
+        {
+          status: 400,
+          body: {
+            error: 'invalid_argument',
+            message: 'wait: must be 0 to 25 seconds',
+            details: { wait: 'must be 0 to 25 seconds' },
+          },
+        },
+        wait,
+      );
+    }
+  });
+
+  it('holds a ringing call until its state changes', async () => {
+    const started = Date.now();
+    setTimeout(() => {
+      void ctx.calls.transition('acme', uuid, (call) => applyPbxCancel(call, 'hangup', NOW + 3));
+    }, 3);
+    const res = await get('wait=2');
+    const waited = Date.now() - started;
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'cancelled');
+    assert.equal(res.body.end_reason, 'hangup');
+    assert.ok(waited < 1_000, `returned after ${waited} ms, not at the end of the wait`);
+  });
+
+  it('answers a call that is over at once, without waiting', async () => {
+    await ctx.calls.transition('acme', uuid, (call) => applyPbxCancel(call, 'busy', NOW + 1));
+    let waits = 0;
+    const waitFor = ctx.calls.waitFor.bind(ctx.calls);
+    ctx.calls.waitFor = (...args) => {
+      waits += 1;
+      return waitFor(...args);
+    };
+    const res = await get('wait=25');
+    assert.equal(res.body.status, 'cancelled');
+    assert.equal(waits, 0);
+  });
+
+  it('answers a ringing call at once without wait (or wait=0)', async () => {
+    let waits = 0;
+    ctx.calls.waitFor = () => {
+      waits += 1;
+      return Promise.resolve(null);
+    };
+    assert.equal((await get('')).body.status, 'ringing');
+    assert.equal((await get('wait=0')).body.status, 'ringing');
+    assert.equal(waits, 0);
+  });
+
+  it('asks the store to wait wait×1000 ms for the call to stop ringing', async () => {
+    const asked: { uuid: string; timeoutMs: number; ringingDone: boolean; endedDone: boolean }[] =
+      [];
+    ctx.calls.waitFor = async (tenant, callUuid, done, timeoutMs) => {
+      const call = (await ctx.calls.get(tenant, callUuid))!;
+      asked.push({
+        uuid: callUuid,
+        timeoutMs,
+        ringingDone: done(call),
+        endedDone: done({ ...call, status: 'missed' }),
+      });
+      return call;
+    };
+    const res = await get('wait=7');
+    assert.equal(res.body.status, 'ringing', 'still ringing when the wait ran out');
+    assert.deepEqual(asked, [{ uuid, timeoutMs: 7_000, ringingDone: false, endedDone: true }]);
+  });
+
+  it('shows each device on the timeline when JSON is asked for', async () => {
+    const res = await get('', JSON_ACCEPT);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    assert.deepEqual(res.body.timeline, [
+      {
+        device_id: 'iphone-15',
+        platform: 'ios',
+        provider: 'apns',
+        kind: 'voip',
+        push_status: 'failed',
+        attempts: 3,
+        provider_status: 503,
+        reason: 'ServiceUnavailable',
+        pushed_at: iso(NOW),
+        provider_answered_at: undefined,
+        delivered_at: undefined,
+        answer: undefined,
+        answered_at: undefined,
+        late: undefined,
+        cancel_status: undefined,
+      },
+      {
+        device_id: 'pixel-8',
+        platform: 'android',
+        provider: 'fcm',
+        kind: 'data',
+        push_status: 'accepted',
+        attempts: 1,
+        provider_status: undefined,
+        reason: undefined,
+        pushed_at: iso(NOW),
+        provider_answered_at: iso(NOW + 80),
+        delivered_at: iso(NOW + 900),
+        answer: undefined,
+        answered_at: undefined,
+        late: undefined,
+        cancel_status: undefined,
+      },
+    ]);
+    assert.equal(res.body.status, 'ringing');
+    assert.equal(res.body.pushed, 1);
+  });
+
+  it('puts answers and cancel outcomes on the timeline', async () => {
+    await ctx.calls.transition('acme', uuid, () => ({
+      status: 'accepted',
+      answeredBy: 'pixel-8',
+      deliveries: { 'pixel-8': { answer: 'accept', answeredAt: NOW + 2_000 } },
+      cancels: {
+        'iphone-15': { status: 'accepted', attempts: 1, pushedAt: NOW, settledAt: NOW },
+      },
+    }));
+    const res = await get('', { Accept: 'application/vnd.api+json' });
+    const timeline = res.body.timeline as Record<string, unknown>[];
+    assert.equal(res.body.answered_by, 'pixel-8');
+    assert.equal(timeline[0]?.cancel_status, 'accepted');
+    assert.equal(timeline[1]?.answer, 'accept');
+    assert.equal(timeline[1]?.answered_at, new Date(NOW + 2_000).toISOString());
+  });
+
+  it('leaves the timeline out for a client that does not ask for JSON', async () => {
+    for (const headers of [{}, { Accept: '*/*' }, { Accept: 'text/plain' }]) {
+      const res = await get('', headers);
+      assert.equal(res.status, 200);
+      assert.equal('timeline' in res.body, false, JSON.stringify(headers));
+      assert.equal(res.body.status, 'ringing');
+    }
   });
 });

@@ -1,0 +1,276 @@
+import assert from 'node:assert/strict';
+import { doc, onSnapshot, serverTimestamp, setDoc } from 'firebase/firestore';
+import { callUuid } from '../../functions/core/callUuid';
+import type { Call } from '../../functions/core/model';
+import { signInApp, type TestApp } from '../support/app';
+import { createTenant, db, type TestTenant } from '../support/emulator';
+import type { FcmRecordedRequest } from '../support/fakeFcm';
+import { api } from '../support/http';
+import { callId, fcmToken, voipToken } from '../support/ids';
+import { startProviders, type Providers } from '../support/providers';
+import { eventually } from '../support/wait';
+
+interface FcmMessage {
+  message: {
+    data: Record<string, string>;
+    android?: Record<string, string>;
+    apns?: { headers: Record<string, string>; payload: { aps: Record<string, unknown> } };
+  };
+}
+const messageOf = (r: FcmRecordedRequest) => (r.body as FcmMessage).message;
+
+describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app)', function () {
+  this.timeout(60_000);
+  let fakes: Providers;
+  let tenant: TestTenant;
+  const apps: TestApp[] = [];
+
+  before(async () => {
+    fakes = await startProviders();
+  });
+  beforeEach(async () => {
+    tenant = await createTenant('live');
+  });
+  after(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+  });
+
+  /** A signed-in app user, made a member of `ext` by the PBX. */
+  async function member(ext: string): Promise<TestApp> {
+    const app = await signInApp();
+    apps.push(app);
+    const reply = await api('PUT', `/v1/extensions/${ext}/members/${app.uid}`, { key: tenant.key });
+    assert.equal(reply.status, 201, reply.text);
+    return app;
+  }
+
+  async function registerDevice(app: TestApp, deviceId: string, form: Record<string, string>) {
+    const reply = await api('PUT', `/v1/app/devices/${deviceId}`, {
+      headers: { Authorization: `Bearer ${await app.idToken()}` },
+      form,
+    });
+    assert.equal(reply.status, 201, reply.text);
+  }
+
+  const ring = (id: string, extra: Record<string, string> = {}) =>
+    api('POST', '/v1/calls', {
+      key: tenant.key,
+      form: { call_id: id, to: '1001', from: '5551234', ...extra },
+    });
+  const callPath = (id: string) => `tenants/${tenant.id}/calls/${callUuid(tenant.id, id)}`;
+  const stored = async (id: string) => (await db().doc(callPath(id)).get()).data() as Call;
+  const cancelsFor = (token: string) =>
+    fakes.fcm.requestsFor(token).filter((r) => messageOf(r).data.type === 'call_cancelled');
+
+  it('rings, is acknowledged and accepted through Firestore; the PBX long-poll learns it at once', async () => {
+    const app = await member('1001');
+    const android = fcmToken();
+    const iphoneVoip = voipToken();
+    const iphoneFcm = fcmToken();
+    await registerDevice(app, 'pixel', {
+      extension: '1001',
+      platform: 'android',
+      fcm_token: android,
+    });
+    await registerDevice(app, 'iphone', {
+      extension: '1001',
+      platform: 'ios',
+      voip_token: iphoneVoip,
+      fcm_token: iphoneFcm,
+      app_id: 'com.example.sipPhone',
+    });
+    const id = callId();
+    const rang = await ring(id);
+    assert.equal(rang.fields.pushed, 2, rang.text);
+    const incoming = messageOf(fakes.fcm.requestsFor(android)[0]!);
+    assert.equal(incoming.data.type, 'incoming_call');
+    assert.equal(fakes.apns.production.requestsFor(iphoneVoip).length, 1);
+
+    // The woken app reads its call document (the rules allow members) and acknowledges the push.
+    const uuid = incoming.data.call_uuid!;
+    const seen: string[] = [];
+    const unsubscribe = onSnapshot(doc(app.db, `tenants/${tenant.id}/calls/${uuid}`), (snap) => {
+      seen.push(snap.get('status') as string);
+    });
+    await setDoc(doc(app.db, `tenants/${tenant.id}/calls/${uuid}/receipts/pixel`), {
+      deviceId: 'pixel',
+      uid: app.uid,
+      receivedAt: serverTimestamp(),
+    });
+    await eventually(
+      async () => (await stored(id)).deliveries.pixel?.deliveredAt,
+      'the receipt on the timeline',
+    );
+
+    // The PBX long-polls while the user accepts.
+    const polled = api('GET', `/v1/calls/${id}?wait=20`, { key: tenant.key });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const acceptedAt = Date.now();
+    await setDoc(doc(app.db, `tenants/${tenant.id}/calls/${uuid}/answers/pixel`), {
+      action: 'accept',
+      deviceId: 'pixel',
+      uid: app.uid,
+      answeredAt: serverTimestamp(),
+    });
+    const answer = await polled;
+    const learnedAfter = Date.now() - acceptedAt;
+    assert.equal(answer.fields.status, 'accepted', answer.text);
+    assert.equal(answer.fields.answered_by, 'pixel');
+    assert.ok(learnedAfter < 5_000, `the long-poll answered ${learnedAfter} ms after the accept`);
+
+    // The other device stops ringing: a regular push through its FCM token, never a VoIP push.
+    const [cancel] = await eventually(
+      () => cancelsFor(iphoneFcm).length > 0 && cancelsFor(iphoneFcm),
+      'the cancel push',
+    );
+    const message = messageOf(cancel!);
+    assert.equal(message.data.reason, 'answered_elsewhere');
+    assert.equal(message.data.call_uuid, uuid);
+    assert.equal(message.apns?.headers['apns-push-type'], 'background');
+    assert.equal(
+      fakes.apns.production.requestsFor(iphoneVoip).length,
+      1,
+      'no VoIP push for the cancel',
+    );
+    assert.equal(cancelsFor(android).length, 0, 'the answering device gets no cancel');
+
+    const timeline = await api('GET', `/v1/calls/${id}`, { key: tenant.key });
+    const entries = timeline.fields.timeline as Record<string, string | boolean | undefined>[];
+    const pixel = entries.find((e) => e.device_id === 'pixel')!;
+    assert.equal(pixel.push_status, 'accepted');
+    assert.ok(
+      pixel.pushed_at && pixel.provider_answered_at && pixel.delivered_at && pixel.answered_at,
+    );
+    assert.equal(pixel.answer, 'accept');
+    const iphone = entries.find((e) => e.device_id === 'iphone')!;
+    assert.equal(iphone.cancel_status, 'accepted');
+    await eventually(() => seen.includes('accepted'), 'the app to see the call accepted');
+    unsubscribe();
+  });
+
+  it('lets exactly one of several devices accepting at once win', async () => {
+    const users = await Promise.all([
+      member('1001'),
+      member('1001'),
+      member('1001'),
+      member('1001'),
+    ]);
+    for (const [i, app] of users.entries()) {
+      await registerDevice(app, `phone-${i}`, {
+        extension: '1001',
+        platform: 'android',
+        fcm_token: fcmToken(),
+      });
+    }
+    const id = callId();
+    assert.equal((await ring(id)).fields.pushed, 4);
+    const uuid = callUuid(tenant.id, id);
+    await Promise.all(
+      users.map((app, i) =>
+        setDoc(doc(app.db, `tenants/${tenant.id}/calls/${uuid}/answers/phone-${i}`), {
+          action: 'accept',
+          deviceId: `phone-${i}`,
+          uid: app.uid,
+          answeredAt: serverTimestamp(),
+        }),
+      ),
+    );
+    const answers = await eventually(async () => {
+      const snap = await db()
+        .collection(`${callPath(id)}/answers`)
+        .get();
+      const outcomes = snap.docs.map((d) => d.get('outcome') as string | undefined);
+      return outcomes.every(Boolean) && outcomes;
+    }, 'every answer settled');
+    assert.deepEqual([...answers].sort(), ['late', 'late', 'late', 'won']);
+    const call = await stored(id);
+    assert.equal(call.status, 'accepted');
+    const winner = call.answeredBy!;
+    assert.equal(call.deliveries[winner]!.late, undefined);
+    const losers = Object.keys(call.deliveries).filter((d) => d !== winner);
+    for (const loser of losers) assert.equal(call.deliveries[loser]!.late, true);
+    await eventually(async () => (await stored(id)).cancel?.state === 'sent', 'the cancel pushes');
+    assert.deepEqual(Object.keys((await stored(id)).cancels!).sort(), losers.sort());
+  });
+
+  it('ends the ringing everywhere when the caller hangs up', async () => {
+    const app = await member('1001');
+    const android = fcmToken();
+    const ipad = fcmToken();
+    await registerDevice(app, 'pixel', {
+      extension: '1001',
+      platform: 'android',
+      fcm_token: android,
+    });
+    await registerDevice(app, 'ipad', { extension: '1001', platform: 'ios', fcm_token: ipad });
+    const id = callId();
+    await ring(id, { from_name: 'Carol' });
+    const polled = api('GET', `/v1/calls/${id}?wait=15`, { key: tenant.key });
+    const cancel = await api('POST', `/v1/calls/${id}/cancel`, {
+      key: tenant.key,
+      form: { reason: 'hangup' },
+    });
+    assert.equal(cancel.status, 200, cancel.text);
+    assert.equal(cancel.fields.status, 'cancelled');
+    const again = await api('POST', `/v1/calls/${id}/cancel`, {
+      key: tenant.key,
+      form: { reason: 'hangup' },
+    });
+    assert.equal(again.fields.cancelled, false, 'idempotent');
+    assert.equal((await polled).fields.status, 'cancelled');
+
+    const [androidCancel] = await eventually(
+      () => cancelsFor(android).length > 0 && cancelsFor(android),
+      'android cancel',
+    );
+    const a = messageOf(androidCancel!);
+    assert.equal(a.data.reason, 'hangup');
+    assert.equal(a.android?.priority, 'high');
+    assert.equal(Object.hasOwn(a, 'notification'), false, 'data-only');
+    const [iosCancel] = await eventually(
+      () => cancelsFor(ipad).length > 0 && cancelsFor(ipad),
+      'ios cancel',
+    );
+    const i = messageOf(iosCancel!);
+    assert.equal(i.apns?.headers['apns-push-type'], 'alert');
+    assert.deepEqual(i.apns?.payload.aps.alert, {
+      title: 'Missed call',
+      body: 'Missed call from Carol',
+    });
+  });
+
+  it('declines for every device, as SIP 603 does', async () => {
+    const app = await member('1001');
+    const other = fcmToken();
+    await registerDevice(app, 'pixel', {
+      extension: '1001',
+      platform: 'android',
+      fcm_token: fcmToken(),
+    });
+    await registerDevice(app, 'tablet', {
+      extension: '1001',
+      platform: 'android',
+      fcm_token: other,
+    });
+    const id = callId();
+    await ring(id);
+    const reply = await api('POST', `/v1/app/calls/${id}/answer`, {
+      headers: { Authorization: `Bearer ${await app.idToken()}` },
+      form: { action: 'decline', device_id: 'pixel' },
+    });
+    assert.equal(reply.status, 200, reply.text);
+    assert.deepEqual([reply.fields.outcome, reply.fields.status], ['won', 'declined']);
+    const late = await api('POST', `/v1/app/calls/${id}/answer`, {
+      headers: { Authorization: `Bearer ${await app.idToken()}` },
+      form: { action: 'accept', device_id: 'tablet' },
+    });
+    assert.deepEqual([late.fields.outcome, late.fields.status], ['late', 'declined']);
+    const [cancel] = await eventually(
+      () => cancelsFor(other).length > 0 && cancelsFor(other),
+      'the cancel',
+    );
+    assert.equal(messageOf(cancel!).data.reason, 'declined');
+    const status = await api('GET', `/v1/calls/${id}?wait=5`, { key: tenant.key });
+    assert.equal(status.fields.status, 'declined');
+  });
+});

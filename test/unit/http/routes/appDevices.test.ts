@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { handle } from '../../../../functions/http/router';
+import { apiRequest, fakeApiContext, signIn, type FakeApiContext } from '../../../support/fakes';
+
+const KEY = 'k-acme';
+const ALICE_TOKEN = 'fcm-alice-' + 'a'.repeat(40) + '-tail';
+const BOB_TOKEN = 'fcm-bob-' + 'b'.repeat(40);
+const JSON_TYPE = { 'Content-Type': 'application/json' };
+
+describe('app device routes through the router', () => {
+  let ctx: FakeApiContext;
+  let alice: string;
+  let bob: string;
+
+  beforeEach(async () => {
+    ctx = fakeApiContext({ [KEY]: 'acme' });
+    alice = signIn(ctx, 'uid-alice');
+    bob = signIn(ctx, 'uid-bob');
+    await ctx.members.add('acme', '100', 'uid-alice', 'pairing');
+    await ctx.members.add('acme', '100', 'uid-bob', 'pairing');
+  });
+
+  const put = (token: string, deviceId: string, body: Record<string, unknown>) =>
+    handle(
+      apiRequest('PUT', `/v1/app/devices/${deviceId}`, {
+        headers: { Authorization: `Bearer ${token}`, ...JSON_TYPE },
+        body: JSON.stringify(body),
+      }),
+      ctx,
+    );
+
+  const del = (token: string, deviceId: string, query?: string) =>
+    handle(
+      apiRequest('DELETE', `/v1/app/devices/${deviceId}`, {
+        headers: { Authorization: `Bearer ${token}` },
+        ...(query === undefined ? {} : { query }),
+      }),
+      ctx,
+    );
+
+  const android = (fcmToken = ALICE_TOKEN) => ({
+    extension: '100',
+    platform: 'android',
+    fcm_token: fcmToken,
+  });
+
+  describe('PUT /v1/app/devices/{device_id}', () => {
+    it("registers a member's device with 201, owned by the user, then refreshes it with 200", async () => {
+      const res = await put(alice, 'pixel-8', android());
+      assert.deepEqual(res, {
+        status: 201,
+        body: {
+          status: 'created',
+          tenant: 'acme',
+          device_id: 'pixel-8',
+          extension: '100',
+          platform: 'android',
+          fcm_token: 'fcm-…tail',
+          last_seen_at: new Date(ctx.clock.now()).toISOString(),
+        },
+      });
+      assert.deepEqual(ctx.devices.peek('acme', 'pixel-8'), {
+        deviceId: 'pixel-8',
+        extension: '100',
+        platform: 'android',
+        fcmToken: ALICE_TOKEN,
+        apnsEnv: 'production',
+        lastSeenAt: ctx.clock.now(),
+        ownerUid: 'uid-alice',
+      });
+
+      ctx.clock.current += 60_000;
+      const again = await put(alice, 'pixel-8', android());
+      assert.equal(again.status, 200);
+      assert.equal(again.body.status, 'updated');
+      assert.equal(ctx.devices.peek('acme', 'pixel-8')?.lastSeenAt, ctx.clock.now());
+    });
+
+    it('answers 401 to an API key or no credential', async () => {
+      for (const headers of [{ Authorization: `Bearer ${KEY}` }, { 'X-Api-Key': KEY }, {}]) {
+        const res = await handle(
+          apiRequest('PUT', '/v1/app/devices/pixel-8', {
+            headers: { ...headers, ...JSON_TYPE },
+            body: JSON.stringify(android()),
+          }),
+          ctx,
+        );
+        assert.equal(res.status, 401, JSON.stringify(headers));
+        assert.equal(res.body.error, 'unauthenticated');
+      }
+      assert.equal(ctx.devices.peek('acme', 'pixel-8'), undefined);
+    });
+
+    it('answers 403 to a user who is not a member of the extension', async () => {
+      const mallory = signIn(ctx, 'uid-mallory');
+      assert.deepEqual(await put(mallory, 'pixel-8', android()), {
+        status: 403,
+        body: { error: 'permission_denied', message: 'You are not a member of extension 100.' },
+      });
+      const otherExtension = await put(alice, 'pixel-8', { ...android(), extension: '200' });
+      assert.equal(otherExtension.status, 403);
+      const otherTenant = await put(alice, 'pixel-8', { ...android(), tenant: 'globex' });
+      assert.equal(otherTenant.status, 403);
+      assert.equal(ctx.devices.peek('acme', 'pixel-8'), undefined);
+      assert.equal(ctx.devices.peek('globex', 'pixel-8'), undefined);
+    });
+
+    it("answers 403 to a device id another user registered, and keeps that user's device", async () => {
+      await put(alice, 'pixel-8', android());
+      const res = await put(bob, 'pixel-8', android(BOB_TOKEN));
+      assert.equal(res.status, 403);
+      assert.equal(res.body.error, 'permission_denied');
+      const device = ctx.devices.peek('acme', 'pixel-8');
+      assert.equal(device?.ownerUid, 'uid-alice');
+      assert.equal(device.fcmToken, ALICE_TOKEN);
+    });
+
+    it('uses the tenant named when the extension exists in several tenants', async () => {
+      await ctx.members.add('globex', '100', 'uid-alice', 'pairing');
+      const ambiguous = await put(alice, 'pixel-8', android());
+      assert.equal(ambiguous.status, 400);
+      assert.deepEqual(ambiguous.body.details, undefined);
+      assert.equal(
+        ambiguous.body.message,
+        'tenant: is required (extension 100 exists in several tenants)',
+      );
+      const named = await put(alice, 'pixel-8', { ...android(), tenant: 'globex' });
+      assert.equal(named.status, 201);
+      assert.equal(named.body.tenant, 'globex');
+      assert.equal(ctx.devices.peek('globex', 'pixel-8')?.ownerUid, 'uid-alice');
+      assert.equal(ctx.devices.peek('acme', 'pixel-8'), undefined);
+    });
+
+    it('answers 400 for an invalid registration or device id', async () => {
+      const noToken = await put(alice, 'pixel-8', { extension: '100', platform: 'android' });
+      assert.equal(noToken.status, 400);
+      assert.deepEqual(noToken.body.details, { fcm_token: 'fcm_token or voip_token is required' });
+      const noExtension = await put(alice, 'pixel-8', { platform: 'android', fcm_token: 'x' });
+      assert.equal(noExtension.status, 400);
+      assert.deepEqual(noExtension.body.details, { extension: 'is required' });
+      const badId = await put(alice, 'a%20b', android());
+      assert.equal(badId.status, 400);
+      assert.equal(ctx.devices.peek('acme', 'pixel-8'), undefined);
+    });
+  });
+
+  describe('DELETE /v1/app/devices/{device_id}', () => {
+    it("deletes the user's own device with 200", async () => {
+      await put(alice, 'pixel-8', android());
+      assert.deepEqual(await del(alice, 'pixel-8'), {
+        status: 200,
+        body: { status: 'deleted', device_id: 'pixel-8' },
+      });
+      assert.equal(ctx.devices.peek('acme', 'pixel-8'), undefined);
+      assert.equal((await del(alice, 'pixel-8')).status, 404);
+    });
+
+    it("answers 404 for someone else's device and keeps it", async () => {
+      await put(alice, 'pixel-8', android());
+      assert.deepEqual(await del(bob, 'pixel-8'), {
+        status: 404,
+        body: { error: 'not_found', message: 'You have no device pixel-8.' },
+      });
+      assert.ok(ctx.devices.peek('acme', 'pixel-8'));
+    });
+
+    it('answers 404 for a device the PBX registered (it has no owner)', async () => {
+      ctx.devices.put('acme', {
+        deviceId: 'desk-phone',
+        extension: '100',
+        platform: 'android',
+        fcmToken: BOB_TOKEN,
+        apnsEnv: 'production',
+        lastSeenAt: 0,
+      });
+      assert.equal((await del(alice, 'desk-phone')).status, 404);
+      assert.ok(ctx.devices.peek('acme', 'desk-phone'));
+    });
+
+    it('finds the device in the tenant named in the query', async () => {
+      await ctx.members.add('globex', '100', 'uid-alice', 'pairing');
+      await put(alice, 'pixel-8', { ...android(), tenant: 'globex' });
+      assert.equal((await del(alice, 'pixel-8', 'tenant=acme')).status, 404);
+      assert.equal((await del(alice, 'pixel-8', 'tenant=globex')).status, 200);
+      assert.equal(ctx.devices.peek('globex', 'pixel-8'), undefined);
+    });
+
+    it('answers 401 to an API key', async () => {
+      await put(alice, 'pixel-8', android());
+      assert.equal((await del(KEY, 'pixel-8')).status, 401);
+      assert.ok(ctx.devices.peek('acme', 'pixel-8'));
+    });
+  });
+});

@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import {
+  newPairingCode,
+  PAIRING_FAILURES,
+  PAIRING_TTL_MS,
+} from '../../../../functions/http/routes/pairing';
+import { handle } from '../../../../functions/http/router';
+import { apiRequest, fakeApiContext, signIn, type FakeApiContext } from '../../../support/fakes';
+
+const KEY = 'k-acme';
+const CODE_FORMAT = /^[A-HJKMNP-Z2-9]{5}-[A-HJKMNP-Z2-9]{5}$/;
+const JSON_TYPE = { 'Content-Type': 'application/json' };
+
+describe('pairing routes through the router', () => {
+  let ctx: FakeApiContext;
+  let alice: string;
+
+  beforeEach(() => {
+    ctx = fakeApiContext({ [KEY]: 'acme' });
+    alice = signIn(ctx, 'uid-alice');
+  });
+
+  async function newCode(ext = '100'): Promise<string> {
+    const res = await handle(
+      apiRequest('POST', `/v1/extensions/${ext}/pairing-codes`, {
+        headers: { Authorization: `Bearer ${KEY}` },
+      }),
+      ctx,
+    );
+    assert.equal(res.status, 201);
+    return res.body.code as string;
+  }
+
+  const redeem = (code: string, token = alice) =>
+    handle(
+      apiRequest('POST', '/v1/app/pair', {
+        headers: { Authorization: `Bearer ${token}`, ...JSON_TYPE },
+        body: JSON.stringify({ code }),
+      }),
+      ctx,
+    );
+
+  describe('POST /v1/extensions/{ext}/pairing-codes', () => {
+    it('issues a one-time code for the extension, valid for 10 minutes', async () => {
+      const res = await handle(
+        apiRequest('POST', '/v1/extensions/100/pairing-codes', {
+          headers: { Authorization: `Bearer ${KEY}` },
+        }),
+        ctx,
+      );
+      const code = res.body.code as string;
+      assert.match(code, CODE_FORMAT);
+      assert.deepEqual(res, {
+        status: 201,
+        body: {
+          code,
+          extension: '100',
+          tenant: 'acme',
+          expires_at: new Date(ctx.clock.now() + 10 * 60_000).toISOString(),
+          pair_uri: `callwake://pair?code=${code}&tenant=acme&extension=100`,
+        },
+      });
+      assert.equal(PAIRING_TTL_MS, 600_000);
+    });
+
+    it('stores the code by hash only, never in clear', async () => {
+      const code = await newCode();
+      assert.equal(ctx.pairing.codes.size, 1);
+      const [hash, stored] = [...ctx.pairing.codes][0]!;
+      assert.match(hash, /^[0-9a-f]{64}$/);
+      assert.equal(JSON.stringify(stored).includes(code.replace('-', '')), false);
+      assert.deepEqual(stored, {
+        tenant: 'acme',
+        extension: '100',
+        expiresAt: ctx.clock.now() + PAIRING_TTL_MS,
+      });
+    });
+
+    it('answers 401 without an API key, and to an ID token', async () => {
+      for (const headers of [{}, { Authorization: `Bearer ${alice}` }]) {
+        const res = await handle(
+          apiRequest('POST', '/v1/extensions/100/pairing-codes', { headers }),
+          ctx,
+        );
+        assert.equal(res.status, 401);
+      }
+      assert.equal(ctx.pairing.codes.size, 0);
+    });
+  });
+
+  describe('newPairingCode', () => {
+    it('makes distinct codes of 10 unambiguous characters', () => {
+      const codes = new Set(Array.from({ length: 200 }, () => newPairingCode()));
+      assert.equal(codes.size, 200);
+      for (const code of codes) assert.match(code, CODE_FORMAT);
+    });
+  });
+
+  describe('POST /v1/app/pair', () => {
+    it('makes the signed-in user a member of the extension', async () => {
+      const code = await newCode();
+      assert.deepEqual(await redeem(code), {
+        status: 200,
+        body: { status: 'paired', tenant: 'acme', extension: '100', uid: 'uid-alice' },
+      });
+      assert.equal(await ctx.members.isMember('acme', '100', 'uid-alice'), true);
+    });
+
+    it('accepts the code in lower case, without its dash, or with spaces', async () => {
+      for (const variant of [
+        (c: string) => c.toLowerCase(),
+        (c: string) => c.replace('-', ''),
+        (c: string) => c.toLowerCase().replace('-', ' '),
+      ]) {
+        const code = await newCode();
+        const res = await redeem(variant(code));
+        assert.equal(res.status, 200, variant(code));
+      }
+    });
+
+    it('reads a form body too', async () => {
+      const code = await newCode();
+      const res = await handle(
+        apiRequest('POST', '/v1/app/pair', {
+          headers: { Authorization: `Bearer ${alice}` },
+          body: `code=${code}`,
+        }),
+        ctx,
+      );
+      assert.equal(res.status, 200);
+    });
+
+    it('is single use: a second redeem answers 404, even for another user', async () => {
+      const code = await newCode();
+      assert.equal((await redeem(code)).status, 200);
+      assert.deepEqual(await redeem(code), {
+        status: 404,
+        body: {
+          error: 'not_found',
+          message: 'This pairing code was already used; ask for a new one.',
+        },
+      });
+      const bob = signIn(ctx, 'uid-bob');
+      assert.equal((await redeem(code, bob)).status, 404);
+      assert.equal(await ctx.members.isMember('acme', '100', 'uid-bob'), false);
+    });
+
+    it('answers 404 once the code has expired', async () => {
+      const code = await newCode();
+      ctx.clock.current += PAIRING_TTL_MS;
+      assert.deepEqual(await redeem(code), {
+        status: 404,
+        body: { error: 'not_found', message: 'This pairing code has expired; ask for a new one.' },
+      });
+      assert.equal(await ctx.members.isMember('acme', '100', 'uid-alice'), false);
+    });
+
+    it('accepts a code until just before it expires', async () => {
+      const code = await newCode();
+      ctx.clock.current += PAIRING_TTL_MS - 1;
+      assert.equal((await redeem(code)).status, 200);
+    });
+
+    it('answers 404 to a wrong code', async () => {
+      await newCode();
+      assert.deepEqual(await redeem('AAAAA-AAAAA'), {
+        status: 404,
+        body: { error: 'not_found', message: 'This pairing code is not valid; ask for a new one.' },
+      });
+    });
+
+    it('after 5 wrong codes answers 429, even to the right code', async () => {
+      const code = await newCode();
+      assert.equal(PAIRING_FAILURES.limit, 5);
+      for (let i = 0; i < 5; i += 1) {
+        assert.equal((await redeem('AAAAA-AAAAA')).status, 404, `attempt ${i + 1}`);
+      }
+      const blocked = await redeem(code);
+      assert.deepEqual(blocked, {
+        status: 429,
+        body: {
+          error: 'rate_limited',
+          message: 'Too many wrong pairing codes; wait 10 minutes and try again.',
+        },
+      });
+      assert.equal(await ctx.members.isMember('acme', '100', 'uid-alice'), false);
+    });
+
+    it('counts wrong codes per user and lets the user try again after the window', async () => {
+      const code = await newCode();
+      for (let i = 0; i < 5; i += 1) await redeem('AAAAA-AAAAA');
+      const bob = signIn(ctx, 'uid-bob');
+      assert.equal((await redeem(code, bob)).status, 200, 'bob is not blocked by alice');
+
+      ctx.clock.current += PAIRING_FAILURES.windowMs - 1;
+      assert.equal((await redeem(await newCode())).status, 429);
+      ctx.clock.current += 1;
+      assert.equal((await redeem(await newCode())).status, 200);
+    });
+
+    it('answers 401 to an API key, a missing token or a refused token', async () => {
+      const code = await newCode();
+      const forged = 'eyJhbGciOiJub25lIn0.eyJ1aWQiOiJtYWxsb3J5In0.sig';
+      for (const token of [KEY, '', forged]) {
+        const res = await handle(
+          apiRequest('POST', '/v1/app/pair', {
+            headers: token ? { Authorization: `Bearer ${token}` } : {},
+            body: `code=${code}`,
+          }),
+          ctx,
+        );
+        assert.equal(res.status, 401, token);
+      }
+      assert.equal((await redeem(code)).status, 200, 'the code was not used up');
+    });
+
+    it('answers 400 to something that is not a pairing code', async () => {
+      for (const code of ['', 'a'.repeat(33), 'ABCDE/FGHJK']) {
+        const res = await redeem(code);
+        assert.equal(res.status, 400, code);
+        assert.deepEqual(Object.keys(res.body.details as object), ['code']);
+      }
+    });
+  });
+});
