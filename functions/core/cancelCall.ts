@@ -37,7 +37,7 @@ export async function sendCancels(
   const results: Record<string, DeliveryResult> = {};
   await Promise.all(
     devices.map(async (device) => {
-      const plan = renderCancel(call, device, cancel.reason, deps.endpoints);
+      const plan = renderCancel(call, device, cancel.reason, deps.endpoints, clock.now());
       if (!plan) return;
       const meta = { tenant, callId: call.callId, callUuid, deviceId: device.deviceId };
       const result = await deliver(

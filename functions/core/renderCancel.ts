@@ -24,6 +24,7 @@ export function renderCancel(
   device: Device,
   reason: EndReason,
   endpoints: PushEndpoints,
+  now: number,
 ): PlannedPush | null {
   const token = device.fcmToken;
   if (!token) return null;
@@ -47,7 +48,7 @@ export function renderCancel(
       push: { ...base, body: { message: { token, data, android } } },
     };
   }
-  const expiration = String(Math.floor(Date.now() / 1000) + CANCEL_TTL_SECONDS);
+  const expiration = String(Math.floor(now / 1000) + CANCEL_TTL_SECONDS);
   const apns = MISSED.has(reason)
     ? {
         headers: {

@@ -1,17 +1,23 @@
 import type { Firestore } from 'firebase-admin/firestore';
 
-let db: Firestore | undefined;
+let db: Promise<Firestore> | undefined;
 
-/** The shared Firestore client, made on first use so cold starts stay cheap. */
-export async function firestore(): Promise<Firestore> {
-  if (!db) {
-    const { getApps, initializeApp } = await import('firebase-admin/app');
-    const { getFirestore } = await import('firebase-admin/firestore');
-    // firebase-functions makes a named app of its own for triggers: look for the default one.
-    if (!getApps().some((app) => app.name === '[DEFAULT]')) initializeApp();
-    db = getFirestore();
-    db.settings({ ignoreUndefinedProperties: true });
-  }
+async function make(): Promise<Firestore> {
+  const { getApps, initializeApp } = await import('firebase-admin/app');
+  const { getFirestore } = await import('firebase-admin/firestore');
+  // firebase-functions makes a named app of its own for triggers: look for the default one.
+  if (!getApps().some((app) => app.name === '[DEFAULT]')) initializeApp();
+  const client = getFirestore();
+  client.settings({ ignoreUndefinedProperties: true });
+  return client;
+}
+
+/**
+ * The shared Firestore client, made on first use so cold starts stay cheap.
+ * The promise is shared too: concurrent first callers must not configure it twice.
+ */
+export function firestore(): Promise<Firestore> {
+  db ??= make();
   return db;
 }
 

@@ -233,7 +233,7 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
     );
     const i = messageOf(iosCancel!);
     assert.equal(i.apns?.headers['apns-push-type'], 'alert');
-    assert.deepEqual(i.apns?.payload.aps.alert, {
+    assert.deepEqual(i.apns.payload.aps.alert, {
       title: 'Missed call',
       body: 'Missed call from Carol',
     });

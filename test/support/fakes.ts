@@ -316,12 +316,12 @@ export class FakeCallStore implements CallStore {
     callUuid: string,
     leaseMs: number,
   ): Promise<{ call: Call; cancel: CancelState } | null> {
-    let cancel: CancelState | null = null;
+    const taken: { cancel: CancelState | null } = { cancel: null };
     const result = await this.transition(tenant, callUuid, (call) => {
-      cancel = leaseCancel(call.cancel, Date.now(), leaseMs);
-      return cancel ? { cancel } : null;
+      taken.cancel = leaseCancel(call.cancel, Date.now(), leaseMs);
+      return taken.cancel ? { cancel: taken.cancel } : null;
     });
-    return result && cancel ? { call: result.call, cancel } : null;
+    return result && taken.cancel ? { call: result.call, cancel: taken.cancel } : null;
   }
 
   async finishCancel(

@@ -28,21 +28,22 @@ async function callForDevice(
   const tenants = hint
     ? [hint]
     : [...new Set((await ctx.members.membershipsOf(uid)).map((m) => m.tenant))];
+  let refused: string | undefined;
   for (const tenant of tenants) {
     const call = await ctx.calls.get(tenant, callUuid(tenant, callId));
     if (!call) continue;
-    if (!(await ctx.members.isMember(tenant, call.extension, uid))) break;
+    // PBX call ids can repeat across tenants: keep looking for the one this user may act on.
+    if (!(await ctx.members.isMember(tenant, call.extension, uid))) continue;
     const device = await ctx.devices.get(tenant, deviceId);
-    if (
-      device?.extension !== call.extension ||
-      (device.ownerUid !== undefined && device.ownerUid !== uid)
-    ) {
-      throw new AppError(
-        'permission_denied',
-        `Device ${deviceId} is not yours on extension ${call.extension}.`,
-      );
-    }
-    return call;
+    const mine = device?.extension === call.extension && (device.ownerUid ?? uid) === uid;
+    if (mine) return call;
+    refused = call.extension;
+  }
+  if (refused !== undefined) {
+    throw new AppError(
+      'permission_denied',
+      `Device ${deviceId} is not yours on extension ${refused}.`,
+    );
   }
   throw new AppError('not_found', `No call ${callId} is known for your extensions.`);
 }

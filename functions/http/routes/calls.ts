@@ -25,9 +25,14 @@ const waitQuery = z.object({
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
+/** Drops absent values, so JSON answers carry only the keys that apply. */
+function compact<T extends Record<string, unknown>>(record: T): T {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T;
+}
+
 /** The call as the PBX sees it; with `timeline`, each device's pushed → delivered → answered. */
 export function callView(call: Call, timeline: boolean): ResponseBody {
-  return {
+  return compact({
     status: call.status,
     call_id: call.callId,
     call_uuid: call.callUuid,
@@ -41,26 +46,28 @@ export function callView(call: Call, timeline: boolean): ResponseBody {
       ? {
           timeline: Object.entries(call.deliveries)
             .sort(([a], [b]) => a.localeCompare(b))
-            .map(([deviceId, d]) => ({
-              device_id: deviceId,
-              platform: d.platform,
-              provider: d.provider,
-              kind: d.kind,
-              push_status: d.status,
-              attempts: d.attempts,
-              provider_status: d.providerStatus,
-              reason: d.reason,
-              pushed_at: iso(d.pushedAt),
-              provider_answered_at: iso(d.settledAt),
-              delivered_at: iso(d.deliveredAt),
-              answer: d.answer,
-              answered_at: iso(d.answeredAt),
-              late: d.late,
-              cancel_status: call.cancels?.[deviceId]?.status,
-            })),
+            .map(([deviceId, d]) =>
+              compact({
+                device_id: deviceId,
+                platform: d.platform,
+                provider: d.provider,
+                kind: d.kind,
+                push_status: d.status,
+                attempts: d.attempts,
+                provider_status: d.providerStatus,
+                reason: d.reason,
+                pushed_at: iso(d.pushedAt),
+                provider_answered_at: iso(d.settledAt),
+                delivered_at: iso(d.deliveredAt),
+                answer: d.answer,
+                answered_at: iso(d.answeredAt),
+                late: d.late,
+                cancel_status: call.cancels?.[deviceId]?.status,
+              }),
+            ),
         }
       : {}),
-  };
+  });
 }
 
 async function findCall(ctx: ApiContext, tenant: string, callId: string): Promise<Call> {

@@ -121,7 +121,7 @@ describe('applyAnswer', () => {
     assert.equal(stored.answeredBy, 'a-pixel');
     assert.equal(stored.answeredByUid, 'uid-alice');
     assert.equal(stored.deliveries['e-tablet']?.status, 'accepted', 'the push record is kept');
-    assert.equal(stored.deliveries['e-tablet']?.late, true);
+    assert.equal(stored.deliveries['e-tablet'].late, true);
     assert.equal(stored.deliveries['a-pixel']?.late, undefined);
   });
 
@@ -237,7 +237,7 @@ describe('applyReceipt', () => {
     assert.ok(first);
     const stored = applied(call, first);
     assert.equal(stored.deliveries['b-iphone']?.deliveredAt, NOW + 900);
-    assert.equal(stored.deliveries['b-iphone']?.status, 'pending', 'the push record is kept');
+    assert.equal(stored.deliveries['b-iphone'].status, 'pending', 'the push record is kept');
     assert.equal(applyReceipt(stored, 'b-iphone', NOW + 2_000), null);
   });
 

@@ -219,7 +219,7 @@ describe('sendCancels', () => {
     assert.equal(iphone?.voipToken, VOIP_TOKEN, 'its PushKit token stays');
     const call = await stored(s);
     assert.equal(call.cancels?.['a-pixel']?.status, 'dead_token');
-    assert.equal(call.cancels['a-pixel']?.reason, 'UNREGISTERED');
+    assert.equal(call.cancels['a-pixel'].reason, 'UNREGISTERED');
     assert.equal(call.cancels['b-tablet']?.status, 'accepted');
     assert.equal(call.cancel?.state, 'sent');
   });
@@ -241,9 +241,9 @@ describe('sendCancels', () => {
     assert.equal(await sendCancels(TENANT, s.call.callUuid, s.deps), 2);
     const call = await stored(s);
     assert.equal(call.cancels?.['a-pixel']?.status, 'accepted');
-    assert.equal(call.cancels['a-pixel']?.attempts, 2);
+    assert.equal(call.cancels['a-pixel'].attempts, 2);
     assert.equal(call.cancels['b-tablet']?.status, 'failed');
-    assert.equal(call.cancels['b-tablet']?.reason, 'INVALID_ARGUMENT');
+    assert.equal(call.cancels['b-tablet'].reason, 'INVALID_ARGUMENT');
     assert.equal(s.devices.dropped.length, 0, 'a failure is not a dead token');
     assert.ok(s.devices.peek(TENANT, 'b-tablet'));
   });

@@ -45,7 +45,13 @@ describe('renderCancel', () => {
   const collapse = `call-${call.callUuid}`;
 
   it('renders Android as a high-priority FCM data-only message under the call collapse key', () => {
-    const plan = renderCancel(call, androidDevice(), 'answered_elsewhere', TEST_ENDPOINTS);
+    const plan = renderCancel(
+      call,
+      androidDevice(),
+      'answered_elsewhere',
+      TEST_ENDPOINTS,
+      Date.now(),
+    );
     assert.deepEqual(plan, {
       deviceId: 'pixel-8',
       kind: 'data',
@@ -82,7 +88,7 @@ describe('renderCancel', () => {
 
   for (const reason of REASONS) {
     it(`gives Android the same data-only shape for reason ${reason}`, () => {
-      const plan = renderCancel(call, androidDevice(), reason, TEST_ENDPOINTS);
+      const plan = renderCancel(call, androidDevice(), reason, TEST_ENDPOINTS, Date.now());
       const message = messageOf(plan!.push.body);
       assert.equal(plan!.kind, 'data');
       assert.deepEqual(message.data, callCancelledPayload(call, reason));
@@ -94,7 +100,7 @@ describe('renderCancel', () => {
   for (const reason of MISSED_REASONS) {
     it(`tells iOS about a missed call with an alert for reason ${reason}`, () => {
       const before = Date.now();
-      const plan = renderCancel(call, iosFcmDevice(), reason, TEST_ENDPOINTS);
+      const plan = renderCancel(call, iosFcmDevice(), reason, TEST_ENDPOINTS, Date.now());
       const after = Date.now();
       assert.ok(plan);
       const message = messageOf(plan.push.body);
@@ -140,7 +146,7 @@ describe('renderCancel', () => {
     const anonymous = ringingCall();
     delete anonymous.from;
     delete anonymous.fromName;
-    const plan = renderCancel(anonymous, iosFcmDevice(), 'hangup', TEST_ENDPOINTS);
+    const plan = renderCancel(anonymous, iosFcmDevice(), 'hangup', TEST_ENDPOINTS, Date.now());
     const aps = messageOf(plan!.push.body).apns?.payload.aps;
     assert.deepEqual(aps?.alert, { title: 'Missed call', body: 'Missed call from Unknown' });
   });
@@ -148,7 +154,7 @@ describe('renderCancel', () => {
   for (const reason of SILENT_REASONS) {
     it(`ends the iOS call silently with a background push for reason ${reason}`, () => {
       const before = Date.now();
-      const plan = renderCancel(call, iosFcmDevice(), reason, TEST_ENDPOINTS);
+      const plan = renderCancel(call, iosFcmDevice(), reason, TEST_ENDPOINTS, Date.now());
       const after = Date.now();
       assert.ok(plan);
       assert.equal(plan.kind, 'background');
@@ -174,14 +180,18 @@ describe('renderCancel', () => {
 
   it('uses the FCM token of an iOS device that also has a PushKit token', () => {
     const device = iosVoipDevice({ fcmToken: FCM_TOKEN });
-    const plan = renderCancel(call, device, 'answered_elsewhere', TEST_ENDPOINTS);
+    const plan = renderCancel(call, device, 'answered_elsewhere', TEST_ENDPOINTS, Date.now());
     assert.equal(plan?.push.token, FCM_TOKEN);
     assert.equal(plan.push.url, FCM_URL);
   });
 
   it('renders nothing for an iOS device with only a PushKit token', () => {
     for (const reason of REASONS) {
-      assert.equal(renderCancel(call, iosVoipDevice(), reason, TEST_ENDPOINTS), null, reason);
+      assert.equal(
+        renderCancel(call, iosVoipDevice(), reason, TEST_ENDPOINTS, Date.now()),
+        null,
+        reason,
+      );
     }
   });
 
@@ -208,7 +218,7 @@ describe('renderCancel', () => {
               ...tokens,
             };
             const label = `${reason} ${platform} ${JSON.stringify(Object.keys(tokens))} ${apnsEnv}`;
-            const plan = renderCancel(call, device, reason, TEST_ENDPOINTS);
+            const plan = renderCancel(call, device, reason, TEST_ENDPOINTS, Date.now());
             if (!tokens.fcmToken) {
               assert.equal(plan, null, label);
               continue;

@@ -77,7 +77,12 @@ describe('app device routes through the router', () => {
     });
 
     it('answers 401 to an API key or no credential', async () => {
-      for (const headers of [{ Authorization: `Bearer ${KEY}` }, { 'X-Api-Key': KEY }, {}]) {
+      const credentials: Record<string, string>[] = [
+        { Authorization: `Bearer ${KEY}` },
+        { 'X-Api-Key': KEY },
+        {},
+      ];
+      for (const headers of credentials) {
         const res = await handle(
           apiRequest('PUT', '/v1/app/devices/pixel-8', {
             headers: { ...headers, ...JSON_TYPE },

@@ -63,11 +63,12 @@ describe('member routes through the router', () => {
 
   it('needs an API key: none, a wrong one or an ID token answer 401', async () => {
     const idToken = signIn(ctx, 'uid-alice');
-    for (const headers of [
+    const credentials: Record<string, string>[] = [
       {},
       { 'X-Api-Key': 'k-wrong' },
       { Authorization: `Bearer ${idToken}` },
-    ]) {
+    ];
+    for (const headers of credentials) {
       for (const method of ['PUT', 'DELETE']) {
         const res = await call(method, '/v1/extensions/100/members/uid-alice', headers);
         assert.equal(res.status, 401, `${method} ${JSON.stringify(headers)}`);

@@ -77,7 +77,8 @@ describe('pairing routes through the router', () => {
     });
 
     it('answers 401 without an API key, and to an ID token', async () => {
-      for (const headers of [{}, { Authorization: `Bearer ${alice}` }]) {
+      const credentials: Record<string, string>[] = [{}, { Authorization: `Bearer ${alice}` }];
+      for (const headers of credentials) {
         const res = await handle(
           apiRequest('POST', '/v1/extensions/100/pairing-codes', { headers }),
           ctx,

@@ -49,7 +49,8 @@ describe('seed guide routes through the router', () => {
         assert.match(res.body.device_id as string, SEED_ID);
         const [device, ...more] = await extensionDevices();
         assert.equal(more.length, 0);
-        assert.equal(device?.deviceId, res.body.device_id);
+        assert.ok(device);
+        assert.equal(device.deviceId, res.body.device_id);
         assert.equal(device.fcmToken, TOKEN);
         assert.equal(device.platform, 'android');
         assert.equal(device.ownerUid, undefined, 'the PBX owns no device');
