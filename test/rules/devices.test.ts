@@ -69,7 +69,12 @@ describe('rules: devices', function () {
     // A VoIP-only iPhone (no FCM token) is a complete device too.
     const bare = without(deviceDoc('ipad', '1001', ALICE), 'fcmToken', 'createdAt');
     await assertSucceeds(
-      setDoc(device(ALICE, 'ipad'), { ...bare, platform: 'ios', voipToken: VOIP }),
+      setDoc(device(ALICE, 'ipad'), {
+        ...bare,
+        platform: 'ios',
+        voipToken: VOIP,
+        appId: 'com.example.sipPhone',
+      }),
     );
     await assertSucceeds(updateDoc(device(ALICE, 'pixel'), { lastSeenAt: Date.now() }));
     await assertSucceeds(updateDoc(device(ALICE, 'pixel'), { extension: '2002' }));
@@ -125,6 +130,7 @@ describe('rules: devices', function () {
       deviceDoc('iphone', '1001', ALICE, { fcmToken: '' }),
       deviceDoc('iphone', '1001', ALICE, { fcmToken: 'x'.repeat(4097) }),
       ios({ voipToken: VOIP, appId: '' }),
+      without(ios({ voipToken: VOIP }), 'appId'), // a PushKit token needs its bundle id
       ios({ voipToken: VOIP, appId: 'a'.repeat(151) }),
     ];
     for (const data of bad) await assertFails(setDoc(mine, data));
