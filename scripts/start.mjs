@@ -68,8 +68,20 @@ callwake is running (push mode: outbox, pushes are stored in the pushOutbox coll
   curl -s ${auth} ${BASE}/v1/calls -d call_id=1700000000.1 -d to=1001 -d from=5551234 -d from_name=Alice
   # the call's state (add -H 'Accept: application/json' for JSON)
   curl -s ${auth} ${BASE}/v1/calls/1700000000.1
+  # long-poll: hold until the call is answered or ends (at most 25 s)
+  curl -s ${auth} '${BASE}/v1/calls/1700000000.1?wait=25'
+  # the caller hung up: stop the ringing everywhere
+  curl -s ${auth} ${BASE}/v1/calls/1700000000.1/cancel -d reason=hangup
+  # the call's timeline, per device (JSON)
+  curl -s ${auth} -H 'Accept: application/json' ${BASE}/v1/calls/1700000000.1
+  # a pairing code for the app's QR scanner
+  curl -s -X POST ${auth} ${BASE}/v1/extensions/1001/pairing-codes
+  # make a Firebase Auth user (uid from the Auth emulator) a member of extension 1001
+  curl -s -X PUT ${auth} ${BASE}/v1/extensions/1001/members/<uid>
   # unregister a device
   curl -s -X DELETE ${auth} ${BASE}/v1/extensions/1001/devices/pixel-1
+
+  App routes (/v1/app/...) take the app user's Firebase ID token instead of the API key; see README.md.
 
 Firestore emulator: 127.0.0.1:8080  Auth emulator: 127.0.0.1:9099  Press Ctrl-C to stop.
 `);
