@@ -1,5 +1,5 @@
-import type { Clock, DeliveryResult } from './deliver';
-import { deliver, systemClock } from './deliver';
+import { systemClock, type Clock } from './deliver';
+import { acceptedCount, fanOut } from './fanOut';
 import type { CallStore, DeviceStore } from './ports';
 import type { PushSender, Provider } from './push';
 import type { PushEndpoints } from './render';
@@ -33,25 +33,11 @@ export async function sendCancels(
   if (!leased) return 0;
   const { call, cancel } = leased;
   const devices = await deps.devices.getMany(tenant, cancel.targets);
-  const deadline = clock.now() + deps.sendBudgetMs;
-  const results: Record<string, DeliveryResult> = {};
-  await Promise.all(
-    devices.map(async (device) => {
-      const plan = renderCancel(call, device, cancel.reason, deps.endpoints, clock.now());
-      if (!plan) return;
-      const meta = { tenant, callId: call.callId, callUuid, deviceId: device.deviceId };
-      const result = await deliver(
-        deps.senders[plan.push.provider],
-        plan.push,
-        deadline,
-        meta,
-        clock,
-      );
-      if (result.status === 'dead_token')
-        await deps.devices.dropToken(tenant, device.deviceId, plan.push.token);
-      results[device.deviceId] = result;
-    }),
+  const now = clock.now();
+  const plans = devices.flatMap(
+    (device) => renderCancel(call, device, cancel.reason, deps.endpoints, now) ?? [],
   );
+  const results = await fanOut(call, plans, now + deps.sendBudgetMs, { ...deps, clock });
   await deps.calls.finishCancel(tenant, callUuid, results);
-  return Object.values(results).filter((r) => r.status === 'accepted').length;
+  return acceptedCount(results);
 }

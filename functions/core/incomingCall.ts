@@ -1,5 +1,6 @@
 import { callUuid } from './callUuid';
-import { deliver, systemClock, type Clock, type DeliveryResult } from './deliver';
+import { systemClock, type Clock } from './deliver';
+import { acceptedCount, fanOut } from './fanOut';
 import type { Call, Delivery } from './model';
 import type { CallStore, DeviceStore } from './ports';
 import type { PushSender, Provider } from './push';
@@ -92,23 +93,13 @@ export async function startIncomingCall(
   if (plans.length === 0) return answer(stored, false);
 
   const deadline = Math.min(call.expiresAt, now + deps.sendBudgetMs);
-  const results = await Promise.all(
-    plans.map(async ({ plan }) => {
-      const meta = { tenant, callId: call.callId, callUuid: uuid, deviceId: plan.deviceId };
-      const result = await deliver(
-        deps.senders[plan.push.provider],
-        plan.push,
-        deadline,
-        meta,
-        clock,
-      );
-      if (result.status === 'dead_token')
-        await deps.devices.dropToken(tenant, plan.deviceId, plan.push.token);
-      return [plan.deviceId, result] as const;
-    }),
+  const outcomes = await fanOut(
+    call,
+    plans.map(({ plan }) => plan),
+    deadline,
+    { ...deps, clock },
   );
-  const outcomes: Record<string, DeliveryResult> = Object.fromEntries(results);
-  const pushed = results.filter(([, r]) => r.status === 'accepted').length;
+  const pushed = acceptedCount(outcomes);
   await deps.calls.recordDeliveries(tenant, uuid, outcomes, pushed);
   return { ...answer(call, false), pushed };
 }
