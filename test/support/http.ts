@@ -71,9 +71,17 @@ export async function curl(
   path: string,
   args: string[],
 ): Promise<{ status: number; text: string; headers: string }> {
+  return curlUrl(`${BASE_URL}${path}`, args);
+}
+
+/** The same, for a full URL (as a dialplan builds it). */
+export async function curlUrl(
+  url: string,
+  args: string[],
+): Promise<{ status: number; text: string; headers: string }> {
   const { stdout } = await execFileAsync(
     'curl',
-    ['-sS', '-i', '-A', 'asterisk-libcurl-agent/1.0', ...args, `${BASE_URL}${path}`],
+    ['-sS', '-i', '-A', 'asterisk-libcurl-agent/1.0', ...args, url],
     { maxBuffer: 1 << 20 },
   );
   // -i prints the status line and headers, a blank line, then the body.
