@@ -49,6 +49,11 @@ const ROUTES: Route[] = [
   route('/api/unregister-fcm-token', { POST: unregisterFcmToken }),
 ];
 
+/** Every route as `METHOD /path/{param}`, for the API reference and its drift test. */
+export const ROUTE_LIST: readonly string[] = ROUTES.flatMap((r) =>
+  Object.keys(r.methods).map((method) => `${method} ${r.name}`),
+);
+
 function decodeParam(raw: string): string {
   try {
     return decodeURIComponent(raw);
