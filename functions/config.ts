@@ -26,6 +26,12 @@ export const PUSH_SEND_BUDGET_MS = defineInt('PUSH_SEND_BUDGET_MS', {
   description: 'Milliseconds the incoming-call request may spend pushing (retries included)',
 });
 
+/** Distinct calls one extension may receive per minute (per instance) before 429. */
+export const CALLS_PER_EXTENSION_PER_MINUTE = defineInt('CALLS_PER_EXTENSION_PER_MINUTE', {
+  default: 30,
+  description: 'Distinct incoming calls per extension per minute before callwake answers 429',
+});
+
 /** Devices whose registration was not refreshed for this many days are deleted. */
 export const STALE_DEVICE_DAYS = defineInt('STALE_DEVICE_DAYS', {
   default: 60,

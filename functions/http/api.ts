@@ -1,6 +1,9 @@
 import type { Request } from 'firebase-functions/v2/https';
+import { CALLS_PER_EXTENSION_PER_MINUTE } from '../config';
+import { CallRateLimiter } from '../core/callRate';
 import { AppError } from '../core/errors';
 import { firestore } from '../store/firestore';
+import { withDeadline } from '../store/deadline';
 import { FirestorePairingStore } from '../store/pairingStore';
 import { FirestoreRateLimiter } from '../store/rateLimiter';
 import { getServices } from '../wiring';
@@ -8,6 +11,9 @@ import { MAX_BODY_BYTES } from './body';
 import type { ApiContext, ApiRequest } from './types';
 
 let context: Promise<ApiContext> | undefined;
+
+/** Longest one database operation of a request may take before the API answers 503. */
+const STORE_DEADLINE_MS = 1_500;
 
 async function verifyIdToken(token: string): Promise<{ uid: string } | null> {
   const { getAuth } = await import('firebase-admin/auth');
@@ -26,13 +32,20 @@ async function makeContext(): Promise<ApiContext> {
   const services = await getServices();
   const db = await firestore();
   const { logger } = await import('firebase-functions/v2');
+  const ms = STORE_DEADLINE_MS;
+  const tenants = withDeadline(services.tenants, ms);
   return {
     ...services,
-    resolveApiKey: (key) => services.tenants.resolveApiKey(key),
-    tenant: (id) => services.tenants.tenant(id),
+    devices: withDeadline(services.devices, ms),
+    // waitFor is the long-poll; settleAnswer may retry under contention (many devices at once).
+    calls: withDeadline(services.calls, ms, ['waitFor', 'settleAnswer']),
+    members: withDeadline(services.members, ms),
+    resolveApiKey: (key) => tenants.resolveApiKey(key),
+    tenant: (id) => tenants.tenant(id),
     verifyIdToken,
-    pairing: new FirestorePairingStore(db),
-    rateLimiter: new FirestoreRateLimiter(db),
+    callRate: new CallRateLimiter(() => CALLS_PER_EXTENSION_PER_MINUTE.value()),
+    pairing: withDeadline(new FirestorePairingStore(db), ms),
+    rateLimiter: withDeadline(new FirestoreRateLimiter(db), ms),
     reportError: (err) => {
       logger.error('request failed', { error: err instanceof Error ? err.stack : String(err) });
     },

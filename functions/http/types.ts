@@ -1,4 +1,5 @@
 import type { CallStore, DeviceStore, MemberStore, PairingStore, RateLimiter } from '../core/ports';
+import type { CallRateLimiter } from '../core/callRate';
 import type { Clock } from '../core/deliver';
 import type { PushSender, Provider } from '../core/push';
 import type { PushEndpoints } from '../core/render';
@@ -39,6 +40,8 @@ export interface ApiContext {
   members: MemberStore;
   pairing: PairingStore;
   rateLimiter: RateLimiter;
+  /** Throttles abusive call rates per extension. */
+  callRate: CallRateLimiter;
   sendersFor(tenant: Tenant): Promise<Record<Provider, PushSender>>;
   endpoints: PushEndpoints;
   sendBudgetMs: number;

@@ -1,3 +1,4 @@
+import { CallRateLimiter } from '../../functions/core/callRate';
 import {
   applyAnswer,
   leaseCancel,
@@ -481,6 +482,7 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     members: new FakeMemberStore(),
     pairing: new FakePairingStore(),
     rateLimiter: new FakeRateLimiter(),
+    callRate: new CallRateLimiter(() => 30),
     sendersFor: (tenant) => {
       sendersAskedFor.push(tenant);
       return Promise.resolve({ fcm: sender, apns: sender });

@@ -80,6 +80,12 @@ async function findCall(ctx: ApiContext, tenant: string, callId: string): Promis
 export const postCall: RouteHandler = async (req, _params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const request = validate(incomingCallSchema, parseBody(req.body, req.headers['content-type']));
+  if (!ctx.callRate.allow(`${tenant.id}\u0000${request.to}`, request.call_id, ctx.clock.now())) {
+    throw new AppError(
+      'rate_limited',
+      `Too many calls to extension ${request.to}; try again in a minute.`,
+    );
+  }
   const { duplicate, ...result } = await startIncomingCall(tenant.id, request, {
     calls: ctx.calls,
     devices: ctx.devices,

@@ -1,0 +1,208 @@
+import type { DocumentSnapshot, Query } from 'firebase-admin/firestore';
+import { callUuid } from '../core/callUuid';
+import type { Call } from '../core/model';
+import { callIdSchema, extensionSchema } from '../core/schemas';
+import { callView } from '../http/routes/calls';
+import { paths } from '../store/firestore';
+import {
+  checked,
+  emit,
+  nextPageHint,
+  paging,
+  type CliContext,
+  type Command,
+  type Invocation,
+} from './command';
+import { existingTenant } from './context';
+import { CliError } from './errors';
+import { clock, table, when } from './output';
+
+/** What callView(call, true) holds: the PBX's view of a call, with the per-device timeline. */
+interface TimelineEntry {
+  device_id: string;
+  platform?: string;
+  provider?: string;
+  kind?: string;
+  push_status?: string;
+  attempts?: number;
+  provider_status?: number;
+  reason?: string;
+  pushed_at?: string;
+  provider_answered_at?: string;
+  delivered_at?: string;
+  answer?: string;
+  answered_at?: string;
+  late?: boolean;
+  cancel_status?: string;
+}
+
+interface CallJson {
+  status: string;
+  call_id: string;
+  call_uuid: string;
+  extension: string;
+  devices: number;
+  pushed: number;
+  answered_by?: string;
+  end_reason?: string;
+  timeline: TimelineEntry[];
+}
+
+/** The API's own view of the call, plus who called and when: an operator wants both. */
+function view(call: Call) {
+  return {
+    ...(callView(call, true) as unknown as CallJson),
+    created_at: new Date(call.createdAt).toISOString(),
+    ...(call.from ? { from: call.from } : {}),
+    ...(call.fromName ? { from_name: call.fromName } : {}),
+  };
+}
+
+const caller = (call: Call) =>
+  call.fromName && call.from ? `${call.from} (${call.fromName})` : (call.from ?? call.fromName);
+
+/** One line per device: pushed → provider answered → delivered → answered, then its cancel. */
+function timelineLine(t: TimelineEntry): string {
+  const steps = [
+    `${t.kind ?? '?'} push ${t.push_status ?? '?'}${t.provider_status ? ` (HTTP ${t.provider_status}${t.reason ? `, ${t.reason}` : ''})` : t.reason ? ` (${t.reason})` : ''}`,
+    t.pushed_at && `pushed ${clock(t.pushed_at)}`,
+    t.provider_answered_at && `provider ${clock(t.provider_answered_at)}`,
+    t.delivered_at ? `delivered ${clock(t.delivered_at)}` : 'not acknowledged',
+    t.answer && `${t.answer} ${clock(t.answered_at)}${t.late ? ' (late)' : ''}`,
+    t.cancel_status && `cancel push ${t.cancel_status}`,
+  ];
+  return `    ${t.device_id}: ${steps.filter(Boolean).join(', ')}`;
+}
+
+async function findCall(ctx: CliContext, tenant: string, given: string): Promise<DocumentSnapshot> {
+  const id = checked(callIdSchema, 'call-id', given);
+  const col = ctx.db.collection(paths.calls(tenant));
+  const snap = await col.doc(callUuid(tenant, id)).get();
+  if (snap.exists) return snap;
+  // The call's UUID (from a push or a log line) names it too.
+  const byUuid = /^[0-9a-f-]{36}$/.test(id) ? await col.doc(id).get() : null;
+  if (byUuid?.exists) return byUuid;
+  throw new CliError(
+    `Tenant ${tenant} has no call "${id}": \`callwake calls list ${tenant}\` shows its recent calls.`,
+  );
+}
+
+/** Recent calls, newest first, each with its timeline. */
+async function listCalls(inv: Invocation): Promise<void> {
+  const tenant = await existingTenant(inv.ctx, inv.args.tenant ?? '');
+  const page = paging(inv.values, 20);
+  const { extension } = inv.values;
+  let query: Query = inv.ctx.db.collection(paths.calls(tenant.id));
+  if (extension !== undefined) {
+    query = query.where('extension', '==', checked(extensionSchema, 'extension', extension));
+  }
+  query = query.orderBy('createdAt', 'desc');
+  if (page.after !== undefined)
+    query = query.startAfter(await findCall(inv.ctx, tenant.id, page.after));
+  const docs = (await query.limit(page.limit + 1).get()).docs;
+  const calls = docs.slice(0, page.limit).map((doc) => doc.data() as Call);
+  const next = docs.length > page.limit ? calls.at(-1)?.callId : undefined;
+  const rows = table(
+    ['CREATED', 'CALL ID', 'EXTENSION', 'FROM', 'STATUS', 'DEVICES', 'PUSHED', 'ANSWERED BY'],
+    calls.map((c) => [
+      when(c.createdAt),
+      c.callId,
+      c.extension,
+      caller(c),
+      c.status,
+      c.devices,
+      c.pushed,
+      c.answeredBy,
+    ]),
+  );
+  emit(
+    inv,
+    () => ({ tenant: tenant.id, calls: calls.map(view), ...(next ? { next_after: next } : {}) }),
+    () => [
+      ...(calls.length === 0
+        ? [
+            `No calls in tenant ${tenant.id}${extension === undefined ? '' : ` for extension ${extension}`}.`,
+          ]
+        : [
+            rows[0] ?? '',
+            ...calls.flatMap((call, i) => [
+              rows[i + 1] ?? '',
+              ...view(call).timeline.map(timelineLine),
+            ]),
+          ]),
+      ...(next ? [nextPageHint(inv, next)] : []),
+    ],
+  );
+}
+
+async function showCall(inv: Invocation): Promise<void> {
+  const tenant = await existingTenant(inv.ctx, inv.args.tenant ?? '');
+  const call = (await findCall(inv.ctx, tenant.id, inv.args['call-id'] ?? '')).data() as Call;
+  const v = view(call);
+  const facts: [string, string | number | undefined][] = [
+    ['call uuid', v.call_uuid],
+    ['extension', v.extension],
+    ['from', caller(call)],
+    ['status', v.status + (v.answered_by ? ` (answered by ${v.answered_by})` : '')],
+    ['end reason', v.end_reason],
+    ['created', when(call.createdAt)],
+    ['ring until', when(call.expiresAt)],
+    ['devices', `${v.devices} registered, ${v.pushed} pushed`],
+  ];
+  emit(
+    inv,
+    () => ({ tenant: tenant.id, ...v }),
+    () => [
+      `Call ${v.call_id} of tenant ${tenant.id}`,
+      ...facts
+        .filter(([, value]) => value !== undefined)
+        .map(([k, value]) => `  ${k.padEnd(11)}${String(value)}`),
+      '',
+      ...(v.timeline.length === 0
+        ? ['No device was pushed.']
+        : table(
+            [
+              'DEVICE',
+              'KIND',
+              'PUSH',
+              'TRIES',
+              'PROVIDER',
+              'PUSHED',
+              'PROVIDER ANSWERED',
+              'DELIVERED',
+              'ANSWER',
+              'CANCEL PUSH',
+            ],
+            v.timeline.map((t) => [
+              t.device_id,
+              t.kind,
+              t.push_status,
+              t.attempts,
+              [t.provider_status, t.reason].filter(Boolean).join(' '),
+              clock(t.pushed_at),
+              clock(t.provider_answered_at),
+              clock(t.delivered_at),
+              t.answer && `${t.answer} ${clock(t.answered_at)}${t.late ? ' late' : ''}`,
+              t.cancel_status,
+            ]),
+          )),
+    ],
+  );
+}
+
+export const callCommands: Command[] = [
+  {
+    name: 'calls list',
+    args: ['tenant'],
+    options: ['extension', 'limit', 'after'],
+    summary: 'recent calls, newest first, each with its per-device timeline',
+    run: listCalls,
+  },
+  {
+    name: 'calls show',
+    args: ['tenant', 'call-id'],
+    options: [],
+    summary: "one call (the PBX's call id, or its call uuid) with its timeline",
+    run: showCall,
+  },
+];

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import type { Firestore, Transaction } from 'firebase-admin/firestore';
+import { paths } from '../store/firestore';
+import { DEFAULT_TENANT, hashApiKey } from '../store/tenantDirectory';
+import { emit, nextPageHint, pageOf, paging, type Command, type Invocation } from './command';
+import { existingTenant } from './context';
+import { CliError } from './errors';
+import { table, when } from './output';
+
+/** apiKeys/{sha256(key)}: a key is never stored, only its hash. */
+interface ApiKeyDoc {
+  tenant: string;
+  createdAt: number;
+  revoked?: boolean;
+}
+
+interface KeyRecord extends ApiKeyDoc {
+  hash: string;
+}
+
+/** Enough of the hash to name a key in lists and `keys revoke`; says nothing about the key. */
+const keyIdOf = (hash: string) => hash.slice(0, 12);
+const MIN_KEY_ID = 8;
+// The API caches key lookups this long (TenantDirectory), so a revocation takes that long to bite.
+const API_KEY_CACHE_SECONDS = 30;
+
+/** 256 random bits, URL-safe: fits a header, a dialplan variable and a shell argument. */
+const newApiKey = () => `cwk_${randomBytes(32).toString('base64url')}`;
+
+/** Creates a key for `tenant` inside `tx`; the clear key is returned once, never stored. */
+export function addKey(db: Firestore, tx: Transaction, tenant: string) {
+  const key = newApiKey();
+  const hash = hashApiKey(key);
+  const doc: ApiKeyDoc = { tenant, createdAt: Date.now() };
+  tx.create(db.collection(paths.apiKeys).doc(hash), doc);
+  return { key, keyId: keyIdOf(hash) };
+}
+
+/** The lines that show a new key: the only time anyone sees it. */
+export function newKeyLines(tenant: string, key: string, keyId: string): string[] {
+  return [
+    `API key for tenant ${tenant} (shown this once; callwake stores only its SHA-256 hash):`,
+    '',
+    `    ${key}`,
+    '',
+    `Key id ${keyId}. The PBX sends the key as \`Authorization: Bearer <key>\`.`,
+  ];
+}
+
+async function keysOf(db: Firestore, tenant: string, tx?: Transaction): Promise<KeyRecord[]> {
+  const query = db.collection(paths.apiKeys).where('tenant', '==', tenant);
+  const snap = tx ? await tx.get(query) : await query.get();
+  return snap.docs
+    .map((doc) => ({ ...(doc.data() as ApiKeyDoc), hash: doc.id }))
+    .sort((a, b) => a.createdAt - b.createdAt || a.hash.localeCompare(b.hash));
+}
+
+const revokedLines = (old: KeyRecord[]) =>
+  old.length === 0
+    ? []
+    : [
+        `Revoked ${old.length} older key${old.length === 1 ? '' : 's'}: ${old.map((k) => keyIdOf(k.hash)).join(', ')}. The API may accept ${old.length === 1 ? 'it' : 'them'} for up to ${API_KEY_CACHE_SECONDS} more seconds (it caches key lookups).`,
+      ];
+
+async function createKey(inv: Invocation, rotate: boolean): Promise<void> {
+  const { db } = inv.ctx;
+  const tenant = (await existingTenant(inv.ctx, inv.args.tenant ?? '')).id;
+  const { key, keyId, revoked } = await db.runTransaction(async (tx) => {
+    const active = rotate ? (await keysOf(db, tenant, tx)).filter((k) => !k.revoked) : [];
+    for (const old of active)
+      tx.update(db.collection(paths.apiKeys).doc(old.hash), { revoked: true });
+    return { ...addKey(db, tx, tenant), revoked: active };
+  });
+  emit(
+    inv,
+    () => ({ tenant, key, key_id: keyId, revoked: revoked.map((k) => keyIdOf(k.hash)) }),
+    () => [...newKeyLines(tenant, key, keyId), ...revokedLines(revoked)],
+  );
+}
+
+/** A key named by its id (a prefix of its hash) or by the key itself (a leaked key). */
+async function findKey(db: Firestore, tenant: string, given: string): Promise<KeyRecord> {
+  const keys = await keysOf(db, tenant);
+  const isId = /^[0-9a-f]+$/.test(given) && given.length >= MIN_KEY_ID;
+  const matches = isId
+    ? keys.filter((k) => k.hash.startsWith(given))
+    : keys.filter((k) => k.hash === hashApiKey(given));
+  const [match] = matches;
+  if (!match) {
+    throw new CliError(
+      `Tenant ${tenant} has no key ${isId ? `with id ${given}` : 'matching the one given'}: \`callwake keys list ${tenant}\` shows its keys.`,
+    );
+  }
+  if (matches.length > 1) {
+    throw new CliError(
+      `Several keys of tenant ${tenant} start with ${given}; give more of the id.`,
+    );
+  }
+  return match;
+}
+
+async function revokeKey(inv: Invocation): Promise<void> {
+  const { db } = inv.ctx;
+  const tenant = (await existingTenant(inv.ctx, inv.args.tenant ?? '')).id;
+  const key = await findKey(db, tenant, inv.args.key ?? '');
+  const keyId = keyIdOf(key.hash);
+  if (!key.revoked) {
+    await db.collection(paths.apiKeys).doc(key.hash).update({ revoked: true });
+  }
+  const left = (await keysOf(db, tenant)).filter((k) => !k.revoked).length;
+  emit(
+    inv,
+    () => ({
+      tenant,
+      key_id: keyId,
+      revoked: true,
+      already_revoked: key.revoked === true,
+      active_keys: left,
+    }),
+    () => [
+      key.revoked
+        ? `Key ${keyId} of tenant ${tenant} was already revoked.`
+        : `Revoked key ${keyId} of tenant ${tenant}. The API may accept it for up to ${API_KEY_CACHE_SECONDS} more seconds (it caches key lookups).`,
+      ...(left === 0
+        ? [`Tenant ${tenant} has no active key left: \`callwake keys create ${tenant}\` makes one.`]
+        : []),
+    ],
+  );
+}
+
+async function listKeys(inv: Invocation): Promise<void> {
+  const tenant = (await existingTenant(inv.ctx, inv.args.tenant ?? '')).id;
+  const keys = (await keysOf(inv.ctx.db, tenant)).map((k) => ({ ...k, id: keyIdOf(k.hash) }));
+  // Few keys per tenant: page in memory, by id.
+  const page = pageOf(
+    keys.sort((a, b) => a.id.localeCompare(b.id)),
+    (k) => k.id,
+    paging(inv.values, 50),
+  );
+  const status = (k: KeyRecord) => (k.revoked ? 'revoked' : 'active');
+  emit(
+    inv,
+    () => ({
+      tenant,
+      keys: page.items.map((k) => ({
+        key_id: k.id,
+        created_at: new Date(k.createdAt).toISOString(),
+        status: status(k),
+      })),
+      ...(page.next ? { next_after: page.next } : {}),
+    }),
+    () => [
+      ...(page.items.length === 0
+        ? [`Tenant ${tenant} has no API keys in apiKeys/.`]
+        : table(
+            ['KEY ID', 'CREATED', 'STATUS'],
+            page.items.map((k) => [k.id, when(k.createdAt), status(k)]),
+          )),
+      ...(tenant === DEFAULT_TENANT
+        ? [
+            "The deployment's PBX_API_KEY secret is a key of tenant default too (`firebase functions:secrets:set PBX_API_KEY` changes it).",
+          ]
+        : []),
+      ...(page.next ? [nextPageHint(inv, page.next)] : []),
+    ],
+  );
+}
+
+export const keyCommands: Command[] = [
+  {
+    name: 'keys create',
+    args: ['tenant'],
+    options: [],
+    summary: 'another API key for the tenant; its other keys keep working',
+    run: (inv) => createKey(inv, false),
+  },
+  {
+    name: 'keys rotate',
+    args: ['tenant'],
+    options: [],
+    summary: 'a new API key for the tenant, revoking all its other keys',
+    run: (inv) => createKey(inv, true),
+  },
+  {
+    name: 'keys revoke',
+    args: ['tenant', 'key'],
+    options: [],
+    summary: 'revoke a key, named by its key id (from `keys list`) or by the key itself',
+    run: revokeKey,
+  },
+  {
+    name: 'keys list',
+    args: ['tenant'],
+    options: ['limit', 'after'],
+    summary: "the tenant's keys: id, creation time, active or revoked",
+    run: listKeys,
+  },
+];

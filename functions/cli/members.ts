@@ -1,0 +1,113 @@
+import { extensionSchema, uidSchema } from '../core/schemas';
+import { paths } from '../store/firestore';
+import { FirestoreMemberStore } from '../store/memberStore';
+import {
+  checked,
+  emit,
+  nextPageHint,
+  pageByDocId,
+  paging,
+  type Command,
+  type Invocation,
+} from './command';
+import { existingTenant } from './context';
+import { CliError } from './errors';
+import { table, when } from './output';
+
+interface MemberDoc {
+  uid: string;
+  via?: string;
+  createdAt?: number;
+}
+
+/** The tenant, extension and uid named on the command line, checked like the API checks them. */
+async function target(inv: Invocation) {
+  const tenant = (await existingTenant(inv.ctx, inv.args.tenant ?? '')).id;
+  const extension = checked(extensionSchema, 'extension', inv.args.extension ?? '');
+  const uid = inv.args.uid === undefined ? '' : checked(uidSchema, 'uid', inv.args.uid);
+  return { tenant, extension, uid, members: new FirestoreMemberStore(inv.ctx.db) };
+}
+
+/** Binds a Firebase Auth user to an extension, as PUT /v1/extensions/{ext}/members/{uid} does. */
+async function addMember(inv: Invocation): Promise<void> {
+  const { tenant, extension, uid, members } = await target(inv);
+  const added = await members.add(tenant, extension, uid, 'api');
+  emit(
+    inv,
+    () => ({ tenant, extension, uid, status: added ? 'created' : 'exists' }),
+    () => [
+      added
+        ? `${uid} is now a member of extension ${extension} of tenant ${tenant}: the app may register its devices and answer its calls.`
+        : `${uid} was already a member of extension ${extension} of tenant ${tenant}.`,
+    ],
+  );
+}
+
+async function removeMember(inv: Invocation): Promise<void> {
+  const { tenant, extension, uid, members } = await target(inv);
+  if (!(await members.remove(tenant, extension, uid))) {
+    throw new CliError(`${uid} is not a member of extension ${extension} of tenant ${tenant}.`);
+  }
+  emit(
+    inv,
+    () => ({ tenant, extension, uid, status: 'deleted' }),
+    () => [
+      `${uid} is no longer a member of extension ${extension} of tenant ${tenant}. Devices it registered stay until unregistered.`,
+    ],
+  );
+}
+
+async function listMembers(inv: Invocation): Promise<void> {
+  const { tenant, extension } = await target(inv);
+  const page = await pageByDocId(
+    inv.ctx.db.collection(paths.members(tenant, extension)),
+    paging(inv.values, 50),
+  );
+  const items = page.items.map((doc) => doc.data() as MemberDoc);
+  emit(
+    inv,
+    () => ({
+      tenant,
+      extension,
+      members: items.map((m) => ({
+        uid: m.uid,
+        via: m.via ?? null,
+        created_at: m.createdAt === undefined ? null : new Date(m.createdAt).toISOString(),
+      })),
+      ...(page.next ? { next_after: page.next } : {}),
+    }),
+    () => [
+      ...(items.length === 0
+        ? [`Extension ${extension} of tenant ${tenant} has no members.`]
+        : table(
+            ['UID', 'VIA', 'ADDED'],
+            items.map((m) => [m.uid, m.via, when(m.createdAt)]),
+          )),
+      ...(page.next ? [nextPageHint(inv, page.next)] : []),
+    ],
+  );
+}
+
+export const memberCommands: Command[] = [
+  {
+    name: 'members add',
+    args: ['tenant', 'extension', 'uid'],
+    options: [],
+    summary: 'make a Firebase Auth user a member of the extension',
+    run: addMember,
+  },
+  {
+    name: 'members remove',
+    args: ['tenant', 'extension', 'uid'],
+    options: [],
+    summary: 'remove a member from the extension',
+    run: removeMember,
+  },
+  {
+    name: 'members list',
+    args: ['tenant', 'extension'],
+    options: ['limit', 'after'],
+    summary: "the extension's members",
+    run: listMembers,
+  },
+];

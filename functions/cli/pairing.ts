@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { renderUnicodeCompact } from 'uqr';
+import { extensionSchema } from '../core/schemas';
+import { newPairingCode, PAIRING_TTL_MS } from '../http/routes/pairing';
+import { FirestorePairingStore } from '../store/pairingStore';
+import { checked, emit, type Command, type Invocation } from './command';
+import { existingTenant } from './context';
+
+/**
+ * Hash and URI exactly as POST /v1/extensions/{ext}/pairing-codes makes them
+ * (http/routes/pairing.ts); the CLI test redeems a code through
+ * POST /v1/app/pair, so the two cannot drift apart unnoticed.
+ */
+const codeHash = (code: string) =>
+  createHash('sha256').update(code.toUpperCase().replace(/[\s-]/g, '')).digest('hex');
+
+const pairUri = (code: string, tenant: string, extension: string) =>
+  `callwake://pair?code=${encodeURIComponent(code)}&tenant=${encodeURIComponent(tenant)}&extension=${encodeURIComponent(extension)}`;
+
+/** A one-time pairing code for an extension, with the QR code the app scans. */
+async function createPairingCode(inv: Invocation): Promise<void> {
+  const tenant = (await existingTenant(inv.ctx, inv.args.tenant ?? '')).id;
+  const extension = checked(extensionSchema, 'extension', inv.args.extension ?? '');
+  const code = newPairingCode();
+  const expiresAt = Date.now() + PAIRING_TTL_MS;
+  await new FirestorePairingStore(inv.ctx.db).create(codeHash(code), {
+    tenant,
+    extension,
+    expiresAt,
+  });
+  const uri = pairUri(code, tenant, extension);
+  const expires = new Date(expiresAt).toISOString();
+  emit(
+    inv,
+    () => ({ code, tenant, extension, expires_at: expires, pair_uri: uri }),
+    () => [
+      `Pairing code for extension ${extension} of tenant ${tenant}: ${code}`,
+      `Valid once, until ${expires.slice(0, 19).replace('T', ' ')}Z (${PAIRING_TTL_MS / 60_000} minutes). Scan it in the app, or type the code:`,
+      '',
+      ...(inv.values['no-qr'] ? [] : [renderUnicodeCompact(uri, { border: 2 }), '']),
+      uri,
+    ],
+  );
+}
+
+export const pairingCommands: Command[] = [
+  {
+    name: 'pairing create',
+    args: ['tenant', 'extension'],
+    options: ['no-qr'],
+    summary: 'a one-time pairing code for the extension, shown as a QR code (--no-qr: text only)',
+    run: createPairingCode,
+  },
+];

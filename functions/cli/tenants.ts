@@ -1,0 +1,114 @@
+import { tenantSchema } from '../core/schemas';
+import { paths } from '../store/firestore';
+import type { PushMode } from '../store/tenantDirectory';
+import {
+  checked,
+  emit,
+  nextPageHint,
+  pageByDocId,
+  paging,
+  type Command,
+  type Invocation,
+} from './command';
+import { CliError, UsageError } from './errors';
+import { addKey, newKeyLines } from './keys';
+import { table, when } from './output';
+
+/** tenants/{id}; documents made before the CLI may lack the name and creation time. */
+interface TenantDoc {
+  name?: string;
+  createdAt?: number;
+  pushMode?: PushMode;
+}
+
+function pushModeOption(value: string | undefined): PushMode | undefined {
+  if (value === undefined || value === 'live' || value === 'outbox') return value;
+  throw new UsageError(`--push-mode must be live or outbox, not "${value}".`);
+}
+
+function nameOption(value: string | undefined, id: string): string {
+  const name = (value ?? id).trim();
+  // Control characters would corrupt the lists this name is printed in.
+  if (name === '' || name.length > 100 || /\p{Cc}/u.test(name)) {
+    throw new UsageError('--name must be 1 to 100 printable characters.');
+  }
+  return name;
+}
+
+/** tenants/{id} and its first API key, in one transaction: no tenant without a key. */
+async function createTenant(inv: Invocation): Promise<void> {
+  const { db } = inv.ctx;
+  const id = checked(tenantSchema, 'tenant', inv.args.tenant ?? '');
+  const pushMode = pushModeOption(inv.values['push-mode']);
+  const doc = {
+    name: nameOption(inv.values.name, id),
+    createdAt: Date.now(),
+    ...(pushMode ? { pushMode } : {}),
+  };
+  const ref = db.doc(paths.tenant(id));
+  const { key, keyId } = await db.runTransaction(async (tx) => {
+    if ((await tx.get(ref)).exists) {
+      throw new CliError(
+        `Tenant ${id} already exists: \`callwake keys create ${id}\` gives it another key.`,
+      );
+    }
+    tx.create(ref, doc);
+    return addKey(db, tx, id);
+  });
+  emit(
+    inv,
+    () => ({ tenant: id, name: doc.name, push_mode: pushMode ?? null, key, key_id: keyId }),
+    () => [
+      `Created tenant ${id}${pushMode ? ` (push mode ${pushMode})` : ''}.`,
+      '',
+      ...newKeyLines(id, key, keyId),
+    ],
+  );
+}
+
+async function listTenants(inv: Invocation): Promise<void> {
+  const { items: docs, next } = await pageByDocId(
+    inv.ctx.db.collection('tenants'),
+    paging(inv.values, 50),
+  );
+  const items = docs.map((d) => ({ id: d.id, ...(d.data() as TenantDoc) }));
+  emit(
+    inv,
+    () => ({
+      tenants: items.map((t) => ({
+        tenant: t.id,
+        name: t.name ?? null,
+        push_mode: t.pushMode ?? null,
+        created_at: t.createdAt === undefined ? null : new Date(t.createdAt).toISOString(),
+      })),
+      ...(next ? { next_after: next } : {}),
+    }),
+    () => [
+      ...(items.length === 0
+        ? ['No tenants.']
+        : table(
+            ['TENANT', 'NAME', 'PUSH MODE', 'CREATED'],
+            items.map((t) => [t.id, t.name, t.pushMode ?? 'default', when(t.createdAt)]),
+          )),
+      ...(next ? [nextPageHint(inv, next)] : []),
+    ],
+  );
+}
+
+export const tenantCommands: Command[] = [
+  {
+    name: 'tenants create',
+    args: ['tenant'],
+    options: ['name', 'push-mode'],
+    summary:
+      'a tenant and its first API key (shown once); --push-mode live|outbox overrides PUSH_MODE',
+    run: createTenant,
+  },
+  {
+    name: 'tenants list',
+    args: [],
+    options: ['limit', 'after'],
+    summary: 'every tenant, by id',
+    run: listTenants,
+  },
+];

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { AppError } from '../../../functions/core/errors';
+import { withDeadline } from '../../../functions/store/deadline';
+
+class SlowStore {
+  calls = 0;
+  fast(): Promise<string> {
+    this.calls += 1;
+    return Promise.resolve('ok');
+  }
+  hang(): Promise<string> {
+    return new Promise(() => undefined);
+  }
+  waitFor(): Promise<string> {
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        resolve('late');
+      }, 40),
+    );
+  }
+}
+
+describe('withDeadline', () => {
+  it('passes results through, with `this` bound to the store', async () => {
+    const store = new SlowStore();
+    assert.equal(await withDeadline(store, 20).fast(), 'ok');
+    assert.equal(store.calls, 1);
+  });
+
+  it('turns a hung database call into a 503 unavailable after the deadline', async () => {
+    const started = Date.now();
+    await assert.rejects(withDeadline(new SlowStore(), 20).hang(), (err: unknown) => {
+      assert.ok(err instanceof AppError);
+      assert.equal(err.status, 503);
+      return true;
+    });
+    assert.ok(Date.now() - started < 200);
+  });
+
+  it('leaves excepted methods (long-polls) alone', async () => {
+    assert.equal(await withDeadline(new SlowStore(), 5, ['waitFor']).waitFor(), 'late');
+  });
+});
