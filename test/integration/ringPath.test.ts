@@ -320,6 +320,24 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     assert.equal(pushes.length, 1);
   });
 
+  it('throttles an abusive rate of calls to one extension with 429, not its retries', async () => {
+    const ids = Array.from({ length: 30 }, () => callId());
+    for (const id of ids) assert.equal((await ring({ call_id: id, to: '7007' })).status, 201);
+    const throttled = await ring({ call_id: callId(), to: '7007' });
+    assert.equal(throttled.status, 429, throttled.text);
+    assert.equal(throttled.fields.error, 'rate_limited');
+    assert.equal(
+      (await ring({ call_id: ids[0]!, to: '7007' })).status,
+      200,
+      'a retry still gets its call',
+    );
+    assert.equal(
+      (await ring({ call_id: callId(), to: '7008' })).status,
+      201,
+      'other extensions ring',
+    );
+  });
+
   it('reports the call state to its own tenant only', async () => {
     const id = callId();
     await ring({ call_id: id, to: '1001' });

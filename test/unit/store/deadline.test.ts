@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AppError } from '../../../functions/core/errors';
-import { withDeadline } from '../../../functions/store/deadline';
+import { StoreBudget, withDeadline } from '../../../functions/store/deadline';
 
 class SlowStore {
   calls = 0;
@@ -23,21 +23,35 @@ class SlowStore {
 describe('withDeadline', () => {
   it('passes results through, with `this` bound to the store', async () => {
     const store = new SlowStore();
-    assert.equal(await withDeadline(store, 20).fast(), 'ok');
+    assert.equal(await withDeadline(store, new StoreBudget(20, 20)).fast(), 'ok');
     assert.equal(store.calls, 1);
   });
 
   it('turns a hung database call into a 503 unavailable after the deadline', async () => {
     const started = Date.now();
-    await assert.rejects(withDeadline(new SlowStore(), 20).hang(), (err: unknown) => {
-      assert.ok(err instanceof AppError);
-      assert.equal(err.status, 503);
-      return true;
-    });
+    await assert.rejects(
+      withDeadline(new SlowStore(), new StoreBudget(20, 20)).hang(),
+      (err: unknown) => {
+        assert.ok(err instanceof AppError);
+        assert.equal(err.status, 503);
+        return true;
+      },
+    );
     assert.ok(Date.now() - started < 200);
   });
 
+  it('gives a cold client its long budget until its first answer', async () => {
+    const budget = new StoreBudget(10, 1_000);
+    const store = withDeadline(new SlowStore(), budget);
+    assert.equal(budget.ms, 1_000);
+    await store.fast();
+    assert.equal(budget.ms, 10);
+  });
+
   it('leaves excepted methods (long-polls) alone', async () => {
-    assert.equal(await withDeadline(new SlowStore(), 5, ['waitFor']).waitFor(), 'late');
+    assert.equal(
+      await withDeadline(new SlowStore(), new StoreBudget(5, 5), ['waitFor']).waitFor(),
+      'late',
+    );
   });
 });
