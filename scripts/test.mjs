@@ -70,16 +70,48 @@ if (!only) {
 }
 
 if ((await run('build', bin('tsc'), ['-p', 'tsconfig.build.json'])).code !== 0) finish(1);
-ensureLocalSecrets(root);
+const secrets = ensureLocalSecrets(root);
 mkdirSync(join(root, '.cache', 'test'), { recursive: true });
 const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
 const inner = `${bin('mocha')} --require tsx/cjs --require test/support/integrationHooks.ts 'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts'`;
-const code = await mocha('integration tests (emulators)', null, env, () =>
-  run(
+/**
+ * Every log line the emulated functions wrote during the suite, scanned for
+ * what must never be logged: API keys, push tokens, ID tokens, private keys.
+ * The tests' tokens and keys have recognisable shapes (test/support/ids.ts).
+ */
+function scanForSecrets(output, known) {
+  const patterns = [
+    /cwk_[A-Za-z0-9_-]{20,}/g,
+    /fcm_[A-Za-z0-9_-]{40,}/g,
+    /(?<![0-9a-f-])[0-9a-f]{64}(?![0-9a-f])/g,
+    /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./g,
+    /PRIVATE KEY/g,
+  ];
+  const found = patterns.flatMap((p) => output.match(p) ?? []);
+  for (const secret of known) if (secret && output.includes(secret)) found.push(secret);
+  return found;
+}
+
+let integrationOutput = '';
+const code = await mocha('integration tests (emulators)', null, env, async () => {
+  const result = await run(
     'integration tests (emulators)',
     bin('firebase'),
     ['emulators:exec', '--only', 'firestore,functions,auth', '--project', PROJECT_ID, inner],
     env,
-  ),
-);
-finish(code);
+  );
+  integrationOutput = result.output;
+  return result;
+});
+console.log('\n=== secret scan of the emulator logs ===');
+const leaks = scanForSecrets(integrationOutput, [secrets.PBX_API_KEY]);
+if (leaks.length === 0) {
+  console.log(
+    `  ✔ no API key, push token, ID token or private key in ${integrationOutput.length} bytes of logs`,
+  );
+  totals.passed += 1;
+} else {
+  console.log(`  ✖ ${leaks.length} secrets in the logs, e.g. ${leaks[0].slice(0, 8)}…`);
+  totals.failed += 1;
+}
+finish(leaks.length === 0 ? code : 1);

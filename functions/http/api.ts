@@ -14,9 +14,9 @@ let context: Promise<ApiContext> | undefined;
 
 /**
  * Longest one database operation of a request may take before the API
- * answers 503: 1.5 s on a warm instance, 10 s for a cold one's first call.
+ * answers 503: 1.2 s on a warm instance, 10 s for a cold one's first call.
  */
-const storeBudget = new StoreBudget(1_500, 10_000);
+const storeBudget = new StoreBudget(1_200, 10_000);
 
 async function verifyIdToken(token: string): Promise<{ uid: string } | null> {
   const { getAuth } = await import('firebase-admin/auth');
