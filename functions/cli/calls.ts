@@ -195,14 +195,14 @@ export const callCommands: Command[] = [
     name: 'calls list',
     args: ['tenant'],
     options: ['extension', 'limit', 'after'],
-    summary: 'recent calls, newest first, each with its per-device timeline',
+    summary: 'recent calls, newest first, with their timelines',
     run: listCalls,
   },
   {
     name: 'calls show',
     args: ['tenant', 'call-id'],
     options: [],
-    summary: "one call (the PBX's call id, or its call uuid) with its timeline",
+    summary: 'one call (call id or call uuid) with its timeline',
     run: showCall,
   },
 ];

@@ -132,7 +132,7 @@ const shellWord = (word: string) => (/^[\w.:@/=-]+$/.test(word) ? word : `'${wor
 
 /** The command line that shows the next page, ready to paste. */
 export function nextPageHint(inv: Invocation, next: string): string {
-  const words = ['callwake', inv.command.name, ...Object.values(inv.args)];
+  const words = ['callwake', ...inv.command.name.split(' '), ...Object.values(inv.args)];
   for (const name of inv.command.options) {
     const value = inv.values[name];
     if (name === 'after' || value === undefined || value === false) continue;

@@ -55,6 +55,9 @@ export async function connect(project: string | undefined): Promise<CliContext> 
     process.env.FIRESTORE_EMULATOR_HOST = host;
     // config.ts reads it: PUSH_MODE "auto" then means the outbox, as for the emulated functions.
     process.env.FUNCTIONS_EMULATOR = 'true';
+    // google-gax asks the GCE metadata server for a universe domain on every channel, and
+    // prints a warning where something else answers; the emulator needs no metadata.
+    process.env.METADATA_SERVER_DETECTION ??= 'none';
     await requireEmulator(host);
   } else {
     if (process.env.FIRESTORE_EMULATOR_HOST) {

@@ -128,14 +128,14 @@ export const deviceCommands: Command[] = [
     name: 'devices list',
     args: ['tenant'],
     options: ['extension', 'limit', 'after'],
-    summary: "the tenant's devices (tokens masked), optionally of one --extension",
+    summary: "the tenant's devices, tokens masked",
     run: listDevices,
   },
   {
     name: 'devices test-push',
     args: ['tenant', 'device-id'],
     options: [],
-    summary: "ring one device with a test call, through the tenant's push mode",
+    summary: "ring one device with a test call (tenant's push mode)",
     run: testPush,
   },
 ];

@@ -185,14 +185,14 @@ export const keyCommands: Command[] = [
     name: 'keys revoke',
     args: ['tenant', 'key'],
     options: [],
-    summary: 'revoke a key, named by its key id (from `keys list`) or by the key itself',
+    summary: 'revoke a key, given its key id or the key itself',
     run: revokeKey,
   },
   {
     name: 'keys list',
     args: ['tenant'],
     options: ['limit', 'after'],
-    summary: "the tenant's keys: id, creation time, active or revoked",
+    summary: "the tenant's keys (ids only) and whether they are active",
     run: listKeys,
   },
 ];

@@ -1,13 +1,14 @@
 import { callCommands } from './calls';
 import {
   GLOBAL_OPTIONS,
+  paging,
   parseCommandLine,
   type CliContext,
   type Command,
   type OptionName,
   type Values,
 } from './command';
-import { connect } from './context';
+import { connect, EMULATOR_PROJECT } from './context';
 import { deviceCommands } from './devices';
 import { describeError, exitCodeOf, UsageError, type Target } from './errors';
 import { keyCommands } from './keys';
@@ -25,18 +26,26 @@ export const COMMANDS: Command[] = [
   ...pairingCommands,
 ];
 
-const OPTION_HELP: Record<OptionName, string> = {
-  project:
-    '--project <id>   a real Firebase project, through application default credentials (default: the emulator, project demo-callwake)',
-  json: '--json           print JSON instead of text',
-  help: '--help, -h       show help',
-  limit: '--limit <n>      how many to list (1-500)',
-  after: '--after <id>     list from after this id: the last one of the previous page',
-  extension: '--extension <ext>  only this extension',
-  name: '--name <name>    display name (default: the tenant id)',
-  'push-mode': '--push-mode <live|outbox>  push for real, or only store pushes in pushOutbox',
-  'no-qr': '--no-qr          print the code and URI without the QR code',
+const OPTION_HELP: Record<OptionName, [string, string]> = {
+  project: [
+    '--project <id>',
+    'a real project, with application default credentials (default: the emulator)',
+  ],
+  json: ['--json', 'print JSON instead of text'],
+  help: ['--help, -h', 'show help'],
+  limit: ['--limit <n>', 'how many to list (1-500)'],
+  after: ['--after <id>', 'list from after this id: the last one of the previous page'],
+  extension: ['--extension <ext>', 'only this extension'],
+  name: ['--name <name>', 'display name (default: the tenant id)'],
+  'push-mode': [
+    '--push-mode <mode>',
+    'live, or outbox (pushes only stored in pushOutbox); default: PUSH_MODE',
+  ],
+  'no-qr': ['--no-qr', 'print the code and URI without the QR code'],
 };
+
+const optionLines = (names: OptionName[]) =>
+  names.map((name) => `  ${OPTION_HELP[name][0].padEnd(20)}${OPTION_HELP[name][1]}`);
 
 const usage = (c: Command) => `callwake ${c.name}${c.args.map((a) => ` <${a}>`).join('')}`;
 
@@ -50,7 +59,7 @@ function overview(): string[] {
     ...COMMANDS.map((c) => `  ${usage(c).padEnd(width)}  ${c.summary}`),
     '',
     'Options of every command:',
-    ...GLOBAL_OPTIONS.map((o) => `  ${OPTION_HELP[o]}`),
+    ...optionLines(GLOBAL_OPTIONS),
     '',
     'It works on the Firestore emulator (FIRESTORE_EMULATOR_HOST, default 127.0.0.1:8080) unless',
     '--project names a real project. `callwake <command> --help` describes one command.',
@@ -64,7 +73,7 @@ function commandHelp(c: Command): string[] {
     `${c.summary[0]?.toUpperCase() ?? ''}${c.summary.slice(1)}.`,
     '',
     'Options:',
-    ...[...c.options, ...GLOBAL_OPTIONS].map((o) => `  ${OPTION_HELP[o]}`),
+    ...optionLines([...c.options, ...GLOBAL_OPTIONS]),
   ];
 }
 
@@ -124,7 +133,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     checkOptions(command, values);
     const args = bindArgs(command, rest);
-    target = { project: values.project ?? 'demo-callwake', emulator: true };
+    // A wrong --limit is a usage error even before anything is read.
+    if (command.options.includes('limit')) paging(values, 1);
+    const project = values.project ?? EMULATOR_PROJECT;
+    target = { project, emulator: project.startsWith('demo-') };
     ctx = await connect(values.project);
     target = ctx;
     await command.run({ command, args, values, ctx, out: stdoutOutput(values.json === true) });

@@ -48,7 +48,7 @@ export const pairingCommands: Command[] = [
     name: 'pairing create',
     args: ['tenant', 'extension'],
     options: ['no-qr'],
-    summary: 'a one-time pairing code for the extension, shown as a QR code (--no-qr: text only)',
+    summary: 'a one-time pairing code for the app, with its QR code',
     run: createPairingCode,
   },
 ];

@@ -100,8 +100,7 @@ export const tenantCommands: Command[] = [
     name: 'tenants create',
     args: ['tenant'],
     options: ['name', 'push-mode'],
-    summary:
-      'a tenant and its first API key (shown once); --push-mode live|outbox overrides PUSH_MODE',
+    summary: 'a tenant and its first API key (shown once)',
     run: createTenant,
   },
   {

@@ -22,7 +22,7 @@ export function validate<T extends z.ZodType>(schema: T, input: unknown): z.outp
   for (const issue of result.error.issues) {
     const field = issue.path.map(String).join('.') || 'body';
     // Missing fields report zod's generic text; say it plainly instead.
-    const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) == null;
+    const missing = issue.code !== 'custom' && valueAt(input, issue.path) == null;
     details[field] ??= missing ? 'is required' : issue.message;
   }
   const message = Object.entries(details)

@@ -5,8 +5,8 @@ import { AppError } from '../../core/errors';
 import { extensionSchema, fcmTokenSchema, platformSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { parseBody } from '../body';
-import { identify, memberTenant } from '../identity';
-import type { ApiContext, ApiRequest, RouteHandler } from '../types';
+import { identify, memberTenant, type Caller } from '../identity';
+import type { ApiContext, RouteHandler } from '../types';
 
 /**
  * The registration calls of the seed guides, kept for apps already built
@@ -18,20 +18,20 @@ import type { ApiContext, ApiRequest, RouteHandler } from '../types';
 const seedDeviceId = (token: string) =>
   `seed-${createHash('sha256').update(token).digest('hex').slice(0, 24)}`;
 
-async function tenantFor(req: ApiRequest, ctx: ApiContext, extension: string) {
-  const caller = await identify(req, ctx, true);
+/** Who may register: a PBX (its tenant) or a signed-in member of the extension. */
+async function tenantFor(ctx: ApiContext, caller: Caller, extension: string) {
   if (caller.kind === 'pbx') return { tenant: caller.tenant.id };
   return { tenant: await memberTenant(ctx, caller.uid, extension), ownerUid: caller.uid };
 }
 
 async function register(
-  req: ApiRequest,
   ctx: ApiContext,
+  caller: Caller,
   extension: string,
   token: string,
   platform: 'android' | 'ios',
 ) {
-  const { tenant, ownerUid } = await tenantFor(req, ctx, extension);
+  const { tenant, ownerUid } = await tenantFor(ctx, caller, extension);
   const input = { platform, fcm_token: token, apns_env: 'production' as const };
   const { created, device } = await registerDevice(
     ctx.devices,
@@ -53,11 +53,13 @@ const pushTokenBody = z.object({
 
 /** POST /api/register-push-token {user, token, platform}. */
 export const registerPushToken: RouteHandler = async (req, _params, ctx) => {
+  // Credentials first: an anonymous caller learns nothing about what the body should be.
+  const caller = await identify(req, ctx, true);
   const { user, token, platform } = validate(
     pushTokenBody,
     parseBody(req.body, req.headers['content-type']),
   );
-  return register(req, ctx, user, token, platform);
+  return register(ctx, caller, user, token, platform);
 };
 
 const fcmTokenBody = z.object({
@@ -68,22 +70,24 @@ const fcmTokenBody = z.object({
 
 /** POST /api/register-fcm-token {extension, fcm_token, platform}. */
 export const registerFcmToken: RouteHandler = async (req, _params, ctx) => {
+  const caller = await identify(req, ctx, true);
   const { extension, fcm_token, platform } = validate(
     fcmTokenBody,
     parseBody(req.body, req.headers['content-type']),
   );
-  return register(req, ctx, extension, fcm_token, platform);
+  return register(ctx, caller, extension, fcm_token, platform);
 };
 
 const unregisterBody = z.object({ extension: extensionSchema, fcm_token: fcmTokenSchema });
 
 /** POST /api/unregister-fcm-token {extension, fcm_token}. */
 export const unregisterFcmToken: RouteHandler = async (req, _params, ctx) => {
+  const caller = await identify(req, ctx, true);
   const { extension, fcm_token } = validate(
     unregisterBody,
     parseBody(req.body, req.headers['content-type']),
   );
-  const { tenant, ownerUid } = await tenantFor(req, ctx, extension);
+  const { tenant, ownerUid } = await tenantFor(ctx, caller, extension);
   const device = (await ctx.devices.listByExtension(tenant, extension)).find(
     (d) => d.fcmToken === fcm_token,
   );
