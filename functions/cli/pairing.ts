@@ -1,21 +1,9 @@
-import { createHash } from 'node:crypto';
 import { renderUnicodeCompact } from 'uqr';
 import { extensionSchema } from '../core/schemas';
-import { newPairingCode, PAIRING_TTL_MS } from '../http/routes/pairing';
+import { hashPairingCode, newPairingCode, pairUri, PAIRING_TTL_MS } from '../core/pairing';
 import { FirestorePairingStore } from '../store/pairingStore';
 import { checked, emit, type Command, type Invocation } from './command';
 import { existingTenant } from './context';
-
-/**
- * Hash and URI exactly as POST /v1/extensions/{ext}/pairing-codes makes them
- * (http/routes/pairing.ts); the CLI test redeems a code through
- * POST /v1/app/pair, so the two cannot drift apart unnoticed.
- */
-const codeHash = (code: string) =>
-  createHash('sha256').update(code.toUpperCase().replace(/[\s-]/g, '')).digest('hex');
-
-const pairUri = (code: string, tenant: string, extension: string) =>
-  `callwake://pair?code=${encodeURIComponent(code)}&tenant=${encodeURIComponent(tenant)}&extension=${encodeURIComponent(extension)}`;
 
 /** A one-time pairing code for an extension, with the QR code the app scans. */
 async function createPairingCode(inv: Invocation): Promise<void> {
@@ -23,7 +11,7 @@ async function createPairingCode(inv: Invocation): Promise<void> {
   const extension = checked(extensionSchema, 'extension', inv.args.extension ?? '');
   const code = newPairingCode();
   const expiresAt = Date.now() + PAIRING_TTL_MS;
-  await new FirestorePairingStore(inv.ctx.db).create(codeHash(code), {
+  await new FirestorePairingStore(inv.ctx.db).create(hashPairingCode(code), {
     tenant,
     extension,
     expiresAt,

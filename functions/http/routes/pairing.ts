@@ -1,6 +1,12 @@
-import { createHash, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../core/errors';
+import {
+  hashPairingCode,
+  newPairingCode,
+  pairUri,
+  PAIRING_FAILURES,
+  PAIRING_TTL_MS,
+} from '../../core/pairing';
 import { extensionSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';
@@ -8,29 +14,13 @@ import { parseBody } from '../body';
 import { requireUser } from '../identity';
 import type { RouteHandler } from '../types';
 
-/** Crockford-like alphabet: no 0/O or 1/I/L to misread off a screen. */
-const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
-const CODE_LENGTH = 10; // 31^10 ≈ 2^49.5 codes
-export const PAIRING_TTL_MS = 10 * 60_000;
-/** Wrong codes a user may try per window before being made to wait. */
-export const PAIRING_FAILURES = { limit: 5, windowMs: 10 * 60_000 };
-
-const normalize = (code: string) => code.toUpperCase().replace(/[\s-]/g, '');
-const hashCode = (code: string) => createHash('sha256').update(normalize(code)).digest('hex');
-
-export function newPairingCode(): string {
-  const chars = Array.from({ length: CODE_LENGTH }, () => ALPHABET[randomInt(ALPHABET.length)]);
-  return `${chars.slice(0, 5).join('')}-${chars.slice(5).join('')}`;
-}
-
 /** POST /v1/extensions/{ext}/pairing-codes: a one-time code the app redeems (shown as a QR code). */
 export const postPairingCode: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const { ext } = validate(z.object({ ext: extensionSchema }), params);
   const code = newPairingCode();
   const expiresAt = ctx.clock.now() + PAIRING_TTL_MS;
-  await ctx.pairing.create(hashCode(code), { tenant: tenant.id, extension: ext, expiresAt });
-  const pairUri = `callwake://pair?code=${encodeURIComponent(code)}&tenant=${encodeURIComponent(tenant.id)}&extension=${encodeURIComponent(ext)}`;
+  await ctx.pairing.create(hashPairingCode(code), { tenant: tenant.id, extension: ext, expiresAt });
   return {
     status: 201,
     body: {
@@ -38,7 +28,7 @@ export const postPairingCode: RouteHandler = async (req, params, ctx) => {
       extension: ext,
       tenant: tenant.id,
       expires_at: new Date(expiresAt).toISOString(),
-      pair_uri: pairUri,
+      pair_uri: pairUri(code, tenant.id, ext),
     },
   };
 };
@@ -62,7 +52,7 @@ export const postPair: RouteHandler = async (req, _params, ctx) => {
       'Too many wrong pairing codes; wait 10 minutes and try again.',
     );
   }
-  const result = await ctx.pairing.redeem(hashCode(code), uid, now);
+  const result = await ctx.pairing.redeem(hashPairingCode(code), uid, now);
   if (typeof result === 'string') {
     await ctx.rateLimiter.allow(key, PAIRING_FAILURES.limit, PAIRING_FAILURES.windowMs, now);
     const why = { unknown: 'is not valid', expired: 'has expired', used: 'was already used' }[

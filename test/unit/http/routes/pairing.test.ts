@@ -3,7 +3,7 @@ import {
   newPairingCode,
   PAIRING_FAILURES,
   PAIRING_TTL_MS,
-} from '../../../../functions/http/routes/pairing';
+} from '../../../../functions/core/pairing';
 import { handle } from '../../../../functions/http/router';
 import { apiRequest, fakeApiContext, signIn, type FakeApiContext } from '../../../support/fakes';
 
