@@ -1,10 +1,39 @@
 /**
  * callwake's deployed functions. This file only names them; each lives in its
  * own module.
+ *
+ * Every instance serves one function, named in FUNCTION_TARGET by the
+ * runtime, and loads only that function's module: a cold `api` instance (the
+ * ring path) never loads the Firestore-trigger and scheduler SDKs. Without a
+ * target (deploy-time discovery, tests) every function is loaded.
  */
-export { api } from './http/onApiRequest';
-export { onAnswerWritten } from './triggers/onAnswerWritten';
-export { onCallWritten } from './triggers/onCallWritten';
-export { onReceiptWritten } from './triggers/onReceiptWritten';
-export { expireCalls } from './scheduled/expireCalls';
-export { pruneStale } from './scheduled/pruneStale';
+import type * as Api from './http/onApiRequest';
+import type * as AnswerTrigger from './triggers/onAnswerWritten';
+import type * as CallTrigger from './triggers/onCallWritten';
+import type * as ReceiptTrigger from './triggers/onReceiptWritten';
+import type * as Expiry from './scheduled/expireCalls';
+import type * as Prune from './scheduled/pruneStale';
+
+const MODULES = {
+  api: './http/onApiRequest',
+  onAnswerWritten: './triggers/onAnswerWritten',
+  onCallWritten: './triggers/onCallWritten',
+  onReceiptWritten: './triggers/onReceiptWritten',
+  expireCalls: './scheduled/expireCalls',
+  pruneStale: './scheduled/pruneStale',
+} as const;
+
+type Name = keyof typeof MODULES;
+const target = process.env.FUNCTION_TARGET;
+const load = (name: Name): unknown =>
+  target === undefined || target === name || !(target in MODULES)
+    ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require(MODULES[name]) as Record<string, unknown>)[name]
+    : undefined;
+
+export const api = load('api') as typeof Api.api;
+export const onAnswerWritten = load('onAnswerWritten') as typeof AnswerTrigger.onAnswerWritten;
+export const onCallWritten = load('onCallWritten') as typeof CallTrigger.onCallWritten;
+export const onReceiptWritten = load('onReceiptWritten') as typeof ReceiptTrigger.onReceiptWritten;
+export const expireCalls = load('expireCalls') as typeof Expiry.expireCalls;
+export const pruneStale = load('pruneStale') as typeof Prune.pruneStale;

@@ -1,9 +1,4 @@
-import {
-  FieldValue,
-  Timestamp,
-  type DocumentReference,
-  type Firestore,
-} from 'firebase-admin/firestore';
+import type { DocumentReference, Firestore } from 'firebase-admin/firestore';
 import {
   applyAnswer,
   leaseCancel,
@@ -14,7 +9,7 @@ import {
 import type { DeliveryResult } from '../core/deliver';
 import type { Call } from '../core/model';
 import type { CallStore } from '../core/ports';
-import { paths } from './firestore';
+import { firestoreModule, paths } from './firestore';
 
 const ALREADY_EXISTS = 6;
 const DAY_MS = 86_400_000;
@@ -47,6 +42,7 @@ export class FirestoreCallStore implements CallStore {
 
   async createOnce(call: Call): Promise<{ call: Call; created: boolean }> {
     const ref = this.ref(call.tenant, call.callUuid);
+    const { Timestamp } = await firestoreModule();
     const purgeAt = Timestamp.fromMillis(call.createdAt + this.retentionDays() * DAY_MS);
     try {
       // create() fails atomically when the document exists: one winner among concurrent duplicates.
@@ -113,6 +109,7 @@ export class FirestoreCallStore implements CallStore {
   async createAnswer(tenant: string, callUuid: string, answer: Answer): Promise<boolean> {
     const ref = this.ref(tenant, callUuid).collection('answers').doc(answer.deviceId);
     const { action, deviceId, uid } = answer;
+    const { FieldValue } = await firestoreModule();
     return createIfAbsent(ref, { action, deviceId, uid, answeredAt: FieldValue.serverTimestamp() });
   }
 
@@ -123,6 +120,7 @@ export class FirestoreCallStore implements CallStore {
     uid: string,
   ): Promise<boolean> {
     const ref = this.ref(tenant, callUuid).collection('receipts').doc(deviceId);
+    const { FieldValue } = await firestoreModule();
     return createIfAbsent(ref, { deviceId, uid, receivedAt: FieldValue.serverTimestamp() });
   }
 

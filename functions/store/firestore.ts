@@ -12,6 +12,14 @@ async function make(): Promise<Firestore> {
   return client;
 }
 
+/** firebase-admin's Firestore module (FieldValue, Timestamp), loaded on first use, not at import. */
+export const firestoreModule = () => import('firebase-admin/firestore');
+
+/** A Firestore Timestamp, told by shape so checking one needs no eager import. */
+export function isTimestamp(value: unknown): value is { toMillis(): number } {
+  return typeof (value as { toMillis?: unknown } | null)?.toMillis === 'function';
+}
+
 /**
  * The shared Firestore client, made on first use so cold starts stay cheap.
  * The promise is shared too: concurrent first callers must not configure it twice.

@@ -1,6 +1,6 @@
 import { onDocumentWritten } from 'firebase-functions/v2/firestore';
-import { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
+import { isTimestamp } from '../store/firestore';
 import { getServices } from '../wiring';
 
 /** An answer as the rules let the app write it (the server adds `outcome`). */
@@ -8,7 +8,7 @@ const answerDoc = z.object({
   action: z.enum(['accept', 'decline']),
   deviceId: z.string(),
   uid: z.string(),
-  answeredAt: z.instanceof(Timestamp),
+  answeredAt: z.custom<{ toMillis(): number }>(isTimestamp, 'must be a server timestamp'),
   outcome: z.enum(['won', 'late']).optional(),
 });
 

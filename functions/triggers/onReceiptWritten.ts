@@ -1,6 +1,6 @@
 import { onDocumentWritten } from 'firebase-functions/v2/firestore';
-import { Timestamp } from 'firebase-admin/firestore';
 import { applyReceipt } from '../core/callState';
+import { isTimestamp } from '../store/firestore';
 import { getServices } from '../wiring';
 
 /** The app acknowledged a push: the device's timeline gets its delivered time (once). */
@@ -8,7 +8,7 @@ export const onReceiptWritten = onDocumentWritten(
   'tenants/{tenant}/calls/{callUuid}/receipts/{deviceId}',
   async (event) => {
     const receivedAt: unknown = event.data?.after.get('receivedAt');
-    if (!(receivedAt instanceof Timestamp)) return;
+    if (!isTimestamp(receivedAt)) return;
     const { calls } = await getServices();
     const { tenant, callUuid, deviceId } = event.params;
     await calls.transition(tenant, callUuid, (call) =>
