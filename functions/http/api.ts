@@ -39,9 +39,10 @@ async function makeContext(): Promise<ApiContext> {
   const tenants = withDeadline(services.tenants, ms);
   return {
     ...services,
-    devices: withDeadline(services.devices, ms),
-    // waitFor is the long-poll; settleAnswer may retry under contention (many devices at once).
-    calls: withDeadline(services.calls, ms, ['waitFor', 'settleAnswer']),
+    // Transactions (registration, token moves) may wait on each other's locks: not a dead backend.
+    devices: withDeadline(services.devices, ms, ['upsert', 'remove', 'dropToken']),
+    // waitFor is the long-poll; transactions may retry under contention (many devices at once).
+    calls: withDeadline(services.calls, ms, ['waitFor', 'settleAnswer', 'transition']),
     members: withDeadline(services.members, ms),
     resolveApiKey: (key) => tenants.resolveApiKey(key),
     tenant: (id) => tenants.tenant(id),

@@ -71,6 +71,19 @@ describe('device registry (emulator)', function () {
     assert.equal(iphone.fcmToken, undefined);
   });
 
+  it('registers many devices of one tenant at once (a PBX or a fleet booting)', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_v, i) =>
+        put('1001', `boot-${i}`, { platform: 'android', fcm_token: `${FCM_A}-${i}` }),
+      ),
+    );
+    assert.deepEqual(
+      replies.map((r) => r.status),
+      Array<number>(8).fill(201),
+      replies.map((r) => r.text).join('\n'),
+    );
+  });
+
   it('unregisters a device, and answers 404 for an unknown one', async () => {
     await put('1001', 'pixel', { platform: 'android', fcm_token: FCM_A });
     const wrongExt = await api('DELETE', '/v1/extensions/9999/devices/pixel', { key: tenant.key });

@@ -1,0 +1,173 @@
+/**
+ * Answer path: from the app's accept (the answer document, written with the Firebase JS SDK
+ * as a signed-in member, as the app does) to the PBX learning it. Each call is watched at
+ * once by a long-poll (GET /v1/calls/{id}?wait=20) and by a client polling GET /v1/calls/{id}
+ * once a second, so both see the same accept. The accept comes 0.5–1.5 s after the call
+ * starts, uniformly, so the poller's phase is random.
+ */
+import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
+import { signInApp, type TestApp } from '../test/support/app';
+import { api } from '../test/support/http';
+import {
+  CALLS_PER_EXTENSION_BUDGET,
+  adminClient,
+  benchCallId,
+  createTenant,
+  deviceForm,
+  expectStatus,
+  postCall,
+  setup,
+  type TestTenant,
+} from './fixtures';
+import { distribution, ratio, sleep, type Distribution } from './stats';
+
+/** One answered call, in milliseconds after the accept. */
+export interface AnswerSample {
+  /** When the accept was written, in seconds since the phase started. */
+  at: number;
+  /** The long-poll answered. */
+  longPoll: number;
+  /** The poller saw the call answered. */
+  poll: number;
+  /** onAnswerWritten's transaction settled the call (its `endedAt`): the trigger's share. */
+  settled: number;
+}
+
+export interface AnswerResult {
+  calls: number;
+  lanes: number;
+  longPoll: Distribution;
+  poll: Distribution;
+  settled: Distribution;
+  /** poll / long-poll, of the p50s and of the p95s. */
+  ratio: { p50: number; p95: number };
+  samples: AnswerSample[];
+}
+
+const POLL_INTERVAL_MS = 1_000;
+const LONG_POLL_WAIT_S = 20;
+
+interface Lane {
+  app: TestApp;
+  /** [extension, device id] pairs this lane's user registered. */
+  phones: [string, string][];
+}
+
+async function makeLane(tenant: TestTenant, index: number, extensions: number): Promise<Lane> {
+  const app = await signInApp();
+  const phones: [string, string][] = [];
+  for (let i = 0; i < extensions; i += 1) {
+    const ext = `a${index}x${i}`;
+    const deviceId = `app-${index}-${i}`;
+    await setup(`making ${app.uid} a member of ${ext}`, () =>
+      api('PUT', `/v1/extensions/${ext}/members/${app.uid}`, { key: tenant.key }),
+    );
+    const idToken = await app.idToken();
+    await setup(`registering ${deviceId}`, () =>
+      api('PUT', `/v1/app/devices/${deviceId}`, {
+        headers: { Authorization: `Bearer ${idToken}` },
+        form: { extension: ext, ...deviceForm('android') },
+      }),
+    );
+    phones.push([ext, deviceId]);
+  }
+  return { app, phones };
+}
+
+/** Polls once a second from `start` until the call is no longer ringing; when that was seen. */
+async function pollUntilAnswered(
+  tenant: TestTenant,
+  callId: string,
+  start: number,
+): Promise<number> {
+  for (let tick = 0; tick < 15; tick += 1) {
+    await sleep(Math.max(0, start + tick * POLL_INTERVAL_MS - Date.now()));
+    const reply = await api('GET', `/v1/calls/${callId}`, { key: tenant.key });
+    const seen = Date.now();
+    if (reply.fields.status !== 'ringing') return seen;
+  }
+  throw new Error(`the poller never saw call ${callId} answered`);
+}
+
+async function sample(
+  tenant: TestTenant,
+  lane: Lane,
+  n: number,
+  phaseStart: number,
+): Promise<AnswerSample> {
+  const [ext, deviceId] = lane.phones[n % lane.phones.length] ?? ['', ''];
+  const callId = benchCallId('answer');
+  const rang = expectStatus(await postCall(tenant, callId, ext), [201], `ringing ${ext}`);
+  const started = Date.now();
+  const path = `tenants/${tenant.id}/calls/${String(rang.fields.call_uuid)}`;
+  let longPolled = 0;
+  const longPoll = api('GET', `/v1/calls/${callId}?wait=${LONG_POLL_WAIT_S}`, {
+    key: tenant.key,
+  }).then((reply) => {
+    longPolled = Date.now();
+    return reply;
+  });
+  const polled = pollUntilAnswered(tenant, callId, started);
+  await sleep(500 + Math.random() * 1_000);
+  const acceptedAt = Date.now();
+  await setDoc(doc(lane.app.db, `${path}/answers/${deviceId}`), {
+    action: 'accept',
+    deviceId,
+    uid: lane.app.uid,
+    answeredAt: serverTimestamp(),
+  });
+  const [reply, pollSeen] = await Promise.all([longPoll, polled]);
+  if (reply.fields.status !== 'accepted') {
+    throw new Error(`the long-poll answered ${reply.text} for call ${callId}`);
+  }
+  const endedAt = (await adminClient('bench-fixtures').doc(path).get()).get('endedAt') as number;
+  return {
+    at: Math.round((acceptedAt - phaseStart) / 100) / 10,
+    longPoll: longPolled - acceptedAt,
+    poll: pollSeen - acceptedAt,
+    settled: endedAt - acceptedAt,
+  };
+}
+
+/**
+ * `calls` answered calls over `lanes` users answering side by side, after `warmUp` calls per
+ * lane: the emulator starts a worker process (a cold start of seconds on a small machine)
+ * whenever more requests or trigger events arrive at once than it has idle workers.
+ */
+export async function answerPath(calls: number, lanes: number, warmUp = 2): Promise<AnswerResult> {
+  const tenant = await createTenant('live');
+  const callsPerLane = Math.ceil(calls / lanes) + warmUp;
+  const extensions = Math.max(1, Math.ceil(callsPerLane / CALLS_PER_EXTENSION_BUDGET));
+  // One at a time: registrations in one tenant contend for the emulator's transaction locks.
+  const made: Lane[] = [];
+  for (let i = 0; i < lanes; i += 1) made.push(await makeLane(tenant, i, extensions));
+  try {
+    const phaseStart = Date.now();
+    // Each lane answers its calls one after another; the lanes run side by side.
+    const byLane = await Promise.all(
+      made.map(async (lane, i) => {
+        const mine: AnswerSample[] = [];
+        const count = Math.floor(calls / lanes) + (i < calls % lanes ? 1 : 0);
+        for (let n = 0; n < warmUp + count; n += 1) {
+          const result = await sample(tenant, lane, n, phaseStart);
+          if (n >= warmUp) mine.push(result);
+        }
+        return mine;
+      }),
+    );
+    const samples = byLane.flat().sort((a, b) => a.at - b.at);
+    const longPoll = distribution(samples.map((x) => x.longPoll));
+    const poll = distribution(samples.map((x) => x.poll));
+    return {
+      calls,
+      lanes,
+      longPoll,
+      poll,
+      settled: distribution(samples.map((x) => x.settled)),
+      ratio: { p50: ratio(poll.p50, longPoll.p50), p95: ratio(poll.p95, longPoll.p95) },
+      samples,
+    };
+  } finally {
+    await Promise.all(made.map((lane) => lane.app.close()));
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * What every phase needs on the emulators: a tenant of its own, pools of extensions with
+ * registered devices, unique call ids, and the PBX's incoming-call request.
+ */
+import { randomBytes } from 'node:crypto';
+import { initializeApp } from 'firebase-admin/app';
+import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import { registerDevice } from '../functions/core/devices';
+import { deviceRegistrationSchema } from '../functions/core/schemas';
+import { validate } from '../functions/core/validate';
+import { FirestoreDeviceStore } from '../functions/store/deviceStore';
+import { createTenant, PROJECT_ID, type TestTenant } from '../test/support/emulator';
+import { api, type Reply } from '../test/support/http';
+import { fcmToken, voipToken } from '../test/support/ids';
+import { sleep } from './stats';
+
+export { createTenant, type TestTenant };
+
+export type Platform = 'android' | 'ios';
+
+/** The ten devices of a busy extension: five Android phones and five iPhones. */
+export const TEN_DEVICES: Platform[] = [
+  ...Array<Platform>(5).fill('android'),
+  ...Array<Platform>(5).fill('ios'),
+];
+
+/**
+ * The api function admits a limited number of distinct calls per extension per minute
+ * (CALLS_PER_EXTENSION_PER_MINUTE); phases spread their calls over pools of extensions so
+ * no extension gets more than this many calls in a whole run.
+ */
+export const CALLS_PER_EXTENSION_BUDGET = 10;
+
+const clients = new Map<string, Firestore>();
+
+/** A firebase-admin Firestore client set up as functions/store/firestore.ts sets up its own. */
+export function adminClient(name: string): Firestore {
+  let db = clients.get(name);
+  if (!db) {
+    db = getFirestore(initializeApp({ projectId: PROJECT_ID }, name));
+    db.settings({ ignoreUndefinedProperties: true });
+    clients.set(name, db);
+  }
+  return db;
+}
+
+export function deviceForm(platform: Platform): Record<string, string> {
+  return platform === 'android'
+    ? { platform, fcm_token: fcmToken() }
+    : { platform, voip_token: voipToken(), app_id: 'com.example.callwake.bench' };
+}
+
+/** Throws with the answer's text unless it has one of `statuses`. */
+export function expectStatus(reply: Reply, statuses: number[], what: string): Reply {
+  if (!statuses.includes(reply.status)) {
+    throw new Error(`${what}: HTTP ${reply.status} ${reply.text.slice(0, 300)}`);
+  }
+  return reply;
+}
+
+/**
+ * A setup request, retried while the API answers 503 (a cold worker may pass the database
+ * deadline). Measured requests are never retried.
+ */
+export async function setup(what: string, request: () => Promise<Reply>): Promise<Reply> {
+  for (let attempt = 1; ; attempt += 1) {
+    const reply = await request();
+    if (reply.status !== 503 || attempt === 5) return expectStatus(reply, [200, 201], what);
+    await sleep(500 * attempt);
+  }
+}
+
+/**
+ * `count` extensions named `${prefix}${i}`, each with one device (`${ext}-${platform}-${j}`: device ids are unique per tenant) per entry
+ * of `platforms`. Registered in this process through the code behind
+ * PUT /v1/extensions/{ext}/devices/{id} (registerDevice and the Firestore device store), one
+ * at a time: hundreds of HTTP registrations would cost the emulator's workers more time than
+ * the measurements, and concurrent registrations in one tenant contend for its transaction
+ * locks. Returns the extension numbers.
+ */
+export async function registerExtensions(
+  tenant: TestTenant,
+  prefix: string,
+  count: number,
+  platforms: Platform[],
+): Promise<string[]> {
+  const store = new FirestoreDeviceStore(adminClient('bench-fixtures'));
+  const extensions = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  for (const ext of extensions) {
+    for (const [j, platform] of platforms.entries()) {
+      const input = validate(deviceRegistrationSchema, deviceForm(platform));
+      await registerDevice(store, tenant.id, ext, `${ext}-${platform}-${j}`, input, Date.now());
+    }
+  }
+  return extensions;
+}
+
+/** A PBX's incoming call, as Asterisk's CURL() posts it. */
+export function postCall(tenant: TestTenant, callId: string, to: string): Promise<Reply> {
+  return api('POST', '/v1/calls', {
+    key: tenant.key,
+    form: { call_id: callId, to, from: '5551234', from_name: 'Bench', ring_timeout: '30' },
+  });
+}
+
+const RUN = randomBytes(3).toString('hex');
+let calls = 0;
+
+/** A call id no other call of any run has used. */
+export const benchCallId = (phase: string) => `bench-${RUN}-${phase}-${++calls}`;

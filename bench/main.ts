@@ -1,0 +1,96 @@
+/**
+ * `npm run bench`, inside `firebase emulators:exec` (scripts/bench.mjs): the five figures of
+ * issue 6, each a distribution or a ratio measured in this one run, printed as Markdown tables
+ * and written to bench/results.json. Every phase is bounded; the whole run stops itself.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { ROOT, requireEmulators } from '../test/support/emulator';
+import { startProviders, stopProviders } from '../test/support/providers';
+import { answerPath } from './answerPath';
+import { coldStart } from './coldStart';
+import { cost } from './cost';
+import { COST_NOTE, render, type Results } from './report';
+import { ringPath } from './ringPath';
+import { throughput } from './throughput';
+
+const MARK = process.env.CALLWAKE_BENCH_MARK ?? '';
+const QUICK = process.env.CALLWAKE_BENCH_QUICK === '1';
+const LIMIT_MS = 6 * 60_000;
+
+/** Sizes of each phase; `npm run bench -- --quick` is a smoke run. */
+const SIZES = QUICK
+  ? { coldRuns: 3, ringCalls: 20, answerCalls: 8, answerLanes: 2, stepMs: 2_000 }
+  : { coldRuns: 12, ringCalls: 300, answerCalls: 50, answerLanes: 2, stepMs: 5_000 };
+
+function say(text: string): void {
+  for (const line of text.split('\n')) process.stdout.write(`${MARK}${line}\n`);
+}
+
+async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  say(`${name}...`);
+  const result = await work();
+  say(`${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result;
+}
+
+async function main(): Promise<void> {
+  requireEmulators();
+  const started = Date.now();
+  const watchdog = setTimeout(() => {
+    say(`bench: still running after ${LIMIT_MS / 60_000} minutes; giving up.`);
+    process.exit(1);
+  }, LIMIT_MS);
+  watchdog.unref();
+  const fakes = await startProviders();
+  try {
+    const cold = await phase('cold start', () => coldStart(SIZES.coldRuns));
+    const costs = await phase('cost', () => cost());
+    const ring = await phase('ring path', () => ringPath(fakes, SIZES.ringCalls, say));
+    const answer = await phase('answer path', () =>
+      answerPath(SIZES.answerCalls, SIZES.answerLanes),
+    );
+    const tput = await phase('throughput', () =>
+      throughput({
+        limitMs: 200,
+        stepMs: SIZES.stepMs,
+        levels: [1, 2, 4, 8, 16, 32, 64],
+        deadline: started + LIMIT_MS - 60_000,
+        log: say,
+      }),
+    );
+    const cpus = os.cpus();
+    const results: Results = {
+      startedAt: new Date(started).toISOString(),
+      seconds: (Date.now() - started) / 1000,
+      machine: {
+        cpus: cpus.length,
+        cpuModel: cpus[0]?.model.trim() ?? 'unknown CPU',
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+      },
+      coldStart: cold,
+      cost: costs,
+      costNote: COST_NOTE,
+      ringPath: ring,
+      answerPath: answer,
+      throughput: tput,
+    };
+    const file = join(ROOT, 'bench', 'results.json');
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    say(`\n${render(results)}\n\nWritten to bench/results.json`);
+  } finally {
+    await stopProviders();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    say(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,216 @@
+/** The printed tables (Markdown, so they paste into the README as they are). */
+import type { AnswerResult } from './answerPath';
+import type { ColdModule, ColdStartResult } from './coldStart';
+import { COLD_MODULES } from './coldStart';
+import type { CostRow } from './cost';
+import type { RingResult } from './ringPath';
+import { ms, ratio } from './stats';
+import type { ThroughputResult } from './throughput';
+
+export interface Results {
+  startedAt: string;
+  seconds: number;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
+  coldStart: ColdStartResult;
+  cost: CostRow[];
+  /** What the cost figures count. */
+  costNote: string;
+  ringPath: RingResult[];
+  answerPath: AnswerResult;
+  throughput: ThroughputResult;
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const triple = (d: { p50: number; p95: number; p99: number }) =>
+  `${ms(d.p50)} / ${ms(d.p95)} / ${ms(d.p99)}`;
+const times = (value: number) => (Number.isNaN(value) ? 'n/a' : `×${value}`);
+
+/** What the cost figures count, printed under the table and kept in results.json. */
+export const COST_NOTE =
+  'Reads: documents a get or query returned or asked for, plus each listener snapshot; an ' +
+  'empty query (billed as one read) is counted under "empty queries". Writes: set/create/' +
+  'update/delete in a committed batch or transaction. Live push mode (the outbox mode adds ' +
+  'one write per push). Triggers read no document of their own: they get it in the event.';
+
+function ringSummary(rows: RingResult[]): string {
+  const singles = rows.filter((r) => r.devices === 1);
+  const many = rows.find((r) => r.devices > 1);
+  if (singles.length === 0 || !many) return 'n/a';
+  const slowest = Math.max(...singles.map((r) => r.lastArrival.p50));
+  return (
+    `1 device: ${singles.map((r) => `${ms(r.lastArrival.p50)} (${r.short})`).join(', ')}; ` +
+    `${many.devices} devices: first ${ms(many.firstArrival.p50)}, last ${ms(many.lastArrival.p50)} ` +
+    `(${times(ratio(many.lastArrival.p50, slowest))} of the slower single device)`
+  );
+}
+
+function summary(r: Results): string {
+  const { longPoll, poll } = r.answerPath;
+  const sum = (steps: string[]) => {
+    const rows = r.cost.filter((c) => steps.includes(c.step));
+    return `${rows.reduce((n, c) => n + c.reads, 0)} reads, ${rows.reduce((n, c) => n + c.writes, 0)} writes`;
+  };
+  const best = r.throughput.best;
+  return table(
+    ['Figure', 'Result'],
+    [
+      ['Ring path p50, POST /v1/calls → the push at the fake FCM / APNs', ringSummary(r.ringPath)],
+      [
+        'Answer path p50 / p95, accept → PBX knows: long-poll vs polling every 1 s',
+        `${ms(longPoll.p50)} / ${ms(longPoll.p95)} vs ${ms(poll.p50)} / ${ms(poll.p95)} ` +
+          `(polling ${times(r.answerPath.ratio.p50)} / ${times(r.answerPath.ratio.p95)} slower)`,
+      ],
+      [
+        'Cold start, require() of lib/functions/index.js vs a hello-world onRequest',
+        `${ms(r.coldStart.requireMs.index)} vs ${ms(r.coldStart.requireMs.hello)} (${times(r.coldStart.ratio.index)})`,
+      ],
+      [
+        'Cost of a 10-device call that is answered (incoming + answer + cancel pushes)',
+        sum([
+          'incoming call, 10 devices',
+          'answer (accept)',
+          'cancel pushes after the answer, 9 devices',
+        ]),
+      ],
+      [
+        `Throughput with p95 ≤ ${r.throughput.limitMs} ms`,
+        best
+          ? `${best.callsPerSecond} calls/s (${best.concurrency} in flight, p95 ${ms(best.p95)})`
+          : `none: p95 ${ms(r.throughput.steps[0]?.p95 ?? Number.NaN)} with 1 in flight`,
+      ],
+    ],
+  );
+}
+
+function ringTable(rows: RingResult[]): string {
+  return table(
+    [
+      'Ring path (POST /v1/calls →)',
+      'calls',
+      'first push p50 / p95 / p99',
+      'last push p50 / p95 / p99',
+      'PBX answered p50',
+    ],
+    rows.map((r) => [
+      r.name,
+      r.calls,
+      triple(r.firstArrival),
+      triple(r.lastArrival),
+      ms(r.response.p50),
+    ]),
+  );
+}
+
+function answerTable(a: AnswerResult): string {
+  return table(
+    [
+      `Answer path (accept → PBX knows; ${a.lanes} users side by side)`,
+      'calls',
+      'p50',
+      'p95',
+      'max',
+    ],
+    [
+      [
+        'long-poll GET /v1/calls/{id}?wait=20',
+        a.calls,
+        ms(a.longPoll.p50),
+        ms(a.longPoll.p95),
+        ms(a.longPoll.max),
+      ],
+      [
+        'polling GET /v1/calls/{id} every 1 s',
+        a.calls,
+        ms(a.poll.p50),
+        ms(a.poll.p95),
+        ms(a.poll.max),
+      ],
+      ['ratio polling / long-poll', '', times(a.ratio.p50), times(a.ratio.p95), ''],
+      [
+        'of which accept → settled by onAnswerWritten',
+        a.calls,
+        ms(a.settled.p50),
+        ms(a.settled.p95),
+        ms(a.settled.max),
+      ],
+    ],
+  );
+}
+
+function coldTable(c: ColdStartResult): string {
+  const names = Object.keys(COLD_MODULES) as ColdModule[];
+  return table(
+    [
+      `Cold start (median of ${c.runs} fresh processes)`,
+      'require()',
+      'vs hello',
+      'process spawn → exit',
+      'modules',
+      'heavy packages loaded at import',
+    ],
+    names.map((n) => [
+      COLD_MODULES[n],
+      ms(c.requireMs[n]),
+      times(ratio(c.requireMs[n], c.requireMs.hello)),
+      ms(c.processMs[n]),
+      c.modules[n],
+      c.heavy[n].join(', ') || 'none',
+    ]),
+  );
+}
+
+function costTable(rows: CostRow[]): string {
+  return table(
+    ['Cost (Firestore documents)', 'reads', 'writes', 'empty queries', 'code path'],
+    rows.map((r) => [r.step, r.reads, r.writes, r.emptyQueries, r.code]),
+  );
+}
+
+function throughputTable(t: ThroughputResult): string {
+  return table(
+    [
+      'Throughput: POST /v1/calls in flight',
+      'calls',
+      'calls/s',
+      'p50',
+      'p95',
+      'errors',
+      `p95 ≤ ${t.limitMs} ms`,
+    ],
+    t.steps.map((s) => [
+      s.concurrency,
+      s.calls,
+      s.callsPerSecond,
+      ms(s.p50),
+      ms(s.p95),
+      s.errors,
+      s.passed ? 'yes' : 'no',
+    ]),
+  );
+}
+
+export function render(r: Results): string {
+  const m = r.machine;
+  return [
+    `callwake bench, ${r.startedAt}: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ` +
+      `emulators and fake providers on 127.0.0.1 (${Math.round(r.seconds)} s)`,
+    '',
+    summary(r),
+    '',
+    ringTable(r.ringPath),
+    '',
+    answerTable(r.answerPath),
+    '',
+    coldTable(r.coldStart),
+    '',
+    costTable(r.cost),
+    '',
+    COST_NOTE,
+    '',
+    throughputTable(r.throughput),
+  ].join('\n');
+}

@@ -1,0 +1,104 @@
+// `npm run bench`: builds, then runs bench/main.ts inside `firebase emulators:exec` with the
+// fake FCM and APNs servers' environment (as the integration tests do). The emulators' own
+// output goes to .cache/bench/emulators.log; the terminal shows the bench's lines only
+// (those the inner script marks). Bounded: the whole run is stopped after 8 minutes.
+//
+// The emulators bind fixed ports: callers that share a machine serialise with
+// `flock /tmp/callwake-emulators.lock npm run bench`; this script takes no lock itself.
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
+import { ensureLocalSecrets } from './local-secrets.mjs';
+import { TEST_ENV } from './test-env.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const MARK = '[bench] ';
+const LIMIT_MS = 8 * 60_000;
+
+/** Runs a command to completion with inherited output; exits on failure. */
+function step(label, command, args) {
+  return new Promise((resolve) => {
+    console.log(`bench: ${label}`);
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
+    child.on('close', (code) => {
+      if (code !== 0) {
+        console.error(`bench: ${label} failed (exit ${code})`);
+        process.exit(code ?? 1);
+      }
+      resolve();
+    });
+  });
+}
+
+await step('building the functions', bin('tsc'), ['-p', 'tsconfig.build.json']);
+await step('building bench/hello.ts', bin('tsc'), ['-p', join('bench', 'tsconfig.json')]);
+ensureLocalSecrets(root);
+mkdirSync(join(root, '.cache', 'test'), { recursive: true });
+mkdirSync(join(root, '.cache', 'bench'), { recursive: true });
+const logFile = join(root, '.cache', 'bench', 'emulators.log');
+const log = createWriteStream(logFile);
+const env = emulatorEnv(root, {
+  ...process.env,
+  ...TEST_ENV(root),
+  CALLWAKE_BENCH_MARK: MARK,
+  // `npm run bench -- --quick`: a smoke run with small samples.
+  CALLWAKE_BENCH_QUICK: process.argv.includes('--quick') ? '1' : '',
+});
+
+console.log(`bench: starting the emulators (their output: ${logFile})`);
+const child = spawn(
+  bin('firebase'),
+  [
+    'emulators:exec',
+    '--only',
+    'firestore,functions,auth',
+    '--project',
+    PROJECT_ID,
+    `${bin('tsx')} bench/main.ts`,
+  ],
+  { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+);
+for (const [stream, out] of [
+  [child.stdout, process.stdout],
+  [child.stderr, process.stderr],
+]) {
+  createInterface({ input: stream }).on('line', (line) => {
+    log.write(`${line}\n`);
+    if (line.startsWith(MARK)) out.write(`${line.slice(MARK.length)}\n`);
+  });
+}
+
+let timedOut = false;
+const stopAll = (signal) => {
+  try {
+    process.kill(-child.pid, signal); // the emulators:exec process group: Java and workers too
+  } catch {
+    // already gone
+  }
+};
+const timer = setTimeout(() => {
+  timedOut = true;
+  console.error(`bench: still running after ${LIMIT_MS / 60_000} minutes; stopping it.`);
+  stopAll('SIGINT');
+  setTimeout(() => stopAll('SIGKILL'), 15_000).unref();
+}, LIMIT_MS);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopAll(signal);
+    process.exit(130);
+  });
+}
+
+child.on('close', (code) => {
+  clearTimeout(timer);
+  log.end(() => {
+    if (code === 0 && !timedOut) return;
+    const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-40).join('\n');
+    console.error(`\nbench: failed (exit ${code}). Last lines of ${logFile}:\n${tail}`);
+    process.exit(code || 1);
+  });
+});
