@@ -72,3 +72,13 @@ export async function memberTenant(
   }
   throw new AppError('permission_denied', `You are not a member of extension ${extension}.`);
 }
+
+/** The tenants to look in for a user's call or device: the one named, else each it belongs to. */
+export async function candidateTenants(
+  ctx: ApiContext,
+  uid: string,
+  hint?: string,
+): Promise<string[]> {
+  if (hint) return [hint];
+  return [...new Set((await ctx.members.membershipsOf(uid)).map((m) => m.tenant))];
+}

@@ -6,7 +6,7 @@ import { renderBody } from './negotiate';
 import { errorResponse, handle, routeName } from './router';
 import type { ApiResponse } from './types';
 
-/** The HTTPS API: PBX routes (API key) and, later, app routes (ID token). */
+/** The HTTPS API: PBX routes (API key) and app routes (Firebase ID token). */
 export const api = onRequest(
   { secrets: API_SECRETS, timeoutSeconds: 60, memory: '256MiB' },
   async (req, res) => {

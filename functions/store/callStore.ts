@@ -1,4 +1,4 @@
-import type { DocumentReference, Firestore } from 'firebase-admin/firestore';
+import type { Firestore } from 'firebase-admin/firestore';
 import {
   applyAnswer,
   leaseCancel,
@@ -9,24 +9,9 @@ import {
 import type { DeliveryResult } from '../core/deliver';
 import type { Call } from '../core/model';
 import type { CallStore } from '../core/ports';
-import { firestoreModule, paths } from './firestore';
+import { createIfAbsent, firestoreModule, paths } from './firestore';
 
-const ALREADY_EXISTS = 6;
 const DAY_MS = 86_400_000;
-
-/** Creates a document unless it exists; false when it did. */
-async function createIfAbsent(
-  ref: DocumentReference,
-  data: Record<string, unknown>,
-): Promise<boolean> {
-  try {
-    await ref.create(data);
-    return true;
-  } catch (err) {
-    if ((err as { code?: unknown }).code === ALREADY_EXISTS) return false;
-    throw err;
-  }
-}
 
 /** Calls under tenants/{tenant}/calls/{callUuid}; the UUID is derived from the PBX's call id. */
 export class FirestoreCallStore implements CallStore {
@@ -44,15 +29,10 @@ export class FirestoreCallStore implements CallStore {
     const ref = this.ref(call.tenant, call.callUuid);
     const { Timestamp } = await firestoreModule();
     const purgeAt = Timestamp.fromMillis(call.createdAt + this.retentionDays() * DAY_MS);
-    try {
-      // create() fails atomically when the document exists: one winner among concurrent duplicates.
-      await ref.create({ ...call, purgeAt });
-      return { call, created: true };
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
-      const snap = await ref.get();
-      return { call: snap.data() as Call, created: false };
-    }
+    // One winner among concurrent duplicates; the others return the winner's call.
+    if (await createIfAbsent(ref, { ...call, purgeAt })) return { call, created: true };
+    const snap = await ref.get();
+    return { call: snap.data() as Call, created: false };
   }
 
   async get(tenant: string, callUuid: string): Promise<Call | null> {

@@ -1,4 +1,4 @@
-import type { Firestore } from 'firebase-admin/firestore';
+import type { DocumentReference, Firestore } from 'firebase-admin/firestore';
 
 let db: Promise<Firestore> | undefined;
 
@@ -10,6 +10,26 @@ async function make(): Promise<Firestore> {
   const client = getFirestore();
   client.settings({ ignoreUndefinedProperties: true });
   return client;
+}
+
+/** gRPC ALREADY_EXISTS: create() found the document there. */
+const ALREADY_EXISTS = 6;
+
+/**
+ * Creates a document unless it exists; false when it did. create() fails
+ * atomically, so among concurrent callers exactly one gets true.
+ */
+export async function createIfAbsent(
+  ref: DocumentReference,
+  data: Record<string, unknown>,
+): Promise<boolean> {
+  try {
+    await ref.create(data);
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === ALREADY_EXISTS) return false;
+    throw err;
+  }
 }
 
 /** firebase-admin's Firestore module (FieldValue, Timestamp), loaded on first use, not at import. */

@@ -1,6 +1,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import type { Membership, MemberStore } from '../core/ports';
-import { paths } from './firestore';
+import { createIfAbsent, paths } from './firestore';
 
 /**
  * Extension members: Firebase Auth users at
@@ -26,13 +26,7 @@ export class FirestoreMemberStore implements MemberStore {
     via: 'api' | 'pairing',
   ): Promise<boolean> {
     const ref = this.ref(tenant, extension, uid);
-    try {
-      await ref.create({ uid, tenant, extension, via, createdAt: Date.now() });
-      return true;
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 6) return false; // ALREADY_EXISTS
-      throw err;
-    }
+    return createIfAbsent(ref, { uid, tenant, extension, via, createdAt: Date.now() });
   }
 
   async remove(tenant: string, extension: string, uid: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import type { Call } from '../../core/model';
 import { callIdSchema, deviceIdSchema, tenantSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { parseBody } from '../body';
-import { requireUser } from '../identity';
+import { candidateTenants, requireUser } from '../identity';
 import type { ApiContext, RouteHandler } from '../types';
 
 const params = z.object({ call_id: callIdSchema });
@@ -25,9 +25,7 @@ async function callForDevice(
   deviceId: string,
   hint?: string,
 ): Promise<Call> {
-  const tenants = hint
-    ? [hint]
-    : [...new Set((await ctx.members.membershipsOf(uid)).map((m) => m.tenant))];
+  const tenants = await candidateTenants(ctx, uid, hint);
   let refused: string | undefined;
   for (const tenant of tenants) {
     const call = await ctx.calls.get(tenant, callUuid(tenant, callId));

@@ -9,7 +9,7 @@ import {
 } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { parseBody } from '../body';
-import { memberTenant, requireUser } from '../identity';
+import { candidateTenants, memberTenant, requireUser } from '../identity';
 import type { ApiContext, RouteHandler } from '../types';
 
 const params = z.object({ device_id: deviceIdSchema });
@@ -40,9 +40,7 @@ export const putAppDevice: RouteHandler = async (req, rawParams, ctx) => {
 
 /** The tenant holding `deviceId` owned by `uid`, among the user's tenants. */
 async function ownedDeviceTenant(ctx: ApiContext, uid: string, deviceId: string, hint?: string) {
-  const tenants = hint
-    ? [hint]
-    : [...new Set((await ctx.members.membershipsOf(uid)).map((m) => m.tenant))];
+  const tenants = await candidateTenants(ctx, uid, hint);
   for (const tenant of tenants) {
     const device = await ctx.devices.get(tenant, deviceId);
     if (device?.ownerUid === uid) return { tenant, device };
