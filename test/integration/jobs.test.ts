@@ -7,10 +7,9 @@ import { pruneStale } from '../../functions/scheduled/pruneStale';
 import { onAnswerWritten } from '../../functions/triggers/onAnswerWritten';
 import { onCallWritten } from '../../functions/triggers/onCallWritten';
 import { createTenant, db, PROJECT_ID, type TestTenant } from '../support/emulator';
-import type { FcmRecordedRequest } from '../support/fakeFcm';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
-import { startProviders, type Providers } from '../support/providers';
+import { cancelPushes, fcmMessage, startProviders, type Providers } from '../support/providers';
 import { eventually } from '../support/wait';
 
 /**
@@ -40,14 +39,7 @@ describe('scheduled jobs and trigger redelivery (emulator, firebase-functions-te
   const scheduled = () => ({ scheduleTime: new Date().toISOString(), jobName: 'test' });
   const callRef = (id: string) => db().doc(`tenants/${tenant.id}/calls/${callUuid(tenant.id, id)}`);
   const stored = async (id: string) => (await callRef(id).get()).data() as Call;
-  const cancelsFor = (token: string) =>
-    fakes.fcm
-      .requestsFor(token)
-      .filter(
-        (r: FcmRecordedRequest) =>
-          (r.body as { message: { data: { type: string } } }).message.data.type ===
-          'call_cancelled',
-      );
+  const cancelsFor = (token: string) => cancelPushes(fakes.fcm, token);
 
   it('expires a call nobody answered: missed, and every device told with reason timeout', async () => {
     const token = fcmToken();
@@ -72,10 +64,7 @@ describe('scheduled jobs and trigger redelivery (emulator, firebase-functions-te
       () => cancelsFor(token).length > 0 && cancelsFor(token),
       'the timeout cancel',
     );
-    assert.equal(
-      (cancel!.body as { message: { data: Record<string, string> } }).message.data.reason,
-      'timeout',
-    );
+    assert.equal(fcmMessage(cancel!).data.reason, 'timeout');
     const status = await api('GET', `/v1/calls/${id}?wait=5`, { key: tenant.key });
     assert.equal(status.fields.status, 'missed');
   });

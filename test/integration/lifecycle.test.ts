@@ -4,20 +4,12 @@ import { callUuid } from '../../functions/core/callUuid';
 import type { Call } from '../../functions/core/model';
 import { signInApp, type TestApp } from '../support/app';
 import { createTenant, db, type TestTenant } from '../support/emulator';
-import type { FcmRecordedRequest } from '../support/fakeFcm';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
-import { startProviders, type Providers } from '../support/providers';
+import { cancelPushes, fcmMessage, startProviders, type Providers } from '../support/providers';
 import { eventually } from '../support/wait';
 
-interface FcmMessage {
-  message: {
-    data: Record<string, string>;
-    android?: Record<string, string>;
-    apns?: { headers: Record<string, string>; payload: { aps: Record<string, unknown> } };
-  };
-}
-const messageOf = (r: FcmRecordedRequest) => (r.body as FcmMessage).message;
+const messageOf = fcmMessage;
 
 describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app)', function () {
   this.timeout(60_000);
@@ -59,8 +51,7 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
     });
   const callPath = (id: string) => `tenants/${tenant.id}/calls/${callUuid(tenant.id, id)}`;
   const stored = async (id: string) => (await db().doc(callPath(id)).get()).data() as Call;
-  const cancelsFor = (token: string) =>
-    fakes.fcm.requestsFor(token).filter((r) => messageOf(r).data.type === 'call_cancelled');
+  const cancelsFor = (token: string) => cancelPushes(fakes.fcm, token);
 
   it('rings, is acknowledged and accepted through Firestore; the PBX long-poll learns it at once', async () => {
     const app = await member('1001');

@@ -7,11 +7,10 @@ import { createTenant, db, type TestTenant } from '../support/emulator';
 import type { FcmRecordedRequest } from '../support/fakeFcm';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
-import { startProviders, type Providers } from '../support/providers';
+import { cancelPushes, fcmMessage, startProviders, type Providers } from '../support/providers';
 import { eventually } from '../support/wait';
 
-const dataOf = (r: FcmRecordedRequest) =>
-  (r.body as { message: { data: Record<string, string> } }).message.data;
+const dataOf = (r: FcmRecordedRequest) => fcmMessage(r).data;
 
 describe('reliability: duplicates, races and provider faults (emulator, fake providers)', function () {
   this.timeout(120_000);
@@ -113,9 +112,7 @@ describe('reliability: duplicates, races and provider faults (emulator, fake pro
     );
     const losers = devices.filter((d) => d.id !== call.answeredBy);
     for (const d of losers) {
-      const cancels = fakes.fcm
-        .requestsFor(d.token)
-        .filter((r) => dataOf(r).type === 'call_cancelled');
+      const cancels = cancelPushes(fakes.fcm, d.token);
       assert.equal(cancels.length, 1, `${d.id} stops ringing once`);
     }
   });
@@ -147,9 +144,7 @@ describe('reliability: duplicates, races and provider faults (emulator, fake pro
     const call = await stored(id);
     const pbx = await api('GET', `/v1/calls/${id}`, { key: tenant.key });
     assert.equal(pbx.fields.status, call.status);
-    const bystanderCancels = fakes.fcm
-      .requestsFor(bystander.token)
-      .filter((r) => dataOf(r).type === 'call_cancelled');
+    const bystanderCancels = cancelPushes(fakes.fcm, bystander.token);
     assert.equal(bystanderCancels.length, 1);
     if (call.status === 'accepted') {
       assert.equal(outcome, 'won');

@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FakeApns } from './fakeApns';
-import { FakeFcm } from './fakeFcm';
+import { FakeFcm, type FcmRecordedRequest } from './fakeFcm';
 import { localSecrets } from './emulator';
 
 /** The fake providers the emulated functions push to (ports come from scripts/test-env.mjs). */
@@ -54,3 +54,17 @@ export async function stopProviders(): Promise<void> {
   providers = undefined;
   await Promise.all([fcm.close(), apns.production.close(), apns.sandbox.close()]);
 }
+
+/** The FCM v1 `message` a recorded request carried. */
+export interface FcmMessage {
+  data: Record<string, string>;
+  android?: Record<string, string>;
+  apns?: { headers: Record<string, string>; payload: { aps: Record<string, unknown> } };
+}
+
+export const fcmMessage = (request: FcmRecordedRequest) =>
+  (request.body as { message: FcmMessage }).message;
+
+/** The cancel pushes (`type` call_cancelled) the fake FCM received for a token. */
+export const cancelPushes = (fcm: FakeFcm, token: string) =>
+  fcm.requestsFor(token).filter((r) => fcmMessage(r).data.type === 'call_cancelled');
