@@ -14,6 +14,10 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const only = process.argv.includes('--only')
   ? process.argv[process.argv.indexOf('--only') + 1]
   : null;
+// `--files <glob>`: only these integration test files, no SIP run (for working on one suite).
+const files = process.argv.includes('--files')
+  ? process.argv[process.argv.indexOf('--files') + 1]
+  : null;
 const totals = { passed: 0, failed: 0, pending: 0 };
 
 /** Runs a command, streaming its output; resolves with its exit code and output. */
@@ -59,7 +63,7 @@ const checks = [
   ['format check', bin('prettier'), ['--check', '.']],
 ];
 
-if (!only) {
+if (!only && !files) {
   for (const [label, command, args] of checks) {
     if ((await run(label, command, args)).code !== 0) {
       totals.failed += 1; // a failed check fails the run as a test would
@@ -73,7 +77,8 @@ if ((await run('build', bin('tsc'), ['-p', 'tsconfig.build.json'])).code !== 0) 
 const secrets = ensureLocalSecrets(root);
 mkdirSync(join(root, '.cache', 'test'), { recursive: true });
 const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
-const inner = `${bin('mocha')} --require tsx/cjs --require test/support/integrationHooks.ts 'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts'`;
+const suites = files ? `'${files}'` : `'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts'`;
+const inner = `${bin('mocha')} --require tsx/cjs --require test/support/integrationHooks.ts ${suites}`;
 /**
  * Every log line the emulated functions wrote during the suite, scanned for
  * what must never be logged: API keys, push tokens, ID tokens, private keys.
@@ -114,7 +119,7 @@ if (leaks.length === 0) {
   console.log(`  ✖ ${leaks.length} secrets in the logs, e.g. ${leaks[0].slice(0, 8)}…`);
   totals.failed += 1;
 }
-if (leaks.length > 0) finish(1);
+if (leaks.length > 0 || files) finish(leaks.length > 0 || code !== 0 ? 1 : 0);
 
 // Real SIP end to end: Kamailio and SIPp against the emulated functions. The
 // caller of `npm test` holds no emulator lock of ours, so the run needs none.

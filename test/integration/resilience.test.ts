@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { callUuid } from '../../functions/core/callUuid';
-import { createTenant, db } from '../support/emulator';
+import { createTenant, db, tenantSnapshot } from '../support/emulator';
+import { exportData, firestoreJvm, restartJvm, stopJvm } from '../support/firestoreEmulator';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
-
-/** The Firestore emulator's JVM, found by its command line. */
-async function firestorePid(): Promise<number> {
-  const { stdout } = await promisify(execFile)('pgrep', ['-f', 'firestore-emulator.*--port 8080']);
-  const pid = Number(stdout.split('\n')[0]);
-  assert.ok(pid > 0, 'the Firestore emulator process is running');
-  return pid;
-}
+import { cancelPushes, fcmMessage, startProviders } from '../support/providers';
+import { eventually } from '../support/wait';
 
 describe('backing-service faults (emulator)', function () {
   this.timeout(60_000);
@@ -36,7 +29,7 @@ describe('backing-service faults (emulator)', function () {
       );
     }
     const id = callId();
-    const pid = await firestorePid();
+    const { pid } = await firestoreJvm();
     // A frozen database: connections stay open, nothing answers, as in a network partition.
     process.kill(pid, 'SIGSTOP');
     let reply;
@@ -68,5 +61,83 @@ describe('backing-service faults (emulator)', function () {
       .where('callUuid', '==', callUuid(tenant.id, id))
       .get();
     assert.equal(outbox.size, 1);
+  });
+  it('answers 503 within 2 s while Firestore is stopped; after a restart nothing is lost or half-done and calls ring and cancel', async function () {
+    this.timeout(120_000);
+    const fakes = await startProviders();
+    const tenant = await createTenant();
+    const pixel = fcmToken();
+    const tablet = fcmToken();
+    for (const [device, token] of [
+      ['pixel', pixel],
+      ['tablet', tablet],
+    ] as const) {
+      await api('PUT', `/v1/extensions/1001/devices/${device}`, {
+        key: tenant.key,
+        form: { platform: 'android', fcm_token: token },
+      });
+    }
+    const earlier = callId();
+    for (const id of [callId(), earlier]) {
+      const warm = await api('POST', '/v1/calls', {
+        key: tenant.key,
+        form: { call_id: id, to: '1001' },
+      });
+      assert.equal(warm.status, 201, warm.text);
+    }
+    const before = await tenantSnapshot(tenant.id);
+
+    const jvm = await firestoreJvm();
+    const seed = await exportData();
+    const id = callId();
+    const replies: { reply: Awaited<ReturnType<typeof api>>; ms: number }[] = [];
+    await stopJvm(jvm);
+    try {
+      // Refused connections this time: the PBX learns within 2 s, for a new call and for a poll.
+      // One after the other: the Functions emulator would start a second worker process for a
+      // concurrent request, and that start-up is the emulator's, not the function's.
+      for (const send of [
+        () => api('POST', '/v1/calls', { key: tenant.key, form: { call_id: id, to: '1001' } }),
+        () => api('GET', `/v1/calls/${earlier}`, { key: tenant.key }),
+      ]) {
+        const started = Date.now();
+        const reply = await send();
+        replies.push({ reply, ms: Date.now() - started });
+      }
+    } finally {
+      await restartJvm(jvm, seed);
+    }
+    for (const { reply, ms } of replies) {
+      assert.equal(reply.status, 503, reply.text);
+      assert.equal(reply.fields.error, 'unavailable');
+      assert.ok(ms < 2_000, `answered in ${ms} ms`);
+    }
+
+    // The devices and calls are as they were; the refused call left nothing behind.
+    // (An export and import keeps fields, not their order.)
+    assert.deepEqual(JSON.parse(await tenantSnapshot(tenant.id)), JSON.parse(before));
+    assert.equal(
+      fakes.fcm.requestsFor(pixel).filter((r) => fcmMessage(r).data.call_id === id).length,
+      0,
+    );
+
+    // The PBX's retry rings both devices once; its cancel reaches them through the trigger.
+    const retry = await api('POST', '/v1/calls', {
+      key: tenant.key,
+      form: { call_id: id, to: '1001' },
+    });
+    assert.equal(retry.status, 201, retry.text);
+    assert.deepEqual([retry.fields.status, retry.fields.pushed], ['ringing', 2]);
+    const cancel = await api('POST', `/v1/calls/${id}/cancel`, { key: tenant.key, form: {} });
+    assert.equal(cancel.status, 200, cancel.text);
+    for (const token of [pixel, tablet]) {
+      const rings = fakes.fcm.requestsFor(token).filter((r) => fcmMessage(r).data.call_id === id);
+      assert.equal(rings.filter((r) => fcmMessage(r).data.type === 'incoming_call').length, 1);
+      await eventually(
+        () => cancelPushes(fakes.fcm, token).some((r) => fcmMessage(r).data.call_id === id),
+        'the cancel push after the restart',
+        20_000,
+      );
+    }
   });
 });
