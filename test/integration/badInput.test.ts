@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { PBX_CANCEL_REASONS } from '../../functions/core/callState';
+import { extensionSchema, uidSchema } from '../../functions/core/schemas';
 import { signInApp, type TestApp } from '../support/app';
 import { BASE_URL, createTenant, db, tenantSnapshot, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
@@ -37,6 +39,65 @@ const badBody = fc.oneof(
     '%zz=%',
     '{"to":[]}',
   ),
+);
+
+/** Path segments that must not match: odd percent-encodings, dot segments, huge, reserved ids. */
+const oddSegment = fc.constantFrom(
+  '%FF',
+  '%C0%AF',
+  '%E2%80%AE',
+  '%00',
+  '%',
+  '%zz',
+  '%252F',
+  'a%2Fb',
+  '%2E%2E',
+  '.',
+  '__name__',
+  'x'.repeat(2_000),
+);
+
+/** A path segment that decodes to a value `schema` refuses: generated, then checked against it. */
+const badSegment = (schema: { safeParse(value: unknown): { success: boolean } }) =>
+  fc.oneof(
+    oddSegment,
+    fc
+      .string({ minLength: 1, maxLength: 80 })
+      .filter((value) => !schema.safeParse(value).success)
+      .map((value) => encodeURIComponent(value)),
+  );
+
+/** Header values as a client may send them: any visible ASCII. */
+const headerValue = fc.string({ maxLength: 60 }).map((v) => v.replace(/[^\x20-\x7e]/g, ''));
+
+/** Cancel bodies that must be refused: a reason outside the list, a non-object, a repeated field, a foreign type. */
+const badCancel = fc.oneof(
+  fc
+    .string({ maxLength: 30 })
+    .filter((r) => !(PBX_CANCEL_REASONS as readonly string[]).includes(r))
+    .map((reason) => ({
+      type: 'application/x-www-form-urlencoded',
+      body: `reason=${encodeURIComponent(reason)}`,
+    })),
+  fc
+    .jsonValue({ maxDepth: 2 })
+    .filter((reason) => !(PBX_CANCEL_REASONS as readonly unknown[]).includes(reason))
+    .map((reason) => ({ type: 'application/json', body: JSON.stringify({ reason }) })),
+  fc
+    .constantFrom('[]', '1', '"hangup"', 'null', 'true', '{', 'reason=hangup')
+    .map((body) => ({ type: 'application/json', body })),
+  fc.constant({ type: 'application/x-www-form-urlencoded', body: 'reason=hangup&reason=busy' }),
+  fc
+    .tuple(
+      fc.constantFrom(
+        'text/plain',
+        'application/xml',
+        'multipart/form-data; boundary=x',
+        'application/octet-stream',
+      ),
+      fc.string({ maxLength: 60 }),
+    )
+    .map(([type, body]) => ({ type, body })),
 );
 
 async function send(method: string, path: string, headers: Record<string, string>, body?: string) {
@@ -140,6 +201,112 @@ describe('bad input: property-based (emulator, fast-check)', function () {
       { numRuns: 200 },
     );
     assert.equal(await tenantSnapshot(tenant.id), before);
+  });
+
+  /** Everything a refused request could have written for this tenant. */
+  const written = async () => {
+    const [members, codes] = await Promise.all([
+      db().collectionGroup('members').get(),
+      db().collection('pairingCodes').where('tenant', '==', tenant.id).get(),
+    ]);
+    return [
+      await tenantSnapshot(tenant.id),
+      await outboxSize(),
+      members.docs.map((d) => d.ref.path).filter((p) => p.startsWith(`tenants/${tenant.id}/`)),
+      codes.size,
+    ];
+  };
+
+  it('POST /v1/calls/{id}/cancel: bad reasons, bodies and types get a 4xx and the call rings on', async () => {
+    const before = await written();
+    await fc.assert(
+      fc.asyncProperty(badCancel, async ({ type, body }) => {
+        const status = await send(
+          'POST',
+          `/v1/calls/${id}/cancel`,
+          { Authorization: `Bearer ${tenant.key}`, 'Content-Type': type },
+          body,
+        );
+        return status >= 400 && status < 500;
+      }),
+      { numRuns: 200 },
+    );
+    assert.deepEqual(await written(), before);
+  });
+
+  it('members, pairing codes, device lists and app devices: bad path parameters, queries and headers get a 4xx', async () => {
+    const before = await written();
+    const pbx = { Authorization: `Bearer ${tenant.key}` };
+    const user = () => ({ Authorization: `Bearer ${idToken}` });
+    const requests = fc.oneof(
+      fc
+        .tuple(fc.constantFrom('PUT', 'DELETE'), badSegment(extensionSchema), fc.constant(app.uid))
+        .map(
+          ([method, ext, uid]) => [method, `/v1/extensions/${ext}/members/${uid}`, pbx] as const,
+        ),
+      fc
+        .tuple(fc.constantFrom('PUT', 'DELETE'), badSegment(uidSchema))
+        .map(([method, uid]) => [method, `/v1/extensions/1001/members/${uid}`, pbx] as const),
+      badSegment(extensionSchema).map(
+        (ext) => ['POST', `/v1/extensions/${ext}/pairing-codes`, pbx] as const,
+      ),
+      fc
+        .tuple(badSegment(extensionSchema), fc.string({ maxLength: 40 }))
+        .map(
+          ([ext, query]) =>
+            ['GET', `/v1/extensions/${ext}/devices?${encodeURIComponent(query)}`, pbx] as const,
+        ),
+      fc
+        .tuple(
+          fc.string({ minLength: 1, maxLength: 40 }),
+          fc.string({ maxLength: 40 }),
+          fc.option(oddSegment, { nil: '' }),
+        )
+        .map(
+          ([device, tenantHint, odd]) =>
+            [
+              'DELETE',
+              `/v1/app/devices/${encodeURIComponent(device)}${odd}?tenant=${encodeURIComponent(tenantHint)}`,
+              user(),
+            ] as const,
+        ),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        requests,
+        headerValue,
+        headerValue,
+        async ([method, path, auth], accept, contentType) => {
+          const status = await send(method, path, {
+            ...auth,
+            Accept: accept,
+            'Content-Type': contentType,
+          });
+          return status >= 400 && status < 500;
+        },
+      ),
+      { numRuns: 400 },
+    );
+    assert.deepEqual(await written(), before);
+  });
+
+  it('GET /v1/health: any query and headers answer 200, other methods 405; nothing else', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
+        fc.string({ maxLength: 60 }),
+        headerValue,
+        headerValue,
+        async (method, query, accept, authorization) => {
+          const status = await send(method, `/v1/health?${encodeURIComponent(query)}`, {
+            Accept: accept,
+            Authorization: authorization,
+          });
+          return method === 'GET' ? status === 200 : status === 405;
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it('bodies over 64 KiB get 413 and change nothing', async () => {
