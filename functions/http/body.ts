@@ -1,4 +1,7 @@
+import type { z } from 'zod';
 import { AppError } from '../core/errors';
+import { validate } from '../core/validate';
+import type { ApiRequest } from './types';
 
 /** Largest request body accepted; PBX requests are a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -43,4 +46,12 @@ export function parseBody(body: Buffer, contentType: string | undefined): Record
     'unsupported_media_type',
     `Content-Type ${type} is not supported; send application/x-www-form-urlencoded or application/json.`,
   );
+}
+
+/** The request's form or JSON body, checked against `schema` (400 naming each bad field). */
+export function validBody<T extends z.ZodType>(
+  schema: T,
+  req: Pick<ApiRequest, 'body' | 'headers'>,
+): z.output<T> {
+  return validate(schema, parseBody(req.body, req.headers['content-type']));
 }

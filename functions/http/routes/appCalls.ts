@@ -5,7 +5,7 @@ import { AppError } from '../../core/errors';
 import type { Call } from '../../core/model';
 import { callIdSchema, deviceIdSchema, tenantSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
-import { parseBody } from '../body';
+import { validBody } from '../body';
 import { candidateTenants, requireUser } from '../identity';
 import type { ApiContext, RouteHandler } from '../types';
 
@@ -53,10 +53,7 @@ async function callForDevice(
 export const postAnswer: RouteHandler = async (req, rawParams, ctx) => {
   const uid = await requireUser(req, ctx);
   const { call_id } = validate(params, rawParams);
-  const { action, device_id, tenant } = validate(
-    answerBody,
-    parseBody(req.body, req.headers['content-type']),
-  );
+  const { action, device_id, tenant } = validBody(answerBody, req);
   const call = await callForDevice(ctx, uid, call_id, device_id, tenant);
   const answer = { action, deviceId: device_id, uid, answeredAt: ctx.clock.now() };
   const created = await ctx.calls.createAnswer(call.tenant, call.callUuid, answer);
@@ -78,10 +75,7 @@ export const postAnswer: RouteHandler = async (req, rawParams, ctx) => {
 export const postAck: RouteHandler = async (req, rawParams, ctx) => {
   const uid = await requireUser(req, ctx);
   const { call_id } = validate(params, rawParams);
-  const { device_id, tenant } = validate(
-    deviceBody,
-    parseBody(req.body, req.headers['content-type']),
-  );
+  const { device_id, tenant } = validBody(deviceBody, req);
   const call = await callForDevice(ctx, uid, call_id, device_id, tenant);
   await ctx.calls.createReceipt(call.tenant, call.callUuid, device_id, uid);
   const now = ctx.clock.now();

@@ -7,7 +7,7 @@ import type { Call } from '../../core/model';
 import { callIdSchema, incomingCallSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';
-import { parseBody } from '../body';
+import { validBody } from '../body';
 import { wantsJson } from '../negotiate';
 import type { ApiContext, ResponseBody, RouteHandler } from '../types';
 
@@ -79,7 +79,7 @@ async function findCall(ctx: ApiContext, tenant: string, callId: string): Promis
 /** POST /v1/calls: a call arrived for an extension; ring every device. */
 export const postCall: RouteHandler = async (req, _params, ctx) => {
   const tenant = await requireTenant(req, ctx);
-  const request = validate(incomingCallSchema, parseBody(req.body, req.headers['content-type']));
+  const request = validBody(incomingCallSchema, req);
   if (!ctx.callRate.allow(`${tenant.id}\u0000${request.to}`, request.call_id, ctx.clock.now())) {
     throw new AppError(
       'rate_limited',
@@ -125,7 +125,7 @@ const cancelBody = z.object({ reason: z.enum(PBX_CANCEL_REASONS).default('hangup
 export const cancelCall: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const { call_id } = validate(callParams, params);
-  const { reason } = validate(cancelBody, parseBody(req.body, req.headers['content-type']));
+  const { reason } = validBody(cancelBody, req);
   const now = ctx.clock.now();
   const result = await ctx.calls.transition(tenant.id, callUuid(tenant.id, call_id), (call) =>
     applyPbxCancel(call, reason, now),

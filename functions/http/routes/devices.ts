@@ -2,7 +2,7 @@ import { deviceView, registerDevice, unregisterDevice } from '../../core/devices
 import { deviceIdSchema, deviceRegistrationSchema, extensionSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';
-import { parseBody } from '../body';
+import { validBody } from '../body';
 import type { RouteHandler } from '../types';
 import { z } from 'zod';
 
@@ -13,10 +13,7 @@ const extensionParams = z.object({ ext: extensionSchema });
 export const putDevice: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const { ext, device_id } = validate(deviceParams, params);
-  const input = validate(
-    deviceRegistrationSchema,
-    parseBody(req.body, req.headers['content-type']),
-  );
+  const input = validBody(deviceRegistrationSchema, req);
   const { created, device } = await registerDevice(
     ctx.devices,
     tenant.id,

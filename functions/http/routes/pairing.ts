@@ -10,7 +10,7 @@ import {
 import { extensionSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';
-import { parseBody } from '../body';
+import { validBody } from '../body';
 import { requireUser } from '../identity';
 import type { RouteHandler } from '../types';
 
@@ -43,7 +43,7 @@ const pairBody = z.object({
 /** POST /v1/app/pair: the signed-in app redeems a code and becomes a member of its extension. */
 export const postPair: RouteHandler = async (req, _params, ctx) => {
   const uid = await requireUser(req, ctx);
-  const { code } = validate(pairBody, parseBody(req.body, req.headers['content-type']));
+  const { code } = validBody(pairBody, req);
   const key = `pair:${uid}`;
   const now = ctx.clock.now();
   if (await ctx.rateLimiter.exceeded(key, PAIRING_FAILURES.limit, now)) {

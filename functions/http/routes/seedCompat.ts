@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { registerDevice } from '../../core/devices';
 import { AppError } from '../../core/errors';
 import { extensionSchema, fcmTokenSchema, platformSchema } from '../../core/schemas';
-import { validate } from '../../core/validate';
-import { parseBody } from '../body';
+import { validBody } from '../body';
 import { identify, memberTenant, type Caller } from '../identity';
 import type { ApiContext, RouteHandler } from '../types';
 
@@ -55,10 +54,7 @@ const pushTokenBody = z.object({
 export const registerPushToken: RouteHandler = async (req, _params, ctx) => {
   // Credentials first: an anonymous caller learns nothing about what the body should be.
   const caller = await identify(req, ctx, true);
-  const { user, token, platform } = validate(
-    pushTokenBody,
-    parseBody(req.body, req.headers['content-type']),
-  );
+  const { user, token, platform } = validBody(pushTokenBody, req);
   return register(ctx, caller, user, token, platform);
 };
 
@@ -71,10 +67,7 @@ const fcmTokenBody = z.object({
 /** POST /api/register-fcm-token {extension, fcm_token, platform}. */
 export const registerFcmToken: RouteHandler = async (req, _params, ctx) => {
   const caller = await identify(req, ctx, true);
-  const { extension, fcm_token, platform } = validate(
-    fcmTokenBody,
-    parseBody(req.body, req.headers['content-type']),
-  );
+  const { extension, fcm_token, platform } = validBody(fcmTokenBody, req);
   return register(ctx, caller, extension, fcm_token, platform);
 };
 
@@ -83,10 +76,7 @@ const unregisterBody = z.object({ extension: extensionSchema, fcm_token: fcmToke
 /** POST /api/unregister-fcm-token {extension, fcm_token}. */
 export const unregisterFcmToken: RouteHandler = async (req, _params, ctx) => {
   const caller = await identify(req, ctx, true);
-  const { extension, fcm_token } = validate(
-    unregisterBody,
-    parseBody(req.body, req.headers['content-type']),
-  );
+  const { extension, fcm_token } = validBody(unregisterBody, req);
   const { tenant, ownerUid } = await tenantFor(ctx, caller, extension);
   const device = (await ctx.devices.listByExtension(tenant, extension)).find(
     (d) => d.fcmToken === fcm_token,
