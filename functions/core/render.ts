@@ -16,7 +16,7 @@ export interface PlannedPush {
   push: RenderedPush;
 }
 
-export const fcmUrl = (e: PushEndpoints) =>
+const fcmUrl = (e: PushEndpoints) =>
   `${e.fcmOrigin}/v1/projects/${encodeURIComponent(e.projectId)}/messages:send`;
 
 // FCM allows collapse keys and APNs collapse ids of at most 64 bytes; a UUID keeps both short.
@@ -27,22 +27,31 @@ function remainingTtl(call: Call, now: number): string {
   return `${Math.max(0, Math.floor((call.expiresAt - now) / 1000))}s`;
 }
 
-/** Android: FCM data-only, high priority, TTL = what is left of the ring time. */
-function renderAndroid(call: Call, device: Device, token: string, e: PushEndpoints, now: number) {
+/**
+ * An FCM HTTP v1 send of `message` to `token`: every FCM push, incoming or
+ * cancel, Android or iOS, goes in this one envelope.
+ */
+export function fcmPush(
+  e: PushEndpoints,
+  token: string,
+  message: Record<string, unknown>,
+): RenderedPush {
   return {
-    provider: 'fcm' as const,
+    provider: 'fcm',
     url: fcmUrl(e),
-    method: 'POST' as const,
+    method: 'POST',
     headers: {},
     token,
-    body: {
-      message: {
-        token,
-        data: incomingCallPayload(call),
-        android: { priority: 'high', ttl: remainingTtl(call, now), collapse_key: collapseId(call) },
-      },
-    },
+    body: { message: { token, ...message } },
   };
+}
+
+/** Android: FCM data-only, high priority, TTL = what is left of the ring time. */
+function renderAndroid(call: Call, token: string, e: PushEndpoints, now: number): RenderedPush {
+  return fcmPush(e, token, {
+    data: incomingCallPayload(call),
+    android: { priority: 'high', ttl: remainingTtl(call, now), collapse_key: collapseId(call) },
+  });
 }
 
 /** iOS with PushKit: a VoIP push straight to APNs (FCM cannot carry PushKit tokens). */
@@ -67,35 +76,25 @@ function renderVoip(call: Call, device: Device, token: string, e: PushEndpoints)
 /** iOS without PushKit: FCM relays a time-sensitive alert through APNs. */
 function renderIosAlert(call: Call, token: string, e: PushEndpoints): RenderedPush {
   const payload = incomingCallPayload(call);
-  return {
-    provider: 'fcm',
-    url: fcmUrl(e),
-    method: 'POST',
-    headers: {},
-    token,
-    body: {
-      message: {
-        token,
-        data: payload,
-        apns: {
-          headers: {
-            'apns-push-type': 'alert',
-            'apns-priority': '10',
-            'apns-expiration': String(Math.floor(call.expiresAt / 1000)),
-            'apns-collapse-id': collapseId(call),
-          },
-          payload: {
-            aps: {
-              alert: { title: 'Incoming call', body: `${payload.caller_name} is calling` },
-              sound: 'default',
-              'interruption-level': 'time-sensitive',
-              category: 'INCOMING_CALL',
-            },
-          },
+  return fcmPush(e, token, {
+    data: payload,
+    apns: {
+      headers: {
+        'apns-push-type': 'alert',
+        'apns-priority': '10',
+        'apns-expiration': String(Math.floor(call.expiresAt / 1000)),
+        'apns-collapse-id': collapseId(call),
+      },
+      payload: {
+        aps: {
+          alert: { title: 'Incoming call', body: `${payload.caller_name} is calling` },
+          sound: 'default',
+          'interruption-level': 'time-sensitive',
+          category: 'INCOMING_CALL',
         },
       },
     },
-  };
+  });
 }
 
 /**
@@ -119,6 +118,6 @@ export function renderIncomingCall(
   return {
     deviceId,
     kind: 'data',
-    push: renderAndroid(call, device, device.fcmToken, endpoints, now),
+    push: renderAndroid(call, device.fcmToken, endpoints, now),
   };
 }

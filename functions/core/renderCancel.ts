@@ -1,8 +1,7 @@
 import type { EndReason } from './callState';
 import type { Call, Device } from './model';
 import { callCancelledPayload } from './payload';
-import type { RenderedPush } from './push';
-import { collapseId, fcmUrl, type PlannedPush, type PushEndpoints } from './render';
+import { collapseId, fcmPush, type PlannedPush, type PushEndpoints } from './render';
 
 /** A cancel arriving later than this is pointless: the phone stopped ringing on its own. */
 export const CANCEL_TTL_SECONDS = 60;
@@ -29,13 +28,6 @@ export function renderCancel(
   const token = device.fcmToken;
   if (!token) return null;
   const data = callCancelledPayload(call, reason);
-  const base = {
-    provider: 'fcm' as const,
-    url: fcmUrl(endpoints),
-    method: 'POST' as const,
-    headers: {},
-    token,
-  };
   if (device.platform === 'android') {
     const android = {
       priority: 'high',
@@ -45,7 +37,7 @@ export function renderCancel(
     return {
       deviceId: device.deviceId,
       kind: 'data',
-      push: { ...base, body: { message: { token, data, android } } },
+      push: fcmPush(endpoints, token, { data, android }),
     };
   }
   const expiration = String(Math.floor(now / 1000) + CANCEL_TTL_SECONDS);
@@ -74,6 +66,9 @@ export function renderCancel(
         },
         payload: { aps: { 'content-available': 1 } },
       };
-  const push: RenderedPush = { ...base, body: { message: { token, data, apns } } };
-  return { deviceId: device.deviceId, kind: MISSED.has(reason) ? 'alert' : 'background', push };
+  return {
+    deviceId: device.deviceId,
+    kind: MISSED.has(reason) ? 'alert' : 'background',
+    push: fcmPush(endpoints, token, { data, apns }),
+  };
 }
