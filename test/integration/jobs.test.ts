@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import firebaseFunctionsTest from 'firebase-functions-test';
 import { callUuid } from '../../functions/core/callUuid';
-import type { Call } from '../../functions/core/model';
 import { expireCalls } from '../../functions/scheduled/expireCalls';
 import { pruneStale } from '../../functions/scheduled/pruneStale';
 import { onAnswerWritten } from '../../functions/triggers/onAnswerWritten';
 import { onCallWritten } from '../../functions/triggers/onCallWritten';
-import { createTenant, db, PROJECT_ID, type TestTenant } from '../support/emulator';
+import {
+  callPath,
+  createTenant,
+  db,
+  PROJECT_ID,
+  storedCall,
+  type TestTenant,
+} from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { cancelPushes, fcmMessage, startProviders, type Providers } from '../support/providers';
@@ -37,8 +43,8 @@ describe('scheduled jobs and trigger redelivery (emulator, firebase-functions-te
   const withoutOutcome = ({ outcome: _settled, ...answer }: Record<string, unknown>) => answer;
   // A scheduled run as Cloud Scheduler starts it; .run() is the handler itself.
   const scheduled = () => ({ scheduleTime: new Date().toISOString(), jobName: 'test' });
-  const callRef = (id: string) => db().doc(`tenants/${tenant.id}/calls/${callUuid(tenant.id, id)}`);
-  const stored = async (id: string) => (await callRef(id).get()).data() as Call;
+  const callRef = (id: string) => db().doc(callPath(tenant.id, id));
+  const stored = (id: string) => storedCall(tenant.id, id);
   const cancelsFor = (token: string) => cancelPushes(fakes.fcm, token);
 
   it('expires a call nobody answered: missed, and every device told with reason timeout', async () => {

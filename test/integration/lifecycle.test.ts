@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { doc, onSnapshot, serverTimestamp, setDoc } from 'firebase/firestore';
 import { callUuid } from '../../functions/core/callUuid';
-import type { Call } from '../../functions/core/model';
-import { signInApp, type TestApp } from '../support/app';
-import { createTenant, db, type TestTenant } from '../support/emulator';
+import { memberApp, registerAppDevice, type TestApp } from '../support/app';
+import { callPath, createTenant, db, storedCall, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { cancelPushes, fcmMessage, startProviders, type Providers } from '../support/providers';
@@ -29,19 +28,9 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
 
   /** A signed-in app user, made a member of `ext` by the PBX. */
   async function member(ext: string): Promise<TestApp> {
-    const app = await signInApp();
+    const app = await memberApp(tenant, ext);
     apps.push(app);
-    const reply = await api('PUT', `/v1/extensions/${ext}/members/${app.uid}`, { key: tenant.key });
-    assert.equal(reply.status, 201, reply.text);
     return app;
-  }
-
-  async function registerDevice(app: TestApp, deviceId: string, form: Record<string, string>) {
-    const reply = await api('PUT', `/v1/app/devices/${deviceId}`, {
-      headers: { Authorization: `Bearer ${await app.idToken()}` },
-      form,
-    });
-    assert.equal(reply.status, 201, reply.text);
   }
 
   const ring = (id: string, extra: Record<string, string> = {}) =>
@@ -49,8 +38,7 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
       key: tenant.key,
       form: { call_id: id, to: '1001', from: '5551234', ...extra },
     });
-  const callPath = (id: string) => `tenants/${tenant.id}/calls/${callUuid(tenant.id, id)}`;
-  const stored = async (id: string) => (await db().doc(callPath(id)).get()).data() as Call;
+  const stored = (id: string) => storedCall(tenant.id, id);
   const cancelsFor = (token: string) => cancelPushes(fakes.fcm, token);
 
   it('rings, is acknowledged and accepted through Firestore; the PBX long-poll learns it at once', async () => {
@@ -58,12 +46,12 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
     const android = fcmToken();
     const iphoneVoip = voipToken();
     const iphoneFcm = fcmToken();
-    await registerDevice(app, 'pixel', {
+    await registerAppDevice(app, 'pixel', {
       extension: '1001',
       platform: 'android',
       fcm_token: android,
     });
-    await registerDevice(app, 'iphone', {
+    await registerAppDevice(app, 'iphone', {
       extension: '1001',
       platform: 'ios',
       voip_token: iphoneVoip,
@@ -147,7 +135,7 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
       member('1001'),
     ]);
     for (const [i, app] of users.entries()) {
-      await registerDevice(app, `phone-${i}`, {
+      await registerAppDevice(app, `phone-${i}`, {
         extension: '1001',
         platform: 'android',
         fcm_token: fcmToken(),
@@ -168,7 +156,7 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
     );
     const answers = await eventually(async () => {
       const snap = await db()
-        .collection(`${callPath(id)}/answers`)
+        .collection(`${callPath(tenant.id, id)}/answers`)
         .get();
       const outcomes = snap.docs.map((d) => d.get('outcome') as string | undefined);
       return outcomes.every(Boolean) && outcomes;
@@ -188,12 +176,12 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
     const app = await member('1001');
     const android = fcmToken();
     const ipad = fcmToken();
-    await registerDevice(app, 'pixel', {
+    await registerAppDevice(app, 'pixel', {
       extension: '1001',
       platform: 'android',
       fcm_token: android,
     });
-    await registerDevice(app, 'ipad', { extension: '1001', platform: 'ios', fcm_token: ipad });
+    await registerAppDevice(app, 'ipad', { extension: '1001', platform: 'ios', fcm_token: ipad });
     const id = callId();
     await ring(id, { from_name: 'Carol' });
     const polled = api('GET', `/v1/calls/${id}?wait=15`, { key: tenant.key });
@@ -233,12 +221,12 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
   it('declines for every device, as SIP 603 does', async () => {
     const app = await member('1001');
     const other = fcmToken();
-    await registerDevice(app, 'pixel', {
+    await registerAppDevice(app, 'pixel', {
       extension: '1001',
       platform: 'android',
       fcm_token: fcmToken(),
     });
-    await registerDevice(app, 'tablet', {
+    await registerAppDevice(app, 'tablet', {
       extension: '1001',
       platform: 'android',
       fcm_token: other,

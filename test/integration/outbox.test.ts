@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { callUuid } from '../../functions/core/callUuid';
-import type { Call } from '../../functions/core/model';
-import { createTenant, db } from '../support/emulator';
+import { createTenant, db, storedCall } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { startProviders } from '../support/providers';
@@ -71,7 +70,7 @@ describe('outbox mode: pushes rendered and stored, not sent (emulator)', functio
     // Nothing reached the providers.
     assert.equal(fakes.fcm.requestsFor(android).length, 0);
     assert.equal(fakes.apns.sandbox.requestsFor(iphone).length, 0);
-    const stored = (await db().doc(`tenants/${tenant.id}/calls/${uuid}`).get()).data() as Call;
+    const stored = await storedCall(tenant.id, id);
     assert.equal(stored.deliveries.pixel!.status, 'accepted');
   });
 });

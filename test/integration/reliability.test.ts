@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
-import { callUuid } from '../../functions/core/callUuid';
-import type { Call } from '../../functions/core/model';
-import { signInApp, type TestApp } from '../support/app';
-import { createTenant, db, type TestTenant } from '../support/emulator';
+import { memberApp, registerAppDevice, type TestApp } from '../support/app';
+import { callPath, createTenant, db, storedCall, type TestTenant } from '../support/emulator';
 import type { FcmRecordedRequest } from '../support/fakeFcm';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
@@ -29,33 +27,24 @@ describe('reliability: duplicates, races and provider faults (emulator, fake pro
   });
 
   async function memberWithDevice(deviceId: string, token: string): Promise<TestApp> {
-    const app = await signInApp();
+    const app = await memberApp(tenant, '1001');
     apps.push(app);
-    await api('PUT', `/v1/extensions/1001/members/${app.uid}`, { key: tenant.key });
-    const reply = await api('PUT', `/v1/app/devices/${deviceId}`, {
-      headers: { Authorization: `Bearer ${await app.idToken()}` },
-      form: { extension: '1001', platform: 'android', fcm_token: token },
+    await registerAppDevice(app, deviceId, {
+      extension: '1001',
+      platform: 'android',
+      fcm_token: token,
     });
-    assert.equal(reply.status, 201, reply.text);
     return app;
   }
 
   const answer = (app: TestApp, id: string, deviceId: string) =>
-    setDoc(
-      doc(app.db, `tenants/${tenant.id}/calls/${callUuid(tenant.id, id)}/answers/${deviceId}`),
-      {
-        action: 'accept',
-        deviceId,
-        uid: app.uid,
-        answeredAt: serverTimestamp(),
-      },
-    );
-  const stored = async (id: string) =>
-    (
-      await db()
-        .doc(`tenants/${tenant.id}/calls/${callUuid(tenant.id, id)}`)
-        .get()
-    ).data() as Call;
+    setDoc(doc(app.db, `${callPath(tenant.id, id)}/answers/${deviceId}`), {
+      action: 'accept',
+      deviceId,
+      uid: app.uid,
+      answeredAt: serverTimestamp(),
+    });
+  const stored = (id: string) => storedCall(tenant.id, id);
 
   it('makes one call and one push per device from 50 concurrent copies of one POST', async () => {
     const tokens = [fcmToken(), fcmToken(), fcmToken()];
@@ -107,7 +96,7 @@ describe('reliability: duplicates, races and provider faults (emulator, fake pro
     const outcomes = await eventually(
       async () => {
         const snap = await db()
-          .collection(`tenants/${tenant.id}/calls/${callUuid(tenant.id, id)}/answers`)
+          .collection(`${callPath(tenant.id, id)}/answers`)
           .get();
         const all = snap.docs.map((d) => d.get('outcome') as string | undefined);
         return all.length === 10 && all.every(Boolean) && all;
@@ -148,7 +137,7 @@ describe('reliability: duplicates, races and provider faults (emulator, fake pro
     const outcome = written
       ? await eventually(async () => {
           const snap = await db()
-            .doc(`tenants/${tenant.id}/calls/${callUuid(tenant.id, id)}/answers/${answerer.id}`)
+            .doc(`${callPath(tenant.id, id)}/answers/${answerer.id}`)
             .get();
           return snap.get('outcome') as string | undefined;
         }, 'the answer settled')

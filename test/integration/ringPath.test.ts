@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { callUuid } from '../../functions/core/callUuid';
-import type { Call } from '../../functions/core/model';
-import { createTenant, db, type TestTenant } from '../support/emulator';
+import { createTenant, db, storedCall, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { startProviders, type Providers } from '../support/providers';
@@ -38,12 +37,7 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     });
   const ring = (form: Record<string, string>) =>
     api('POST', '/v1/calls', { key: tenant.key, form });
-  const callDoc = async (id: string) =>
-    (
-      await db()
-        .doc(`tenants/${tenant.id}/calls/${callUuid(tenant.id, id)}`)
-        .get()
-    ).data() as Call;
+  const callDoc = (id: string) => storedCall(tenant.id, id);
 
   it('sends Android an FCM data-only, high-priority message with the ring time as TTL', async () => {
     const token = fcmToken();

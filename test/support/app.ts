@@ -1,8 +1,10 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
 import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
 import { connectFirestoreEmulator, getFirestore, type Firestore } from 'firebase/firestore';
-import { PROJECT_ID } from './emulator';
+import { PROJECT_ID, type TestTenant } from './emulator';
+import { api } from './http';
 
 /** A phone's app: the Firebase JS SDK signed in to the Auth emulator, talking to the Firestore emulator. */
 export interface TestApp {
@@ -39,4 +41,25 @@ export async function signInApp(): Promise<TestApp> {
     idToken: () => user.getIdToken(),
     close: () => deleteApp(app),
   };
+}
+
+/** A signed-in app user whom the PBX made a member of `ext`. */
+export async function memberApp(tenant: TestTenant, ext: string): Promise<TestApp> {
+  const app = await signInApp();
+  const reply = await api('PUT', `/v1/extensions/${ext}/members/${app.uid}`, { key: tenant.key });
+  assert.equal(reply.status, 201, reply.text);
+  return app;
+}
+
+/** The app registers a new device of its own through the API. */
+export async function registerAppDevice(
+  app: TestApp,
+  deviceId: string,
+  form: Record<string, string>,
+): Promise<void> {
+  const reply = await api('PUT', `/v1/app/devices/${deviceId}`, {
+    headers: { Authorization: `Bearer ${await app.idToken()}` },
+    form,
+  });
+  assert.equal(reply.status, 201, reply.text);
 }

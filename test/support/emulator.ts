@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import { callUuid } from '../../functions/core/callUuid';
+import type { Call } from '../../functions/core/model';
 
 export const PROJECT_ID = 'demo-callwake';
 export const ROOT = join(__dirname, '..', '..');
@@ -48,6 +50,15 @@ export async function createTenant(pushMode: 'live' | 'outbox' = 'live'): Promis
   await db().doc(`tenants/${id}`).set({ name: id, pushMode });
   await db().doc(`apiKeys/${hash}`).set({ tenant: id, createdAt: Date.now() });
   return { id, key };
+}
+
+/** Where the call the PBX knows as `callId` is stored. */
+export const callPath = (tenant: string, callId: string) =>
+  `tenants/${tenant}/calls/${callUuid(tenant, callId)}`;
+
+/** The stored call the PBX knows as `callId`. */
+export async function storedCall(tenant: string, callId: string): Promise<Call> {
+  return (await db().doc(callPath(tenant, callId)).get()).data() as Call;
 }
 
 /** Every document under a tenant (devices and calls), to prove a request wrote nothing. */
