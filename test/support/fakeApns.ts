@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
+import { TokenScripts } from './tokenScripts';
 
 /** One scripted answer for a device token. */
 export type ApnsFault =
@@ -115,11 +116,8 @@ function selfSigned(): Promise<{ key: string; cert: string }> {
 }
 
 /** The fake server. Start it, give an ApnsSender its `origin` and `ca`, inspect `requests`. */
-export class FakeApns {
-  /** Every request received, in order. */
-  readonly requests: ApnsRecordedRequest[] = [];
-  private readonly scripts = new Map<string, ApnsFault[]>();
-  private readonly unregistered = new Set<string>();
+export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
+  /** JWTs answered ExpiredProviderToken: refused from then on, as Apple does. */
   private readonly expiredJwts = new Set<string>();
   /** Token → the JWT that was told it expired, until the token's next request. */
   private readonly awaitingFreshJwt = new Map<string, string>();
@@ -129,6 +127,7 @@ export class FakeApns {
   private caPem: string | undefined;
 
   constructor(private readonly options: FakeApnsOptions) {
+    super();
     this.publicKey =
       typeof options.publicKey === 'string'
         ? crypto.createPublicKey(options.publicKey)
@@ -162,26 +161,9 @@ export class FakeApns {
     return { port: actual, origin: `https://127.0.0.1:${actual}`, ca: cert };
   }
 
-  /** Requests addressed to `token`. */
-  requestsFor(token: string): ApnsRecordedRequest[] {
-    return this.requests.filter((r) => r.token === token);
-  }
-
-  /** Queues answers for `token`, consumed one per valid request, then success. */
-  script(token: string, faults: ApnsFault[]): void {
-    this.scripts.set(token, [...(this.scripts.get(token) ?? []), ...faults]);
-  }
-
-  /** Marks `token` unregistered for good (410 on every send). */
-  unregister(token: string): void {
-    this.unregistered.add(token);
-  }
-
   /** Forgets requests, scripts, unregistered tokens and expired JWTs. */
-  reset(): void {
-    this.requests.length = 0;
-    this.scripts.clear();
-    this.unregistered.clear();
+  override reset(): void {
+    super.reset();
     this.expiredJwts.clear();
     this.awaitingFreshJwt.clear();
   }
@@ -251,8 +233,7 @@ export class FakeApns {
     if (!/^[0-9a-fA-F]+$/.test(r.token)) return { status: 400, reason: 'BadDeviceToken' };
     const invalid = checkHeaders(r.headers) ?? checkPayload(r);
     if (invalid !== undefined) return invalid;
-    if (this.unregistered.has(r.token)) return NAMED.unregistered;
-    const fault = this.scripts.get(r.token)?.shift() ?? 'ok';
+    const fault = this.nextFault(r.token);
     if (fault === 'reset' || fault === 'hang') return fault;
     if (fault === 'expired_provider_token' && r.jwt !== undefined) {
       this.expiredJwts.add(r.jwt);

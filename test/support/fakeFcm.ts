@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomInt } from 'node:crypto';
+import { TokenScripts } from './tokenScripts';
 
 /** One scripted answer: a status (with FCM's body for it), a named FCM error, or a transport fault. */
 export type FcmFault =
@@ -90,14 +91,12 @@ const ANDROID_FIELDS = fieldSet(
 );
 
 /** The fake server. Start it, point an FcmSender at `origin`, and inspect `requests`. */
-export class FakeFcm {
-  /** Every request received, in order. */
-  readonly requests: FcmRecordedRequest[] = [];
-  private readonly scripts = new Map<string, FcmFault[]>();
-  private readonly unregistered = new Set<string>();
+export class FakeFcm extends TokenScripts<FcmRecordedRequest, FcmFault> {
   private server: http.Server | undefined;
 
-  constructor(private readonly options: FakeFcmOptions) {}
+  constructor(private readonly options: FakeFcmOptions) {
+    super();
+  }
 
   /** Listens on 127.0.0.1 (`port` 0 = ephemeral). */
   async start(port = 0): Promise<{ port: number; origin: string }> {
@@ -110,28 +109,6 @@ export class FakeFcm {
     });
     const actual = (server.address() as AddressInfo).port;
     return { port: actual, origin: `http://127.0.0.1:${actual}` };
-  }
-
-  /** Requests whose `message.token` is `token`. */
-  requestsFor(token: string): FcmRecordedRequest[] {
-    return this.requests.filter((r) => r.token === token);
-  }
-
-  /** Queues answers for `token`, consumed one per valid request, then success. */
-  script(token: string, faults: FcmFault[]): void {
-    this.scripts.set(token, [...(this.scripts.get(token) ?? []), ...faults]);
-  }
-
-  /** Marks `token` unregistered for good (404 UNREGISTERED on every send). */
-  unregister(token: string): void {
-    this.unregistered.add(token);
-  }
-
-  /** Forgets requests, scripts and unregistered tokens. */
-  reset(): void {
-    this.requests.length = 0;
-    this.scripts.clear();
-    this.unregistered.clear();
   }
 
   /** Stops listening and drops every connection, hanging ones included. */
@@ -210,8 +187,7 @@ export class FakeFcm {
     if (invalid !== undefined) return invalid;
     if (token === undefined) return success(project);
     if (token.trim() === '' || /\s/.test(token)) return googleError(NAMED.invalid_token);
-    if (this.unregistered.has(token)) return googleError(NAMED.unregistered);
-    const fault = this.scripts.get(token)?.shift() ?? 'ok';
+    const fault = this.nextFault(token);
     if (fault === 'reset' || fault === 'hang') return fault;
     if (fault === 'ok') return success(project);
     return typeof fault === 'string' ? googleError(NAMED[fault]) : statusFault(fault);
