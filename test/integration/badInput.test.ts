@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { PBX_CANCEL_REASONS } from '../../functions/core/callState';
 import { extensionSchema, uidSchema } from '../../functions/core/schemas';
-import { signInApp, type TestApp } from '../support/app';
+import { memberApp, type TestApp } from '../support/app';
 import { BASE_URL, createTenant, db, tenantSnapshot, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
@@ -127,8 +127,7 @@ describe('bad input: property-based (emulator, fast-check)', function () {
 
   before(async () => {
     tenant = await createTenant('outbox');
-    app = await signInApp();
-    await api('PUT', `/v1/extensions/1001/members/${app.uid}`, { key: tenant.key });
+    app = await memberApp(tenant, '1001');
     await api('PUT', '/v1/extensions/1001/devices/pixel', {
       key: tenant.key,
       form: { platform: 'android', fcm_token: fcmToken() },
@@ -140,8 +139,20 @@ describe('bad input: property-based (emulator, fast-check)', function () {
     await app.close();
   });
 
-  const outboxSize = async () =>
-    (await db().collection('pushOutbox').where('tenant', '==', tenant.id).get()).size;
+  /** Everything a refused request could have written for this tenant. */
+  const written = async () => {
+    const [outbox, members, codes] = await Promise.all([
+      db().collection('pushOutbox').where('tenant', '==', tenant.id).get(),
+      db().collectionGroup('members').get(),
+      db().collection('pairingCodes').where('tenant', '==', tenant.id).get(),
+    ]);
+    return [
+      await tenantSnapshot(tenant.id),
+      outbox.size,
+      members.docs.map((d) => d.ref.path).filter((p) => p.startsWith(`tenants/${tenant.id}/`)),
+      codes.size,
+    ];
+  };
 
   const bodyRoutes: [string, string, 'key' | 'token'][] = [
     ['POST', '/v1/calls', 'key'],
@@ -157,7 +168,7 @@ describe('bad input: property-based (emulator, fast-check)', function () {
 
   for (const [method, path, auth] of bodyRoutes) {
     it(`${method} ${path}: malformed bodies and content types get a 4xx and change nothing`, async () => {
-      const before = [await tenantSnapshot(tenant.id), await outboxSize()];
+      const before = await written();
       const headers =
         auth === 'key'
           ? { Authorization: `Bearer ${tenant.key}` }
@@ -174,12 +185,12 @@ describe('bad input: property-based (emulator, fast-check)', function () {
         }),
         { numRuns: 150 },
       );
-      assert.deepEqual([await tenantSnapshot(tenant.id), await outboxSize()], before);
+      assert.deepEqual(await written(), before);
     });
   }
 
   it('odd query strings, path parameters and headers never get a 5xx', async () => {
-    const before = await tenantSnapshot(tenant.id);
+    const before = await written();
     const segment = fc.string({ minLength: 1, maxLength: 30 }).map((s) => encodeURIComponent(s));
     await fc.assert(
       fc.asyncProperty(
@@ -207,22 +218,8 @@ describe('bad input: property-based (emulator, fast-check)', function () {
       }),
       { numRuns: 200 },
     );
-    assert.equal(await tenantSnapshot(tenant.id), before);
+    assert.deepEqual(await written(), before);
   });
-
-  /** Everything a refused request could have written for this tenant. */
-  const written = async () => {
-    const [members, codes] = await Promise.all([
-      db().collectionGroup('members').get(),
-      db().collection('pairingCodes').where('tenant', '==', tenant.id).get(),
-    ]);
-    return [
-      await tenantSnapshot(tenant.id),
-      await outboxSize(),
-      members.docs.map((d) => d.ref.path).filter((p) => p.startsWith(`tenants/${tenant.id}/`)),
-      codes.size,
-    ];
-  };
 
   it('POST /v1/calls/{id}/cancel: bad reasons, bodies and types get a 4xx and the call rings on', async () => {
     const before = await written();
@@ -317,7 +314,7 @@ describe('bad input: property-based (emulator, fast-check)', function () {
   });
 
   it('every body route: bodies over 64 KiB get 413, oversized headers a 4xx; nothing changes', async () => {
-    const before = [await tenantSnapshot(tenant.id), await outboxSize()];
+    const before = await written();
     const pad = 'x'.repeat(70_000);
     for (const [method, path, auth] of bodyRoutes) {
       const authorization = `Bearer ${auth === 'key' ? tenant.key : idToken}`;
@@ -339,6 +336,6 @@ describe('bad input: property-based (emulator, fast-check)', function () {
       });
       assert.ok(status >= 400 && status < 500, `${method} ${path} with a 20 kB header: ${status}`);
     }
-    assert.deepEqual([await tenantSnapshot(tenant.id), await outboxSize()], before);
+    assert.deepEqual(await written(), before);
   });
 });
