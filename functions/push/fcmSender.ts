@@ -4,67 +4,102 @@
  * which no ring deadline can bound.
  */
 import type { PushSender, RenderedPush, SendResult } from '../core/push';
+import { parseRetryAfter } from './retryAfter';
 
 /** Options for {@link FcmSender}. */
 export interface FcmSenderOptions {
   /** An OAuth2 access token with the firebase.messaging scope (cached by the caller). */
   getAccessToken: () => Promise<string>;
+  /** FCM answered 401 to this token: drop it from the cache so the next one is fresh. */
+  invalidateAccessToken?: (token: string) => void;
+}
+
+/** One HTTP answer from FCM. */
+interface FcmAnswer {
+  status: number;
+  text: string;
+  retryAfter: string | null;
 }
 
 const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
 const BAD_REQUEST_TYPE = 'type.googleapis.com/google.rpc.BadRequest';
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+const TIMEOUT: SendResult = { kind: 'failed', retryable: true, reason: 'timeout' };
+const UNAUTHENTICATED: SendResult = {
+  kind: 'failed',
+  retryable: false,
+  status: 401,
+  reason: 'UNAUTHENTICATED',
+};
 
-/** Sends rendered FCM pushes with `fetch`, bounded by each call's deadline. */
+/**
+ * Sends rendered FCM pushes with `fetch`, bounded by each call's deadline.
+ *
+ * A 401 means FCM did not take the message and our cached bearer is stale (revoked, or expired
+ * early by a clock off Google's): the token is dropped and the push sent once more with a fresh
+ * one, at once and within the same deadline. Reporting it retryable instead would cost the
+ * caller's backoff on the ring path, and concurrent sends would all meet the same stale token
+ * first. A second 401, or the same token handed back, is a credential problem no retry fixes.
+ */
 export class FcmSender implements PushSender {
   constructor(private readonly options: FcmSenderOptions) {}
 
   /** POSTs `push` to FCM; never throws, always settles by `deadline` (epoch ms). */
   async send(push: RenderedPush, deadline: number): Promise<SendResult> {
     const remaining = deadline - Date.now();
-    if (remaining <= 0) return { kind: 'failed', retryable: true, reason: 'timeout' };
+    if (remaining <= 0) return TIMEOUT;
     const controller = new AbortController();
     const timer = setTimeout(() => {
       controller.abort();
     }, remaining);
-    let accessToken: string | undefined;
     try {
-      try {
-        accessToken = await untilAborted(this.options.getAccessToken(), controller.signal);
-      } catch {
-        if (controller.signal.aborted)
-          return { kind: 'failed', retryable: true, reason: 'timeout' };
-        return { kind: 'failed', retryable: true, reason: 'access_token_error' };
+      let refused: string | undefined;
+      for (;;) {
+        const accessToken = await this.accessToken(controller.signal);
+        if (typeof accessToken !== 'string') return accessToken;
+        if (accessToken === refused) return UNAUTHENTICATED;
+        const answer = await this.post(push, accessToken, controller.signal);
+        if (answer.status !== 401) return mapFcmResponse(answer, [push.token, accessToken]);
+        this.options.invalidateAccessToken?.(accessToken);
+        if (refused !== undefined) return UNAUTHENTICATED;
+        refused = accessToken;
       }
-      const headers = new Headers(push.headers);
-      headers.set('authorization', `Bearer ${accessToken}`);
-      headers.set('content-type', 'application/json');
-      const res = await fetch(push.url, {
-        method: push.method,
-        headers,
-        body: JSON.stringify(push.body),
-        signal: controller.signal,
-      });
-      const text = await res.text();
-      const secrets = [push.token, accessToken];
-      return mapFcmResponse(res.status, text, res.headers.get('retry-after'), secrets);
     } catch {
       // fetch rejects with an AbortError at the deadline and a TypeError for resets/refusals.
-      if (controller.signal.aborted) return { kind: 'failed', retryable: true, reason: 'timeout' };
+      if (controller.signal.aborted) return TIMEOUT;
       return { kind: 'failed', retryable: true, reason: 'network_error' };
     } finally {
       clearTimeout(timer);
     }
   }
-}
 
-/** Parses Retry-After (delta seconds or an HTTP date) into milliseconds from now. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  /** The bearer, or the failure to report when it cannot be had in time. */
+  private async accessToken(signal: AbortSignal): Promise<string | SendResult> {
+    try {
+      return await untilAborted(this.options.getAccessToken(), signal);
+    } catch {
+      if (signal.aborted) return TIMEOUT;
+      return { kind: 'failed', retryable: true, reason: 'access_token_error' };
+    }
+  }
+
+  private async post(push: RenderedPush, accessToken: string, signal: AbortSignal) {
+    const headers = new Headers(push.headers);
+    headers.set('authorization', `Bearer ${accessToken}`);
+    headers.set('content-type', 'application/json');
+    const res = await fetch(push.url, {
+      method: push.method,
+      headers,
+      body: JSON.stringify(push.body),
+      signal,
+    });
+    const answer: FcmAnswer = {
+      status: res.status,
+      text: await res.text(),
+      retryAfter: res.headers.get('retry-after'),
+    };
+    return answer;
+  }
 }
 
 interface GoogleError {
@@ -103,12 +138,7 @@ function parseGoogleError(text: string): GoogleError {
 }
 
 /** Maps one FCM answer to a SendResult. `secrets` are scrubbed from any reason. */
-function mapFcmResponse(
-  status: number,
-  text: string,
-  retryAfter: string | null,
-  secrets: string[],
-): SendResult {
+function mapFcmResponse({ status, text, retryAfter }: FcmAnswer, secrets: string[]): SendResult {
   if (status >= 200 && status < 300) {
     let name: unknown;
     try {

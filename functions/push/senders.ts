@@ -4,7 +4,7 @@ import type { PushMeta, PushSender, Provider, RenderedPush, SendResult } from '.
 import { firestore } from '../store/firestore';
 import { OutboxSender } from '../store/outboxSender';
 import type { Tenant } from '../store/tenantDirectory';
-import { fcmAccessToken } from './fcmAccessToken';
+import { fcmAccessTokens } from './fcmAccessToken';
 
 /** Answers every push with a permanent failure naming what is missing. */
 const unconfigured = (reason: string): PushSender => ({
@@ -40,7 +40,12 @@ async function makeApns(): Promise<PushSender> {
 
 async function makeFcm(): Promise<PushSender> {
   const { FcmSender } = await import('./fcmSender.js');
-  return new FcmSender({ getAccessToken: fcmAccessToken });
+  return new FcmSender({
+    getAccessToken: () => fcmAccessTokens.get(),
+    invalidateAccessToken: (token) => {
+      fcmAccessTokens.invalidate(token);
+    },
+  });
 }
 
 const live: Record<Provider, PushSender> = { fcm: lazy(makeFcm), apns: lazy(makeApns) };
@@ -48,8 +53,9 @@ let outbox: Record<Provider, PushSender> | undefined;
 
 /**
  * The senders for a tenant: live provider clients, or the outbox. Clients are
- * kept for the instance's life (one HTTP/2 session to Apple, pooled
- * connections to Google).
+ * kept for the instance's life (one HTTP/2 connection per APNs environment,
+ * pooled connections to Google, one cached OAuth token, one APNs provider
+ * token shared by every instance).
  */
 export async function sendersFor(tenant: Tenant): Promise<Record<Provider, PushSender>> {
   if ((tenant.pushMode ?? pushMode()) === 'live') return live;

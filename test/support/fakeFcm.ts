@@ -37,8 +37,8 @@ export interface FcmRecordedRequest {
 
 /** Options for {@link FakeFcm}. */
 export interface FakeFcmOptions {
-  /** The OAuth access token the fake accepts as `Authorization: Bearer <token>`. */
-  accessToken: string;
+  /** An OAuth access token the fake accepts as `Authorization: Bearer <token>` (until expired). */
+  accessToken?: string;
   /** When set, other project ids in the path get 403 PERMISSION_DENIED. */
   projectId?: string;
 }
@@ -48,6 +48,8 @@ interface Answer {
   body: string;
   contentType?: string;
   retryAfter?: string;
+  /** Google's front end adds this to every 401. */
+  wwwAuthenticate?: string;
 }
 
 /** [HTTP code, Google status, message, FcmError errorCode], as FCM sends them. */
@@ -61,6 +63,7 @@ const unauthenticated = (problem: string): ErrorSpec => [
   'UNAUTHENTICATED',
   `Request ${problem}. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.`,
 ];
+const INVALID_CREDENTIALS = unauthenticated('had invalid authentication credentials');
 const NAMED = {
   unregistered: [404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED'],
   invalid_token: invalidArgument('The registration token is not a valid FCM registration token'),
@@ -68,7 +71,7 @@ const NAMED = {
 } satisfies Record<string, ErrorSpec>;
 const BY_STATUS: Record<number, ErrorSpec> = {
   400: invalidArgument('Request contains an invalid argument.'),
-  401: unauthenticated('had invalid authentication credentials'),
+  401: INVALID_CREDENTIALS,
   403: [403, 'PERMISSION_DENIED', 'The caller does not have permission'],
   404: NAMED.unregistered,
   429: [429, 'RESOURCE_EXHAUSTED', 'Message rate exceeded for this device.', 'QUOTA_EXCEEDED'],
@@ -93,9 +96,28 @@ const ANDROID_FIELDS = fieldSet(
 /** The fake server. Start it, point an FcmSender at `origin`, and inspect `requests`. */
 export class FakeFcm extends TokenScripts<FcmRecordedRequest, FcmFault> {
   private server: http.Server | undefined;
+  /** Bearers FCM takes, and bearers it once took that have since expired. */
+  private readonly validTokens = new Set<string>();
+  private readonly expiredTokens = new Set<string>();
+  private issued = 0;
 
   constructor(private readonly options: FakeFcmOptions) {
     super();
+    if (options.accessToken) this.validTokens.add(options.accessToken);
+  }
+
+  /** Plays Google's OAuth server: a new access token FCM takes until `expireAccessTokens()`. */
+  issueAccessToken(): string {
+    this.issued += 1;
+    const token = `ya29.fake-${this.issued}-${randomInt(1e9).toString(36)}`;
+    this.validTokens.add(token);
+    return token;
+  }
+
+  /** Every access token accepted so far expires (as after revocation or an hour's use). */
+  expireAccessTokens(): void {
+    for (const token of this.validTokens) this.expiredTokens.add(token);
+    this.validTokens.clear();
   }
 
   /** Listens on 127.0.0.1 (`port` 0 = ephemeral). */
@@ -156,6 +178,9 @@ export class FakeFcm extends TokenScripts<FcmRecordedRequest, FcmFault> {
       res.writeHead(answer.status, {
         'content-type': answer.contentType ?? 'application/json; charset=UTF-8',
         ...(answer.retryAfter === undefined ? {} : { 'retry-after': answer.retryAfter }),
+        ...(answer.wwwAuthenticate === undefined
+          ? {}
+          : { 'www-authenticate': answer.wwwAuthenticate }),
       });
       res.end(answer.body);
     });
@@ -174,9 +199,15 @@ export class FakeFcm extends TokenScripts<FcmRecordedRequest, FcmFault> {
     }
     const auth = req.headers.authorization;
     if (auth === undefined) {
-      return googleError(unauthenticated('is missing required authentication credential'));
+      return unauthorized(unauthenticated('is missing required authentication credential'), false);
     }
-    if (auth !== `Bearer ${this.options.accessToken}`) return googleError(BY_STATUS[401]!);
+    const bearer = /^Bearer (.+)$/.exec(auth)?.[1] ?? '';
+    if (!this.validTokens.has(bearer)) {
+      // Google's answer to an expired token (captured in olucurious/PyFCM#334); a token it never
+      // issued gets the same message without the ErrorInfo detail.
+      const expired = this.expiredTokens.has(bearer);
+      return unauthorized(INVALID_CREDENTIALS, true, expired ? 'ACCESS_TOKEN_EXPIRED' : undefined);
+    }
     const project = decodeURIComponent(match[1] ?? '');
     if (this.options.projectId !== undefined && project !== this.options.projectId) {
       const resource = `'//cloudresourcemanager.googleapis.com/projects/${project}'`;
@@ -206,6 +237,34 @@ function statusFault(fault: { status: number; retryAfter?: number | string }): A
       : googleError(BY_STATUS[fault.status] ?? [fault.status, 'UNKNOWN', 'Unknown error.']);
   if (fault.retryAfter !== undefined) answer.retryAfter = String(fault.retryAfter);
   return answer;
+}
+
+/**
+ * A 401 as Google's front end sends it (RFC 6750: `error="invalid_token"` only when a bearer was
+ * given), with an ErrorInfo `reason` when there is one.
+ */
+function unauthorized(spec: ErrorSpec, bearerGiven: boolean, reason?: string): Answer {
+  const [code, status, message] = spec;
+  const details =
+    reason === undefined
+      ? []
+      : [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason,
+            domain: 'googleapis.com',
+            metadata: {
+              method: 'google.firebase.fcm.v1.FcmService.SendMessage',
+              service: 'fcm.googleapis.com',
+            },
+          },
+        ];
+  const error = details.length > 0 ? { code, message, status, details } : { code, message, status };
+  return {
+    status: code,
+    body: JSON.stringify({ error }),
+    wwwAuthenticate: `Bearer realm="https://accounts.google.com/"${bearerGiven ? ', error="invalid_token"' : ''}`,
+  };
 }
 
 /** Google's error envelope; a field violation adds a google.rpc.BadRequest detail. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { RenderedPush, SendResult } from '../../../functions/core/push';
-import { FcmSender, parseRetryAfter } from '../../../functions/push/fcmSender';
+import { FcmSender } from '../../../functions/push/fcmSender';
+import { parseRetryAfter } from '../../../functions/push/retryAfter';
 import { FakeFcm } from '../../support/fakeFcm';
 
 const ACCESS_TOKEN = 'ya29.test-access-token';
@@ -152,7 +153,7 @@ describe('FcmSender against the fake FCM server', () => {
     );
   });
 
-  it('treats 401 and other 403s as non-retryable', async () => {
+  it('treats 401 and other 403s as non-retryable (a 401 with the same token again is not resent)', async () => {
     const token = nextToken();
     const wrongAuth = new FcmSender({ getAccessToken: () => Promise.resolve('ya29.wrong') });
     const unauth = await wrongAuth.send(render(token), Date.now() + 500);
@@ -163,12 +164,112 @@ describe('FcmSender against the fake FCM server', () => {
       status: 401,
       reason: 'UNAUTHENTICATED',
     });
+    assert.equal(fake.requestsFor(token).length, 1);
     fake.script(token, [{ status: 403 }]);
     assert.deepEqual(await send(render(token)), {
       kind: 'failed',
       retryable: false,
       status: 403,
       reason: 'PERMISSION_DENIED',
+    });
+  });
+
+  describe('when FCM refuses the OAuth access token (finding 7)', () => {
+    /** A cached token source over the fake's own OAuth, counting fetches. */
+    function tokenSource() {
+      const source = { fetches: 0, cached: undefined as string | undefined };
+      const options = {
+        getAccessToken: () => {
+          if (source.cached === undefined) {
+            source.fetches += 1;
+            source.cached = fake.issueAccessToken();
+          }
+          return Promise.resolve(source.cached);
+        },
+        invalidateAccessToken: (token: string) => {
+          if (source.cached === token) source.cached = undefined;
+        },
+      };
+      return { source, sender: new FcmSender(options) };
+    }
+
+    it('finding 7: a 401 clears the cached access token and the push goes out with a fresh one, within the deadline', async () => {
+      const { source, sender: fresh } = tokenSource();
+      const before = nextToken();
+      assert.equal((await fresh.send(render(before), Date.now() + 500)).kind, 'accepted');
+      fake.expireAccessTokens();
+      const token = nextToken();
+      const started = Date.now();
+      const result = await fresh.send(render(token), started + 500);
+      assert.equal(result.kind, 'accepted');
+      assert.ok(Date.now() - started < 500);
+      const [refused, resent, ...more] = fake.requestsFor(token);
+      assert.equal(refused?.status, 401);
+      assert.equal(resent?.status, 200);
+      assert.notEqual(resent.headers.authorization, refused.headers.authorization);
+      assert.equal(more.length, 0);
+      assert.equal(source.fetches, 2);
+    });
+
+    it('answers a stale bearer with Google’s 401 body and WWW-Authenticate', async () => {
+      const stale = fake.issueAccessToken();
+      fake.expireAccessTokens();
+      const res = await fetch(`${origin}/v1/projects/${PROJECT}/messages:send`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stale}`, 'content-type': 'application/json' },
+        body: JSON.stringify(render(nextToken()).body),
+      });
+      assert.equal(res.status, 401);
+      assert.match(
+        res.headers.get('www-authenticate') ?? '',
+        /^Bearer realm=.*error="invalid_token"/,
+      );
+      const { error } = (await res.json()) as { error: Record<string, unknown> };
+      assert.equal(error.code, 401);
+      assert.equal(error.status, 'UNAUTHENTICATED');
+      assert.match(String(error.message), /^Request had invalid authentication credentials\./);
+      assert.deepEqual(error.details, [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'ACCESS_TOKEN_EXPIRED',
+          domain: 'googleapis.com',
+          metadata: {
+            method: 'google.firebase.fcm.v1.FcmService.SendMessage',
+            service: 'fcm.googleapis.com',
+          },
+        },
+      ]);
+    });
+
+    it('reports a second 401 as non-retryable, after one resend', async () => {
+      let issued = 0;
+      const broken = new FcmSender({
+        // A credential FCM never accepts (wrong project, revoked service account).
+        getAccessToken: () => Promise.resolve(`ya29.never-valid-${++issued}`),
+        invalidateAccessToken: () => undefined,
+      });
+      const token = nextToken();
+      assert.deepEqual(await broken.send(render(token), Date.now() + 500), {
+        kind: 'failed',
+        retryable: false,
+        status: 401,
+        reason: 'UNAUTHENTICATED',
+      });
+      assert.equal(fake.requestsFor(token).length, 2);
+    });
+
+    it('concurrent sends that meet one stale token make one refetch between them', async () => {
+      const { source, sender: shared } = tokenSource();
+      assert.equal((await shared.send(render(nextToken()), Date.now() + 500)).kind, 'accepted');
+      fake.expireAccessTokens();
+      const sends = Array.from({ length: 8 }, () =>
+        shared.send(render(nextToken()), Date.now() + 1000),
+      );
+      assert.deepEqual(
+        new Set((await Promise.all(sends)).map((r) => r.kind)),
+        new Set(['accepted']),
+      );
+      assert.equal(source.fetches, 2);
     });
   });
 
