@@ -17,7 +17,7 @@ const HEAVY = [
   'google-gax',
   '@grpc/grpc-js',
   'protobufjs',
-  '@parse/node-apn',
+  '@noble/curves',
   'zod',
 ];
 

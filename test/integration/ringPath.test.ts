@@ -105,6 +105,7 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
   it('sends iOS a PushKit VoIP push straight to APNs, on the host of the token environment', async () => {
     const sandboxToken = voipToken();
     const productionToken = voipToken();
+    fakes.apns.sandbox.register(sandboxToken);
     await register('1001', 'iphone-dev', {
       platform: 'ios',
       voip_token: sandboxToken,

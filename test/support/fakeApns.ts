@@ -1,7 +1,9 @@
 /**
- * A fake APNs provider API (`POST /3/device/{token}` over HTTP/2 + TLS) on 127.0.0.1. It checks
- * the provider JWT and headers the way Apple documents, answers with Apple's reasons, records
- * what it received, and plays scripted faults per device token.
+ * A fake APNs provider API (`POST /3/device/{token}` over HTTP/2 + TLS) on 127.0.0.1, for one
+ * environment. It checks the provider JWT and headers the way Apple documents, answers with
+ * Apple's reasons, records what it received, and plays scripted faults per device token. What
+ * Apple knows across environments (device tokens' environments, provider-token updates per team,
+ * the clock) lives in an ApnsWorld that a production and a sandbox fake share.
  */
 import http2 from 'node:http2';
 import crypto from 'node:crypto';
@@ -11,6 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
+import type { ApnsEnv } from '../../functions/core/push';
+import { ApnsWorld } from './apnsWorld';
 import { TokenScripts } from './tokenScripts';
 
 /** One scripted answer for a device token. */
@@ -25,7 +29,14 @@ export type ApnsFault =
   /** RST_STREAM (INTERNAL_ERROR) without answering. */
   | 'reset'
   /** Never answers (until `close()`). */
-  | 'hang';
+  | 'hang'
+  /**
+   * GOAWAY naming the stream before this one as the last processed: this request was not
+   * processed (Apple closing a connection), and the client must resend it on a new one.
+   */
+  | 'goaway'
+  /** Answers 200, then GOAWAY naming this stream as the last processed: a graceful drain. */
+  | 'ok_then_goaway';
 
 /** A request as the fake received it. */
 export interface ApnsRecordedRequest {
@@ -40,8 +51,12 @@ export interface ApnsRecordedRequest {
   jwtHeader?: Record<string, unknown>;
   jwtClaims?: Record<string, unknown>;
   receivedAt: number;
-  /** Status answered; undefined for 'reset' and 'hang'. */
+  /** Status answered; undefined for 'reset', 'hang' and 'goaway'. */
   status?: number;
+  /** Refused by a GOAWAY before processing: Apple never acted on it. */
+  refusedByGoaway?: boolean;
+  /** Which connection (numbered from 1 per server) carried it. */
+  connection: number;
   reason?: string;
   /** Set on the first request for a token after an ExpiredProviderToken: was the JWT new? */
   freshJwtAfterExpiry?: boolean;
@@ -53,11 +68,17 @@ export interface FakeApnsOptions {
   teamId: string;
   /** The public half of the .p8 key the client signs with. */
   publicKey: crypto.KeyObject | string;
+  /** Which APNs environment this server is (default production). */
+  environment?: ApnsEnv;
+  /** Shared with the other environment's fake; a new one (real clock) by default. */
+  world?: ApnsWorld;
 }
 
 interface Answer {
   status: number;
   reason?: string;
+  /** After answering, send GOAWAY naming this stream as the last processed. */
+  then?: 'goaway';
 }
 
 const PUSH_TYPES =
@@ -117,17 +138,23 @@ function selfSigned(): Promise<{ key: string; cert: string }> {
 
 /** The fake server. Start it, give an ApnsSender its `origin` and `ca`, inspect `requests`. */
 export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
-  /** JWTs answered ExpiredProviderToken: refused from then on, as Apple does. */
-  private readonly expiredJwts = new Set<string>();
+  readonly environment: ApnsEnv;
+  readonly world: ApnsWorld;
   /** Token → the JWT that was told it expired, until the token's next request. */
   private readonly awaitingFreshJwt = new Map<string, string>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly connectionIds = new WeakMap<http2.Http2Session, number>();
+  /** Sessions that sent GOAWAY, and the last stream id each said it processed. */
+  private readonly wentAway = new WeakMap<http2.Http2Session, number>();
   private readonly publicKey: crypto.KeyObject;
   private server: http2.Http2SecureServer | undefined;
   private caPem: string | undefined;
+  private connectionsOpened = 0;
 
   constructor(private readonly options: FakeApnsOptions) {
     super();
+    this.environment = options.environment ?? 'production';
+    this.world = options.world ?? new ApnsWorld();
     this.publicKey =
       typeof options.publicKey === 'string'
         ? crypto.createPublicKey(options.publicKey)
@@ -147,6 +174,8 @@ export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
     const server = http2.createSecureServer({ key, cert });
     server.on('session', (session) => {
       this.sessions.add(session);
+      this.connectionsOpened += 1;
+      this.connectionIds.set(session, this.connectionsOpened);
       session.on('close', () => this.sessions.delete(session));
       session.on('error', () => undefined);
     });
@@ -161,10 +190,23 @@ export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
     return { port: actual, origin: `https://127.0.0.1:${actual}`, ca: cert };
   }
 
-  /** Forgets requests, scripts, unregistered tokens and expired JWTs. */
+  /** Says `token` was issued by this server's environment (unregistered: production). */
+  register(token: string): void {
+    this.world.register(token, this.environment);
+  }
+
+  /**
+   * GOAWAY on every open connection, naming the last stream each received as processed (Apple
+   * taking a server out of service): answered streams finish, new pushes need a new connection.
+   */
+  goAway(): void {
+    for (const session of this.sessions) this.goAwayOn(session, lastStreamId(session));
+  }
+
+  /** Forgets requests, scripts, unregistered tokens, and the shared world's state. */
   override reset(): void {
     super.reset();
-    this.expiredJwts.clear();
+    this.world.reset();
     this.awaitingFreshJwt.clear();
   }
 
@@ -179,6 +221,14 @@ export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
       });
       for (const session of this.sessions) session.destroy();
     });
+  }
+
+  /** GOAWAY (NO_ERROR) with a JSON reason, naming `last` as the last processed stream. */
+  private goAwayOn(session: http2.Http2Session | undefined, last: number): void {
+    if (session === undefined || session.destroyed || session.closed) return;
+    const lastId = Math.max(0, last);
+    this.wentAway.set(session, lastId);
+    session.goaway(http2.constants.NGHTTP2_NO_ERROR, lastId, Buffer.from('{"reason":"Shutdown"}'));
   }
 
   private handle(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
@@ -197,29 +247,50 @@ export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
         body: parseJson(rawBody),
         rawBody,
         receivedAt,
+        connection: stream.session ? (this.connectionIds.get(stream.session) ?? 0) : 0,
       };
       this.requests.push(record);
+      const last = stream.session === undefined ? undefined : this.wentAway.get(stream.session);
+      const streamId = stream.id ?? 0;
+      if (last !== undefined && streamId > last) {
+        // Above the GOAWAY's last stream id: not processed, whatever arrived.
+        record.refusedByGoaway = true;
+        return;
+      }
       const answer = this.answer(record);
       if (answer === 'hang' || stream.destroyed) return;
       if (answer === 'reset') {
         stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
         return;
       }
-      record.status = answer.status;
-      const apnsId = record.headers['apns-id'] ?? crypto.randomUUID().toUpperCase();
-      stream.respond({ ':status': answer.status, 'apns-id': apnsId });
-      if (answer.reason === undefined) {
-        stream.end();
+      if (answer === 'goaway') {
+        record.refusedByGoaway = true;
+        // Node cannot send a last stream id of 0 (it puts the last one it processed instead),
+        // so a connection's first stream is also refused explicitly (RFC 9113 §8.7).
+        if (streamId <= 1) stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+        this.goAwayOn(stream.session, streamId - 2);
         return;
       }
-      record.reason = answer.reason;
-      const timestamp = answer.status === 410 ? { timestamp: Date.now() } : {};
-      stream.end(JSON.stringify({ reason: answer.reason, ...timestamp }));
+      const { status, reason, then } = answer;
+      record.status = status;
+      const apnsId = record.headers['apns-id'] ?? crypto.randomUUID().toUpperCase();
+      stream.respond({ ':status': status, 'apns-id': apnsId });
+      if (reason === undefined) {
+        stream.end();
+      } else {
+        record.reason = reason;
+        const timestamp = status === 410 ? { timestamp: this.world.now() } : {};
+        stream.end(JSON.stringify({ reason, ...timestamp }));
+      }
+      if (then === 'goaway') this.goAwayOn(stream.session, streamId);
     });
   }
 
-  /** Apple's checks, in its order: path, provider token, headers, payload, then the script. */
-  private answer(r: ApnsRecordedRequest): Answer | 'reset' | 'hang' {
+  /**
+   * Apple's checks, in its order: path, provider token, device token (its environment included),
+   * headers, payload, then the script.
+   */
+  private answer(r: ApnsRecordedRequest): Answer | 'reset' | 'hang' | 'goaway' {
     if (!r.path.startsWith('/3/device/')) return { status: 404, reason: 'BadPath' };
     if (r.method !== 'POST') return { status: 405, reason: 'MethodNotAllowed' };
     const auth = this.checkJwt(r);
@@ -231,12 +302,17 @@ export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
     if (auth !== undefined) return auth;
     if (r.token === '') return { status: 400, reason: 'MissingDeviceToken' };
     if (!/^[0-9a-fA-F]+$/.test(r.token)) return { status: 400, reason: 'BadDeviceToken' };
+    // A sandbox token at production, or the reverse: Apple knows no such device there.
+    if (this.world.environmentOf(r.token) !== this.environment) {
+      return { status: 400, reason: 'BadDeviceToken' };
+    }
     const invalid = checkHeaders(r.headers) ?? checkPayload(r);
     if (invalid !== undefined) return invalid;
     const fault = this.nextFault(r.token);
-    if (fault === 'reset' || fault === 'hang') return fault;
+    if (fault === 'reset' || fault === 'hang' || fault === 'goaway') return fault;
+    if (fault === 'ok_then_goaway') return { status: 200, then: 'goaway' };
     if (fault === 'expired_provider_token' && r.jwt !== undefined) {
-      this.expiredJwts.add(r.jwt);
+      this.world.expire(this.options.teamId, r.jwt);
       this.awaitingFreshJwt.set(r.token, r.jwt);
     }
     if (typeof fault === 'string') return NAMED[fault];
@@ -246,7 +322,10 @@ export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
     };
   }
 
-  /** ES256 JWT with our kid, iss = team id, iat under an hour old, signed by the known key. */
+  /**
+   * ES256 JWT with our kid, iss = team id, signed by the known key; then Apple's verdict on the
+   * token itself (age, expiry, updates per team).
+   */
   private checkJwt(r: ApnsRecordedRequest): Answer | undefined {
     const auth = r.headers.authorization;
     if (auth === undefined) return { status: 403, reason: 'MissingProviderToken' };
@@ -264,11 +343,16 @@ export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
     const signature = Buffer.from(sig, 'base64url');
     if (!crypto.verify('sha256', Buffer.from(`${h}.${c}`), key, signature)) return invalid;
     if (typeof claims.iat !== 'number') return invalid;
-    if (Date.now() / 1000 - claims.iat > 3600 || this.expiredJwts.has(r.jwt)) {
-      return { status: 403, reason: 'ExpiredProviderToken' };
-    }
+    const verdict = this.world.judge(teamId, r.jwt, claims.iat);
+    if (verdict === 'ExpiredProviderToken') return { status: 403, reason: verdict };
+    if (verdict === 'TooManyProviderTokenUpdates') return { status: 429, reason: verdict };
     return undefined;
   }
+}
+
+/** The last stream the client sent anything on (Node's `lastProcStreamID`). */
+function lastStreamId(session: http2.Http2Session): number {
+  return session.state.lastProcStreamID ?? 0;
 }
 
 function checkHeaders(h: Record<string, string>): Answer | undefined {

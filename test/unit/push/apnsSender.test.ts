@@ -4,19 +4,9 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { ApnsEnv, RenderedPush, SendResult } from '../../../functions/core/push';
 import { ApnsSender } from '../../../functions/push/apnsSender';
+import { ApnsWorld } from '../../support/apnsWorld';
 import { FakeApns } from '../../support/fakeApns';
-
-const KEY_ID = 'ABC123DEFG';
-const TEAM_ID = 'TEAM123456';
-const TOPIC = 'com.example.softphone.voip';
-
-function es256Key(): { privateKey: string; publicKey: string } {
-  return crypto.generateKeyPairSync('ec', {
-    namedCurve: 'prime256v1',
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-}
+import { KEY_ID, TEAM_ID, es256Key, newDeviceToken, renderVoip } from './apnsFixtures';
 
 /** A port nothing listens on: bind one, then let it go. */
 async function closedPort(): Promise<number> {
@@ -33,8 +23,10 @@ async function closedPort(): Promise<number> {
 
 describe('ApnsSender against the fake APNs server', () => {
   const key = es256Key();
-  const production = new FakeApns({ keyId: KEY_ID, teamId: TEAM_ID, publicKey: key.publicKey });
-  const sandbox = new FakeApns({ keyId: KEY_ID, teamId: TEAM_ID, publicKey: key.publicKey });
+  const world = new ApnsWorld();
+  const fakeOptions = { keyId: KEY_ID, teamId: TEAM_ID, publicKey: key.publicKey, world };
+  const production = new FakeApns({ ...fakeOptions, environment: 'production' });
+  const sandbox = new FakeApns({ ...fakeOptions, environment: 'sandbox' });
   const senders: ApnsSender[] = [];
   const results: { token: string; result: SendResult }[] = [];
   let sender: ApnsSender;
@@ -68,32 +60,7 @@ describe('ApnsSender against the fake APNs server', () => {
     await Promise.all([production.close(), sandbox.close()]);
   });
 
-  function render(
-    token: string,
-    headers: Record<string, string> = {},
-    apnsEnv: ApnsEnv = 'production',
-  ): RenderedPush {
-    return {
-      provider: 'apns',
-      url: `https://api.push.apple.com/3/device/${token}`,
-      method: 'POST',
-      headers: {
-        'apns-push-type': 'voip',
-        'apns-topic': TOPIC,
-        'apns-priority': '10',
-        'apns-expiration': '0',
-        ...headers,
-      },
-      body: {
-        aps: {},
-        type: 'incoming_call',
-        callId: 'call-1',
-        caller: { number: '+3225550100', name: 'Désirée' },
-      },
-      token,
-      apnsEnv,
-    };
-  }
+  const render = renderVoip;
 
   async function send(push: RenderedPush, budgetMs = 500, via = sender): Promise<SendResult> {
     const result = await via.send(push, Date.now() + budgetMs);
@@ -101,7 +68,7 @@ describe('ApnsSender against the fake APNs server', () => {
     return result;
   }
 
-  const newToken = (): string => crypto.randomBytes(32).toString('hex');
+  const newToken = newDeviceToken;
 
   it('delivers exactly the rendered headers and payload, signed with our JWT', async () => {
     const token = newToken();
@@ -115,11 +82,13 @@ describe('ApnsSender against the fake APNs server', () => {
     assert.equal(req.path, `/3/device/${token}`);
     const { authorization, ...headers } = req.headers;
     assert.match(authorization ?? '', /^bearer [\w-]+\.[\w-]+\.[\w-]+$/);
-    // Nothing but the rendered headers besides the JWT: node-apn adds no defaults of its own.
+    // Nothing but the rendered headers besides the JWT: no defaults of our own.
     assert.deepEqual(headers, push.headers);
     assert.deepEqual(req.body, push.body);
     assert.equal(req.rawBody, JSON.stringify(push.body));
-    assert.deepEqual(req.jwtHeader, { alg: 'ES256', kid: KEY_ID, typ: 'JWT' });
+    // Apple's documented JWT: header {alg, kid}, claims {iss, iat}.
+    assert.deepEqual(req.jwtHeader, { alg: 'ES256', kid: KEY_ID });
+    assert.deepEqual(Object.keys(req.jwtClaims ?? {}), ['iss', 'iat']);
     assert.equal(req.jwtClaims?.iss, TEAM_ID);
     assert.equal(sandbox.requests.length, 0);
   });
@@ -137,9 +106,32 @@ describe('ApnsSender against the fake APNs server', () => {
 
   it('sends sandbox tokens to the sandbox origin', async () => {
     const token = newToken();
+    sandbox.register(token);
     assert.equal((await send(render(token, {}, 'sandbox'))).kind, 'accepted');
     assert.equal(sandbox.requestsFor(token).length, 1);
     assert.equal(production.requestsFor(token).length, 0);
+  });
+
+  it('answers a token sent to the other environment exactly as Apple does: 400 BadDeviceToken', async () => {
+    const sandboxToken = newToken();
+    sandbox.register(sandboxToken);
+    const productionToken = newToken();
+    const bad = { kind: 'dead_token', status: 400, reason: 'BadDeviceToken' };
+    assert.deepEqual(await send(render(sandboxToken, {}, 'production')), bad);
+    assert.deepEqual(await send(render(productionToken, {}, 'sandbox')), bad);
+    // Each went once, to the host it named; the right host still takes it.
+    assert.equal(production.requestsFor(sandboxToken).length, 1);
+    assert.equal(sandbox.requestsFor(productionToken).length, 1);
+    assert.equal((await send(render(sandboxToken, {}, 'sandbox'))).kind, 'accepted');
+  });
+
+  it('presents the same provider token to both environments', async () => {
+    const [a, b] = [newToken(), newToken()];
+    sandbox.register(b);
+    assert.equal((await send(render(a, {}, 'production'))).kind, 'accepted');
+    assert.equal((await send(render(b, {}, 'sandbox'))).kind, 'accepted');
+    assert.equal(production.requestsFor(a)[0]?.jwt, sandbox.requestsFor(b)[0]?.jwt);
+    assert.equal(world.updates(TEAM_ID).length, 1);
   });
 
   for (const [fault, status, reason] of [
@@ -189,19 +181,34 @@ describe('ApnsSender against the fake APNs server', () => {
     });
   });
 
-  it('renews the JWT after ExpiredProviderToken and calls that retryable', async () => {
+  it('replaces a token Apple calls expired and resends within the same send', async () => {
     const token = newToken();
     production.script(token, ['expired_provider_token']);
+    assert.equal((await send(render(token))).kind, 'accepted');
+    const [expired, retry, ...more] = production.requestsFor(token);
+    assert.equal(expired?.status, 403);
+    assert.equal(retry?.freshJwtAfterExpiry, true);
+    assert.notEqual(retry.jwt, expired.jwt);
+    assert.equal(more.length, 0);
+    // The replacement is the window's next generation: iat one second on, same window.
+    assert.equal(Number(retry.jwtClaims?.iat) - Number(expired.jwtClaims?.iat), 1);
+    // Later pushes keep the replacement; the expired token is never presented again.
+    const next = newToken();
+    assert.equal((await send(render(next))).kind, 'accepted');
+    assert.equal(production.requestsFor(next)[0]?.jwt, retry.jwt);
+  });
+
+  it('reports a second ExpiredProviderToken in one send as retryable', async () => {
+    const token = newToken();
+    production.script(token, ['expired_provider_token', 'expired_provider_token']);
     assert.deepEqual(await send(render(token)), {
       kind: 'failed',
       retryable: true,
       status: 403,
       reason: 'ExpiredProviderToken',
     });
+    assert.equal(production.requestsFor(token).length, 2);
     assert.equal((await send(render(token))).kind, 'accepted');
-    const [expired, retry] = production.requestsFor(token);
-    assert.equal(retry?.freshJwtAfterExpiry, true);
-    assert.notEqual(retry.jwt, expired?.jwt);
   });
 
   it('calls InvalidProviderToken non-retryable', async () => {
