@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ApnsWorld } from './apnsWorld';
 import { FakeApns } from './fakeApns';
 import { FakeFcm, type FcmRecordedRequest } from './fakeFcm';
 import { localSecrets } from './emulator';
@@ -28,13 +29,15 @@ export async function startProviders(): Promise<Providers> {
     keyId: secrets.APNS_KEY_ID!,
     teamId: secrets.APNS_TEAM_ID!,
     publicKey: createPublicKey(secrets.APNS_KEY!),
+    // One Apple: device-token environments and provider-token updates span both hosts.
+    world: new ApnsWorld(),
   };
   const fcm = new FakeFcm({
     accessToken: env.CALLWAKE_FCM_ACCESS_TOKEN ?? '',
     projectId: 'demo-callwake',
   });
-  const production = new FakeApns(apnsOptions);
-  const sandbox = new FakeApns(apnsOptions);
+  const production = new FakeApns({ ...apnsOptions, environment: 'production' });
+  const sandbox = new FakeApns({ ...apnsOptions, environment: 'sandbox' });
   await fcm.start(portOf(env.CALLWAKE_FCM_ORIGIN, 'CALLWAKE_FCM_ORIGIN'));
   const { ca } = await production.start(
     portOf(env.CALLWAKE_APNS_PRODUCTION_ORIGIN, 'CALLWAKE_APNS_PRODUCTION_ORIGIN'),
