@@ -63,7 +63,7 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
     assert.equal(rang.fields.pushed, 2, rang.text);
     const incoming = messageOf(fakes.fcm.requestsFor(android)[0]!);
     assert.equal(incoming.data.type, 'incoming_call');
-    assert.equal(fakes.apns.production.requestsFor(iphoneVoip).length, 1);
+    assert.equal(fakes.apns.production.pushesFor(iphoneVoip).length, 1);
 
     // The woken app reads its call document (the rules allow members) and acknowledges the push.
     const uuid = incoming.data.call_uuid!;
@@ -107,7 +107,7 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
     assert.equal(message.data.call_uuid, uuid);
     assert.equal(message.apns?.headers['apns-push-type'], 'background');
     assert.equal(
-      fakes.apns.production.requestsFor(iphoneVoip).length,
+      fakes.apns.production.pushesFor(iphoneVoip).length,
       1,
       'no VoIP push for the cancel',
     );

@@ -172,7 +172,7 @@ describe('reliability: duplicates, races and provider faults (emulator, fake pro
       form: { call_id: callId(), to: '1001' },
     });
     assert.equal(reply.fields.pushed, 1, reply.text);
-    const tries = fakes.apns.production.requestsFor(token);
+    const tries = fakes.apns.production.pushesFor(token);
     assert.equal(tries.length, 2);
     assert.equal(tries[0]!.status, 403);
     assert.equal(tries[1]!.freshJwtAfterExpiry, true);

@@ -123,9 +123,9 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
 
     assert.equal(fakes.apns.production.requestsFor(sandboxToken).length, 0);
     assert.equal(fakes.apns.sandbox.requestsFor(productionToken).length, 0);
-    const [request] = fakes.apns.sandbox.requestsFor(sandboxToken);
+    const [request] = fakes.apns.sandbox.pushesFor(sandboxToken);
     assert.ok(request);
-    assert.equal(fakes.apns.production.requestsFor(productionToken).length, 1);
+    assert.equal(fakes.apns.production.pushesFor(productionToken).length, 1);
     const uuid = callUuid(tenant.id, id);
     assert.equal(request.path, `/3/device/${sandboxToken}`);
     assert.equal(request.headers['apns-push-type'], 'voip');
@@ -183,7 +183,7 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     assert.equal(reply.fields.pushed, 5, reply.text);
     const arrivals = [
       ...tokens.map((t) => fakes.fcm.requestsFor(t)[0]!.receivedAt),
-      fakes.apns.production.requestsFor(slow)[0]!.receivedAt,
+      fakes.apns.production.pushesFor(slow)[0]!.receivedAt,
     ];
     const spread = Math.max(...arrivals) - Math.min(...arrivals);
     assert.ok(
@@ -252,7 +252,7 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     const fcmTries = fakes.fcm.requestsFor(android);
     assert.equal(fcmTries.length, 3);
     assert.ok(fcmTries[2]!.receivedAt - fcmTries[1]!.receivedAt >= 1_000, 'waited for Retry-After');
-    assert.equal(fakes.apns.production.requestsFor(iphone).length, 3);
+    assert.equal(fakes.apns.production.pushesFor(iphone).length, 3);
     const { deliveries } = await callDoc(id);
     assert.equal(deliveries.android!.attempts, 3);
     assert.equal(deliveries.iphone!.attempts, 3);

@@ -82,6 +82,11 @@ export class ApnsWorld {
   /** Apple calls `jwt` expired from now on (and so expects `team` to renew). */
   expire(team: string, jwt: string): void {
     this.expired.add(jwt);
+    this.expectRenewal(team);
+  }
+
+  /** Apple told `team` its token expired: the next new token is a renewal, not an excess. */
+  expectRenewal(team: string): void {
     this.ledger(team).renewalDue = true;
   }
 

@@ -24,7 +24,12 @@ export type ApnsFault =
   | 'unregistered'
   | 'bad_device_token'
   | 'not_for_topic'
-  /** 403 ExpiredProviderToken; the JWT used stays expired, so the client must sign a new one. */
+  /**
+   * 403 ExpiredProviderToken for this request; Apple then expects the team to renew, and the
+   * client must present another JWT for this device token. One verdict, so the token stays good
+   * for other instances (which keeps a run's other tests apart); `world.expire()` refuses a
+   * token for good.
+   */
   | 'expired_provider_token'
   /** RST_STREAM (INTERNAL_ERROR) without answering. */
   | 'reset'
@@ -55,6 +60,8 @@ export interface ApnsRecordedRequest {
   status?: number;
   /** Refused by a GOAWAY before processing: Apple never acted on it. */
   refusedByGoaway?: boolean;
+  /** Refused for the provider token by Apple's own rules (age, expiry, updates per team). */
+  providerTokenRefused?: boolean;
   /** Which connection (numbered from 1 per server) carried it. */
   connection: number;
   reason?: string;
@@ -190,6 +197,15 @@ export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
     return { port: actual, origin: `https://127.0.0.1:${actual}`, ca: cert };
   }
 
+  /**
+   * The requests for `token` Apple acted on as pushes: every request but those refused for the
+   * provider token by Apple's own rules, or left unprocessed by a GOAWAY. A client may resend
+   * those at once (the same push), so counting pushes must skip them.
+   */
+  pushesFor(token: string): ApnsRecordedRequest[] {
+    return this.requestsFor(token).filter((r) => !r.providerTokenRefused && !r.refusedByGoaway);
+  }
+
   /** Says `token` was issued by this server's environment (unregistered: production). */
   register(token: string): void {
     this.world.register(token, this.environment);
@@ -312,7 +328,7 @@ export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
     if (fault === 'reset' || fault === 'hang' || fault === 'goaway') return fault;
     if (fault === 'ok_then_goaway') return { status: 200, then: 'goaway' };
     if (fault === 'expired_provider_token' && r.jwt !== undefined) {
-      this.world.expire(this.options.teamId, r.jwt);
+      this.world.expectRenewal(this.options.teamId);
       this.awaitingFreshJwt.set(r.token, r.jwt);
     }
     if (typeof fault === 'string') return NAMED[fault];
@@ -344,9 +360,9 @@ export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
     if (!crypto.verify('sha256', Buffer.from(`${h}.${c}`), key, signature)) return invalid;
     if (typeof claims.iat !== 'number') return invalid;
     const verdict = this.world.judge(teamId, r.jwt, claims.iat);
-    if (verdict === 'ExpiredProviderToken') return { status: 403, reason: verdict };
-    if (verdict === 'TooManyProviderTokenUpdates') return { status: 429, reason: verdict };
-    return undefined;
+    if (verdict === 'ok') return undefined;
+    r.providerTokenRefused = true;
+    return { status: verdict === 'ExpiredProviderToken' ? 403 : 429, reason: verdict };
   }
 }
 

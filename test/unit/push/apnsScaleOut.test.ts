@@ -98,6 +98,23 @@ describe('APNs provider tokens under scale-out', () => {
     assert.equal(jwts().size, 2);
   });
 
+  it('moves every instance to one replacement when Apple refuses the window’s token for good', async () => {
+    const fleet = Array.from({ length: 4 }, instance);
+    assert.equal((await push(fleet[0]!)).kind, 'accepted');
+    const [first] = world.updates(TEAM_ID);
+    world.expire(TEAM_ID, first!.jwt);
+    const results = await Promise.all(fleet.flatMap((sender) => [push(sender), push(sender)]));
+    assert.deepEqual(new Set(results.map((r) => r.kind)), new Set(['accepted']));
+    // Each push met the refusal at most once, and all took the same replacement.
+    const updates = world.updates(TEAM_ID);
+    assert.equal(updates.length, 2);
+    const refusals = production.requests.filter((r) => r.reason === 'ExpiredProviderToken');
+    assert.ok(refusals.length > 0 && refusals.length <= results.length);
+    assert.equal(world.refusedUpdates(TEAM_ID), 0);
+    const later = production.requests.filter((r) => r.status === 200).slice(1);
+    assert.deepEqual(new Set(later.map((r) => r.jwt)), new Set([updates[1]!.jwt]));
+  });
+
   it('reports TooManyProviderTokenUpdates as retryable with a delay when no older token is taken', async () => {
     // Another deployment with the same key signed its own token a minute ago.
     const other = otherServerJwt(key.privateKey, clock.ms - MINUTE);
