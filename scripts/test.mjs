@@ -136,4 +136,18 @@ const sip = await run(
 const sipCount = /^e2e-sip: (\d+) passed, (\d+) failed/m.exec(sip.output);
 totals.passed += Number(sipCount?.[1] ?? 0);
 totals.failed += Number(sipCount?.[2] ?? 0) + (sip.code !== 0 && !Number(sipCount?.[2]) ? 1 : 0);
-finish(code === 0 && sip.code === 0 ? 0 : 1);
+
+// Real Asterisk end to end: Asterisk 22 with the dialplan include, SIPp, the
+// emulated functions and the fake providers (installs Asterisk when missing,
+// fails when it cannot).
+const asterisk = await run(
+  'Asterisk end to end (Asterisk 22, SIPp)',
+  process.execPath,
+  [join(root, 'scripts', 'e2e-asterisk.mjs')],
+  { ...process.env, CALLWAKE_EMULATORS_LOCKED: '1', CALLWAKE_E2E_BUILT: '1' },
+);
+const asteriskCount = /^e2e-asterisk: (\d+) passed, (\d+) failed/m.exec(asterisk.output);
+totals.passed += Number(asteriskCount?.[1] ?? 0);
+totals.failed +=
+  Number(asteriskCount?.[2] ?? 0) + (asterisk.code !== 0 && !Number(asteriskCount?.[2]) ? 1 : 0);
+finish(code === 0 && sip.code === 0 && asterisk.code === 0 ? 0 : 1);

@@ -1,0 +1,202 @@
+/**
+ * The real-Asterisk end-to-end run, inside `firebase emulators:exec` (started
+ * by scripts/e2e-asterisk.mjs): callwake on the emulators with the fake FCM and
+ * APNs, Asterisk 22 with integrations/asterisk/extensions_callwake.conf as it
+ * is in the repository, SIPp as the caller and as the phone, all on 127.0.0.1.
+ * Prints one line per scenario with its figures, then one
+ * `e2e-asterisk-results {...}` line for the runner.
+ */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { memberApp, registerAppDevice } from '../../support/app';
+import { BASE_URL, createTenant, requireEmulators, ROOT } from '../../support/emulator';
+import { api } from '../../support/http';
+import { fcmToken } from '../../support/ids';
+import { startProviders, stopProviders } from '../../support/providers';
+import { eventually } from '../../support/wait';
+import { Pbx } from './pbx';
+import { stopAll, WORK } from './processes';
+import { RecordingProxy } from './recordingProxy';
+import { answered, declined, hungUp, noAnswer, plainDial, type Figures } from './scenarios';
+import { checkRequests } from './wire';
+import { DEVICE_ID, ms, PORTS, type World } from './world';
+
+const INCLUDE =
+  process.env.CALLWAKE_ASTERISK_INCLUDE ??
+  join(ROOT, 'integrations', 'asterisk', 'extensions_callwake.conf');
+const HANGUPS = Number(process.env.CALLWAKE_E2E_HANGUPS ?? 10);
+const ANSWERS = 3;
+
+const results: { name: string; ok: boolean; figures?: Figures; error?: string }[] = [];
+const log = (...args: unknown[]) => {
+  console.log('[e2e-asterisk]', ...args);
+};
+
+/** Runs one scenario; its figures are printed (and kept) even when it fails. */
+async function test(name: string, body: (f: Figures) => Promise<void>): Promise<Figures> {
+  const startedAt = Date.now();
+  const figures: Figures = {};
+  const shown = () =>
+    Object.entries(figures)
+      .map(([k, v]) => `${k} ${ms(v)}`)
+      .join(', ');
+  try {
+    await body(figures);
+    results.push({ name, ok: true, figures });
+    log(`ok   ${name} (${Date.now() - startedAt} ms): ${shown()}`);
+  } catch (err) {
+    const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    results.push({ name, ok: false, figures, error });
+    log(`FAIL ${name}: ${shown()}\n     ${error}`);
+  }
+  return figures;
+}
+
+/** A port nothing listens on: what an outage looks like to the PBX. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function percentile(values: number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function scenarios(w: World): Promise<Record<string, unknown>> {
+  const accepts: number[] = [];
+  for (let round = 1; round <= ANSWERS; round += 1) {
+    const name = `answered #${round}: push, the app accepts, the phone registers, the caller gets 200 OK`;
+    const figures = await test(name, (f) => answered(w, f, round));
+    if (figures.acceptTo200Ok !== undefined) accepts.push(figures.acceptTo200Ok);
+  }
+  await test('declined (HTTP Basic key): the app declines, the caller gets 486 Busy Here', (f) =>
+    declined(w, f));
+  const hangups: number[] = [];
+  const posts: number[] = [];
+  for (let round = 1; round <= HANGUPS; round += 1) {
+    const basic = round % 2 === 0;
+    const name = `caller hangs up while ringing #${round} (${basic ? 'Basic' : 'Bearer'})`;
+    const figures = await test(`${name}: cancel push, reason hangup`, (f) =>
+      hungUp(w, f, round, basic));
+    if (figures.hangupToCancelPush !== undefined) hangups.push(figures.hangupToCancelPush);
+    if (figures.hangupToCancelPost !== undefined) posts.push(figures.hangupToCancelPost);
+  }
+  await test('nobody answers in 5 s: cancel push reason timeout, the caller gets 480', (f) =>
+    noAnswer(w, f));
+  await test('no devices: plain Dial reaches the registered phone', async (f) => {
+    await plainDial(w, f, 'nodevices', '1002');
+    const post = w.proxy.requests.filter((r) => r.url === '/v1/calls').at(-1);
+    const to = new URLSearchParams(post?.body).get('to');
+    if (to !== '1002' || post?.status !== 201) {
+      throw new Error(`POST /v1/calls for ${String(to)} answered ${String(post?.status)}`);
+    }
+  });
+  const refused = `http://127.0.0.1:${await closedPort()}`;
+  await w.pbx.setGlobal('CALLWAKE_URL', refused);
+  await test('callwake refusing connections: plain Dial reaches the phone', (f) =>
+    plainDial(w, f, 'refused', '1001'));
+  await w.pbx.setGlobal('CALLWAKE_URL', w.proxyUrl);
+  w.proxy.unavailable = true;
+  await test('callwake answering 503: plain Dial reaches the phone', async (f) => {
+    const before = w.proxy.requests.length;
+    await plainDial(w, f, 'unavailable', '1001');
+    const seen = w.proxy.requests.slice(before).map((r) => `${r.method} ${r.url} ${r.status}`);
+    if (seen.join() !== 'POST /v1/calls 503') throw new Error(`requests: ${seen.join('; ')}`);
+  });
+  w.proxy.unavailable = false;
+  await test('one Authorization header on every request, Bearer or Basic as configured', () => {
+    checkRequests(w);
+    return Promise.resolve();
+  });
+  const summary = {
+    answers: accepts.length,
+    acceptTo200OkP50: percentile(accepts, 50),
+    acceptTo200OkMax: percentile(accepts, 100),
+    hangups: hangups.length,
+    hangupToCancelPushP50: percentile(hangups, 50),
+    hangupToCancelPushP95: percentile(hangups, 95),
+    hangupToCancelPushMax: percentile(hangups, 100),
+    hangupToCancelPostP95: percentile(posts, 95),
+  };
+  log(
+    `accept -> 200 OK at the caller over ${accepts.length} calls: p50 ${ms(summary.acceptTo200OkP50)}, max ${ms(summary.acceptTo200OkMax)}`,
+  );
+  log(
+    `caller hang-up -> cancel push at the fake over ${hangups.length} hang-ups: p50 ${ms(summary.hangupToCancelPushP50)}, p95 ${ms(summary.hangupToCancelPushP95)}, max ${ms(summary.hangupToCancelPushMax)} (hang-up -> cancel POST at callwake p95 ${ms(summary.hangupToCancelPostP95)})`,
+  );
+  return summary;
+}
+
+async function main(): Promise<void> {
+  const binary = process.env.CALLWAKE_ASTERISK_BINARY ?? 'asterisk';
+  let proxy: RecordingProxy | undefined;
+  let pbx: Pbx | undefined;
+  let summary: Record<string, unknown> = {};
+  try {
+    requireEmulators();
+    const providers = await startProviders();
+    await eventually(
+      async () => (await api('GET', '/v1/health').catch(() => ({ status: 0 }))).status === 200,
+      'GET /v1/health',
+      60_000,
+    );
+    const tenant = await createTenant('live');
+    const app = await memberApp(tenant, '1001');
+    const token = fcmToken();
+    await registerAppDevice(app, DEVICE_ID, {
+      extension: '1001',
+      platform: 'android',
+      fcm_token: token,
+    });
+    proxy = new RecordingProxy(new URL(BASE_URL));
+    const proxyUrl = await proxy.start();
+    log(`tenant ${tenant.id}; include ${INCLUDE}; callwake through ${proxyUrl}`);
+    pbx = new Pbx({
+      binary,
+      dir: join(WORK, 'pbx'),
+      include: INCLUDE,
+      port: PORTS.asterisk,
+      globals: { CALLWAKE_URL: proxyUrl, CALLWAKE_KEY: tenant.key, CALLWAKE_BASIC: 'no' },
+    });
+    const bootStarted = Date.now();
+    await pbx.start();
+    log(`Asterisk up on 127.0.0.1:${PORTS.asterisk} in ${Date.now() - bootStarted} ms`);
+    const world: World = {
+      pbx,
+      proxy,
+      proxyUrl,
+      providers,
+      tenant,
+      app,
+      token,
+      expectedAuth: new Map(),
+    };
+    summary = await scenarios(world);
+    await app.close();
+  } catch (err) {
+    const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    results.push({ name: 'setup', ok: false, error });
+    log(`FAIL setup\n     ${error}`);
+  } finally {
+    await pbx?.stop().catch(() => undefined);
+    await stopAll();
+    await proxy?.close();
+    await stopProviders();
+  }
+  if (results.some((r) => !r.ok)) {
+    log(`Asterisk log: ${join(WORK, 'pbx', 'run', 'log', 'messages.log')}; SIPp: ${WORK}/*.log`);
+  }
+  const passed = results.filter((r) => r.ok).length;
+  const figures = Object.fromEntries(results.map((r) => [r.name, r.figures]));
+  console.log(
+    `e2e-asterisk-results ${JSON.stringify({ passed, failed: results.length - passed, summary, figures })}`,
+  );
+  process.exit(results.length > 0 && results.every((r) => r.ok) ? 0 : 1);
+}
+
+void main();

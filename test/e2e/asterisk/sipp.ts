@@ -1,0 +1,85 @@
+/** SIPp runs on 127.0.0.1 against Asterisk, and the SIP messages they logged. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { start, stop, WORK, type Child } from './processes';
+import { HOST } from './pbx';
+
+const SCENARIOS = __dirname;
+
+export interface SippRun extends Child {
+  messages: string;
+}
+
+export interface SippOptions {
+  /** Asterisk's SIP port. */
+  remote: number;
+  /** This SIPp's SIP port; its media port is 1000 above. */
+  port: number;
+  service: string;
+  /** Client (-m 1: one call, then exit) or server mode (answers one incoming call). */
+  callId?: string;
+  keys?: Record<string, string>;
+  timeoutS?: number;
+}
+
+export function sipp(name: string, scenario: string, options: SippOptions): SippRun {
+  const messages = join(WORK, `${name}.messages.log`);
+  const keys = Object.entries(options.keys ?? {}).flatMap(([k, v]) => ['-key', k, v]);
+  const args = [
+    `${HOST}:${options.remote}`,
+    ...['-sf', join(SCENARIOS, scenario)],
+    ...['-s', options.service],
+    ...['-i', HOST, '-mi', HOST, '-mp', String(options.port + 1000)],
+    ...['-p', String(options.port), '-bind_local'],
+    ...['-m', '1'],
+    ...(options.callId ? ['-cid_str', options.callId] : []),
+    ...keys,
+    ...['-trace_msg', '-message_file', messages],
+    ...['-trace_err', '-error_file', join(WORK, `${name}.errors.log`)],
+    ...['-recv_timeout', '40000', '-timeout', `${options.timeoutS ?? 60}s`, '-timeout_error'],
+    '-nostdin',
+  ];
+  const run = start(name, 'sipp', args, { logFile: join(WORK, `${name}.out.log`) });
+  return { ...run, messages };
+}
+
+export { stop };
+
+export interface SipEvent {
+  /** Epoch ms (SIPp stamps local time with microseconds). */
+  at: number;
+  sent: boolean;
+  line: string;
+  cseq: string;
+}
+
+/** The messages SIPp logged with -trace_msg: time, direction, first line, CSeq. */
+export function sipTrace(file: string): SipEvent[] {
+  if (!existsSync(file)) return [];
+  const entries: SipEvent[] = [];
+  for (const block of readFileSync(file, 'utf8')
+    .split(/^-{20,} /m)
+    .slice(1)) {
+    const match =
+      /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\.(\d+)\s*\n(.*)\n\s*\n([^\n]*)\n([\s\S]*)$/.exec(block);
+    if (!match) continue;
+    const [, date, time, fraction, what, firstLine, rest] = match;
+    const at = new Date(`${date!}T${time!}`).getTime() + Number(`0.${fraction!}`) * 1000;
+    const cseq = /^CSeq:\s*(.*)$/im.exec(rest!)?.[1]?.trim() ?? '';
+    entries.push({ at, sent: what!.includes('sent'), line: firstLine!.trim(), cseq });
+  }
+  return entries;
+}
+
+export const sipFlow = (trace: SipEvent[]) =>
+  trace.map((e) => `${e.sent ? '->' : '<-'} ${e.line} (${e.cseq})`).join('\n      ');
+
+/** The first message matching: sent or received, first line, and CSeq method. */
+export function first(
+  trace: SipEvent[],
+  sent: boolean,
+  line: RegExp,
+  method = /./,
+): SipEvent | undefined {
+  return trace.find((e) => e.sent === sent && line.test(e.line) && method.test(e.cseq));
+}
