@@ -11,11 +11,13 @@ import { curl, parseHashcompat } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 
 /**
- * What Asterisk's dialplan sends, sent by the curl command line: CURL(url,data)
- * is a form POST, CURLOPT(httpheader) may drop the Content-Type, and
- * CURLOPT(userpwd) is HTTP Basic. Answers are read the way hashcompat does.
+ * The PBX API as libcurl reaches it: form POSTs (what Asterisk's CURL(url,data)
+ * sends, with Content-Type application/x-www-form-urlencoded), HTTP Basic (its
+ * CURLOPT(userpwd)), answers read the way CURLOPT(hashcompat) does, and the
+ * errors and keys a dialplan never exercises. The include itself runs in a real
+ * Asterisk in test/e2e/asterisk.
  */
-describe('PBX requests as Asterisk CURL() sends them (emulator, curl)', function () {
+describe('PBX requests over curl (emulator)', function () {
   this.timeout(30_000);
   let tenant: TestTenant;
 
@@ -63,7 +65,8 @@ describe('PBX requests as Asterisk CURL() sends them (emulator, curl)', function
     assert.equal(data.caller_name, 'Anne-Marie Smith & Co');
   });
 
-  it('reads a POST with no Content-Type as form data (CURLOPT(httpheader) replaced the defaults)', async () => {
+  // Asterisk always sends the form Content-Type; other PBX scripts may send none.
+  it('reads a POST with no Content-Type as form data', async () => {
     const id = callId();
     const reply = await curl('/v1/calls', [
       '-H',

@@ -64,24 +64,17 @@ export async function api(method: string, path: string, options: CallOptions = {
 
 /**
  * Runs the `curl` command line with the given arguments against the API and
- * returns status and body: how the tests send exactly what Asterisk's CURL()
- * sends (a form POST, libcurl's own headers, optional Basic auth).
+ * returns status and body: libcurl, as Asterisk's CURL() uses it (its
+ * User-Agent too). What Asterisk itself sends is shown by the real-Asterisk
+ * run (test/e2e/asterisk).
  */
 export async function curl(
   path: string,
   args: string[],
 ): Promise<{ status: number; text: string; headers: string }> {
-  return curlUrl(`${BASE_URL}${path}`, args);
-}
-
-/** The same, for a full URL (as a dialplan builds it). */
-export async function curlUrl(
-  url: string,
-  args: string[],
-): Promise<{ status: number; text: string; headers: string }> {
   const { stdout } = await execFileAsync(
     'curl',
-    ['-sS', '-i', '-A', 'asterisk-libcurl-agent/1.0', ...args, url],
+    ['-sS', '-i', '-A', 'asterisk-libcurl-agent/1.0', ...args, `${BASE_URL}${path}`],
     { maxBuffer: 1 << 20 },
   );
   // -i prints the status line and headers, a blank line, then the body.
