@@ -61,6 +61,8 @@ export async function answered(w: World, f: Figures, round: number): Promise<voi
   f.acceptTo200Ok = ok && ok.at - acceptedAt;
   const polled = pollAnswered(w, call.pbxCall, acceptedAt);
   f.acceptToLongPollAnswer = polled && polled - acceptedAt;
+  // The include's own part: from callwake's answer to the caller's 200 OK.
+  f.longPollAnswerTo200Ok = ok && polled && ok.at - polled;
   assert(
     phoneCode === 0,
     `phone SIPp exited ${phoneCode}\n      ${sipFlow(sipTrace(phone.messages))}`,
@@ -112,10 +114,6 @@ export async function hungUp(w: World, f: Figures, round: number, basic: boolean
       first(trace, false, /^SIP\/2\.0 487/),
       `no 487 for the INVITE:\n      ${sipFlow(trace)}`,
     );
-    const post = w.proxy.requests.find(
-      (r) => r.method === 'POST' && r.url.includes(`/${encodeURIComponent(call.pbxCall)}/cancel`),
-    );
-    f.hangupToCancelPost = post && post.at - cancel.at;
     const pushed = await waitPush(
       w,
       'call_cancelled',
@@ -124,6 +122,10 @@ export async function hungUp(w: World, f: Figures, round: number, basic: boolean
       40_000,
     );
     f.hangupToCancelPush = pushed.receivedAt - cancel.at;
+    const post = w.proxy.requests.find(
+      (r) => r.method === 'POST' && r.url.includes(`/${encodeURIComponent(call.pbxCall)}/cancel`),
+    );
+    f.hangupToCancelPost = post && post.at - cancel.at;
     assert(pushed.data.reason === 'hangup', `cancel push reason ${pushed.data.reason}`);
   } finally {
     if (basic) await w.pbx.setGlobal('CALLWAKE_BASIC', 'no');

@@ -38,10 +38,13 @@ export function checkRequests(w: World): void {
     else if (auth[0] !== (mode === 'basic' ? basic : bearer)) {
       problems.push(`${what}: Authorization is not the ${mode} key`);
     }
-    // What func_curl sends (Asterisk 22.9.0): a form Content-Type on POSTs, none on GETs.
+    // What func_curl sends (Asterisk 22.9.0): a form Content-Type on POSTs, none on GETs,
+    // and its own User-Agent.
     const type = header(r, 'content-type');
     const wanted = r.method === 'POST' ? ['application/x-www-form-urlencoded'] : [];
     if (type.join() !== wanted.join()) problems.push(`${what}: Content-Type ${type.join(', ')}`);
+    const agent = header(r, 'user-agent').join();
+    if (agent !== 'asterisk-libcurl-agent/1.0') problems.push(`${what}: User-Agent ${agent}`);
   }
   const needed = ['post bearer', 'post basic', 'long-poll bearer', 'long-poll basic'];
   needed.push('cancel(hangup) bearer', 'cancel(hangup) basic', 'cancel(timeout) bearer');
