@@ -2,7 +2,7 @@
  * The scenarios of the real-Asterisk run. Each returns its figures (ms) and
  * throws on anything that is not what a caller, a phone and callwake should see.
  */
-import { sipFlow, sipTrace, first, stop } from './sipp';
+import { sipFlow, sipTrace, first, stop, type SippRun } from './sipp';
 import {
   answerOverHttps,
   answerWithSdk,
@@ -46,34 +46,37 @@ async function finished(run: ReturnType<typeof caller>, what: string) {
 
 export async function answered(w: World, f: Figures, round: number): Promise<void> {
   const phone = phoneAnswering(`phone-answered${round}`, '1001');
-  const call = await ringing(w, `answered${round}`, '1001');
-  w.expectedAuth.set(call.pbxCall, 'bearer');
-  // The woken app: it accepts, then registers its SIP account (docs/app-integration.md).
-  const acceptedAt = Date.now();
-  await answerOverHttps(w, call.pbxCall, 'accept');
-  await register('1001', 60);
-  const [{ trace, invite }, phoneCode] = await Promise.all([
-    finished(call.run, 'caller'),
-    phone.done,
-  ]);
-  f.inviteToPush = call.push.receivedAt - invite.at;
-  const ok = first(trace, false, /^SIP\/2\.0 200/, /INVITE/);
-  f.acceptTo200Ok = ok && ok.at - acceptedAt;
-  const polled = pollAnswered(w, call.pbxCall, acceptedAt);
-  f.acceptToLongPollAnswer = polled && polled - acceptedAt;
-  // The include's own part: from callwake's answer to the caller's 200 OK.
-  f.longPollAnswerTo200Ok = ok && polled && ok.at - polled;
-  assert(
-    phoneCode === 0,
-    `phone SIPp exited ${phoneCode}\n      ${sipFlow(sipTrace(phone.messages))}`,
-  );
-  assert(ok, `the caller got no 200 OK:\n      ${sipFlow(trace)}`);
-  const status = await callStatus(w, call.pbxCall);
-  assert(status.status === 'accepted', `callwake status ${String(status.status)}`);
-  await register('1001', 0);
-  // The phone hung up first, so the dialplan went on after Gosub.
-  const { retval } = await outcome(w, call.callId);
-  assert(retval === 'answered', `GOSUB_RETVAL ${retval}`);
+  try {
+    const call = await ringing(w, `answered${round}`, '1001');
+    w.expectedAuth.set(call.pbxCall, 'bearer');
+    // The woken app: it accepts, then registers its SIP account (docs/app-integration.md).
+    const acceptedAt = Date.now();
+    await answerOverHttps(w, call.pbxCall, 'accept');
+    await register('1001', 60);
+    const [{ trace, invite }, phoneCode] = await Promise.all([
+      finished(call.run, 'caller'),
+      phone.done,
+    ]);
+    f.inviteToPush = call.push.receivedAt - invite.at;
+    const ok = first(trace, false, /^SIP\/2\.0 200/, /INVITE/);
+    f.acceptTo200Ok = ok && ok.at - acceptedAt;
+    const polled = pollAnswered(w, call.pbxCall, acceptedAt);
+    f.acceptToLongPollAnswer = polled && polled - acceptedAt;
+    // The include's own part: from callwake's answer to the caller's 200 OK.
+    f.longPollAnswerTo200Ok = ok && polled && ok.at - polled;
+    const phoneFlow = sipFlow(sipTrace(phone.messages));
+    assert(phoneCode === 0, `phone SIPp exited ${phoneCode}\n      ${phoneFlow}`);
+    assert(ok, `the caller got no 200 OK:\n      ${sipFlow(trace)}`);
+    const status = await callStatus(w, call.pbxCall);
+    assert(status.status === 'accepted', `callwake status ${String(status.status)}`);
+    // The phone hung up first, so the dialplan went on after Gosub.
+    const { retval } = await outcome(w, call.callId);
+    assert(retval === 'answered', `GOSUB_RETVAL ${retval}`);
+  } finally {
+    // Asleep again for the next call, whatever happened (its port free, its contact gone).
+    stop(phone, 'SIGKILL');
+    await register('1001', 0);
+  }
 }
 
 export async function declined(w: World, f: Figures): Promise<void> {
@@ -164,8 +167,9 @@ export async function noAnswer(w: World, f: Figures): Promise<void> {
  */
 export async function plainDial(w: World, f: Figures, tag: string, ext: string): Promise<void> {
   await register(ext, 60);
+  let phone: SippRun | undefined;
   try {
-    const phone = phoneAnswering(`phone-${tag}`, ext);
+    phone = phoneAnswering(`phone-${tag}`, ext);
     const callId = sipCallId(tag);
     const since = Date.now();
     const run = caller(`caller-${tag}`, 'caller.xml', ext, callId);
@@ -180,6 +184,7 @@ export async function plainDial(w: World, f: Figures, tag: string, ext: string):
     const pushes = w.providers.fcm.requestsFor(w.token).filter((r) => r.receivedAt >= since);
     assert(pushes.length === 0, `${pushes.length} pushes for a plain Dial`);
   } finally {
+    if (phone) stop(phone, 'SIGKILL');
     await register(ext, 0);
   }
 }
