@@ -103,7 +103,7 @@ export async function declined(w: World, f: Figures): Promise<void> {
   }
 }
 
-/** The caller hangs up (CANCEL) a second after the 180: the cancel push reaches the phone. */
+/** The caller hangs up (CANCEL) 0.5–2.5 s after the 180: the cancel push reaches the phone. */
 export async function hungUp(w: World, f: Figures, round: number, basic: boolean): Promise<void> {
   if (basic) await w.pbx.setGlobal('CALLWAKE_BASIC', 'yes');
   try {
