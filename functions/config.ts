@@ -14,6 +14,16 @@ export const APNS_TEAM_ID = defineSecret('APNS_TEAM_ID');
 
 export const API_SECRETS = [PBX_API_KEY, APNS_KEY, APNS_KEY_ID, APNS_TEAM_ID];
 
+/**
+ * The Firebase project's number (FCM's sender id). RFC 8599 phones name the
+ * project they push through in pn-param: by id, or, as Linphone does, by this
+ * number. Empty: only the project id is accepted.
+ */
+export const FCM_SENDER_ID = defineString('FCM_SENDER_ID', {
+  default: '',
+  description: 'Project number (FCM sender id) that RFC 8599 phones may name in pn-param',
+});
+
 /** `live` sends to FCM and APNs; `outbox` stores rendered pushes; `auto`: outbox on the emulator. */
 export const PUSH_MODE = defineString('PUSH_MODE', {
   default: 'auto',

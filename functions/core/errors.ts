@@ -2,6 +2,8 @@
 
 export const ERROR_STATUS = {
   invalid_argument: 400,
+  /** An RFC 8599 push service callwake does not speak (`webpush`, or one it does not know). */
+  unsupported_provider: 400,
   unauthenticated: 401,
   permission_denied: 403,
   not_found: 404,

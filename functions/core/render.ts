@@ -69,7 +69,9 @@ function renderVoip(call: Call, device: Device, token: string, e: PushEndpoints)
     },
     token,
     apnsEnv: device.apnsEnv,
-    body: { ...incomingCallPayload(call) },
+    // aps.call-id: the SIP Call-ID, which Linphone's iOS library reads to
+    // report the call to CallKit (liblinphone src/core/app/ios-app-delegate.mm).
+    body: { ...incomingCallPayload(call), aps: { 'call-id': call.sipCallId } },
   };
 }
 

@@ -6,14 +6,14 @@ import { z } from 'zod';
  * arrives as an empty string, so optional fields treat '' (and JSON null) as absent.
  */
 
-const emptyAsUndefined = (value: unknown): unknown =>
+export const emptyAsUndefined = (value: unknown): unknown =>
   value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value;
 
-const optional = <T extends z.ZodType>(schema: T) =>
+export const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess(emptyAsUndefined, schema.optional());
 
 /** Visible ASCII, no spaces: what SIP user parts, Call-IDs and tokens are made of. */
-const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+export const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 
 // Firestore document ids may not contain '/', be '.' or '..', or look like __x__.
 const docIdSafe = (value: string) =>
@@ -53,12 +53,12 @@ export const fcmTokenSchema = z
   .regex(VISIBLE_ASCII, 'must be visible ASCII without spaces');
 
 // APNs device tokens are hex (64 characters today; Apple says they may grow).
-const voipTokenSchema = z
+export const voipTokenSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{64,200}$/, 'must be the hex PushKit token (64-200 hex digits)')
   .transform((token) => token.toLowerCase());
 
-const appIdSchema = z
+export const appIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$/, 'must be a package name or bundle id');
 

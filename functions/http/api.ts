@@ -1,5 +1,5 @@
 import type { Request } from 'firebase-functions/v2/https';
-import { CALLS_PER_EXTENSION_PER_MINUTE } from '../config';
+import { APNS_TEAM_ID, CALLS_PER_EXTENSION_PER_MINUTE, FCM_SENDER_ID } from '../config';
 import { CallRateLimiter } from '../core/callRate';
 import { AppError } from '../core/errors';
 import { firestore } from '../store/firestore';
@@ -48,6 +48,11 @@ async function makeContext(): Promise<ApiContext> {
     tenant: (id) => tenants.tenant(id),
     verifyIdToken,
     callRate: new CallRateLimiter(() => CALLS_PER_EXTENSION_PER_MINUTE.value()),
+    pushDeployment: {
+      apnsTeamId: APNS_TEAM_ID.value(),
+      fcmProjectId: services.endpoints.projectId,
+      fcmSenderId: FCM_SENDER_ID.value(),
+    },
     pairing: withDeadline(new FirestorePairingStore(db), ms),
     rateLimiter: withDeadline(new FirestoreRateLimiter(db), ms),
     reportError: (err) => {

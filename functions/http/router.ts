@@ -36,7 +36,14 @@ const ROUTES: Route[] = [
   route('/v1/calls/{call_id}', { GET: getCall }),
   route('/v1/calls/{call_id}/cancel', { POST: cancelCall }),
   route('/v1/extensions/{ext}/devices', { GET: listDevices }),
-  route('/v1/extensions/{ext}/devices/{device_id}', { PUT: putDevice, DELETE: deleteDevice }),
+  // POST does what PUT and DELETE do, for HTTP clients that only GET and POST
+  // (Kamailio's http_client, Asterisk's CURL()).
+  route('/v1/extensions/{ext}/devices/{device_id}', {
+    PUT: putDevice,
+    POST: putDevice,
+    DELETE: deleteDevice,
+  }),
+  route('/v1/extensions/{ext}/devices/{device_id}/unregister', { POST: deleteDevice }),
   route('/v1/extensions/{ext}/members/{uid}', { PUT: putMember, DELETE: deleteMember }),
   route('/v1/extensions/{ext}/pairing-codes', { POST: postPairingCode }),
   route('/v1/app/pair', { POST: postPair }),

@@ -2,6 +2,7 @@ import type { CallStore, DeviceStore, MemberStore, PairingStore, RateLimiter } f
 import type { CallRateLimiter } from '../core/callRate';
 import type { Clock } from '../core/deliver';
 import type { PushSender, Provider } from '../core/push';
+import type { PushDeployment } from '../core/pushAddress';
 import type { PushEndpoints } from '../core/render';
 import type { Tenant } from '../store/tenantDirectory';
 
@@ -45,6 +46,8 @@ export interface ApiContext {
   sendersFor(tenant: Tenant): Promise<Record<Provider, PushSender>>;
   endpoints: PushEndpoints;
   sendBudgetMs: number;
+  /** The APNs team and Firebase project RFC 8599 push addresses must name. */
+  pushDeployment: PushDeployment;
   clock: Clock;
   /** Logs an error the client only sees as 500 or 503. */
   reportError(err: unknown): void;

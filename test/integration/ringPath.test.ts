@@ -132,12 +132,15 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     assert.equal(request.headers['apns-topic'], 'com.example.sipPhone.voip');
     assert.equal(request.headers['apns-priority'], '10');
     assert.equal(request.headers['apns-collapse-id'], `call-${uuid}`);
-    const body = request.body as Record<string, string>;
+    const { aps, ...body } = request.body as Record<string, string> & { aps: unknown };
     assert.equal(
       request.headers['apns-expiration'],
       String(Math.floor(Number(body.expires_at) / 1000)),
     );
     assert.deepEqual(Object.keys(body).sort(), PAYLOAD_KEYS);
+    // The SIP Call-ID where Linphone's iOS library looks for it; the fake accepted the body.
+    assert.deepEqual(aps, { 'call-id': id });
+    assert.equal(request.status, 200);
     assert.equal(body.type, 'incoming_call');
     assert.equal(body.caller_name, '+15550100');
     assert.equal(body.call_uuid, uuid);

@@ -19,6 +19,7 @@ import type {
   RateLimiter,
 } from '../../functions/core/ports';
 import type { PushMeta, PushSender, RenderedPush, SendResult } from '../../functions/core/push';
+import type { PushDeployment } from '../../functions/core/pushAddress';
 import type { PushEndpoints } from '../../functions/core/render';
 import type { ApiContext, ApiRequest } from '../../functions/http/types';
 import type { Tenant } from '../../functions/store/tenantDirectory';
@@ -446,6 +447,13 @@ export const TEST_ENDPOINTS: PushEndpoints = {
   apnsOrigins: { production: 'https://apns.test', sandbox: 'https://apns-sandbox.test' },
 };
 
+/** The deployment the unit tests' RFC 8599 addresses name: Apple team and Firebase project. */
+export const TEST_PUSH_DEPLOYMENT: PushDeployment = {
+  apnsTeamId: 'ABCDE12345',
+  fcmProjectId: TEST_ENDPOINTS.projectId,
+  fcmSenderId: '123456789012',
+};
+
 export type FakeApiContext = ApiContext & {
   devices: FakeDeviceStore;
   calls: FakeCallStore;
@@ -489,6 +497,7 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     },
     endpoints: TEST_ENDPOINTS,
     sendBudgetMs: 8_000,
+    pushDeployment: TEST_PUSH_DEPLOYMENT,
     clock,
     sender,
     reported,

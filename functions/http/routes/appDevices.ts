@@ -1,12 +1,8 @@
 import { z } from 'zod';
 import { registerDevice } from '../../core/devices';
 import { AppError } from '../../core/errors';
-import {
-  deviceIdSchema,
-  deviceRegistrationSchema,
-  extensionSchema,
-  tenantSchema,
-} from '../../core/schemas';
+import { parseDeviceRegistration } from '../../core/pushAddress';
+import { deviceIdSchema, extensionSchema, tenantSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { parseBody } from '../body';
 import { candidateTenants, memberTenant, requireUser } from '../identity';
@@ -21,7 +17,7 @@ export const putAppDevice: RouteHandler = async (req, rawParams, ctx) => {
   const { device_id } = validate(params, rawParams);
   const body = parseBody(req.body, req.headers['content-type']);
   const { extension, tenant: hint } = validate(target, body);
-  const input = validate(deviceRegistrationSchema, body);
+  const input = parseDeviceRegistration(body, ctx.pushDeployment);
   const tenant = await memberTenant(ctx, uid, extension, hint);
   const { created, device } = await registerDevice(
     ctx.devices,

@@ -1,19 +1,24 @@
 import { deviceView, registerDevice, unregisterDevice } from '../../core/devices';
-import { deviceIdSchema, deviceRegistrationSchema, extensionSchema } from '../../core/schemas';
+import { parseDeviceRegistration } from '../../core/pushAddress';
+import { deviceIdSchema, extensionSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';
-import { validBody } from '../body';
+import { parseBody } from '../body';
 import type { RouteHandler } from '../types';
 import { z } from 'zod';
 
 const deviceParams = z.object({ ext: extensionSchema, device_id: deviceIdSchema });
 const extensionParams = z.object({ ext: extensionSchema });
 
-/** PUT /v1/extensions/{ext}/devices/{device_id}: register or refresh a device. */
+/**
+ * PUT (or POST) /v1/extensions/{ext}/devices/{device_id}: register or refresh
+ * a device, by its tokens or by an RFC 8599 push address.
+ */
 export const putDevice: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const { ext, device_id } = validate(deviceParams, params);
-  const input = validBody(deviceRegistrationSchema, req);
+  const body = parseBody(req.body, req.headers['content-type']);
+  const input = parseDeviceRegistration(body, ctx.pushDeployment);
   const { created, device } = await registerDevice(
     ctx.devices,
     tenant.id,
@@ -28,7 +33,7 @@ export const putDevice: RouteHandler = async (req, params, ctx) => {
   };
 };
 
-/** DELETE /v1/extensions/{ext}/devices/{device_id}: unregister. */
+/** DELETE /v1/extensions/{ext}/devices/{device_id} (or POST .../unregister): unregister. */
 export const deleteDevice: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const { ext, device_id } = validate(deviceParams, params);

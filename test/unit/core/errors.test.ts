@@ -6,6 +6,7 @@ const UNAVAILABLE_MESSAGE = 'A backing service is unavailable; try again shortly
 describe('AppError', () => {
   const expected: Record<ErrorCode, number> = {
     invalid_argument: 400,
+    unsupported_provider: 400,
     unauthenticated: 401,
     permission_denied: 403,
     not_found: 404,

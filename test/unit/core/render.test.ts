@@ -78,7 +78,7 @@ describe('renderIncomingCall', () => {
         },
         token: VOIP_TOKEN,
         apnsEnv: 'production',
-        body: incomingCallPayload(call),
+        body: { ...incomingCallPayload(call), aps: { 'call-id': call.sipCallId } },
       },
     });
   });
@@ -197,8 +197,30 @@ describe('renderIncomingCall', () => {
     const apns = renderIncomingCall(call, iosVoipDevice(), TEST_ENDPOINTS, NOW)!;
     const data = (fcm.push.body as { message: { data: Record<string, unknown> } }).message.data;
     assert.deepEqual(Object.keys(data).sort(), PAYLOAD_KEYS);
-    assert.deepEqual(apns.push.body, data);
-    for (const [key, value] of Object.entries(apns.push.body))
-      assert.equal(typeof value, 'string', key);
+    const { aps, ...keys } = apns.push.body;
+    assert.deepEqual(keys, data);
+    for (const [key, value] of Object.entries(keys)) assert.equal(typeof value, 'string', key);
+    // Beside them, the one key Linphone's iOS library reads: aps.call-id, the SIP Call-ID.
+    assert.deepEqual(aps, { 'call-id': call.sipCallId });
+  });
+
+  it('keeps the largest VoIP body under APNs 5 KB limit for VoIP pushes', () => {
+    // Every field at its longest: 256-character ids, 128 characters of 4-byte UTF-8 names
+    // (or of quotes, which JSON doubles), a 64-character extension.
+    const id = 'i'.repeat(256);
+    for (const name of ['😀'.repeat(128), '"'.repeat(128)]) {
+      const longest = ringingCall({
+        callId: id,
+        sipCallId: `${id.slice(0, 255)}s`,
+        extension: 'e'.repeat(64),
+        from: name,
+        fromName: name,
+        tenant: 't'.repeat(64),
+      });
+      const plan = renderIncomingCall(longest, iosVoipDevice(), TEST_ENDPOINTS, NOW)!;
+      const bytes = Buffer.byteLength(JSON.stringify(plan.push.body), 'utf8');
+      assert.ok(bytes < 5120, `${bytes} bytes`);
+      assert.ok(bytes > 1500, `the test fills the fields (${bytes} bytes)`);
+    }
   });
 });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PBX_CANCEL_REASONS } from '../../../functions/core/callState';
 import { ERROR_STATUS } from '../../../functions/core/errors';
+import { PUSH_ADDRESS_FIELDS } from '../../../functions/core/pushAddress';
 import { deviceRegistrationSchema, incomingCallSchema } from '../../../functions/core/schemas';
 import { ROUTE_LIST } from '../../../functions/http/router';
 
@@ -35,6 +36,12 @@ describe('docs/api.md stays in step with the code', () => {
     for (const field of Object.keys(deviceRegistrationSchema.shape)) {
       assert.ok(
         section('PUT /v1/extensions/{ext}/devices/{device_id}').includes(`\`${field}\``),
+        field,
+      );
+    }
+    for (const field of PUSH_ADDRESS_FIELDS) {
+      assert.ok(
+        section('PUT /v1/extensions/{ext}/devices/{device_id}').includes(`| \`${field}\``),
         field,
       );
     }

@@ -41,7 +41,7 @@ describe('handle', () => {
       ctx,
     );
     assert.equal(res.status, 405);
-    assert.deepEqual(res.headers, { Allow: 'PUT, DELETE' });
+    assert.deepEqual(res.headers, { Allow: 'PUT, POST, DELETE' });
     assert.equal((await handle(apiRequest('GET', '/v1/calls'), ctx)).headers?.Allow, 'POST');
   });
 
