@@ -1,7 +1,9 @@
-// `npm run e2e:sip`: callwake end to end with real SIP. Installs Kamailio and
-// SIPp from Debian's packages when missing, builds the functions, and runs
-// test/e2e/sip.mjs inside `firebase emulators:exec` (Firestore, Functions,
-// Auth). Kamailio and SIPp listen on 127.0.0.1 only. Ends with one line,
+// `npm run e2e:sip`: callwake end to end with real SIP. Installs Kamailio,
+// SIPp and linphonec from Debian's packages when missing, builds the
+// functions, and runs test/e2e/sip.mjs (SIPp phones, outbox) then
+// test/e2e/linphone.mjs (RFC 8599 with linphonec, the fake FCM and APNs)
+// inside one `firebase emulators:exec` (Firestore, Functions, Auth).
+// Everything listens on 127.0.0.1 only. Ends with one line,
 // "e2e-sip: N passed, N failed"; exits non-zero on any failure.
 //
 // The emulators bind fixed ports, so the run holds /tmp/callwake-emulators.lock
@@ -14,14 +16,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
+import { TEST_ENV } from './test-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCK = '/tmp/callwake-emulators.lock';
 const LOCK_WAIT_S = 1200;
-// The whole emulator run (start, both scenarios, shutdown); a normal run takes about a minute.
-const RUN_LIMIT_MS = 170_000;
+// The whole emulator run (start, both runs, shutdown); a normal run takes about two minutes.
+const RUN_LIMIT_MS = 300_000;
 const WORK = join(root, '.cache', 'e2e-sip');
-const PACKAGES = ['kamailio', 'kamailio-utils-modules', 'sip-tester'];
+const PACKAGES = ['kamailio', 'kamailio-utils-modules', 'sip-tester', 'linphone-cli'];
 
 const startedAt = Date.now();
 
@@ -45,9 +48,11 @@ const kamailioModules = () =>
     { stdio: 'ignore' },
   ).status === 0;
 
-/** Kamailio (with the http_client module) and SIPp from Debian's packages, when missing. */
+const installed = () => have('kamailio') && have('sipp') && have('linphonec') && kamailioModules();
+
+/** Kamailio (with the http_client module), SIPp and linphonec from Debian's packages, when missing. */
 function ensurePackages() {
-  if (have('kamailio') && have('sipp') && kamailioModules()) return true;
+  if (installed()) return true;
   const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
   const apt = (args) => {
     const command = [...sudo, 'apt-get', ...args];
@@ -61,7 +66,7 @@ function ensurePackages() {
   const install = ['install', '-y', '--no-install-recommends', ...PACKAGES];
   // A fresh machine has no package lists yet: update once if the install fails.
   if (apt(install) !== 0 && (apt(['update']) !== 0 || apt(install) !== 0)) return false;
-  return have('kamailio') && have('sipp') && kamailioModules();
+  return installed();
 }
 
 /** Runs a command to completion, streaming its output. */
@@ -102,17 +107,21 @@ function reapChildren() {
 }
 
 async function main() {
-  console.log('=== e2e-sip: Kamailio and SIPp against callwake on the emulators ===');
+  console.log('=== e2e-sip: Kamailio, SIPp and linphonec against callwake on the emulators ===');
   if (!ensurePackages()) {
-    console.error('e2e-sip: could not install kamailio, kamailio-utils-modules and sip-tester.');
+    console.error(`e2e-sip: could not install ${PACKAGES.join(', ')} (Debian packages).`);
     finish(0, 1);
   }
   if ((await run('npm', ['run', 'build'])) !== 0) finish(0, 1);
   ensureLocalSecrets(root);
   mkdirSync(WORK, { recursive: true });
   reapChildren();
-  const env = emulatorEnv(root, { ...process.env });
-  const inner = `node ${join('test', 'e2e', 'sip.mjs')}`;
+  // The fake providers' ports (test/e2e/linphone.mjs starts them) for the functions.
+  const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
+  // Both runs, whatever the first one's outcome; the exit code fails if either failed.
+  const sip = `node ${join('test', 'e2e', 'sip.mjs')}`;
+  const linphone = `node --import tsx ${join('test', 'e2e', 'linphone.mjs')}`;
+  const inner = `${sip}; first=$?; ${linphone} && exit $first`;
   const firebase = join(root, 'node_modules', '.bin', 'firebase');
   const args = [
     'emulators:exec',
@@ -164,10 +173,14 @@ async function main() {
   signalGroup('SIGKILL');
   reapChildren();
 
-  const line = /^e2e-sip-results (\{.*\})$/m.exec(output)?.[1];
-  const counted = line ? JSON.parse(line) : { passed: 0, failed: 0 };
+  const counted = { passed: 0, failed: 0 };
+  const lines = [...output.matchAll(/^e2e-sip-results (\{.*\})$/gm)].map((m) => JSON.parse(m[1]));
+  for (const line of lines) {
+    counted.passed += line.passed;
+    counted.failed += line.failed;
+  }
   // A run that dies before reporting counts as a failure, never as zero tests.
-  if ((code !== 0 || timedOut) && counted.failed === 0) counted.failed = 1;
+  if ((code !== 0 || timedOut || lines.length < 2) && counted.failed === 0) counted.failed = 1;
   finish(counted.passed, counted.failed);
 }
 

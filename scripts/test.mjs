@@ -122,10 +122,10 @@ if (leaks.length === 0) {
 if (leaks.length > 0) finish(1);
 if (files) finish(code === 0 ? 0 : 1);
 
-// Real SIP end to end: Kamailio and SIPp against the emulated functions. The
+// Real SIP end to end: Kamailio, SIPp and linphonec against the emulated functions. The
 // caller of `npm test` holds no emulator lock of ours, so the run needs none.
 const sip = await run(
-  'SIP end to end (Kamailio, SIPp)',
+  'SIP end to end (Kamailio, SIPp, linphonec)',
   process.execPath,
   [join(root, 'scripts', 'e2e-sip.mjs')],
   {

@@ -1,0 +1,288 @@
+// What the SIP end-to-end runs share (test/e2e/sip.mjs, test/e2e/linphone.mjs):
+// callwake's API on the emulators, child processes in their own process
+// groups, Kamailio with integrations/kamailio/kamailio.cfg, SIPp, and the
+// one `e2e-sip-results {...}` line each run prints for scripts/e2e-sip.mjs.
+/* global AbortSignal */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, URLSearchParams } from 'node:url';
+import { initializeApp as initializeAdmin } from 'firebase-admin/app';
+import { getFirestore } from 'firebase-admin/firestore';
+
+export const HERE = dirname(fileURLToPath(import.meta.url));
+export const ROOT = join(HERE, '..', '..');
+export const WORK = join(ROOT, '.cache', 'e2e-sip');
+export const PROJECT_ID = 'demo-callwake';
+export const BASE_URL = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
+export const CFG = join(ROOT, 'integrations', 'kamailio', 'kamailio.cfg');
+export const HOST = '127.0.0.1';
+export const KAMAILIO_PORT = 5070;
+
+const results = [];
+const children = new Set();
+
+export const log = (...args) => console.log('[e2e-sip]', ...args);
+
+/** Polls `probe` until it returns something truthy, or fails after `ms`. */
+export async function eventually(probe, what, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+export function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** One request to callwake's API: a form body, JSON back. */
+export async function api(method, path, { bearer, form } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  const init = { method, headers, signal: AbortSignal.timeout(15_000) };
+  if (form) {
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    init.body = new URLSearchParams(form).toString();
+  }
+  const res = await fetch(`${BASE_URL}${path}`, init);
+  const text = await res.text();
+  let json = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text for the error message
+  }
+  return { status: res.status, json, text };
+}
+
+/**
+ * Starts a child process in its own process group, so it and its children
+ * can be ended together. Its stdin stays open (a pipe) until it ends.
+ */
+export function start(name, command, args, { logFile, env, cwd = WORK } = {}) {
+  const child = spawn(command, args, {
+    cwd,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(env ? { env } : {}),
+  });
+  let output = '';
+  const keep = (chunk) => {
+    output += chunk;
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.stdin.on('error', () => {}); // a child that died before reading
+  const done = new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      if (logFile) writeFileSync(logFile, output);
+      resolve({ code: code ?? (signal ? 128 : 1), output });
+    });
+    child.on('error', (err) => {
+      output += String(err);
+    });
+  });
+  children.add(child);
+  // For scripts/e2e-sip.mjs, which ends what is left if this run is killed.
+  mkdirSync(join(WORK, 'pids'), { recursive: true });
+  writeFileSync(join(WORK, 'pids', `${name}.pid`), `${child.pid} ${command}\n`);
+  return { name, child, done, output: () => output };
+}
+
+export function stop(child, signal = 'SIGTERM') {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Ends every child still running (SIGKILL), then Kamailio gently. */
+export async function stopAll(kamailio) {
+  for (const child of children) if (child !== kamailio?.child) stop(child, 'SIGKILL');
+  if (kamailio) {
+    stop(kamailio.child, 'SIGTERM');
+    await Promise.race([kamailio.done, sleep(3000)]);
+    // Its workers can outlive the main process for a moment: end the whole group.
+    stop(kamailio.child, 'SIGKILL');
+  }
+}
+
+/** SIPp on 127.0.0.1 only, one call to `service`, bounded by its own global timeout. */
+export function sipp(name, scenario, port, callIdPattern, service) {
+  const messages = join(WORK, `${name}.messages.log`);
+  const args = [
+    `${HOST}:${KAMAILIO_PORT}`,
+    ['-sf', join(HERE, scenario)],
+    ['-s', service],
+    ['-i', HOST],
+    ['-mi', HOST],
+    ['-mp', String(port + 1000)],
+    ['-p', String(port)],
+    '-bind_local',
+    ['-m', '1'],
+    ['-cid_str', callIdPattern],
+    '-trace_msg',
+    ['-message_file', messages],
+    '-trace_err',
+    ['-error_file', join(WORK, `${name}.errors.log`)],
+    ['-recv_timeout', '30000'],
+    ['-timeout', '45s'],
+    '-timeout_error',
+    '-nostdin',
+  ].flat();
+  const run = start(name, 'sipp', args, { logFile: join(WORK, `${name}.out.log`) });
+  return { ...run, messages };
+}
+
+/**
+ * The SIP messages SIPp logged (-trace_msg): time (ms since the epoch),
+ * direction, first line, CSeq and the whole text. SIPp stamps them in local time.
+ */
+export function sipTrace(file) {
+  if (!existsSync(file)) return [];
+  const entries = [];
+  const blocks = readFileSync(file, 'utf8')
+    .split(/^-{20,} /m)
+    .slice(1);
+  for (const block of blocks) {
+    const match =
+      /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\.(\d+)\s*\n(.*)\n\s*\n([^\n]*)\n([\s\S]*)$/.exec(block);
+    if (!match) continue;
+    const [, date, time, fraction, what, firstLine, rest] = match;
+    const at = new Date(`${date}T${time}`).getTime() + Number(`0.${fraction}`) * 1000;
+    const cseq = /^CSeq:\s*(.*)$/im.exec(rest)?.[1]?.trim() ?? '';
+    const line = firstLine.trim();
+    entries.push({ at, sent: /sent/.test(what), line, cseq, text: `${line}\n${rest}` });
+  }
+  return entries;
+}
+
+export function sipFlow(trace) {
+  return trace.map((e) => `${e.sent ? '->' : '<-'} ${e.line} (${e.cseq})`).join('\n      ');
+}
+
+/** Runs one scenario, recording its outcome for the results line. */
+export async function test(name, body) {
+  const startedAt = Date.now();
+  try {
+    await body();
+    results.push({ name, ok: true });
+    log(`ok   ${name} (${Date.now() - startedAt} ms)`);
+  } catch (err) {
+    results.push({ name, ok: false, error: String(err?.stack ?? err) });
+    log(`FAIL ${name}\n     ${String(err?.message ?? err)}`);
+  }
+}
+
+export function failSetup(err) {
+  results.push({ name: 'setup', ok: false, error: String(err?.stack ?? err) });
+  log(`FAIL setup\n     ${String(err?.stack ?? err)}`);
+}
+
+/** Prints the run's results line (scripts/e2e-sip.mjs adds them up) and exits. */
+export function report(timings) {
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  console.log(`e2e-sip-results ${JSON.stringify({ passed, failed, timings })}`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+export const formatMs = (ms) => (ms === undefined ? 'n/a' : `${Math.round(ms)} ms`);
+
+let firestore;
+/** The emulated Firestore, as the Admin SDK sees it. */
+export function db() {
+  firestore ??= getFirestore(initializeAdmin({ projectId: PROJECT_ID }, 'e2e-sip'));
+  return firestore;
+}
+
+/** A tenant with its own API key, as test/support/emulator.ts makes them. */
+export async function createTenant(pushMode) {
+  const id = `t-e2e-${randomBytes(5).toString('hex')}`;
+  const key = `cwk_test_${randomBytes(18).toString('base64url')}`;
+  const hash = createHash('sha256').update(key).digest('hex');
+  await db().doc(`tenants/${id}`).set({ name: id, pushMode });
+  await db().doc(`apiKeys/${hash}`).set({ tenant: id, createdAt: Date.now() });
+  return { id, key };
+}
+
+/** Waits until callwake answers (the functions are loaded, no cold start in the timings). */
+export async function callwakeUp() {
+  await eventually(
+    async () => (await api('GET', '/v1/health').catch(() => ({ status: 0 }))).status === 200,
+    'GET /v1/health',
+    30_000,
+  );
+}
+
+/** Kamailio in the foreground (-DD), logging to stderr, in its own process group. */
+export async function startKamailio(key, logName = 'kamailio') {
+  const args = [
+    '-DD',
+    '-E',
+    ['-f', CFG],
+    ['-P', join(WORK, `${logName}.run.pid`)],
+    ['-Y', WORK],
+    ['-m', '64'],
+    ['-M', '8'],
+    ['-A', `CALLWAKE_URL="${BASE_URL}"`],
+    ['-A', `CALLWAKE_KEY="${key}"`],
+    ['-A', `SIP_ADDR=${HOST}`],
+    ['-A', `SIP_PORT=${KAMAILIO_PORT}`],
+    ['-A', 'RING_TIMEOUT=30'],
+  ].flat();
+  const kamailio = start('kamailio', 'kamailio', args, {
+    logFile: join(WORK, `${logName}.log`),
+  });
+  // Ready when it answers an OPTIONS keepalive.
+  await eventually(
+    () => sipOptions(),
+    `Kamailio to answer OPTIONS on ${HOST}:${KAMAILIO_PORT}`,
+    10_000,
+  );
+  return kamailio;
+}
+
+function sipOptions() {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    const done = (ok) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 300);
+    socket.on('message', (msg) => done(/^SIP\/2\.0 200/.test(msg.toString())));
+    socket.on('error', () => done(false));
+    socket.bind(0, HOST, () => {
+      const { port } = socket.address();
+      const branch = `z9hG4bK${randomBytes(6).toString('hex')}`;
+      const request = [
+        `OPTIONS sip:${HOST}:${KAMAILIO_PORT} SIP/2.0`,
+        `Via: SIP/2.0/UDP ${HOST}:${port};branch=${branch}`,
+        'Max-Forwards: 70',
+        `From: <sip:probe@${HOST}>;tag=${randomBytes(4).toString('hex')}`,
+        `To: <sip:${HOST}:${KAMAILIO_PORT}>`,
+        `Call-ID: probe-${randomBytes(6).toString('hex')}@${HOST}`,
+        'CSeq: 1 OPTIONS',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+      socket.send(request, KAMAILIO_PORT, HOST);
+    });
+  });
+}
+
+/** A Call-ID pattern for SIPp, unique per run; SIPp expands %u (the call number: 1). */
+export const callIdFor = (tag) => `cw-e2e-${tag}-${randomBytes(4).toString('hex')}-%u@${HOST}`;
+export const expandCallId = (pattern) => pattern.replace('%u', '1');
