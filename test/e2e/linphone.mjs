@@ -240,6 +240,9 @@ try {
   // Linphone on iOS, sandbox build: two tokens tagged with their services.
   const voip = randomBytes(32).toString('hex').toUpperCase();
   const remote = randomBytes(32).toString('hex').toUpperCase();
+  // Apple issued these tokens in its sandbox (a development build): the fake must know.
+  fakes.apns.sandbox.register(voip.toLowerCase());
+  fakes.apns.sandbox.register(remote.toLowerCase());
   const iphone = phone('iphone', {
     extension: '2002',
     port: 5110,
