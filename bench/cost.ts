@@ -82,7 +82,7 @@ export async function cost(): Promise<CostRow[]> {
     ...(await registerExtensions(tenant, 'c10x', 1, TEN_DEVICES)),
   ];
   const deps = { calls, devices, senders, endpoints: TEST_ENDPOINTS, sendBudgetMs: 8_000 };
-  const cancelDeps = { ...deps, leaseMs: 60_000 };
+  const cancelDeps = { ...deps, leaseMs: 15_000 };
   const ring = async (to: string, id = benchCallId('cost')) => {
     const request = validate(incomingCallSchema, { call_id: id, to, from: '5551234' });
     const rang = await startIncomingCall(tenant.id, request, deps);
@@ -109,7 +109,7 @@ export async function cost(): Promise<CostRow[]> {
   const answer = answerBy(`${ten}-android-0`);
   await row('answer (accept)', 'the answer document (createAnswer) + settleAnswer', async () => {
     await calls.createAnswer(tenant.id, uuid, answer);
-    await calls.settleAnswer(tenant.id, uuid, answer);
+    await calls.settleAnswer(tenant.id, uuid, answer, Date.now());
   });
   await row('cancel pushes after the answer, 9 devices', 'sendCancels (onCallWritten)', () =>
     sendCancels(tenant.id, uuid, cancelDeps),
@@ -139,7 +139,7 @@ export async function cost(): Promise<CostRow[]> {
       const accept = answerBy(`${one}-android-0`);
       void store
         .createAnswer(tenant.id, polledUuid, accept)
-        .then(() => store.settleAnswer(tenant.id, polledUuid, accept));
+        .then(() => store.settleAnswer(tenant.id, polledUuid, accept, Date.now()));
     }, 300);
     const call = await calls.waitFor(tenant.id, polledUuid, (c) => c.status !== 'ringing', 10_000);
     clearTimeout(settle);

@@ -5,15 +5,17 @@ import {
   projectId,
   providerEndpoints,
 } from './config';
-import type { Clock } from './core/deliver';
-import { systemClock } from './core/deliver';
+import { systemClock, type Clock } from './core/clock';
+import type { CallStore, DeviceStore } from './core/ports';
 import type { PushSender, Provider } from './core/push';
 import type { PushEndpoints } from './core/render';
 import { sendersFor } from './push/senders';
 import { FirestoreCallStore } from './store/callStore';
+import { StoreBudget } from './store/deadline';
 import { FirestoreDeviceStore } from './store/deviceStore';
 import { firestore } from './store/firestore';
 import { FirestoreMemberStore } from './store/memberStore';
+import { callsWithDeadline, devicesWithDeadline } from './store/storeDeadlines';
 import { TenantDirectory, type Tenant } from './store/tenantDirectory';
 
 /** Everything the functions share, wired once per instance. */
@@ -26,17 +28,32 @@ export interface Services {
   endpoints: PushEndpoints;
   sendBudgetMs: number;
   clock: Clock;
+  /**
+   * The stores for triggers and scheduled jobs: every call bounded, so a stuck one fails the
+   * run quickly and the platform retries the event (the triggers set `retry: true`) instead of
+   * holding it until the function's timeout.
+   */
+  events: { calls: CallStore; devices: DeviceStore };
 }
+
+/** 5 s per store call once warm; 15 s for a cold instance's first. */
+const eventBudget = new StoreBudget(5_000, 15_000);
 
 let services: Promise<Services> | undefined;
 
 async function make(): Promise<Services> {
   const db = await firestore();
   const endpoints = providerEndpoints();
+  const devices = new FirestoreDeviceStore(db);
+  const calls = new FirestoreCallStore(db, () => CALL_RETENTION_DAYS.value());
   return {
     tenants: new TenantDirectory(db, () => PBX_API_KEY.value()),
-    devices: new FirestoreDeviceStore(db),
-    calls: new FirestoreCallStore(db, () => CALL_RETENTION_DAYS.value()),
+    devices,
+    calls,
+    events: {
+      calls: callsWithDeadline(calls, eventBudget),
+      devices: devicesWithDeadline(devices, eventBudget),
+    },
     members: new FirestoreMemberStore(db),
     sendersFor,
     endpoints: {

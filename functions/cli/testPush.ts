@@ -38,13 +38,12 @@ function onlyDevice(store: DeviceStore, device: Device): DeviceStore {
     get: (tenant, id) => store.get(tenant, id),
     remove: (tenant, ext, id) => store.remove(tenant, ext, id),
     dropToken: (tenant, id, token) => store.dropToken(tenant, id, token),
+    setApnsEnv: (tenant, id, token, env) => store.setApnsEnv(tenant, id, token, env),
     getMany: (tenant, ids) => store.getMany(tenant, ids),
   };
 }
 
-type StoredDelivery = Delivery & { providerId?: string };
-
-function outcome(d: StoredDelivery): string {
+function outcome(d: Delivery): string {
   const via = d.provider === 'apns' ? 'APNs' : 'FCM';
   const detail = [d.providerStatus && `HTTP ${d.providerStatus}`, d.reason]
     .filter(Boolean)
@@ -100,7 +99,7 @@ export async function testPush(inv: Invocation): Promise<void> {
     sendBudgetMs: intParam(PUSH_SEND_BUDGET_MS),
   });
   const call = await calls.get(tenant.id, answer.call_uuid);
-  const delivery: StoredDelivery | undefined = call?.deliveries[deviceId];
+  const delivery: Delivery | undefined = call?.deliveries[deviceId];
   emit(
     inv,
     () => ({

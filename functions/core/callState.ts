@@ -29,22 +29,35 @@ export type CallPatch = Record<string, unknown>;
 export interface CancelState {
   state: 'pending' | 'sending' | 'sent';
   reason: EndReason;
-  /** Devices to stop ringing. */
+  /** Devices to stop ringing in this round. */
   targets: string[];
   leaseUntil?: number;
   sentAt?: number;
+  /**
+   * Rounds after the first are follow-ups: an incoming push that settled after this job had
+   * begun may have reached a phone after its cancel (core/cancelJob.ts).
+   */
+  round?: number;
+  /** Devices owed a follow-up once the round being sent is done. */
+  more?: string[];
 }
 
 const isFinal = (status: CallStatus) => status !== 'ringing';
+
+/**
+ * A push that may have made the phone ring: accepted, still being sent (or left pending by an
+ * instance that died), or unanswered by the provider (which may have taken it all the same).
+ */
+export const mayHaveRung = (d: Delivery) =>
+  d.status === 'accepted' || d.status === 'pending' || d.status === 'unknown';
 
 /**
  * Devices that may be ringing: every device a push was (or is being) handed
  * to, except the one that ended the call and those whose token just died.
  */
 export function ringingDevices(call: Call, except?: string): string[] {
-  const live = (d: Delivery) => d.status === 'accepted' || d.status === 'pending';
   return Object.entries(call.deliveries)
-    .filter(([id, d]) => id !== except && live(d))
+    .filter(([id, d]) => id !== except && mayHaveRung(d))
     .map(([id]) => id)
     .sort();
 }
@@ -60,14 +73,18 @@ function end(
   return { status, endReason: reason, endedAt: now, cancel };
 }
 
-/** An app's accept or decline: the first answer of a ringing call wins; later ones are late. */
+/**
+ * An app's accept or decline: the first answer of a ringing call wins; later ones are late, and
+ * so is any answer settled at or after the ring deadline, even before the expiry job has run:
+ * by then the PBX has stopped waiting for it.
+ */
 export function applyAnswer(
   call: Call,
   answer: Answer,
   now: number,
 ): { outcome: 'won' | 'late'; patch: CallPatch } {
   const record = { answer: answer.action, answeredAt: answer.answeredAt };
-  if (isFinal(call.status)) {
+  if (isFinal(call.status) || now >= call.expiresAt) {
     return {
       outcome: 'late',
       patch: { deliveries: { [answer.deviceId]: { ...record, late: true } } },
@@ -108,19 +125,4 @@ export function applyReceipt(call: Call, deviceId: string, receivedAt: number): 
   const delivery = call.deliveries[deviceId];
   if (!delivery || delivery.deliveredAt !== undefined) return null;
   return { deliveries: { [deviceId]: { deliveredAt: receivedAt } } };
-}
-
-/**
- * Takes the cancel job if it is due: pending, or sending under an expired
- * lease (the trigger that took it died). Returns the new cancel state or null.
- */
-export function leaseCancel(
-  cancel: CancelState | undefined,
-  now: number,
-  leaseMs: number,
-): CancelState | null {
-  if (!cancel) return null;
-  const due =
-    cancel.state === 'pending' || (cancel.state === 'sending' && (cancel.leaseUntil ?? 0) < now);
-  return due ? { ...cancel, state: 'sending', leaseUntil: now + leaseMs } : null;
 }

@@ -33,7 +33,11 @@ export function deviceView(device: Device): DeviceView {
   };
 }
 
-/** Registers or refreshes a device of an extension. */
+/**
+ * Registers or refreshes a device of an extension. Without apns_env, a refresh of the same
+ * PushKit token keeps the stored environment: a push to the other environment may have shown
+ * it wrong (see core/deliver.ts), and apps refresh at every launch.
+ */
 export async function registerDevice(
   store: DeviceStore,
   tenant: string,
@@ -43,11 +47,15 @@ export async function registerDevice(
   now: number,
   ownerUid?: string,
 ): Promise<{ created: boolean; device: DeviceView }> {
+  const existing = input.apns_env ? null : await store.get(tenant, deviceId);
+  const apnsEnv =
+    input.apns_env ??
+    (existing && existing.voipToken === input.voip_token ? existing.apnsEnv : 'production');
   const device: Device = {
     deviceId,
     extension,
     platform: input.platform,
-    apnsEnv: input.apns_env,
+    apnsEnv,
     lastSeenAt: now,
     ...(input.fcm_token ? { fcmToken: input.fcm_token } : {}),
     ...(input.voip_token ? { voipToken: input.voip_token } : {}),

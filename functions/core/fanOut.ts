@@ -1,23 +1,39 @@
-import { deliver, type Clock, type DeliveryResult } from './deliver';
+import type { Clock } from './clock';
+import { deliver, type DeliveryResult, type PushSource } from './deliver';
 import type { Call } from './model';
 import type { DeviceStore } from './ports';
-import type { PushSender, Provider } from './push';
-import type { PlannedPush } from './render';
+import type { Provider, PushSender } from './push';
+import type { RetryPolicy } from './retryPolicy';
+
+/** One device's push in a fan-out. */
+export interface FanOutPlan {
+  deviceId: string;
+  provider: Provider;
+  /** The token the push targets: dropped only if the provider declares it dead. */
+  token: string;
+  push: PushSource;
+}
 
 export interface FanOutDeps {
-  devices: Pick<DeviceStore, 'dropToken'>;
+  devices: Pick<DeviceStore, 'dropToken' | 'setApnsEnv'>;
   senders: Record<Provider, PushSender>;
   clock: Clock;
+  policy?: RetryPolicy;
+  random?: () => number;
+  /** Re-checked before each retry (see deliver). */
+  stillWanted?: () => Promise<boolean>;
 }
 
 /**
- * Sends every planned push of a call at once, each retried within
- * `deadline`; drops the tokens a provider declared dead. Returns each
- * device's outcome.
+ * Sends every planned push of a call at once, each retried within `deadline`. A token the
+ * provider declared dead is dropped; a token the other APNs environment accepted has its
+ * device's environment corrected. Returns each device's outcome and never throws: a store call
+ * that fails here (dropToken, setApnsEnv) costs only its own effect, never another device's
+ * outcome (a dead token is tried, and dropped, again on the next call).
  */
 export async function fanOut(
   call: Pick<Call, 'tenant' | 'callId' | 'callUuid'>,
-  plans: PlannedPush[],
+  plans: FanOutPlan[],
   deadline: number,
   deps: FanOutDeps,
 ): Promise<Record<string, DeliveryResult>> {
@@ -29,10 +45,21 @@ export async function fanOut(
         callUuid: call.callUuid,
         deviceId: plan.deviceId,
       };
-      const sender = deps.senders[plan.push.provider];
-      const result = await deliver(sender, plan.push, deadline, meta, deps.clock);
-      if (result.status === 'dead_token')
-        await deps.devices.dropToken(call.tenant, plan.deviceId, plan.push.token);
+      const result = await deliver(deps.senders[plan.provider], plan.push, deadline, meta, {
+        clock: deps.clock,
+        ...(deps.policy ? { policy: deps.policy } : {}),
+        ...(deps.random ? { random: deps.random } : {}),
+        ...(deps.stillWanted ? { stillWanted: deps.stillWanted } : {}),
+      });
+      try {
+        if (result.status === 'dead_token') {
+          await deps.devices.dropToken(call.tenant, plan.deviceId, plan.token);
+        } else if (result.apnsEnv) {
+          await deps.devices.setApnsEnv(call.tenant, plan.deviceId, plan.token, result.apnsEnv);
+        }
+      } catch {
+        // The outcome stands; only the token's bookkeeping waits for the next call.
+      }
       return [plan.deviceId, result] as const;
     }),
   );

@@ -1,10 +1,12 @@
 import { callUuid } from './callUuid';
-import { systemClock, type Clock } from './deliver';
-import { acceptedCount, fanOut } from './fanOut';
+import { systemClock, type Clock } from './clock';
+import { FANOUT_LEASE_MS } from './fanOutLease';
 import type { Call, Delivery } from './model';
 import type { CallStore, DeviceStore } from './ports';
 import type { PushSender, Provider } from './push';
-import { renderIncomingCall, type PlannedPush, type PushEndpoints } from './render';
+import type { PlannedPush, PushEndpoints } from './render';
+import type { RetryPolicy } from './retryPolicy';
+import { incomingPlan, pushAndRecord, resumeFanOut, type RingDeps } from './ringFanOut';
 import type { IncomingCallRequest } from './schemas';
 
 export interface IncomingCallDeps {
@@ -16,6 +18,10 @@ export interface IncomingCallDeps {
   clock?: Clock;
   /** Longest the PBX's request may wait on pushes, whatever the ring time. */
   sendBudgetMs: number;
+  /** The fan-out lease (FANOUT_LEASE_MS unless a test says otherwise). */
+  leaseMs?: number;
+  policy?: RetryPolicy;
+  random?: () => number;
 }
 
 export interface IncomingCallAnswer {
@@ -49,8 +55,11 @@ function pendingDelivery(plan: PlannedPush, platform: Delivery['platform']): Del
 /**
  * The ring path: record the call once, push every device of the extension in
  * parallel, drop tokens the providers declared dead, record each outcome.
- * A duplicate request (PBX retry, or a concurrent copy) returns the stored
- * call and pushes nothing.
+ *
+ * The create is the only store round trip before the first push: it both checks that the call
+ * is new (so it rings) and takes the fan-out lease. A duplicate request (a PBX retry, or a
+ * concurrent copy) pushes only what the request holding the lease never finished: its create
+ * may have landed after it gave up (a store deadline), or its instance may have died.
  */
 export async function startIncomingCall(
   tenant: string,
@@ -58,6 +67,7 @@ export async function startIncomingCall(
   deps: IncomingCallDeps,
 ): Promise<IncomingCallAnswer> {
   const clock = deps.clock ?? systemClock;
+  const ring: RingDeps = { ...deps, clock };
   const uuid = callUuid(tenant, request.call_id);
   const devices = await deps.devices.listByExtension(tenant, request.to);
   const now = clock.now();
@@ -78,28 +88,32 @@ export async function startIncomingCall(
     ...(request.from_name ? { fromName: request.from_name } : {}),
   };
   const plans = devices.flatMap((device) => {
-    const plan = renderIncomingCall(base, device, deps.endpoints, now);
-    return plan ? [{ plan, device }] : [];
+    const made = incomingPlan(base, device, deps.endpoints, now);
+    return made ? [{ ...made, device }] : [];
   });
   const call: Call = {
     ...base,
     deliveries: Object.fromEntries(
-      plans.map(({ plan, device }) => [plan.deviceId, pendingDelivery(plan, device.platform)]),
+      plans.map(({ planned, device }) => [
+        planned.deviceId,
+        pendingDelivery(planned, device.platform),
+      ]),
     ),
+    ...(plans.length > 0
+      ? { fanOut: { leaseUntil: now + (deps.leaseMs ?? FANOUT_LEASE_MS) } }
+      : {}),
   };
 
   const { call: stored, created } = await deps.calls.createOnce(call);
-  if (!created) return answer(stored, true);
+  if (!created) {
+    const resumed = await resumeFanOut(stored, ring, clock.now() + deps.sendBudgetMs);
+    return { ...answer(resumed.call, true), pushed: resumed.pushed ?? resumed.call.pushed };
+  }
   if (plans.length === 0) return answer(stored, false);
-
-  const deadline = Math.min(call.expiresAt, now + deps.sendBudgetMs);
-  const outcomes = await fanOut(
+  const pushed = await pushAndRecord(
     call,
     plans.map(({ plan }) => plan),
-    deadline,
-    { ...deps, clock },
+    ring,
   );
-  const pushed = acceptedCount(outcomes);
-  await deps.calls.recordDeliveries(tenant, uuid, outcomes, pushed);
   return { ...answer(call, false), pushed };
 }

@@ -1,5 +1,11 @@
 import { applyExpiry } from './callState';
+import { cancelBusy } from './cancelJob';
+import { runCancelJob, type CancelDeps } from './cancelCall';
+import { needsFanOut } from './fanOutLease';
+import type { Call } from './model';
 import type { CallStore } from './ports';
+import type { Provider, PushSender } from './push';
+import { resumeFanOut, type RingDeps } from './ringFanOut';
 
 export const DAY_MS = 86_400_000;
 
@@ -21,6 +27,49 @@ export async function expireRingingCalls(deps: ExpiryDeps, now: number): Promise
     ),
   );
   return results.filter((r) => r?.patch).length;
+}
+
+export interface SweepDeps {
+  ring: Omit<RingDeps, 'senders'>;
+  cancel: Omit<CancelDeps, 'senders'>;
+  sendersFor(tenant: string): Promise<Record<Provider, PushSender>>;
+  /** Calls still ringing before their deadline. */
+  ringingCalls(now: number): Promise<Call[]>;
+  /** Ended calls whose cancel job is pending or being sent. */
+  openCancelJobs(): Promise<Call[]>;
+}
+
+/**
+ * The sweeper (run by the expiry job): finishes what an instance that died left behind. A
+ * ringing call with pushes never recorded, whose fan-out lease has lapsed, gets them pushed; a
+ * cancel job left pending (its trigger failed for good) or held by a run that died gets sent.
+ * Each call is handled on its own: one failure does not stop the others.
+ */
+export async function sweep(
+  deps: SweepDeps,
+  now: number,
+): Promise<{ resumed: number; cancels: number; failed: number }> {
+  const [ringing, open] = await Promise.all([deps.ringingCalls(now), deps.openCancelJobs()]);
+  const stalled = ringing.filter((c) => needsFanOut(c, now) && (c.fanOut?.leaseUntil ?? 0) <= now);
+  const orphaned = open.filter((c) => !cancelBusy(c.cancel, now));
+  const outcomes = await Promise.allSettled([
+    ...stalled.map(async (call) => {
+      const senders = await deps.sendersFor(call.tenant);
+      return (await resumeFanOut(call, { ...deps.ring, senders }, now)).pushed !== undefined;
+    }),
+    ...orphaned.map(async (call) => {
+      const senders = await deps.sendersFor(call.tenant);
+      const run = await runCancelJob(call.tenant, call.callUuid, { ...deps.cancel, senders }, 0);
+      return run.kind === 'sent';
+    }),
+  ]);
+  const done = (from: number, to: number) =>
+    outcomes.slice(from, to).filter((o) => o.status === 'fulfilled' && o.value).length;
+  return {
+    resumed: done(0, stalled.length),
+    cancels: done(stalled.length, outcomes.length),
+    failed: outcomes.filter((o) => o.status === 'rejected').length,
+  };
 }
 
 /** Cut-off times for the daily clean-up. */

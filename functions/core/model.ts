@@ -29,10 +29,17 @@ export interface Delivery {
   provider: Provider;
   /** voip: PushKit via APNs; data: FCM data-only; alert / background: FCM with an APNs alert or background push. */
   kind: 'voip' | 'data' | 'alert' | 'background';
-  status: 'pending' | 'accepted' | 'dead_token' | 'failed';
+  /**
+   * pending: not recorded yet (being pushed, or left by an instance that died); unknown: the
+   * provider never answered (a timeout or a reset), so the phone may ring; failed: the provider
+   * refused, or nothing could be sent.
+   */
+  status: 'pending' | 'accepted' | 'dead_token' | 'unknown' | 'failed';
   attempts: number;
   providerStatus?: number;
   reason?: string;
+  /** The provider's message id (or the outbox document, outbox/<id>). */
+  providerId?: string;
   pushedAt?: number;
   /** When the provider answered (accepted or refused for good). */
   settledAt?: number;
@@ -65,6 +72,12 @@ export interface Call {
   endedAt?: number;
   endReason?: EndReason;
   deliveries: Record<string, Delivery>;
+  /**
+   * Who may push the call's pending deliveries: the creating request holds the lease from the
+   * create and renews it while its fan-out runs; once it lapses, a PBX retry or the sweeper
+   * takes over (core/fanOutLease.ts).
+   */
+  fanOut?: { leaseUntil: number };
   cancel?: CancelState;
   /** Outcome of each cancel push. */
   cancels?: Record<string, DeliveryResult>;

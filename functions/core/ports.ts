@@ -1,6 +1,6 @@
-import type { Answer, CallPatch, CancelState } from './callState';
-import type { DeliveryResult } from './deliver';
+import type { Answer, CallPatch } from './callState';
 import type { Call, Device } from './model';
+import type { ApnsEnv } from './push';
 
 /** Storage the core needs; Firestore implements these in functions/store. */
 
@@ -18,6 +18,11 @@ export interface DeviceStore {
   remove(tenant: string, extension: string, deviceId: string): Promise<boolean>;
   /** Forgets a token the provider declared dead, if the device still holds it. */
   dropToken(tenant: string, deviceId: string, token: string): Promise<void>;
+  /**
+   * Sets the APNs environment of a device that still holds `voipToken` (the other environment
+   * accepted it); false when the device or its token is gone.
+   */
+  setApnsEnv(tenant: string, deviceId: string, voipToken: string, env: ApnsEnv): Promise<boolean>;
   /** The devices with these ids that still exist. */
   getMany(tenant: string, deviceIds: string[]): Promise<Device[]>;
 }
@@ -26,16 +31,12 @@ export interface CallStore {
   /** Creates the call unless it exists; returns the stored call and whether this request made it. */
   createOnce(call: Call): Promise<{ call: Call; created: boolean }>;
   get(tenant: string, callUuid: string): Promise<Call | null>;
-  /** Records push outcomes on the call. */
-  recordDeliveries(
-    tenant: string,
-    callUuid: string,
-    results: Record<string, DeliveryResult>,
-    pushed: number,
-  ): Promise<void>;
   /**
-   * Reads the call and writes `change(call)` in one transaction; null from
-   * `change` writes nothing. Returns the call as it was, or null if unknown.
+   * Reads the call and writes `change(call)` in one transaction, merged as Firestore's
+   * set-with-merge does (maps merge, other values are replaced); null from `change` writes
+   * nothing. `change` must be pure: a transaction may run it more than once. Returns the call as
+   * it was, or null if unknown. Every state change of a call (answers, cancels, leases, push
+   * outcomes) goes through here, with the pure functions of callState.ts and its neighbours.
    */
   transition(
     tenant: string,
@@ -43,30 +44,19 @@ export interface CallStore {
     change: (call: Call) => CallPatch | null,
   ): Promise<{ call: Call; patch: CallPatch | null } | null>;
   /**
-   * Applies an app's answer once: the call's transition and the answer's
-   * `outcome` are written together, so a trigger run twice finds it settled.
+   * Applies an app's answer once, as of `now`: the call's transition and the answer's `outcome`
+   * are written together, so a trigger run twice finds it settled.
    */
   settleAnswer(
     tenant: string,
     callUuid: string,
     answer: Answer,
-  ): Promise<'won' | 'late' | 'settled' | 'no_call'>;
+    now: number,
+  ): Promise<'won' | 'late' | 'no_call'>;
   /** Stores an app's answer document; false when this device already answered. */
   createAnswer(tenant: string, callUuid: string, answer: Answer): Promise<boolean>;
   /** Stores an app's delivery receipt; false when there was one already. */
   createReceipt(tenant: string, callUuid: string, deviceId: string, uid: string): Promise<boolean>;
-  /** Takes the cancel job under a lease (see leaseCancel); null when not due. */
-  leaseCancel(
-    tenant: string,
-    callUuid: string,
-    leaseMs: number,
-  ): Promise<{ call: Call; cancel: CancelState } | null>;
-  /** Records the cancel pushes' outcomes and marks the job sent. */
-  finishCancel(
-    tenant: string,
-    callUuid: string,
-    results: Record<string, DeliveryResult>,
-  ): Promise<void>;
   /**
    * Resolves with the call once `done(call)` holds or `timeoutMs` passes
    * (with the call as last seen): a listener, not a polling loop.

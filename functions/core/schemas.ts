@@ -78,10 +78,9 @@ export const deviceRegistrationSchema = z
     fcm_token: optional(fcmTokenSchema),
     voip_token: optional(voipTokenSchema),
     app_id: optional(appIdSchema),
-    apns_env: z.preprocess(
-      emptyAsUndefined,
-      z.enum(['production', 'sandbox']).default('production'),
-    ),
+    // Absent: the device keeps the environment it has (a VoIP push may have corrected it);
+    // a new device starts at production.
+    apns_env: optional(z.enum(['production', 'sandbox'])),
   })
   .superRefine((device, ctx) => {
     if (!device.fcm_token && !device.voip_token) {

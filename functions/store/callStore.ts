@@ -1,12 +1,5 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import {
-  applyAnswer,
-  leaseCancel,
-  type Answer,
-  type CallPatch,
-  type CancelState,
-} from '../core/callState';
-import type { DeliveryResult } from '../core/deliver';
+import { applyAnswer, type Answer, type CallPatch } from '../core/callState';
 import type { Call } from '../core/model';
 import type { CallStore } from '../core/ports';
 import { createIfAbsent, firestoreModule, paths } from './firestore';
@@ -40,16 +33,6 @@ export class FirestoreCallStore implements CallStore {
     return snap.exists ? (snap.data() as Call) : null;
   }
 
-  async recordDeliveries(
-    tenant: string,
-    callUuid: string,
-    results: Record<string, DeliveryResult>,
-    pushed: number,
-  ): Promise<void> {
-    // A merge keeps device ids with dots intact (update() would read them as field paths).
-    await this.ref(tenant, callUuid).set({ deliveries: results, pushed }, { merge: true });
-  }
-
   async transition(
     tenant: string,
     callUuid: string,
@@ -70,6 +53,7 @@ export class FirestoreCallStore implements CallStore {
     tenant: string,
     callUuid: string,
     answer: Answer,
+    now: number,
   ): Promise<'won' | 'late' | 'no_call'> {
     const ref = this.ref(tenant, callUuid);
     const answerRef = ref.collection('answers').doc(answer.deviceId);
@@ -79,7 +63,9 @@ export class FirestoreCallStore implements CallStore {
       const settled = answerSnap.get('outcome') as 'won' | 'late' | undefined;
       if (settled) return settled;
       if (!snap.exists) return 'no_call';
-      const { outcome, patch } = applyAnswer(snap.data() as Call, answer, Date.now());
+      // A transaction may be retried for a while: judge the deadline as of the commit.
+      const at = Math.max(now, Date.now());
+      const { outcome, patch } = applyAnswer(snap.data() as Call, answer, at);
       tx.set(ref, patch, { merge: true });
       tx.set(answerRef, { outcome }, { merge: true });
       return outcome;
@@ -102,33 +88,6 @@ export class FirestoreCallStore implements CallStore {
     const ref = this.ref(tenant, callUuid).collection('receipts').doc(deviceId);
     const { FieldValue } = await firestoreModule();
     return createIfAbsent(ref, { deviceId, uid, receivedAt: FieldValue.serverTimestamp() });
-  }
-
-  async leaseCancel(
-    tenant: string,
-    callUuid: string,
-    leaseMs: number,
-  ): Promise<{ call: Call; cancel: CancelState } | null> {
-    const ref = this.ref(tenant, callUuid);
-    return this.db.runTransaction(async (tx) => {
-      const snap = await tx.get(ref);
-      const call = snap.data() as Call | undefined;
-      const cancel = call ? leaseCancel(call.cancel, Date.now(), leaseMs) : null;
-      if (!call || !cancel) return null;
-      tx.update(ref, { cancel });
-      return { call, cancel };
-    });
-  }
-
-  async finishCancel(
-    tenant: string,
-    callUuid: string,
-    results: Record<string, DeliveryResult>,
-  ): Promise<void> {
-    await this.ref(tenant, callUuid).set(
-      { cancel: { state: 'sent', sentAt: Date.now() }, cancels: results },
-      { merge: true },
-    );
   }
 
   waitFor(

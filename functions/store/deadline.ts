@@ -3,7 +3,9 @@ import { AppError } from '../core/errors';
 /**
  * How long a database call may take: short once the client has answered
  * once, long before (a cold instance's first call sets up its channel and
- * credentials, which under load can take seconds on its own).
+ * credentials, which under load can take seconds on its own). Transactions
+ * get a little more once warm: under contention they wait on each other's
+ * locks, which is not a dead backend.
  */
 export class StoreBudget {
   private warm = false;
@@ -11,10 +13,15 @@ export class StoreBudget {
   constructor(
     readonly warmMs: number,
     readonly coldMs: number,
+    readonly transactionWarmMs = warmMs,
   ) {}
 
   get ms(): number {
     return this.warm ? this.warmMs : this.coldMs;
+  }
+
+  get transactionMs(): number {
+    return this.warm ? this.transactionWarmMs : this.coldMs;
   }
 
   succeeded(): void {
@@ -22,21 +29,35 @@ export class StoreBudget {
   }
 }
 
+export interface DeadlineOptions<T> {
+  /** Methods left as they are: long-polls with a timeout of their own. */
+  except?: readonly (keyof T)[];
+  /** Methods that run a transaction: they get the budget's transactionMs. */
+  transactions?: readonly (keyof T)[];
+}
+
 /**
  * Wraps every async method of a store so it fails with `unavailable` (503)
  * after the budget. Firestore's client retries an unreachable backend for up
  * to a minute; a PBX waiting on the ring path needs an answer in time to fall
- * back to a plain Dial instead. Methods in `except` (long-polls) are left as is.
+ * back to a plain Dial instead. The deadline does not cancel the call: a
+ * write may still land after it. Every caller is written for that (a PBX
+ * retry finds the call and finishes it; transitions are idempotent).
  */
 export function withDeadline<T extends object>(
   store: T,
   budget: StoreBudget,
-  except: readonly (keyof T)[] = [],
+  options: DeadlineOptions<T> | readonly (keyof T)[] = {},
 ): T {
+  const { except = [], transactions = [] } = Array.isArray(options)
+    ? { except: options as readonly (keyof T)[] }
+    : (options as DeadlineOptions<T>);
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || except.includes(property as keyof T)) return value;
+      const ms = () =>
+        transactions.includes(property as keyof T) ? budget.transactionMs : budget.ms;
       return (...args: unknown[]) => {
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result;
@@ -49,7 +70,7 @@ export function withDeadline<T extends object>(
                 'The database did not answer in time; try again shortly.',
               ),
             );
-          }, budget.ms);
+          }, ms());
         });
         const answered = result.then((answer: unknown) => {
           budget.succeeded();

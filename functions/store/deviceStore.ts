@@ -2,6 +2,7 @@ import type { DocumentReference, Firestore, Transaction } from 'firebase-admin/f
 import { AppError } from '../core/errors';
 import type { Device } from '../core/model';
 import type { DeviceStore } from '../core/ports';
+import type { ApnsEnv } from '../core/push';
 import { paths } from './firestore';
 
 type DeviceDoc = Device & { createdAt: number };
@@ -103,6 +104,22 @@ export class FirestoreDeviceStore implements DeviceStore {
       const doc = snap.data() as DeviceDoc | undefined;
       if (doc && TOKEN_FIELDS.some((field) => doc[field] === token))
         stripTokens(tx, ref, doc, new Set([token]));
+    });
+  }
+
+  async setApnsEnv(
+    tenant: string,
+    deviceId: string,
+    voipToken: string,
+    env: ApnsEnv,
+  ): Promise<boolean> {
+    const ref = this.db.collection(paths.devices(tenant)).doc(deviceId);
+    return this.db.runTransaction(async (tx) => {
+      const doc = (await tx.get(ref)).data() as DeviceDoc | undefined;
+      // A re-registration may have brought another token (and its own environment) meanwhile.
+      if (doc?.voipToken !== voipToken) return false;
+      if (doc.apnsEnv !== env) tx.update(ref, { apnsEnv: env });
+      return true;
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { Firestore } from 'firebase-admin/firestore';
+import type { Call } from '../core/model';
 
 export interface CallRef {
   tenant: string;
@@ -20,6 +21,27 @@ export class Maintenance {
       .limit(limit)
       .get();
     return snap.docs.map((doc) => ({ tenant: doc.get('tenant') as string, callUuid: doc.id }));
+  }
+
+  /** Calls still ringing before their deadline (same index), for the sweeper. */
+  async ringingCalls(now: number, limit = BATCH): Promise<Call[]> {
+    const snap = await this.db
+      .collectionGroup('calls')
+      .where('status', '==', 'ringing')
+      .where('expiresAt', '>', now)
+      .limit(limit)
+      .get();
+    return snap.docs.map((doc) => doc.data() as Call);
+  }
+
+  /** Calls whose cancel job is pending or being sent (index: cancel.state, collection group). */
+  async openCancelJobs(limit = BATCH): Promise<Call[]> {
+    const snap = await this.db
+      .collectionGroup('calls')
+      .where('cancel.state', 'in', ['pending', 'sending'])
+      .limit(limit)
+      .get();
+    return snap.docs.map((doc) => doc.data() as Call);
   }
 
   /** Deletes devices not refreshed since `cutoff`; returns how many. */

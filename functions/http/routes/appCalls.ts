@@ -59,7 +59,7 @@ export const postAnswer: RouteHandler = async (req, rawParams, ctx) => {
   const created = await ctx.calls.createAnswer(call.tenant, call.callUuid, answer);
   if (!created)
     throw new AppError('conflict', `Device ${device_id} has already answered this call.`);
-  const outcome = await ctx.calls.settleAnswer(call.tenant, call.callUuid, answer);
+  const outcome = await ctx.calls.settleAnswer(call.tenant, call.callUuid, answer, ctx.clock.now());
   const now = await ctx.calls.get(call.tenant, call.callUuid);
   return {
     status: 200,

@@ -31,7 +31,9 @@ async function register(
   platform: 'android' | 'ios',
 ) {
   const { tenant, ownerUid } = await tenantFor(ctx, caller, extension);
-  const input = { platform, fcm_token: token, apns_env: 'production' as const };
+  // No apns_env: a seed app registers an FCM token, which FCM routes to the right APNs host
+  // itself; saying "production" here would overwrite what a device's VoIP push has proven.
+  const input = { platform, fcm_token: token };
   const { created, device } = await registerDevice(
     ctx.devices,
     tenant,

@@ -4,13 +4,13 @@ import {
   applyExpiry,
   applyPbxCancel,
   applyReceipt,
-  leaseCancel,
   PBX_CANCEL_REASONS,
   ringingDevices,
   type Answer,
   type CallPatch,
   type CancelState,
 } from '../../../functions/core/callState';
+import { leaseCancel } from '../../../functions/core/cancelJob';
 import type { Call, CallStatus, Delivery } from '../../../functions/core/model';
 import { mergeDeep } from '../../support/fakes';
 import { NOW, ringingCall } from './fixtures';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { CancelState } from '../../../functions/core/callState';
-import { sendCancels, type CancelDeps } from '../../../functions/core/cancelCall';
+import { sendCancels, type CancelDeps, type CancelRun } from '../../../functions/core/cancelCall';
 import type { Call } from '../../../functions/core/model';
 import type { SendResult } from '../../../functions/core/push';
 import {
@@ -13,7 +13,7 @@ import {
   TEST_ENDPOINTS,
   type Deferred,
 } from '../../support/fakes';
-import { androidDevice, iosVoipDevice, ringingCall, VOIP_TOKEN } from './fixtures';
+import { androidDevice, iosVoipDevice, NOW, ringingCall, VOIP_TOKEN } from './fixtures';
 
 const TENANT = 'acme';
 const PIXEL_TOKEN = 'fcm-pixel-' + 'p'.repeat(40);
@@ -70,6 +70,8 @@ async function setup(cancel: Partial<CancelState> = {}): Promise<Setup> {
 }
 
 const stored = async (s: Setup) => (await s.calls.get(TENANT, s.call.callUuid))!;
+const sentRun = (n: number): CancelRun => ({ kind: 'sent', sent: n });
+const IDLE: CancelRun = { kind: 'idle' };
 
 describe('sendCancels', () => {
   it('sends one cancel per target device at the same time', async () => {
@@ -88,7 +90,7 @@ describe('sendCancels', () => {
       'every send starts before any answers',
     );
     for (const reply of replies) reply.resolve(ACCEPTED);
-    assert.equal(await run, 3);
+    assert.deepEqual(await run, { kind: 'sent', sent: 3 });
     assert.equal(s.fcm.sent.length, 3);
     assert.equal(s.apns.sent.length, 0, 'a cancel never goes to APNs directly');
   });
@@ -121,8 +123,8 @@ describe('sendCancels', () => {
 
   it("records each push's outcome and marks the job sent", async () => {
     const s = await setup();
-    const before = Date.now();
-    assert.equal(await sendCancels(TENANT, s.call.callUuid, s.deps), 3);
+    const before = s.clock.now();
+    assert.deepEqual(await sendCancels(TENANT, s.call.callUuid, s.deps), sentRun(3));
     const call = await stored(s);
     const at = s.clock.now();
     const accepted = {
@@ -162,8 +164,8 @@ describe('sendCancels', () => {
 
   it('sends nothing when run a second time', async () => {
     const s = await setup();
-    assert.equal(await sendCancels(TENANT, s.call.callUuid, s.deps), 3);
-    assert.equal(await sendCancels(TENANT, s.call.callUuid, s.deps), 0);
+    assert.deepEqual(await sendCancels(TENANT, s.call.callUuid, s.deps), sentRun(3));
+    assert.deepEqual(await sendCancels(TENANT, s.call.callUuid, s.deps), IDLE);
     assert.equal(s.fcm.sent.length, 3);
   });
 
@@ -174,29 +176,32 @@ describe('sendCancels', () => {
     const first = sendCancels(TENANT, s.call.callUuid, s.deps);
     await settle();
     assert.equal((await stored(s)).cancel?.state, 'sending');
-    assert.equal(await sendCancels(TENANT, s.call.callUuid, s.deps), 0);
+    assert.deepEqual(await sendCancels(TENANT, s.call.callUuid, s.deps), {
+      kind: 'busy',
+      leaseUntil: s.clock.now() + 60_000,
+    });
     assert.equal(s.fcm.sent.length, 3);
     reply.resolve(ACCEPTED);
-    assert.equal(await first, 3);
+    assert.deepEqual(await first, sentRun(3));
     assert.equal((await stored(s)).cancel?.state, 'sent');
   });
 
   it('takes over a job whose lease ran out', async () => {
-    const s = await setup({ state: 'sending', leaseUntil: Date.now() - 1_000 });
-    assert.equal(await sendCancels(TENANT, s.call.callUuid, s.deps), 3);
+    const s = await setup({ state: 'sending', leaseUntil: NOW - 1_000 });
+    assert.deepEqual(await sendCancels(TENANT, s.call.callUuid, s.deps), sentRun(3));
     assert.equal((await stored(s)).cancel?.state, 'sent');
   });
 
   it('leaves a job that is done, a call without one, and an unknown call', async () => {
     const sent = await setup({ state: 'sent' });
-    assert.equal(await sendCancels(TENANT, sent.call.callUuid, sent.deps), 0);
-    assert.equal(await sendCancels(TENANT, 'no-such-call', sent.deps), 0);
+    assert.deepEqual(await sendCancels(TENANT, sent.call.callUuid, sent.deps), IDLE);
+    assert.deepEqual(await sendCancels(TENANT, 'no-such-call', sent.deps), IDLE);
     assert.equal(sent.fcm.sent.length, 0);
 
     const calls = new FakeCallStore();
     const ringing = ringingCall();
     await calls.createOnce(ringing);
-    assert.equal(await sendCancels(TENANT, ringing.callUuid, { ...sent.deps, calls }), 0);
+    assert.deepEqual(await sendCancels(TENANT, ringing.callUuid, { ...sent.deps, calls }), IDLE);
     assert.equal(sent.fcm.sent.length, 0);
     assert.equal((await calls.get(TENANT, ringing.callUuid))?.cancel, undefined);
   });
@@ -205,7 +210,7 @@ describe('sendCancels', () => {
     const s = await setup();
     const dead: SendResult = { kind: 'dead_token', status: 404, reason: 'UNREGISTERED' };
     s.fcm.script(PIXEL_TOKEN, dead).script(IPHONE_TOKEN, dead);
-    assert.equal(await sendCancels(TENANT, s.call.callUuid, s.deps), 1);
+    assert.deepEqual(await sendCancels(TENANT, s.call.callUuid, s.deps), sentRun(1));
     assert.deepEqual(
       [...s.devices.dropped].sort((a, b) => a.deviceId.localeCompare(b.deviceId)),
       [
@@ -238,7 +243,7 @@ describe('sendCancels', () => {
         status: 400,
         reason: 'INVALID_ARGUMENT',
       });
-    assert.equal(await sendCancels(TENANT, s.call.callUuid, s.deps), 2);
+    assert.deepEqual(await sendCancels(TENANT, s.call.callUuid, s.deps), sentRun(2));
     const call = await stored(s);
     assert.equal(call.cancels?.['a-pixel']?.status, 'accepted');
     assert.equal(call.cancels['a-pixel'].attempts, 2);
@@ -250,7 +255,7 @@ describe('sendCancels', () => {
 
   it('marks a job with no targets sent without pushing anything', async () => {
     const s = await setup({ targets: [] });
-    assert.equal(await sendCancels(TENANT, s.call.callUuid, s.deps), 0);
+    assert.deepEqual(await sendCancels(TENANT, s.call.callUuid, s.deps), sentRun(0));
     assert.equal(s.fcm.sent.length, 0);
     const call = await stored(s);
     assert.equal(call.cancel?.state, 'sent');

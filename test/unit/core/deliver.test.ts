@@ -36,7 +36,7 @@ describe('deliver', () => {
       status: 200,
       providerId: 'm-1',
     });
-    const result = await deliver(sender, PUSH, start + 10_000, META, clock);
+    const result = await deliver(sender, PUSH, start + 10_000, META, { clock });
     assert.deepEqual(result, {
       status: 'accepted',
       attempts: 1,
@@ -56,7 +56,7 @@ describe('deliver', () => {
       kind: 'accepted',
       status: 200,
     });
-    const result = await deliver(sender, PUSH, start + 10_000, META, clock);
+    const result = await deliver(sender, PUSH, start + 10_000, META, { clock });
     assert.equal(result.status, 'accepted');
     assert.equal(result.attempts, 2);
     assert.equal(result.providerStatus, 200);
@@ -73,7 +73,7 @@ describe('deliver', () => {
       status: 404,
       reason: 'UNREGISTERED',
     });
-    const result = await deliver(sender, PUSH, start + 10_000, META, clock);
+    const result = await deliver(sender, PUSH, start + 10_000, META, { clock });
     assert.deepEqual(result, {
       status: 'dead_token',
       attempts: 1,
@@ -92,7 +92,7 @@ describe('deliver', () => {
       status: 400,
       reason: 'INVALID_ARGUMENT',
     });
-    const result = await deliver(sender, PUSH, start + 10_000, META, clock);
+    const result = await deliver(sender, PUSH, start + 10_000, META, { clock });
     assert.deepEqual(result, {
       status: 'failed',
       attempts: 1,
@@ -105,7 +105,7 @@ describe('deliver', () => {
 
   it('gives up after maxAttempts when there is time for all of them', async () => {
     const sender = new FakeSender(clock).script(TOKEN, unavailable);
-    const result = await deliver(sender, PUSH, start + 60_000, META, clock);
+    const result = await deliver(sender, PUSH, start + 60_000, META, { clock });
     assert.equal(result.status, 'failed');
     assert.equal(result.attempts, DEFAULT_RETRY_POLICY.maxAttempts);
     assert.equal(result.reason, 'UNAVAILABLE');
@@ -117,7 +117,7 @@ describe('deliver', () => {
     // Each send takes 300 virtual ms; the deadline leaves room for a few attempts only.
     const sender = new FakeSender(clock, 300).script(TOKEN, unavailable);
     const deadline = start + 1_500;
-    const result = await deliver(sender, PUSH, deadline, META, clock);
+    const result = await deliver(sender, PUSH, deadline, META, { clock });
     assert.equal(result.status, 'failed');
     assert.ok(
       result.attempts >= 2 && result.attempts < DEFAULT_RETRY_POLICY.maxAttempts,
@@ -135,7 +135,7 @@ describe('deliver', () => {
 
   it('makes a single attempt when the deadline leaves no room to retry', async () => {
     const sender = new FakeSender(clock).script(TOKEN, unavailable);
-    const result = await deliver(sender, PUSH, start + 200, META, clock);
+    const result = await deliver(sender, PUSH, start + 200, META, { clock });
     assert.equal(result.attempts, 1);
     assert.equal(result.status, 'failed');
     assert.deepEqual(clock.sleeps, []);
@@ -153,7 +153,7 @@ describe('deliver', () => {
       },
       { kind: 'accepted', status: 200 },
     );
-    const result = await deliver(sender, PUSH, start + 10_000, META, clock);
+    const result = await deliver(sender, PUSH, start + 10_000, META, { clock });
     assert.deepEqual(clock.sleeps, [3_000]);
     assert.equal(result.attempts, 2);
     assert.equal(sender.sent[1]!.at, start + 3_000);
@@ -164,15 +164,15 @@ describe('deliver', () => {
       kind: 'accepted',
       status: 200,
     });
-    const result = await deliver(sender, PUSH, start + 10_000, META, clock);
+    const result = await deliver(sender, PUSH, start + 10_000, META, { clock });
     assert.equal(result.status, 'accepted');
     assert.equal(result.attempts, 2);
   });
 
-  it('reports sender_error, without a provider status, when the sender keeps throwing', async () => {
+  it('reports sender_error as unknown (it may have sent), without a provider status, when the sender keeps throwing', async () => {
     const sender = new FakeSender(clock).script(TOKEN, new Error('boom'));
-    const result = await deliver(sender, PUSH, start + 60_000, META, clock);
-    assert.equal(result.status, 'failed');
+    const result = await deliver(sender, PUSH, start + 60_000, META, { clock });
+    assert.equal(result.status, 'unknown');
     assert.equal(result.reason, 'sender_error');
     assert.equal(result.attempts, DEFAULT_RETRY_POLICY.maxAttempts);
     assert.equal('providerStatus' in result, false);

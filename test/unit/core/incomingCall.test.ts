@@ -83,6 +83,7 @@ describe('startIncomingCall', () => {
         expiresAt: now + 30_000,
         devices: 2,
         pushed: 0,
+        fanOut: { leaseUntil: now + 2_500 },
         deliveries: {
           'pixel-8': {
             platform: 'android',
@@ -162,7 +163,7 @@ describe('startIncomingCall', () => {
     });
     assert.equal(calls.created.length, 1);
     assert.equal(calls.created[0]!.status, 'no_devices');
-    assert.deepEqual(calls.recorded, []);
+    assert.equal(calls.created[0]!.fanOut, undefined, 'nothing to push: no lease');
     assert.equal(fcm.sent.length + apns.sent.length, 0);
   });
 
@@ -174,7 +175,6 @@ describe('startIncomingCall', () => {
     assert.deepEqual(again, { ...first, duplicate: true });
     assert.equal(fcm.sent.length, 1);
     assert.equal(calls.created.length, 1);
-    assert.equal(calls.recorded.length, 1);
   });
 
   it('takes a concurrent duplicate as a duplicate: one call, one round of pushes', async () => {
@@ -205,30 +205,31 @@ describe('startIncomingCall', () => {
       'a device left without a token is gone',
     );
     const now = clock.now();
-    assert.deepEqual(calls.recorded, [
-      {
-        tenant: TENANT,
-        callUuid: callUuid(TENANT, REQUEST.call_id),
-        pushed: 1,
-        results: {
-          'pixel-8': {
-            status: 'accepted',
-            attempts: 1,
-            providerStatus: 200,
-            pushedAt: now,
-            settledAt: now,
-          },
-          'iphone-15': {
-            status: 'dead_token',
-            attempts: 1,
-            providerStatus: 410,
-            reason: 'Unregistered',
-            pushedAt: now,
-            settledAt: now,
-          },
-        },
+    const call = calls.peek(TENANT, callUuid(TENANT, REQUEST.call_id))!;
+    assert.equal(call.pushed, 1);
+    assert.deepEqual(call.deliveries, {
+      'pixel-8': {
+        platform: 'android',
+        provider: 'fcm',
+        kind: 'data',
+        status: 'accepted',
+        attempts: 1,
+        providerStatus: 200,
+        pushedAt: now,
+        settledAt: now,
       },
-    ]);
+      'iphone-15': {
+        platform: 'ios',
+        provider: 'apns',
+        kind: 'voip',
+        status: 'dead_token',
+        attempts: 1,
+        providerStatus: 410,
+        reason: 'Unregistered',
+        pushedAt: now,
+        settledAt: now,
+      },
+    });
   });
 
   it('counts only accepted pushes, after retries', async () => {
@@ -253,10 +254,10 @@ describe('startIncomingCall', () => {
     const answer = await startIncomingCall(TENANT, REQUEST, deps);
 
     assert.equal(answer.pushed, 2);
-    const { results, pushed } = calls.recorded[0]!;
+    const { deliveries, pushed } = calls.peek(TENANT, callUuid(TENANT, REQUEST.call_id))!;
     assert.equal(pushed, 2);
-    assert.equal(results.flaky!.attempts, 2);
-    assert.equal(results.broken!.status, 'failed');
+    assert.equal(deliveries.flaky!.attempts, 2);
+    assert.equal(deliveries.broken!.status, 'failed');
     assert.deepEqual(devices.dropped, []);
   });
 

@@ -140,14 +140,10 @@ describe('extensionSchema and deviceIdSchema', () => {
 });
 
 describe('deviceRegistrationSchema', () => {
-  it('accepts an Android device with an FCM token and defaults apns_env to production', () => {
+  it('accepts an Android device with an FCM token and leaves apns_env unset', () => {
     assert.deepEqual(
       deviceRegistrationSchema.parse({ platform: 'android', fcm_token: 'fcm:tok-1' }),
-      {
-        platform: 'android',
-        fcm_token: 'fcm:tok-1',
-        apns_env: 'production',
-      },
+      { platform: 'android', fcm_token: 'fcm:tok-1' },
     );
   });
 
@@ -174,7 +170,7 @@ describe('deviceRegistrationSchema', () => {
     assert.equal(parsed.fcm_token, 'tok');
     assert.equal(parsed.voip_token, undefined);
     assert.equal(parsed.app_id, undefined);
-    assert.equal(parsed.apns_env, 'production');
+    assert.equal(parsed.apns_env, undefined);
   });
 
   it('requires at least one token', () => {

@@ -98,11 +98,12 @@ describe('app call routes through the router', () => {
         reason: 'answered_elsewhere',
         targets: ['alice-tablet', 'bob-phone', 'desk-phone'],
       });
-      assert.deepEqual(ctx.calls.subdocs.get(`${UUID}/answers/alice-pixel`), {
+      assert.deepEqual(ctx.calls.answer(UUID, 'alice-pixel'), {
         action: 'accept',
         deviceId: 'alice-pixel',
         uid: 'uid-alice',
         answeredAt: ctx.clock.now(),
+        outcome: 'won',
       });
     });
 
@@ -178,7 +179,7 @@ describe('app call routes through the router', () => {
         );
       }
       assert.equal((await stored()).status, 'ringing');
-      assert.equal(ctx.calls.subdocs.size, 0);
+      assert.equal(ctx.calls.answers.size + ctx.calls.receipts.size, 0);
     });
 
     it('answers 404 for an unknown call, 400 for a bad action, 401 to an API key', async () => {
@@ -268,7 +269,7 @@ describe('app call routes through the router', () => {
       assert.equal(call.deliveries['alice-pixel']?.deliveredAt, ctx.clock.now());
       assert.equal(call.deliveries['alice-pixel'].status, 'accepted');
       assert.equal(call.deliveries['alice-tablet']?.deliveredAt, undefined);
-      const receipt = ctx.calls.subdocs.get(`${UUID}/receipts/alice-pixel`);
+      const receipt = ctx.calls.receipts.get(`${UUID}/alice-pixel`);
       assert.equal(receipt?.uid, 'uid-alice');
       assert.equal(receipt.deviceId, 'alice-pixel');
     });
@@ -288,7 +289,7 @@ describe('app call routes through the router', () => {
       assert.equal((await ack(alice, 'alice-200')).status, 403);
       assert.equal((await ack(alice, 'alice-pixel', 'nope')).status, 404);
       assert.equal((await stored()).deliveries['bob-phone']?.deliveredAt, undefined);
-      assert.equal(ctx.calls.subdocs.size, 0);
+      assert.equal(ctx.calls.answers.size + ctx.calls.receipts.size, 0);
     });
   });
 });

@@ -1,0 +1,91 @@
+import type { CallPatch, CancelState } from './callState';
+import type { DeliveryResult } from './deliver';
+import type { Call } from './model';
+
+/**
+ * The cancel job's state machine, pure (the store applies it in a transaction). A job is sent
+ * in rounds: the first stops every device that may ring when the call ends; a follow-up round
+ * covers a device whose incoming push settled after its cancel had gone out (check-then-send
+ * races cannot be prevented, only answered: see docs/guarantees.md).
+ */
+
+/** How long one run holds the cancel job before another may take it over (budget + margin). */
+export const CANCEL_LEASE_MS = 15_000;
+/** Longest the cancel pushes of one round may take, retries included. */
+export const CANCEL_BUDGET_MS = 10_000;
+
+/** Takes the job if it is due: pending, or sending under an expired lease (the run that took it died). */
+export function leaseCancel(
+  cancel: CancelState | undefined,
+  now: number,
+  leaseMs: number,
+): CancelState | null {
+  if (!cancel) return null;
+  const due =
+    cancel.state === 'pending' || (cancel.state === 'sending' && (cancel.leaseUntil ?? 0) < now);
+  return due ? { ...cancel, state: 'sending', leaseUntil: now + leaseMs } : null;
+}
+
+/** Another live run holds the job: wait for it, or for its lease to lapse. */
+export const cancelBusy = (cancel: CancelState | undefined, now: number) =>
+  cancel?.state === 'sending' && (cancel.leaseUntil ?? 0) >= now;
+
+/** The transition that takes the job. */
+export function leaseCancelPatch(call: Call, now: number, leaseMs: number): CallPatch | null {
+  const cancel = leaseCancel(call.cancel, now, leaseMs);
+  return cancel ? { cancel } : null;
+}
+
+/**
+ * Records a round's outcomes. The run that finishes the current round closes it: the job is
+ * sent, or the next round (devices owed a follow-up meanwhile) becomes pending. A run that lost
+ * its lease to another only adds its outcomes.
+ */
+export function finishCancelPatch(
+  call: Call,
+  round: number,
+  results: Record<string, DeliveryResult>,
+  now: number,
+): CallPatch {
+  const cancel = call.cancel;
+  if (cancel?.state !== 'sending' || (cancel.round ?? 0) !== round) return { cancels: results };
+  const more = cancel.more ?? [];
+  if (more.length === 0) return { cancels: results, cancel: { state: 'sent', sentAt: now } };
+  return {
+    cancels: results,
+    cancel: { state: 'pending', targets: more, more: [], round: round + 1 },
+  };
+}
+
+const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
+
+/**
+ * Asks for another cancel to `devices` of an ended call: a pending round that does not target
+ * them yet takes them in (it is sent after this write); a round being sent owes them a
+ * follow-up; a finished job opens a new round. Null when nothing changes.
+ */
+export function followUpPatch(call: Call, devices: readonly string[]): CallPatch | null {
+  if (call.status === 'ringing' || devices.length === 0) return null;
+  const cancel = call.cancel;
+  if (!cancel) {
+    const reason = call.endReason ?? 'other';
+    return { cancel: { state: 'pending', reason, targets: union([], devices), round: 0 } };
+  }
+  if (cancel.state === 'pending') {
+    const targets = union(cancel.targets, devices);
+    return targets.length === cancel.targets.length ? null : { cancel: { targets } };
+  }
+  if (cancel.state === 'sending') {
+    const before = cancel.more ?? [];
+    const more = union(before, devices);
+    return more.length === before.length ? null : { cancel: { more } };
+  }
+  return {
+    cancel: {
+      state: 'pending',
+      targets: union([], devices),
+      more: [],
+      round: (cancel.round ?? 0) + 1,
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { AppError } from '../../functions/core/errors';
+import type { Device } from '../../functions/core/model';
+import type { DeviceStore } from '../../functions/core/ports';
+import type { ApnsEnv } from '../../functions/core/push';
+
+const TOKEN_FIELDS = ['fcmToken', 'voipToken'] as const;
+
+/**
+ * Devices in memory, held to the same contract as FirestoreDeviceStore
+ * (test/contract/deviceStore.contract.ts): tokens unique within a tenant, a
+ * device gone with its last token.
+ */
+export class FakeDeviceStore implements DeviceStore {
+  /** Every dropToken call, in order (also when the device no longer held the token). */
+  readonly dropped: { tenant: string; deviceId: string; token: string }[] = [];
+  /** Every setApnsEnv call that changed a device. */
+  readonly envChanges: { tenant: string; deviceId: string; env: ApnsEnv }[] = [];
+  private readonly byTenant = new Map<string, Map<string, Device>>();
+
+  private tenant(tenant: string): Map<string, Device> {
+    let devices = this.byTenant.get(tenant);
+    if (!devices) {
+      devices = new Map();
+      this.byTenant.set(tenant, devices);
+    }
+    return devices;
+  }
+
+  /** The stored device, synchronously, for assertions. */
+  peek(tenant: string, deviceId: string): Device | undefined {
+    return this.tenant(tenant).get(deviceId);
+  }
+
+  get(tenant: string, deviceId: string): Promise<Device | null> {
+    const device = this.tenant(tenant).get(deviceId);
+    return Promise.resolve(device ? { ...device } : null);
+  }
+
+  /** Stores a device as is, for arranging a test. */
+  put(tenant: string, device: Device): void {
+    this.tenant(tenant).set(device.deviceId, { ...device });
+  }
+
+  listByExtension(tenant: string, extension: string): Promise<Device[]> {
+    const devices = [...this.tenant(tenant).values()].filter((d) => d.extension === extension);
+    return Promise.resolve(devices.map((d) => ({ ...d })));
+  }
+
+  upsert(tenant: string, device: Device): Promise<{ created: boolean }> {
+    const devices = this.tenant(tenant);
+    // As the Firestore store: an app may not take over a device another user registered.
+    const owner = devices.get(device.deviceId)?.ownerUid;
+    if (device.ownerUid && owner && owner !== device.ownerUid) {
+      return Promise.reject(
+        new AppError('permission_denied', `Device ${device.deviceId} belongs to another user.`),
+      );
+    }
+    const tokens = new Set(TOKEN_FIELDS.flatMap((f) => (device[f] ? [device[f]] : [])));
+    for (const other of [...devices.values()]) {
+      if (other.deviceId !== device.deviceId) this.strip(tenant, other, tokens);
+    }
+    const created = !devices.has(device.deviceId);
+    devices.set(device.deviceId, { ...device });
+    return Promise.resolve({ created });
+  }
+
+  remove(tenant: string, extension: string, deviceId: string): Promise<boolean> {
+    const devices = this.tenant(tenant);
+    if (devices.get(deviceId)?.extension !== extension) return Promise.resolve(false);
+    devices.delete(deviceId);
+    return Promise.resolve(true);
+  }
+
+  dropToken(tenant: string, deviceId: string, token: string): Promise<void> {
+    this.dropped.push({ tenant, deviceId, token });
+    const device = this.tenant(tenant).get(deviceId);
+    if (device) this.strip(tenant, device, new Set([token]));
+    return Promise.resolve();
+  }
+
+  setApnsEnv(tenant: string, deviceId: string, voipToken: string, env: ApnsEnv): Promise<boolean> {
+    const device = this.tenant(tenant).get(deviceId);
+    if (device?.voipToken !== voipToken) return Promise.resolve(false);
+    if (device.apnsEnv !== env) {
+      this.tenant(tenant).set(deviceId, { ...device, apnsEnv: env });
+      this.envChanges.push({ tenant, deviceId, env });
+    }
+    return Promise.resolve(true);
+  }
+
+  getMany(tenant: string, deviceIds: string[]): Promise<Device[]> {
+    const devices = this.tenant(tenant);
+    return Promise.resolve(
+      deviceIds.flatMap((id) => {
+        const device = devices.get(id);
+        return device ? [{ ...device }] : [];
+      }),
+    );
+  }
+
+  private strip(tenant: string, device: Device, tokens: Set<string>): void {
+    const kept: Device = { ...device };
+    if (kept.fcmToken && tokens.has(kept.fcmToken)) delete kept.fcmToken;
+    if (kept.voipToken && tokens.has(kept.voipToken)) delete kept.voipToken;
+    if (!kept.fcmToken && !kept.voipToken) this.tenant(tenant).delete(device.deviceId);
+    else this.tenant(tenant).set(device.deviceId, kept);
+  }
+}
