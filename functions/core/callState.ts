@@ -40,6 +40,12 @@ export interface CancelState {
   round?: number;
   /** Devices owed a follow-up once the round being sent is done. */
   more?: string[];
+  /** When the round being sent was taken. */
+  takenAt?: number;
+  /** A round not to be sent before this time (see finishCancelPatch). */
+  notBefore?: number;
+  /** This round waited for pushes still in flight when the previous one was sent. */
+  afterInFlight?: boolean;
 }
 
 const isFinal = (status: CallStatus) => status !== 'ringing';

@@ -1,4 +1,4 @@
-import { cancelBusy, finishCancelPatch, leaseCancelPatch } from './cancelJob';
+import { cancelWaitUntil, finishCancelPatch, leaseCancelPatch } from './cancelJob';
 import { systemClock, type Clock } from './clock';
 import { acceptedCount, fanOut, type FanOutPlan } from './fanOut';
 import { applyPatch } from './patch';
@@ -24,7 +24,7 @@ export interface CancelDeps {
 
 export type CancelRun =
   | { kind: 'sent'; sent: number }
-  /** Another run holds the job until `leaseUntil`. */
+  /** Another run holds the job, or its next round waits, until `leaseUntil`. */
   | { kind: 'busy'; leaseUntil: number }
   /** Nothing to send: no job, or it is done. */
   | { kind: 'idle' };
@@ -54,10 +54,8 @@ export async function sendCancels(
   );
   if (!taken) return { kind: 'idle' };
   if (!taken.patch) {
-    const cancel = taken.call.cancel;
-    return cancelBusy(cancel, now) && cancel?.leaseUntil !== undefined
-      ? { kind: 'busy', leaseUntil: cancel.leaseUntil }
-      : { kind: 'idle' };
+    const until = cancelWaitUntil(taken.call.cancel, now);
+    return until === null ? { kind: 'idle' } : { kind: 'busy', leaseUntil: until };
   }
   const call = applyPatch(taken.call, taken.patch);
   const cancel = call.cancel;
@@ -94,7 +92,7 @@ export async function runCancelJob(
     await deps.calls.waitFor(
       tenant,
       callUuid,
-      (c) => c.cancel?.state !== 'sending',
+      (c) => cancelWaitUntil(c.cancel, clock.now()) === null,
       Math.min(until, run.leaseUntil + 1) - now,
     );
   }

@@ -13,6 +13,8 @@ import type { Call } from './model';
 export const CANCEL_LEASE_MS = 15_000;
 /** Longest the cancel pushes of one round may take, retries included. */
 export const CANCEL_BUDGET_MS = 10_000;
+/** A request already sent reaches the provider within this (what a dead instance sent lands). */
+export const IN_FLIGHT_MS = 1_000;
 
 /** Takes the job if it is due: pending, or sending under an expired lease (the run that took it died). */
 export function leaseCancel(
@@ -20,15 +22,24 @@ export function leaseCancel(
   now: number,
   leaseMs: number,
 ): CancelState | null {
-  if (!cancel) return null;
-  const due =
-    cancel.state === 'pending' || (cancel.state === 'sending' && (cancel.leaseUntil ?? 0) < now);
-  return due ? { ...cancel, state: 'sending', leaseUntil: now + leaseMs } : null;
+  if (!cancel || cancelWaitUntil(cancel, now) !== null) return null;
+  const due = cancel.state === 'pending' || cancel.state === 'sending';
+  return due ? { ...cancel, state: 'sending', leaseUntil: now + leaseMs, takenAt: now } : null;
 }
 
-/** Another live run holds the job: wait for it, or for its lease to lapse. */
+/**
+ * Until when the job is not to be taken: another live run holds it (its lease), or its next
+ * round must wait for pushes still in flight. Null when it can be taken now, or is done.
+ */
+export function cancelWaitUntil(cancel: CancelState | undefined, now: number): number | null {
+  const until = cancel?.state === 'sending' ? cancel.leaseUntil : cancel?.notBefore;
+  if (cancel?.state === 'sent' || until === undefined) return null;
+  return until >= now + (cancel?.state === 'pending' ? 1 : 0) ? until : null;
+}
+
+/** Another live run holds the job, or its next round is not due yet. */
 export const cancelBusy = (cancel: CancelState | undefined, now: number) =>
-  cancel?.state === 'sending' && (cancel.leaseUntil ?? 0) >= now;
+  cancelWaitUntil(cancel, now) !== null;
 
 /** The transition that takes the job. */
 export function leaseCancelPatch(call: Call, now: number, leaseMs: number): CallPatch | null {
@@ -38,8 +49,12 @@ export function leaseCancelPatch(call: Call, now: number, leaseMs: number): Call
 
 /**
  * Records a round's outcomes. The run that finishes the current round closes it: the job is
- * sent, or the next round (devices owed a follow-up meanwhile) becomes pending. A run that lost
- * its lease to another only adds its outcomes.
+ * sent, or the next round becomes pending. The next round takes the devices owed a follow-up
+ * meanwhile (their incoming push was recorded after this round began) and, once, the targets
+ * whose incoming push is still unrecorded: a request holding the fan-out lease may still land
+ * one after this cancel. That round waits until the lease has lapsed and what was in flight has
+ * landed (a live request records its pushes, and owes the follow-up itself; a dead one can
+ * not). A run that lost its lease to another only adds its outcomes.
  */
 export function finishCancelPatch(
   call: Call,
@@ -49,11 +64,23 @@ export function finishCancelPatch(
 ): CallPatch {
   const cancel = call.cancel;
   if (cancel?.state !== 'sending' || (cancel.round ?? 0) !== round) return { cancels: results };
-  const more = cancel.more ?? [];
-  if (more.length === 0) return { cancels: results, cancel: { state: 'sent', sentAt: now } };
+  const landedBy = (call.fanOut?.leaseUntil ?? 0) + IN_FLIGHT_MS;
+  const inFlight =
+    cancel.afterInFlight || (cancel.takenAt ?? now) >= landedBy
+      ? []
+      : cancel.targets.filter((id) => call.deliveries[id]?.status === 'pending');
+  const next = union(cancel.more ?? [], inFlight);
+  if (next.length === 0) return { cancels: results, cancel: { state: 'sent', sentAt: now } };
   return {
     cancels: results,
-    cancel: { state: 'pending', targets: more, more: [], round: round + 1 },
+    cancel: {
+      state: 'pending',
+      targets: next,
+      more: [],
+      round: round + 1,
+      notBefore: inFlight.length > 0 ? Math.max(landedBy, now) : 0,
+      afterInFlight: inFlight.length > 0,
+    },
   };
 }
 
@@ -86,6 +113,8 @@ export function followUpPatch(call: Call, devices: readonly string[]): CallPatch
       targets: union([], devices),
       more: [],
       round: (cancel.round ?? 0) + 1,
+      notBefore: 0,
+      afterInFlight: false,
     },
   };
 }

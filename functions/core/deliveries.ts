@@ -1,6 +1,7 @@
 import type { CallPatch } from './callState';
 import { followUpPatch } from './cancelJob';
 import type { DeliveryResult } from './deliver';
+import { stillHolds } from './fanOutLease';
 import type { Call, Delivery } from './model';
 
 /**
@@ -37,7 +38,12 @@ function outcome(result: DeliveryResult): Partial<Delivery> {
 export function applyDeliveries(
   call: Call,
   results: Record<string, DeliveryResult>,
+  from: { holder?: string; resumed?: boolean } = {},
 ): CallPatch | null {
+  // A push that failed only proves nothing reached the phone if no other request may have
+  // pushed it: not when this run resumed another's work, nor once another took the lease.
+  const alone = !from.resumed && (from.holder === undefined || stillHolds(call, from.holder));
+  if (!alone) results = maybeRang(results);
   const deliveries: Record<string, Partial<Delivery>> = {};
   const merged = { ...call.deliveries };
   for (const [deviceId, result] of Object.entries(results)) {
@@ -56,4 +62,18 @@ export function applyDeliveries(
   if (Object.keys(deliveries).length === 0 && !followUp) return null;
   const pushed = Object.values(merged).filter((d) => d.status === 'accepted').length;
   return { deliveries, pushed, ...followUp };
+}
+
+/**
+ * Outcomes as they stand beside another request's push that may have reached the phone
+ * unrecorded (its instance died, or it is still running): a refusal of this request's push
+ * says nothing about that one, so the phone may ring, and it will get a cancel.
+ */
+export function maybeRang(results: Record<string, DeliveryResult>): Record<string, DeliveryResult> {
+  return Object.fromEntries(
+    Object.entries(results).map(([id, r]) => [
+      id,
+      r.status === 'failed' || r.status === 'dead_token' ? { ...r, status: 'unknown' as const } : r,
+    ]),
+  );
 }

@@ -28,14 +28,31 @@ export function needsFanOut(call: Call, now: number): boolean {
   );
 }
 
+/** A fresh holder id: which request holds the lease. */
+export const leaseHolder = (now: number, random: () => number) =>
+  `${now.toString(36)}-${Math.floor(random() * 2 ** 32).toString(36)}`;
+
 /** Takes the lease when it has lapsed and there is work left. */
-export function takeFanOutLease(call: Call, now: number, leaseMs: number): CallPatch | null {
+export function takeFanOutLease(
+  call: Call,
+  now: number,
+  leaseMs: number,
+  holder: string,
+): CallPatch | null {
   if (!needsFanOut(call, now) || (call.fanOut?.leaseUntil ?? 0) > now) return null;
-  return { fanOut: { leaseUntil: now + leaseMs } };
+  return { fanOut: { leaseUntil: now + leaseMs, holder } };
 }
 
-/** Extends the lease while there is work left (never shortens another run's). */
-export function renewFanOutLease(call: Call, now: number, leaseMs: number): CallPatch | null {
-  if (!needsFanOut(call, now)) return null;
-  return { fanOut: { leaseUntil: Math.max(call.fanOut?.leaseUntil ?? 0, now + leaseMs) } };
+/** Extends the holder's lease while there is work left; null once another request took it. */
+export function renewFanOutLease(
+  call: Call,
+  now: number,
+  leaseMs: number,
+  holder: string,
+): CallPatch | null {
+  if (call.fanOut?.holder !== holder || !needsFanOut(call, now)) return null;
+  return { fanOut: { leaseUntil: Math.max(call.fanOut.leaseUntil, now + leaseMs) } };
 }
+
+/** The request holding the lease is still the one that took it: nobody pushed since. */
+export const stillHolds = (call: Call, holder: string) => call.fanOut?.holder === holder;

@@ -1,6 +1,6 @@
 import { callUuid } from './callUuid';
 import { systemClock, type Clock } from './clock';
-import { FANOUT_LEASE_MS } from './fanOutLease';
+import { FANOUT_LEASE_MS, leaseHolder } from './fanOutLease';
 import type { Call, Delivery } from './model';
 import type { CallStore, DeviceStore } from './ports';
 import type { PushSender, Provider } from './push';
@@ -91,6 +91,8 @@ export async function startIncomingCall(
     const made = incomingPlan(base, device, deps.endpoints, now);
     return made ? [{ ...made, device }] : [];
   });
+  const holder = leaseHolder(now, deps.random ?? Math.random);
+  const leaseUntil = now + (deps.leaseMs ?? FANOUT_LEASE_MS);
   const call: Call = {
     ...base,
     deliveries: Object.fromEntries(
@@ -99,9 +101,7 @@ export async function startIncomingCall(
         pendingDelivery(planned, device.platform),
       ]),
     ),
-    ...(plans.length > 0
-      ? { fanOut: { leaseUntil: now + (deps.leaseMs ?? FANOUT_LEASE_MS) } }
-      : {}),
+    ...(plans.length > 0 ? { fanOut: { leaseUntil, holder } } : {}),
   };
 
   const { call: stored, created } = await deps.calls.createOnce(call);
@@ -114,6 +114,7 @@ export async function startIncomingCall(
     call,
     plans.map(({ plan }) => plan),
     ring,
+    { holder },
   );
   return { ...answer(call, false), pushed };
 }

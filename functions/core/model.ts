@@ -77,7 +77,7 @@ export interface Call {
    * create and renews it while its fan-out runs; once it lapses, a PBX retry or the sweeper
    * takes over (core/fanOutLease.ts).
    */
-  fanOut?: { leaseUntil: number };
+  fanOut?: { leaseUntil: number; holder: string };
   cancel?: CancelState;
   /** Outcome of each cancel push. */
   cancels?: Record<string, DeliveryResult>;

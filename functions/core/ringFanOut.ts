@@ -4,6 +4,7 @@ import type { DeliveryResult } from './deliver';
 import { fanOut, type FanOutPlan } from './fanOut';
 import {
   FANOUT_LEASE_MS,
+  leaseHolder,
   needsFanOut,
   pendingDevices,
   renewFanOutLease,
@@ -53,9 +54,15 @@ export function incomingPlan(
 
 /**
  * Runs `work` while renewing the call's fan-out lease, so that nobody takes over pushes that
- * are only slow. The renewals stop with the work (or once the call needs no more pushing).
+ * are only slow. The renewals stop with the work, once the call needs no more pushing, or
+ * once another request has taken the lease.
  */
-async function holdingLease<T>(call: Call, deps: RingDeps, work: () => Promise<T>): Promise<T> {
+async function holdingLease<T>(
+  call: Call,
+  holder: string,
+  deps: RingDeps,
+  work: () => Promise<T>,
+): Promise<T> {
   const { clock } = deps;
   const leaseMs = deps.leaseMs ?? FANOUT_LEASE_MS;
   const stop = new AbortController();
@@ -68,7 +75,7 @@ async function holdingLease<T>(call: Call, deps: RingDeps, work: () => Promise<T
       const now = clock.now();
       try {
         const renewed = await deps.calls.transition(call.tenant, call.callUuid, (c) =>
-          renewFanOutLease(c, now, leaseMs),
+          renewFanOutLease(c, now, leaseMs, holder),
         );
         if (!renewed?.patch) return;
         leaseUntil = now + leaseMs;
@@ -86,16 +93,17 @@ async function holdingLease<T>(call: Call, deps: RingDeps, work: () => Promise<T
 }
 
 /**
- * Pushes `plans` (the fan-out lease held), then records every outcome. Each retry first checks
- * that the call still rings. Returns how many devices the call now counts as pushed. A record
- * that fails leaves the deliveries pending: a PBX retry or the sweeper may push them again
- * (same call_uuid and collapse id, so the phone shows one call), and cancels still target them.
+ * Pushes `plans` as `holder` of the fan-out lease, then records every outcome, renewing the
+ * lease until the record is done. Each retry first checks that the call still rings. Returns
+ * how many devices the call now counts as pushed. A record that fails leaves the deliveries
+ * pending: a PBX retry or the sweeper may push them again (same call_uuid and collapse id, so
+ * the phone shows one call), and cancels still target them.
  */
 export async function pushAndRecord(
   call: Call,
   plans: FanOutPlan[],
   deps: RingDeps,
-  known: Record<string, DeliveryResult> = {},
+  from: { holder: string; resumed?: boolean; known?: Record<string, DeliveryResult> },
 ): Promise<number> {
   const { clock, calls } = deps;
   const deadline = Math.min(call.expiresAt, clock.now() + deps.sendBudgetMs);
@@ -103,23 +111,23 @@ export async function pushAndRecord(
     const current = await calls.get(call.tenant, call.callUuid);
     return current?.status === 'ringing' && clock.now() < current.expiresAt;
   };
-  const outcomes = await holdingLease(call, deps, () =>
-    fanOut(call, plans, deadline, { ...deps, stillWanted }),
-  );
-  const results = { ...known, ...outcomes };
-  const accepted = Object.values(results).filter((r) => r.status === 'accepted').length;
-  try {
-    const recorded = await calls.transition(call.tenant, call.callUuid, (c) =>
-      applyDeliveries(c, results),
-    );
-    return recorded ? applyPatch(recorded.call, recorded.patch).pushed : accepted;
-  } catch {
-    return accepted;
-  }
+  return holdingLease(call, from.holder, deps, async () => {
+    const outcomes = await fanOut(call, plans, deadline, { ...deps, stillWanted });
+    const results = { ...from.known, ...outcomes };
+    const accepted = Object.values(results).filter((r) => r.status === 'accepted').length;
+    try {
+      const recorded = await calls.transition(call.tenant, call.callUuid, (c) =>
+        applyDeliveries(c, results, from),
+      );
+      return recorded ? applyPatch(recorded.call, recorded.patch).pushed : accepted;
+    } catch {
+      return accepted;
+    }
+  });
 }
 
 /** Pushes a call's pending deliveries with a lease just taken (a PBX retry, or the sweeper). */
-async function pushPending(call: Call, deps: RingDeps): Promise<number> {
+async function pushPending(call: Call, holder: string, deps: RingDeps): Promise<number> {
   const ids = pendingDevices(call);
   const devices = new Map(
     (await deps.devices.getMany(call.tenant, ids)).map((d) => [d.deviceId, d]),
@@ -140,7 +148,7 @@ async function pushPending(call: Call, deps: RingDeps): Promise<number> {
         settledAt: now,
       };
   }
-  return pushAndRecord(call, plans, deps, gone);
+  return pushAndRecord(call, plans, deps, { holder, resumed: true, known: gone });
 }
 
 /**
@@ -173,13 +181,14 @@ export async function resumeFanOut(
       call = seen;
       continue;
     }
+    const holder = leaseHolder(now, deps.random ?? Math.random);
     const taken = await calls.transition(call.tenant, call.callUuid, (c) =>
-      takeFanOutLease(c, now, leaseMs),
+      takeFanOutLease(c, now, leaseMs, holder),
     );
     if (!taken) return { call };
     call = applyPatch(taken.call, taken.patch);
     if (!taken.patch) continue;
-    return { call, pushed: await pushPending(call, deps) };
+    return { call, pushed: await pushPending(call, holder, deps) };
   }
   return { call };
 }

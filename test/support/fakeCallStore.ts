@@ -38,6 +38,13 @@ export class FakeCallStore implements CallStore {
   readonly created: Call[] = [];
   readonly answers = new Map<string, AnswerDoc>();
   readonly receipts = new Map<string, { deviceId: string; uid: string; receivedAt: number }>();
+  /** Every answer settled, when and how (the simulation checks none wins after the deadline). */
+  readonly settlements: {
+    callUuid: string;
+    deviceId: string;
+    outcome: 'won' | 'late';
+    at: number;
+  }[] = [];
   onWrite: ((write: StoreWrite) => void) | undefined;
   private readonly calls = new Map<string, Call>();
   private readonly watchers = new Set<Watcher>();
@@ -109,10 +116,13 @@ export class FakeCallStore implements CallStore {
     if (settled) return Promise.resolve(settled);
     const stored = this.calls.get(this.key(tenant, callUuid));
     if (!stored) return Promise.resolve('no_call');
-    const { outcome, patch } = applyAnswer(structuredClone(stored), answer, now);
+    // As Firestore's: the deadline is judged as of the commit, not of the caller's `now`.
+    const at = Math.max(now, this.clock.now());
+    const { outcome, patch } = applyAnswer(structuredClone(stored), answer, at);
     mergeDeep(stored as unknown as Record<string, unknown>, patch);
     const doc = this.answers.get(answerKey);
     this.answers.set(answerKey, { ...(doc ?? { ...answer }), outcome });
+    this.settlements.push({ callUuid, deviceId: answer.deviceId, outcome, at: this.clock.now() });
     this.written(tenant, callUuid);
     return Promise.resolve(outcome);
   }

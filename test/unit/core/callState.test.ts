@@ -10,7 +10,6 @@ import {
   type CallPatch,
   type CancelState,
 } from '../../../functions/core/callState';
-import { leaseCancel } from '../../../functions/core/cancelJob';
 import type { Call, CallStatus, Delivery } from '../../../functions/core/model';
 import { mergeDeep } from '../../support/fakes';
 import { NOW, ringingCall } from './fixtures';
@@ -255,50 +254,5 @@ describe('applyReceipt', () => {
     assert.deepEqual(applyReceipt(callWithDeliveries({ status: 'accepted' }), 'a-pixel', NOW), {
       deliveries: { 'a-pixel': { deliveredAt: NOW } },
     });
-  });
-});
-
-describe('leaseCancel', () => {
-  const now = NOW + 10_000;
-  const pending: CancelState = { state: 'pending', reason: 'hangup', targets: ['a-pixel'] };
-
-  it('takes a pending job: sending, leased until now + leaseMs', () => {
-    assert.deepEqual(leaseCancel(pending, now, 60_000), {
-      state: 'sending',
-      reason: 'hangup',
-      targets: ['a-pixel'],
-      leaseUntil: now + 60_000,
-    });
-  });
-
-  it('leaves a job another run holds under a live lease', () => {
-    const sending: CancelState = { ...pending, state: 'sending', leaseUntil: now + 1 };
-    assert.equal(leaseCancel(sending, now, 60_000), null);
-  });
-
-  it('retakes a job whose lease expired (the run that took it died)', () => {
-    const sending: CancelState = { ...pending, state: 'sending', leaseUntil: now - 1 };
-    assert.deepEqual(leaseCancel(sending, now, 60_000), {
-      ...pending,
-      state: 'sending',
-      leaseUntil: now + 60_000,
-    });
-  });
-
-  it('retakes a sending job that has no lease time', () => {
-    const sending: CancelState = { ...pending, state: 'sending' };
-    assert.equal(leaseCancel(sending, now, 5_000)?.leaseUntil, now + 5_000);
-  });
-
-  it('leaves a sent job, and a call without one', () => {
-    const sent: CancelState = { ...pending, state: 'sent', leaseUntil: now - 1, sentAt: now - 2 };
-    assert.equal(leaseCancel(sent, now, 60_000), null);
-    assert.equal(leaseCancel(undefined, now, 60_000), null);
-  });
-
-  it('does not change the job it was given', () => {
-    const job = structuredClone(pending);
-    leaseCancel(job, now, 60_000);
-    assert.deepEqual(job, pending);
   });
 });

@@ -139,7 +139,8 @@ describe('sendCancels', () => {
       'b-tablet': accepted,
       'c-iphone': accepted,
     });
-    const { leaseUntil, sentAt, ...job } = call.cancel!;
+    const { leaseUntil, sentAt, takenAt, ...job } = call.cancel!;
+    assert.equal(takenAt, before);
     assert.deepEqual(job, {
       state: 'sent',
       reason: 'answered_elsewhere',

@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { applyPbxCancel, type Answer } from '../../functions/core/callState';
+import { finishCancelPatch, followUpPatch, leaseCancelPatch } from '../../functions/core/cancelJob';
+import { applyDeliveries } from '../../functions/core/deliveries';
+import type { DeliveryResult } from '../../functions/core/deliver';
+import { takeFanOutLease } from '../../functions/core/fanOutLease';
+import type { Call, Delivery } from '../../functions/core/model';
+import type { CallStore } from '../../functions/core/ports';
+
+/**
+ * The CallStore contract: what the core relies on, checked against every implementation (the
+ * in-memory double in test/unit, FirestoreCallStore on the emulator in test/integration), so the
+ * double cannot drift from the real store. Each test works under a fresh tenant.
+ */
+
+/** Fields a store may add for its own bookkeeping (Firestore's TTL field). */
+const STORAGE_ONLY = ['purgeAt'];
+const plain = (call: Call | null) =>
+  call &&
+  (Object.fromEntries(Object.entries(call).filter(([k]) => !STORAGE_ONLY.includes(k))) as Call);
+
+const pending = (extra: Partial<Delivery> = {}): Delivery => ({
+  platform: 'android',
+  provider: 'fcm',
+  kind: 'data',
+  status: 'pending',
+  attempts: 0,
+  ...extra,
+});
+
+function ringing(tenant: string, overrides: Partial<Call> = {}): Call {
+  const now = Date.now();
+  return {
+    tenant,
+    callId: `c-${randomBytes(4).toString('hex')}`,
+    callUuid: `u-${randomBytes(8).toString('hex')}`,
+    extension: '100',
+    sipCallId: 'sip-1',
+    status: 'ringing',
+    ringTimeout: 30,
+    createdAt: now,
+    expiresAt: now + 30_000,
+    devices: 2,
+    pushed: 0,
+    deliveries: { 'pixel.8': pending(), tablet: pending() },
+    fanOut: { leaseUntil: now + 2_500, holder: 'creator' },
+    ...overrides,
+  };
+}
+
+const result = (status: DeliveryResult['status'], extra: Partial<DeliveryResult> = {}) => ({
+  status,
+  attempts: 1,
+  pushedAt: 1_000,
+  settledAt: 1_050,
+  ...extra,
+});
+
+export function callStoreContract(name: string, make: () => CallStore): void {
+  describe(`CallStore contract: ${name}`, () => {
+    let store: CallStore;
+    let tenant: string;
+    beforeEach(() => {
+      store = make();
+      tenant = `t-${randomBytes(6).toString('hex')}`;
+    });
+    const answer = (deviceId: string, action: Answer['action'] = 'accept'): Answer => ({
+      action,
+      deviceId,
+      uid: `uid-${deviceId}`,
+      answeredAt: Date.now(),
+    });
+
+    it('creates a call once: the first writer wins and later ones get the stored call', async () => {
+      const call = ringing(tenant);
+      const first = await store.createOnce(call);
+      assert.equal(first.created, true);
+      assert.deepEqual(plain(first.call), call);
+      const again = await store.createOnce({ ...call, ringTimeout: 60, devices: 9 });
+      assert.equal(again.created, false);
+      assert.deepEqual(plain(again.call), call);
+      assert.deepEqual(plain(await store.get(tenant, call.callUuid)), call);
+      assert.equal(await store.get(tenant, 'no-such-call'), null);
+    });
+
+    it('makes exactly one of concurrent creates the creator', async () => {
+      const call = ringing(tenant);
+      const all = await Promise.all(Array.from({ length: 5 }, () => store.createOnce(call)));
+      assert.equal(all.filter((r) => r.created).length, 1);
+    });
+
+    it('merges a transition as Firestore set-with-merge does, and returns the call as it was', async () => {
+      const call = ringing(tenant, { cancel: { state: 'sent', reason: 'hangup', targets: ['a'] } });
+      await store.createOnce(call);
+      const done = await store.transition(tenant, call.callUuid, () => ({
+        deliveries: { 'pixel.8': { deliveredAt: 5 } },
+        cancel: { targets: ['b', 'c'] },
+        pushed: 1,
+      }));
+      assert.deepEqual(plain(done?.call ?? null), call);
+      const after = plain(await store.get(tenant, call.callUuid))!;
+      // Maps merge key by key (a dotted device id is one key); arrays are replaced whole.
+      assert.deepEqual(after.deliveries['pixel.8'], { ...pending(), deliveredAt: 5 });
+      assert.deepEqual(after.deliveries.tablet, pending());
+      assert.deepEqual(after.cancel, { state: 'sent', reason: 'hangup', targets: ['b', 'c'] });
+      assert.equal(after.pushed, 1);
+    });
+
+    it('writes nothing for a null patch, and answers null for an unknown call', async () => {
+      const call = ringing(tenant);
+      await store.createOnce(call);
+      const none = await store.transition(tenant, call.callUuid, () => null);
+      assert.equal(none?.patch, null);
+      assert.deepEqual(plain(await store.get(tenant, call.callUuid)), call);
+      assert.equal(await store.transition(tenant, 'no-such-call', () => ({ pushed: 1 })), null);
+    });
+
+    it('records every field of a push outcome, and keeps the better of two', async () => {
+      const call = ringing(tenant);
+      await store.createOnce(call);
+      const accepted = result('accepted', { providerStatus: 200, providerId: 'projects/p/m/1' });
+      const unknown = result('unknown', { reason: 'timeout', attempts: 2 });
+      await store.transition(tenant, call.callUuid, (c) =>
+        applyDeliveries(c, { 'pixel.8': accepted, tablet: unknown }),
+      );
+      // A slower run's worse outcome for the same device, landing later, changes nothing.
+      await store.transition(tenant, call.callUuid, (c) =>
+        applyDeliveries(c, { 'pixel.8': result('failed', { reason: 'timeout' }) }),
+      );
+      const after = plain(await store.get(tenant, call.callUuid))!;
+      assert.deepEqual(after.deliveries['pixel.8'], {
+        ...pending(),
+        status: 'accepted',
+        attempts: 1,
+        providerStatus: 200,
+        providerId: 'projects/p/m/1',
+        pushedAt: 1_000,
+        settledAt: 1_050,
+      });
+      assert.deepEqual(after.deliveries.tablet, {
+        ...pending(),
+        status: 'unknown',
+        attempts: 2,
+        reason: 'timeout',
+        pushedAt: 1_000,
+        settledAt: 1_050,
+      });
+      assert.equal(after.pushed, 1);
+    });
+
+    it('lets exactly one of concurrent runs take a lapsed fan-out lease', async () => {
+      const call = ringing(tenant, { fanOut: { leaseUntil: 0, holder: 'dead' } });
+      await store.createOnce(call);
+      const now = Date.now();
+      const runs = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          store.transition(tenant, call.callUuid, (c) => takeFanOutLease(c, now, 2_500, 'next')),
+        ),
+      );
+      assert.equal(runs.filter((r) => r?.patch).length, 1);
+      assert.equal((await store.get(tenant, call.callUuid))?.fanOut?.leaseUntil, now + 2_500);
+    });
+
+    it('runs the cancel job: one lease, rounds, and a follow-up after it was sent', async () => {
+      const call = ringing(tenant, { deliveries: { a: pending({ status: 'accepted' }) } });
+      await store.createOnce(call);
+      const now = Date.now();
+      await store.transition(tenant, call.callUuid, (c) => applyPbxCancel(c, 'hangup', now));
+      const leases = await Promise.all(
+        Array.from({ length: 3 }, () =>
+          store.transition(tenant, call.callUuid, (c) => leaseCancelPatch(c, now, 15_000)),
+        ),
+      );
+      assert.equal(leases.filter((r) => r?.patch).length, 1);
+      await store.transition(tenant, call.callUuid, (c) =>
+        finishCancelPatch(c, 0, { a: result('accepted') }, now + 10),
+      );
+      let after = plain(await store.get(tenant, call.callUuid))!;
+      assert.equal(after.cancel?.state, 'sent');
+      assert.equal(after.cancels?.a?.status, 'accepted');
+      await store.transition(tenant, call.callUuid, (c) => followUpPatch(c, ['b']));
+      after = plain(await store.get(tenant, call.callUuid))!;
+      assert.deepEqual(
+        { state: after.cancel?.state, targets: after.cancel?.targets, round: after.cancel?.round },
+        { state: 'pending', targets: ['b'], round: 1 },
+      );
+    });
+
+    it('settles answers once: the first wins, later ones are late, a repeat reports the same', async () => {
+      const call = ringing(tenant);
+      await store.createOnce(call);
+      const now = Date.now();
+      assert.equal(await store.createAnswer(tenant, call.callUuid, answer('pixel.8')), true);
+      assert.equal(await store.createAnswer(tenant, call.callUuid, answer('pixel.8')), false);
+      assert.equal(await store.settleAnswer(tenant, call.callUuid, answer('pixel.8'), now), 'won');
+      assert.equal(await store.settleAnswer(tenant, call.callUuid, answer('pixel.8'), now), 'won');
+      await store.createAnswer(tenant, call.callUuid, answer('tablet'));
+      assert.equal(await store.settleAnswer(tenant, call.callUuid, answer('tablet'), now), 'late');
+      const after = plain(await store.get(tenant, call.callUuid))!;
+      assert.equal(after.status, 'accepted');
+      assert.equal(after.answeredBy, 'pixel.8');
+      assert.equal(after.deliveries.tablet?.late, true);
+      assert.equal(await store.settleAnswer(tenant, 'no-such-call', answer('x'), now), 'no_call');
+    });
+
+    it('makes an answer settled at or after the ring deadline late, judged as of the commit', async () => {
+      const now = Date.now();
+      const call = ringing(tenant, { expiresAt: now - 1 });
+      await store.createOnce(call);
+      await store.createAnswer(tenant, call.callUuid, answer('pixel.8'));
+      // The caller's clock said "in time" (a slow commit): the store still says late.
+      const stale = now - 60_000;
+      assert.equal(
+        await store.settleAnswer(tenant, call.callUuid, answer('pixel.8'), stale),
+        'late',
+      );
+      assert.equal((await store.get(tenant, call.callUuid))?.status, 'ringing');
+    });
+
+    it('stores one receipt per device', async () => {
+      const call = ringing(tenant);
+      await store.createOnce(call);
+      assert.equal(await store.createReceipt(tenant, call.callUuid, 'tablet', 'u'), true);
+      assert.equal(await store.createReceipt(tenant, call.callUuid, 'tablet', 'u'), false);
+    });
+
+    it('waits for a change, and gives up at the timeout with the call as last seen', async () => {
+      const call = ringing(tenant);
+      await store.createOnce(call);
+      const waiting = store.waitFor(tenant, call.callUuid, (c) => c.status !== 'ringing', 20_000);
+      await store.transition(tenant, call.callUuid, (c) => applyPbxCancel(c, 'hangup', 1));
+      assert.equal((await waiting)?.status, 'cancelled');
+      const timedOut = await store.waitFor(tenant, call.callUuid, () => false, 50);
+      assert.equal(timedOut?.status, 'cancelled');
+      assert.equal(await store.waitFor(tenant, 'no-such-call', () => true, 50), null);
+    });
+  });
+}
