@@ -131,6 +131,14 @@ export async function deliver(
     stopped: false,
   };
   let env: ApnsEnv | undefined;
+  if (clock.now() >= deadline) {
+    // Nothing is sent after the deadline, even when getting here took that long.
+    return toDeliveryResult(
+      { kind: 'failed', retryable: false, reason: 'deadline' },
+      p,
+      p.pushedAt,
+    );
+  }
   for (;;) {
     const push = render(clock.now(), env);
     p.attempts += 1;

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import type { CancelState } from '../../../functions/core/callState';
-import { sendCancels, type CancelDeps, type CancelRun } from '../../../functions/core/cancelCall';
+import {
+  runCancelJob,
+  sendCancels,
+  type CancelDeps,
+  type CancelRun,
+} from '../../../functions/core/cancelCall';
 import type { Call } from '../../../functions/core/model';
 import type { SendResult } from '../../../functions/core/push';
 import {
@@ -36,9 +41,9 @@ interface Setup {
  * an iOS device with only a PushKit token, and a device deleted since.
  */
 async function setup(cancel: Partial<CancelState> = {}): Promise<Setup> {
-  const calls = new FakeCallStore();
-  const devices = new FakeDeviceStore();
   const clock = new FakeClock();
+  const calls = new FakeCallStore(clock);
+  const devices = new FakeDeviceStore();
   const fcm = new FakeSender(clock);
   const apns = new FakeSender(clock);
   devices.put(TENANT, androidDevice({ deviceId: 'a-pixel', fcmToken: PIXEL_TOKEN }));
@@ -261,5 +266,48 @@ describe('sendCancels', () => {
     const call = await stored(s);
     assert.equal(call.cancel?.state, 'sent');
     assert.deepEqual(call.cancels, {});
+  });
+});
+
+describe('runCancelJob (what a trigger delivery runs)', () => {
+  it('finding 2: takes over the job of a run that died holding it, once its lease lapses', async () => {
+    // A run took the job and died: the job stays "sending" under its lease.
+    const s = await setup({ state: 'sending', leaseUntil: NOW + 15_000 });
+    const run = await runCancelJob(TENANT, s.call.callUuid, s.deps, 20_000);
+    assert.deepEqual(run, sentRun(3));
+    assert.ok(s.clock.now() > NOW + 15_000, 'not before the lease lapsed');
+    assert.equal((await stored(s)).cancel?.state, 'sent');
+  });
+
+  it('waits for a live run to finish, and then has nothing to send', async () => {
+    const s = await setup();
+    const reply = deferred<SendResult>();
+    s.fcm.script(PIXEL_TOKEN, reply);
+    const first = sendCancels(TENANT, s.call.callUuid, s.deps);
+    await settle();
+    const second = runCancelJob(TENANT, s.call.callUuid, s.deps, 20_000);
+    await settle();
+    reply.resolve(ACCEPTED);
+    assert.deepEqual(await first, sentRun(3));
+    assert.deepEqual(await second, IDLE);
+    assert.equal(s.fcm.sent.length, 3);
+  });
+
+  it('reports busy when the lease outlives its wait: the trigger throws and is redelivered', async () => {
+    const s = await setup({ state: 'sending', leaseUntil: NOW + 15_000 });
+    const run = await runCancelJob(TENANT, s.call.callUuid, s.deps, 1_000);
+    assert.equal(run.kind, 'busy');
+    assert.equal(s.fcm.sent.length, 0);
+  });
+
+  it('a dropToken that throws neither loses the other outcomes nor leaves the job unfinished', async () => {
+    const s = await setup();
+    s.fcm.script(PIXEL_TOKEN, { kind: 'dead_token', status: 404, reason: 'UNREGISTERED' });
+    s.devices.dropToken = () => Promise.reject(new Error('store outage'));
+    assert.deepEqual(await sendCancels(TENANT, s.call.callUuid, s.deps), sentRun(2));
+    const call = await stored(s);
+    assert.equal(call.cancel?.state, 'sent');
+    assert.equal(call.cancels?.['a-pixel']?.status, 'dead_token');
+    assert.equal(call.cancels['b-tablet']?.status, 'accepted');
   });
 });

@@ -178,3 +178,140 @@ describe('deliver', () => {
     assert.equal('providerStatus' in result, false);
   });
 });
+
+describe('deliver: what issue 10 added', () => {
+  let clock: FakeClock;
+  let start: number;
+  beforeEach(() => {
+    clock = new FakeClock();
+    start = clock.now();
+  });
+  const voip = (env: 'production' | 'sandbox'): RenderedPush => ({
+    ...PUSH,
+    provider: 'apns',
+    url: `https://apns-${env}.test/3/device/${TOKEN}`,
+    apnsEnv: env,
+  });
+  const render = (now: number, env?: 'production' | 'sandbox') => voip(env ?? 'production');
+  const bad: SendResult = { kind: 'dead_token', status: 400, reason: 'BadDeviceToken' };
+  const accepted: SendResult = { kind: 'accepted', status: 200 };
+  /** An APNs that answers per environment, in order. */
+  function apns(answers: Record<'production' | 'sandbox', SendResult[]>) {
+    const sent: RenderedPush[] = [];
+    return {
+      sent,
+      send(push: RenderedPush): Promise<SendResult> {
+        sent.push(push);
+        const queue = answers[push.apnsEnv ?? 'production'];
+        return Promise.resolve((queue.length > 1 ? queue.shift() : queue[0]) ?? accepted);
+      },
+    };
+  }
+
+  it('tries the other APNs environment once after BadDeviceToken, and reports where it rang', async () => {
+    const sender = apns({ production: [bad], sandbox: [accepted] });
+    const result = await deliver(sender, render, start + 10_000, META, { clock });
+    assert.deepEqual(
+      sender.sent.map((p) => p.apnsEnv),
+      ['production', 'sandbox'],
+    );
+    assert.equal(result.status, 'accepted');
+    assert.equal(result.apnsEnv, 'sandbox');
+    assert.deepEqual(clock.sleeps, [], 'no backoff before the other environment');
+  });
+
+  it('calls a token dead only when both environments say BadDeviceToken', async () => {
+    const result = await deliver(
+      apns({ production: [bad], sandbox: [bad] }),
+      render,
+      start + 10_000,
+      META,
+      { clock },
+    );
+    assert.equal(result.status, 'dead_token');
+    assert.equal(result.attempts, 2);
+  });
+
+  it('keeps the token when the other environment only fails for now', async () => {
+    const unavailable: SendResult = { kind: 'failed', retryable: true, status: 503, reason: 'x' };
+    const sender = apns({ production: [bad], sandbox: [unavailable] });
+    const result = await deliver(sender, render, start + 1_000, META, { clock });
+    assert.equal(result.status, 'failed');
+    assert.notEqual(result.reason, undefined);
+  });
+
+  it('keeps the token when the deadline leaves no time for the other environment', async () => {
+    const sender = apns({ production: [bad], sandbox: [accepted] });
+    const result = await deliver(sender, render, start + 100, META, { clock });
+    assert.equal(sender.sent.length, 1);
+    assert.equal(result.status, 'failed');
+    assert.equal(result.reason, 'BadDeviceToken');
+  });
+
+  it('takes 410 Unregistered as definitive, in one environment', async () => {
+    const gone: SendResult = { kind: 'dead_token', status: 410, reason: 'Unregistered' };
+    const sender = apns({ production: [gone], sandbox: [accepted] });
+    const result = await deliver(sender, render, start + 10_000, META, { clock });
+    assert.equal(sender.sent.length, 1);
+    assert.equal(result.status, 'dead_token');
+  });
+
+  it('asks before every retry whether the push is still wanted, and stops when not', async () => {
+    const sender = new FakeSender(clock).script(TOKEN, unavailable);
+    let asked = 0;
+    const result = await deliver(sender, PUSH, start + 10_000, META, {
+      clock,
+      stillWanted: () => Promise.resolve(++asked < 2),
+    });
+    assert.equal(sender.sent.length, 2);
+    assert.equal(asked, 2);
+    assert.equal(result.status, 'failed');
+    assert.equal(result.reason, 'stopped');
+  });
+
+  it('stops when the check itself fails: no push is sent blind', async () => {
+    const sender = new FakeSender(clock).script(TOKEN, unavailable);
+    await deliver(sender, PUSH, start + 10_000, META, {
+      clock,
+      stillWanted: () => Promise.reject(new Error('store down')),
+    });
+    assert.equal(sender.sent.length, 1);
+  });
+
+  it('reports unknown when an attempt went unanswered, even if a later one was refused', async () => {
+    const sender = new FakeSender(clock).script(
+      TOKEN,
+      { kind: 'failed', retryable: true, reason: 'timeout' },
+      unavailable,
+    );
+    const result = await deliver(sender, PUSH, start + 10_000, META, {
+      clock,
+      policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2 },
+    });
+    assert.equal(result.status, 'unknown');
+    assert.equal(result.providerStatus, 503);
+  });
+
+  it('renders each attempt at its own time', async () => {
+    const times: number[] = [];
+    const sender = new FakeSender(clock, 700).script(TOKEN, unavailable, accepted);
+    await deliver(
+      sender,
+      (now) => {
+        times.push(now - start);
+        return PUSH;
+      },
+      start + 10_000,
+      META,
+      { clock, random: () => 0 },
+    );
+    assert.deepEqual(times, [0, 700 + 100]);
+  });
+
+  it('sends nothing once the deadline has passed', async () => {
+    const sender = new FakeSender(clock);
+    const result = await deliver(sender, PUSH, start, META, { clock });
+    assert.equal(sender.sent.length, 0);
+    assert.equal(result.reason, 'deadline');
+  });
+});

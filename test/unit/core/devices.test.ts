@@ -97,6 +97,31 @@ describe('registerDevice', () => {
     assert.equal(result.device.last_seen_at, new Date(NOW + 1_000).toISOString());
     assert.equal(store.peek('acme', 'pixel-8')!.fcmToken, 'new-token-0123456789');
   });
+
+  it('keeps the APNs environment a push proved when a refresh of the same token omits it', async () => {
+    const store = new FakeDeviceStore();
+    store.put('acme', iosVoipDevice({ apnsEnv: 'sandbox' }));
+    const refresh = {
+      platform: 'ios' as const,
+      voip_token: VOIP_TOKEN,
+      app_id: 'com.example.phone',
+    };
+    await registerDevice(store, 'acme', '100', 'iphone-15', refresh, NOW);
+    assert.equal(store.peek('acme', 'iphone-15')?.apnsEnv, 'sandbox');
+    // A new token starts over at production; an explicit apns_env always wins.
+    const other = 'ab'.repeat(32);
+    await registerDevice(store, 'acme', '100', 'iphone-15', { ...refresh, voip_token: other }, NOW);
+    assert.equal(store.peek('acme', 'iphone-15')?.apnsEnv, 'production');
+    await registerDevice(
+      store,
+      'acme',
+      '100',
+      'iphone-15',
+      { ...refresh, apns_env: 'sandbox' },
+      NOW,
+    );
+    assert.equal(store.peek('acme', 'iphone-15')?.apnsEnv, 'sandbox');
+  });
 });
 
 describe('unregisterDevice', () => {

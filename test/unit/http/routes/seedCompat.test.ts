@@ -101,6 +101,23 @@ describe('seed guide routes through the router', () => {
     assert.equal(device.voipToken, undefined);
   });
 
+  it('register-push-token forces no APNs environment: a refresh keeps the stored one', async () => {
+    const first = await post('/api/register-push-token', KEY, {
+      user: '100',
+      token: TOKEN,
+      platform: 'ios',
+    });
+    const id = first.body.device_id as string;
+    ctx.devices.put('acme', { ...ctx.devices.peek('acme', id)!, apnsEnv: 'sandbox' });
+    const again = await post('/api/register-push-token', KEY, {
+      user: '100',
+      token: TOKEN,
+      platform: 'ios',
+    });
+    assert.equal(again.status, 200);
+    assert.equal(ctx.devices.peek('acme', id)?.apnsEnv, 'sandbox');
+  });
+
   it('register-fcm-token defaults the platform to android', async () => {
     const res = await post('/api/register-fcm-token', KEY, { extension: '100', fcm_token: TOKEN });
     assert.equal(res.status, 201);

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { AppError } from '../../../functions/core/errors';
+import type { CallStore, DeviceStore } from '../../../functions/core/ports';
+import { StoreBudget } from '../../../functions/store/deadline';
+import { callsWithDeadline, devicesWithDeadline } from '../../../functions/store/storeDeadlines';
+
+/** A store whose every method hangs, as Firestore's client does while the backend is gone. */
+function hung<T extends object>(methods: (keyof T)[]): T {
+  return Object.fromEntries(
+    methods.map((m) => [m, () => new Promise(() => undefined)]),
+  ) as unknown as T;
+}
+
+const CALL_METHODS: (keyof CallStore)[] = [
+  'createOnce',
+  'get',
+  'transition',
+  'settleAnswer',
+  'createAnswer',
+  'createReceipt',
+];
+const DEVICE_METHODS: (keyof DeviceStore)[] = [
+  'listByExtension',
+  'upsert',
+  'get',
+  'remove',
+  'dropToken',
+  'setApnsEnv',
+  'getMany',
+];
+
+describe('store deadlines on every request and event path', () => {
+  it('finding 5: every call and device store call, transactions included, fails with 503 in time', async () => {
+    const budget = new StoreBudget(20, 20, 40);
+    const calls = callsWithDeadline(hung<CallStore>(CALL_METHODS), budget);
+    const devices = devicesWithDeadline(hung<DeviceStore>(DEVICE_METHODS), budget);
+    const started = Date.now();
+    const all = [
+      ...CALL_METHODS.map((m) => (calls[m] as () => Promise<unknown>)()),
+      ...DEVICE_METHODS.map((m) => (devices[m] as () => Promise<unknown>)()),
+    ];
+    const outcomes = await Promise.allSettled(all);
+    for (const outcome of outcomes) {
+      assert.equal(outcome.status, 'rejected');
+      assert.ok(outcome.reason instanceof AppError && outcome.reason.status === 503);
+    }
+    assert.ok(Date.now() - started < 1_000);
+  });
+
+  it('gives transactions their own budget, and leaves the long-poll its own timeout', async () => {
+    const budget = new StoreBudget(5, 5, 60);
+    budget.succeeded();
+    let done = false;
+    const slow = {
+      transition: () =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            done = true;
+            resolve(null);
+          }, 20),
+        ),
+      waitFor: () => new Promise((resolve) => setTimeout(() => { resolve('late'); }, 20)),
+    } as unknown as CallStore;
+    const calls = callsWithDeadline(slow, budget);
+    assert.equal(await calls.transition('t', 'c', () => null), null);
+    assert.ok(done);
+    assert.equal(await calls.waitFor('t', 'c', () => true, 1), 'late');
+  });
+});
