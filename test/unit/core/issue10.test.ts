@@ -33,7 +33,9 @@ const REQUEST: IncomingCallRequest = { call_id: 'pbx-42', to: '100', ring_timeou
 const UUID = callUuid(TENANT, REQUEST.call_id);
 const ACCEPTED: SendResult = { kind: 'accepted', status: 200 };
 
-interface FcmBody { message: { data: Record<string, string>; android?: Record<string, string> } }
+interface FcmBody {
+  message: { data: Record<string, string>; android?: Record<string, string> };
+}
 const fcmMessage = (push: RenderedPush) => (push.body as FcmBody).message;
 /** What firebase-functions puts in the deploy manifest for a v2 Firestore trigger. */
 interface Endpoint {

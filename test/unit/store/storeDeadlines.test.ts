@@ -59,7 +59,12 @@ describe('store deadlines on every request and event path', () => {
             resolve(null);
           }, 20),
         ),
-      waitFor: () => new Promise((resolve) => setTimeout(() => { resolve('late'); }, 20)),
+      waitFor: () =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            resolve('late');
+          }, 20),
+        ),
     } as unknown as CallStore;
     const calls = callsWithDeadline(slow, budget);
     assert.equal(await calls.transition('t', 'c', () => null), null);
