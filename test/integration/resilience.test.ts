@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { callUuid } from '../../functions/core/callUuid';
 import { createTenant, db, tenantSnapshot } from '../support/emulator';
 import { exportData, firestoreJvm, restartJvm, stopJvm } from '../support/firestoreEmulator';
+import { memberApp, registerAppDevice } from '../support/app';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { cancelPushes, fcmMessage, startProviders } from '../support/providers';
@@ -62,6 +63,64 @@ describe('backing-service faults (emulator)', function () {
       .get();
     assert.equal(outbox.size, 1);
   });
+  it('finding 5: answers a PBX cancel and an app ack with 503 within 2 s while Firestore does not answer', async () => {
+    const tenant = await createTenant('outbox');
+    const app = await memberApp(tenant, '1001');
+    await registerAppDevice(app, 'phone', {
+      extension: '1001',
+      platform: 'android',
+      fcm_token: fcmToken(),
+    });
+    const id = callId();
+    // Warm the instance: its first database call gets a cold-start budget.
+    for (const call of [callId(), id]) {
+      const reply = await api('POST', '/v1/calls', {
+        key: tenant.key,
+        form: { call_id: call, to: '1001' },
+      });
+      assert.equal(reply.status, 201, reply.text);
+    }
+    const bearer = { Authorization: `Bearer ${await app.idToken()}` };
+    const ack = await api('POST', `/v1/app/calls/${id}/ack`, {
+      headers: bearer,
+      form: { device_id: 'phone', tenant: tenant.id },
+    });
+    assert.equal(ack.status, 200, ack.text);
+    const { pid } = await firestoreJvm();
+    const replies: { what: string; reply: Awaited<ReturnType<typeof api>>; ms: number }[] = [];
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // One after the other: a concurrent request would start a second (cold) emulator worker.
+      for (const [what, send] of [
+        ['cancel', () => api('POST', `/v1/calls/${id}/cancel`, { key: tenant.key, form: {} })],
+        [
+          'ack',
+          () =>
+            api('POST', `/v1/app/calls/${id}/ack`, {
+              headers: bearer,
+              form: { device_id: 'phone', tenant: tenant.id },
+            }),
+        ],
+      ] as const) {
+        const started = Date.now();
+        const reply = await send();
+        replies.push({ what, reply, ms: Date.now() - started });
+      }
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      await app.close();
+    }
+    for (const { what, reply, ms } of replies) {
+      assert.equal(reply.status, 503, `${what}: ${reply.text}`);
+      assert.equal(reply.fields.error, 'unavailable');
+      assert.ok(ms < 2_000, `${what} answered in ${ms} ms`);
+    }
+    // The cancel may have landed after its deadline; the PBX's retry says where the call is.
+    const retry = await api('POST', `/v1/calls/${id}/cancel`, { key: tenant.key, form: {} });
+    assert.equal(retry.status, 200, retry.text);
+    assert.equal(retry.fields.status, 'cancelled');
+  });
+
   it('answers 503 within 2 s while Firestore is stopped; after a restart nothing is lost or half-done and calls ring and cancel', async function () {
     this.timeout(120_000);
     const fakes = await startProviders();

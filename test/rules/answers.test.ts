@@ -102,6 +102,18 @@ describe('rules: call answers', function () {
     );
   });
 
+  it('finding 4: keeps a member from answering a call past its ring deadline, before the expiry job ran', async () => {
+    // What the rule reads of a call: its extension, status and ring deadline (epoch ms).
+    const path = `tenants/${scene.tenant}/calls/${scene.ringing}`;
+    const call = (expiresAt: number) => ({ extension: '1001', status: 'ringing', expiresAt });
+    await seed(rulesEnv(), { [path]: call(Date.now() - 1) });
+    await assertFails(setDoc(answer(ALICE, scene.alicePhone), answerOf(scene.alicePhone, ALICE)));
+    await seed(rulesEnv(), { [path]: call(Date.now() + 30_000) });
+    await assertSucceeds(
+      setDoc(answer(ALICE, scene.alicePhone), answerOf(scene.alicePhone, ALICE)),
+    );
+  });
+
   it('accepts only the exact answer shape', async () => {
     const mine = answer(ALICE, scene.alicePhone);
     const valid = answerOf(scene.alicePhone, ALICE);

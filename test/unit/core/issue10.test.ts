@@ -36,7 +36,7 @@ const ACCEPTED: SendResult = { kind: 'accepted', status: 200 };
 interface FcmBody {
   message: { data: Record<string, string>; android?: Record<string, string> };
 }
-const fcmMessage = (push: RenderedPush) => (push.body as FcmBody).message;
+const fcmMessage = (push: RenderedPush) => (push.body as unknown as FcmBody).message;
 /** What firebase-functions puts in the deploy manifest for a v2 Firestore trigger. */
 interface Endpoint {
   eventTrigger: { retry: boolean; eventFilterPathPatterns: { document: string } };

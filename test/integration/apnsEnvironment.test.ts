@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { createTenant, db } from '../support/emulator';
+import type { FakeApns } from '../support/fakeApns';
+import { api } from '../support/http';
+import { callId, voipToken } from '../support/ids';
+import { startProviders } from '../support/providers';
+
+/**
+ * Says that `token` is a development build's (sandbox) PushKit token, in the words the fake
+ * APNs understands: an environment-aware fake is told which environment issued it; the older
+ * fake is told that production refuses it once with BadDeviceToken, as Apple does.
+ */
+function sandboxToken(apns: { production: FakeApns; sandbox: FakeApns }, token: string): void {
+  const aware = apns.sandbox as FakeApns & { register?: (t: string) => void };
+  if (typeof aware.register === 'function') aware.register(token);
+  else apns.production.script(token, ['bad_device_token']);
+}
+
+describe('APNs environments (emulator, fake APNs)', function () {
+  this.timeout(60_000);
+
+  it('finding 6: a development build registered as production keeps its token and rings through sandbox', async () => {
+    const fakes = await startProviders();
+    const tenant = await createTenant('live');
+    const token = voipToken();
+    sandboxToken(fakes.apns, token);
+    // apns_env left out: the device starts at production, as most apps register.
+    const registered = await api('PUT', '/v1/extensions/1001/devices/iphone-dev', {
+      key: tenant.key,
+      form: { platform: 'ios', voip_token: token, app_id: 'com.example.sipPhone' },
+    });
+    assert.equal(registered.status, 201, registered.text);
+
+    const first = await api('POST', '/v1/calls', {
+      key: tenant.key,
+      form: { call_id: callId(), to: '1001' },
+    });
+    assert.equal(first.fields.pushed, 1, first.text);
+    assert.equal(fakes.apns.production.requestsFor(token)[0]?.reason, 'BadDeviceToken');
+    assert.equal(fakes.apns.sandbox.requestsFor(token)[0]?.status, 200);
+    const device = (await db().doc(`tenants/${tenant.id}/devices/iphone-dev`).get()).data();
+    assert.equal(device?.voipToken, token, 'the token is kept');
+    assert.equal(device.apnsEnv, 'sandbox', 'its environment corrected');
+
+    // The next call goes to sandbox at once.
+    const second = await api('POST', '/v1/calls', {
+      key: tenant.key,
+      form: { call_id: callId(), to: '1001' },
+    });
+    assert.equal(second.fields.pushed, 1, second.text);
+    assert.equal(fakes.apns.production.requestsFor(token).length, 1);
+    assert.equal(fakes.apns.sandbox.requestsFor(token).length, 2);
+  });
+});
