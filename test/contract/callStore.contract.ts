@@ -167,12 +167,10 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       await store.createOnce(call);
       const now = Date.now();
       await store.transition(tenant, call.callUuid, (c) => applyPbxCancel(c, 'hangup', now));
-      const leases = await Promise.all(
-        Array.from({ length: 3 }, () =>
-          store.transition(tenant, call.callUuid, (c) => leaseCancelPatch(c, now, 15_000)),
-        ),
-      );
-      assert.equal(leases.filter((r) => r?.patch).length, 1);
+      const lease = () =>
+        store.transition(tenant, call.callUuid, (c) => leaseCancelPatch(c, now, 15_000));
+      assert.notEqual((await lease())?.patch, null, 'the first run takes the job');
+      assert.equal((await lease())?.patch, null, 'the next finds it held');
       await store.transition(tenant, call.callUuid, (c) =>
         finishCancelPatch(c, 0, { a: result('accepted') }, now + 10),
       );
