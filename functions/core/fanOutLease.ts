@@ -10,7 +10,7 @@ import { DEFAULT_RETRY_POLICY } from './retryPolicy';
  */
 
 /** How long a fan-out holds the call before another request may take over its pending pushes. */
-export const FANOUT_LEASE_MS = 2_500;
+export const FANOUT_LEASE_MS = 4_000;
 
 /** Device ids whose push is not recorded yet. */
 export const pendingDevices = (call: Call) =>

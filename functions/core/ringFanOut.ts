@@ -68,9 +68,11 @@ async function holdingLease<T>(
   const stop = new AbortController();
   const beat = async () => {
     let leaseUntil = call.fanOut?.leaseUntil ?? clock.now() + leaseMs;
+    let retryMs = 0;
     for (;;) {
-      // Renew at half the lease; after a failed renewal, try again a quarter-lease later.
-      await clock.sleep(Math.max(leaseMs / 4, leaseUntil - leaseMs / 2 - clock.now()), stop.signal);
+      // Renew at half the lease (at once when a slow create used up more); after a failed
+      // renewal, try again a quarter-lease later.
+      await clock.sleep(Math.max(retryMs, leaseUntil - leaseMs / 2 - clock.now()), stop.signal);
       if (stop.signal.aborted) return;
       const now = clock.now();
       try {
@@ -79,8 +81,9 @@ async function holdingLease<T>(
         );
         if (!renewed?.patch) return;
         leaseUntil = now + leaseMs;
+        retryMs = 0;
       } catch {
-        leaseUntil = now + leaseMs / 2;
+        retryMs = leaseMs / 4;
       }
     }
   };
@@ -165,18 +168,18 @@ export async function resumeFanOut(
   const { clock, calls } = deps;
   const leaseMs = deps.leaseMs ?? FANOUT_LEASE_MS;
   let call = start;
-  for (let round = 0; round < 20; round += 1) {
+  let pollMs = 100;
+  for (let round = 0; round < 30; round += 1) {
     const now = clock.now();
     if (!needsFanOut(call, now)) return { call };
     const leaseUntil = call.fanOut?.leaseUntil ?? 0;
     if (leaseUntil > now) {
       if (now >= waitUntil) return { call };
-      const seen = await calls.waitFor(
-        call.tenant,
-        call.callUuid,
-        (c) => !needsFanOut(c, clock.now()),
-        Math.min(leaseUntil, waitUntil) - now + 1,
-      );
+      // The holder usually records within a few hundred ms: look again soon, then less often.
+      // (Plain reads: a burst of duplicates on cold instances pays less than for listeners.)
+      await clock.sleep(Math.min(pollMs, leaseUntil - now + 1, waitUntil - now));
+      pollMs = Math.min(pollMs * 2, 1_000);
+      const seen = await calls.get(call.tenant, call.callUuid);
       if (!seen) return { call };
       call = seen;
       continue;

@@ -206,7 +206,9 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     fakes.fcm.script(gone, ['unregistered']);
     fakes.fcm.script(invalid, ['invalid_token']);
     fakes.apns.production.script(unregistered, ['unregistered']);
+    // Bad in both environments (a garbage token): only then is it dead.
     fakes.apns.production.script(badToken, ['bad_device_token']);
+    fakes.apns.sandbox.script(badToken, ['bad_device_token']);
     fakes.apns.production.script(wrongTopic, ['not_for_topic']);
     const ios = (token: string) => ({
       platform: 'ios',

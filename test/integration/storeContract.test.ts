@@ -2,12 +2,26 @@ import { FirestoreCallStore } from '../../functions/store/callStore';
 import { FirestoreDeviceStore } from '../../functions/store/deviceStore';
 import { callStoreContract } from '../contract/callStore.contract';
 import { deviceStoreContract } from '../contract/deviceStore.contract';
-import { db } from '../support/emulator';
+import { randomBytes } from 'node:crypto';
+import { initializeApp } from 'firebase-admin/app';
+import { getFirestore } from 'firebase-admin/firestore';
+import { PROJECT_ID, requireEmulators } from '../support/emulator';
 
 // The Firestore stores on the emulator, held to the contract the in-memory doubles pass in
 // the unit tests (test/unit/store/contract.test.ts).
 describe('store contracts (Firestore emulator)', function () {
   this.timeout(30_000);
-  callStoreContract('Firestore', () => new FirestoreCallStore(db(), () => 30));
-  deviceStoreContract('Firestore', () => new FirestoreDeviceStore(db()));
+  // A client of its own: the shared one's listeners may still be reconnecting after the
+  // resilience suite restarted the emulator.
+  const db = () => {
+    requireEmulators();
+    const app = initializeApp(
+      { projectId: PROJECT_ID },
+      `contract-${randomBytes(4).toString('hex')}`,
+    );
+    return getFirestore(app);
+  };
+  const client = db();
+  callStoreContract('Firestore', () => new FirestoreCallStore(client, () => 30));
+  deviceStoreContract('Firestore', () => new FirestoreDeviceStore(client));
 });

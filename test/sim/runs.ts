@@ -14,7 +14,7 @@ export interface Budget {
   ms: number;
   transactionMs: number;
 }
-export const API_BUDGET: Budget = { ms: 1_200, transactionMs: 1_500 };
+export const API_BUDGET: Budget = { ms: 1_200, transactionMs: 5_000 };
 export const EVENT_BUDGET: Budget = { ms: 5_000, transactionMs: 5_000 };
 
 /**

@@ -126,6 +126,9 @@ export const cancelCall: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const { call_id } = validate(callParams, params);
   const { reason } = validBody(cancelBody, req);
+  // A read first: it fails within the short store deadline in an outage, where a transaction
+  // has a longer one (it may queue behind another's lock).
+  await findCall(ctx, tenant.id, call_id);
   const now = ctx.clock.now();
   const result = await ctx.calls.transition(tenant.id, callUuid(tenant.id, call_id), (call) =>
     applyPbxCancel(call, reason, now),

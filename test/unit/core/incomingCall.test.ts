@@ -83,7 +83,7 @@ describe('startIncomingCall', () => {
         expiresAt: now + 30_000,
         devices: 2,
         pushed: 0,
-        fanOut: { leaseUntil: now + 2_500, holder: calls.created[0]!.fanOut!.holder },
+        fanOut: { leaseUntil: now + 4_000, holder: calls.created[0]!.fanOut!.holder },
         deliveries: {
           'pixel-8': {
             platform: 'android',
