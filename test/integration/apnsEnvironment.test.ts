@@ -1,20 +1,8 @@
 import assert from 'node:assert/strict';
 import { createTenant, db } from '../support/emulator';
-import type { FakeApns } from '../support/fakeApns';
 import { api } from '../support/http';
 import { callId, voipToken } from '../support/ids';
 import { startProviders } from '../support/providers';
-
-/**
- * Says that `token` is a development build's (sandbox) PushKit token, in the words the fake
- * APNs understands: an environment-aware fake is told which environment issued it; the older
- * fake is told that production refuses it once with BadDeviceToken, as Apple does.
- */
-function sandboxToken(apns: { production: FakeApns; sandbox: FakeApns }, token: string): void {
-  const aware = apns.sandbox as FakeApns & { register?: (t: string) => void };
-  if (typeof aware.register === 'function') aware.register(token);
-  else apns.production.script(token, ['bad_device_token']);
-}
 
 describe('APNs environments (emulator, fake APNs)', function () {
   this.timeout(60_000);
@@ -23,7 +11,8 @@ describe('APNs environments (emulator, fake APNs)', function () {
     const fakes = await startProviders();
     const tenant = await createTenant('live');
     const token = voipToken();
-    sandboxToken(fakes.apns, token);
+    // A development build's token: sandbox issued it, production answers BadDeviceToken.
+    fakes.apns.sandbox.register(token);
     // apns_env left out: the device starts at production, as most apps register.
     const registered = await api('PUT', '/v1/extensions/1001/devices/iphone-dev', {
       key: tenant.key,
@@ -36,8 +25,8 @@ describe('APNs environments (emulator, fake APNs)', function () {
       form: { call_id: callId(), to: '1001' },
     });
     assert.equal(first.fields.pushed, 1, first.text);
-    assert.equal(fakes.apns.production.requestsFor(token)[0]?.reason, 'BadDeviceToken');
-    assert.equal(fakes.apns.sandbox.requestsFor(token)[0]?.status, 200);
+    assert.equal(fakes.apns.production.pushesFor(token)[0]?.reason, 'BadDeviceToken');
+    assert.equal(fakes.apns.sandbox.pushesFor(token)[0]?.status, 200);
     const device = (await db().doc(`tenants/${tenant.id}/devices/iphone-dev`).get()).data();
     assert.equal(device?.voipToken, token, 'the token is kept');
     assert.equal(device.apnsEnv, 'sandbox', 'its environment corrected');
@@ -48,7 +37,7 @@ describe('APNs environments (emulator, fake APNs)', function () {
       form: { call_id: callId(), to: '1001' },
     });
     assert.equal(second.fields.pushed, 1, second.text);
-    assert.equal(fakes.apns.production.requestsFor(token).length, 1);
-    assert.equal(fakes.apns.sandbox.requestsFor(token).length, 2);
+    assert.equal(fakes.apns.production.pushesFor(token).length, 1);
+    assert.equal(fakes.apns.sandbox.pushesFor(token).length, 2);
   });
 });
