@@ -153,7 +153,6 @@ function fcm(address: Address, deployment: PushDeployment): Interpretation {
     registration: {
       platform: address.platform ?? 'android',
       fcm_token: token.data,
-      apns_env: 'production',
     },
   };
 }

@@ -43,7 +43,6 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
       assert.deepEqual(parse({ pn_provider: 'fcm', pn_prid: FCM, pn_param: SENDER }), {
         platform: 'android',
         fcm_token: FCM,
-        apns_env: 'production',
       });
     });
 
@@ -124,7 +123,6 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
       assert.deepEqual(parse({ platform: 'android', fcm_token: FCM, pn_provider: '' }), {
         platform: 'android',
         fcm_token: FCM,
-        apns_env: 'production',
       });
       refusedOn('platform', { fcm_token: FCM });
     });
@@ -277,7 +275,6 @@ describe('parseDeviceRegistration: properties', () => {
         assert.deepEqual(parse({ pn_provider: 'fcm', pn_prid: token, pn_param: param }), {
           platform: 'android',
           fcm_token: token,
-          apns_env: 'production',
         });
       }),
       { numRuns: 200 },
