@@ -11,24 +11,37 @@ const unconfigured = (reason: string): PushSender => ({
   send: (): Promise<SendResult> => Promise.resolve({ kind: 'failed', retryable: false, reason }),
 });
 
-/** A sender made on its first push: a function that never sends to Apple never loads its client. */
-function lazy(make: () => Promise<PushSender>): PushSender {
-  let sender: Promise<PushSender> | undefined;
+/**
+ * A sender made on its first push: a function that never sends to Apple never loads its client.
+ * A make that threw is tried again on the next push rather than remembered.
+ */
+function lazy(make: () => PushSender): PushSender {
+  let sender: PushSender | undefined;
   return {
-    async send(push: RenderedPush, deadline: number, meta?: PushMeta) {
+    send(push: RenderedPush, deadline: number, meta?: PushMeta) {
       sender ??= make();
-      return (await sender).send(push, deadline, meta);
+      return sender.send(push, deadline, meta);
     },
   };
 }
 
-async function makeApns(): Promise<PushSender> {
+/**
+ * The clients are loaded with a lazy require, not `import()`: under a CommonJS loader hook
+ * (tsx in the tests) a dynamic import goes to Node's ESM loader, which does not find
+ * `./fcmSender.js` beside a .ts source, so every push from the test process failed.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loadApns = () => require('./apnsSender') as typeof import('./apnsSender');
+const loadFcm = () => require('./fcmSender') as typeof import('./fcmSender');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+function makeApns(): PushSender {
   const key = apnsKey();
   const keyId = APNS_KEY_ID.value();
   const teamId = APNS_TEAM_ID.value();
   if (!key.includes('PRIVATE KEY') || !keyId || !teamId) return unconfigured('apns_not_configured');
   const endpoints = providerEndpoints();
-  const { ApnsSender } = await import('./apnsSender.js');
+  const { ApnsSender } = loadApns();
   return new ApnsSender({
     key,
     keyId,
@@ -38,8 +51,8 @@ async function makeApns(): Promise<PushSender> {
   });
 }
 
-async function makeFcm(): Promise<PushSender> {
-  const { FcmSender } = await import('./fcmSender.js');
+function makeFcm(): PushSender {
+  const { FcmSender } = loadFcm();
   return new FcmSender({
     getAccessToken: () => fcmAccessTokens.get(),
     invalidateAccessToken: (token) => {

@@ -29,14 +29,20 @@ describe('scheduled jobs and trigger redelivery (emulator, firebase-functions-te
   let fakes: Providers;
   let tenant: TestTenant;
 
+  const wasEmulator = process.env.FUNCTIONS_EMULATOR;
   before(async () => {
     process.env.GCLOUD_PROJECT = PROJECT_ID;
+    // Run here as an instance of the emulator suite does: the expiry job's sweep sends cancel
+    // pushes itself, and only on the emulator does FCM take the fake's fixed bearer token.
+    process.env.FUNCTIONS_EMULATOR = 'true';
     fakes = await startProviders();
   });
   beforeEach(async () => {
     tenant = await createTenant('live');
   });
   after(() => {
+    if (wasEmulator === undefined) delete process.env.FUNCTIONS_EMULATOR;
+    else process.env.FUNCTIONS_EMULATOR = wasEmulator;
     fft.cleanup();
   });
 
