@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { SendResult } from '../../functions/core/push';
-import { TOKEN_WINDOW_MS } from '../../functions/push/apnsProviderToken';
+import { MIN_UPDATE_INTERVAL_MS, TOKEN_WINDOW_MS } from '../../functions/push/apnsProviderToken';
 import { ApnsWorld } from '../support/apnsWorld';
 import { createTenant, localSecrets } from '../support/emulator';
 import { FakeApns, type ApnsRecordedRequest } from '../support/fakeApns';
@@ -121,6 +121,7 @@ describe('APNs provider token across processes (finding 8)', function () {
       assert.ok(reply.status === 200 || reply.status === 201, reply.text);
     }
     const updatesBefore = apns.world.updates(teamId).length;
+    const lastUpdateAt = apns.world.updates(teamId).at(-1)?.at;
     const refusedBefore = apns.world.refusedUpdates(teamId);
     const started = Date.now();
     const replies = await Promise.all(
@@ -145,7 +146,18 @@ describe('APNs provider token across processes (finding 8)', function () {
       Math.floor((started - 60_000) / TOKEN_WINDOW_MS) !==
       Math.floor((ended - 60_000) / TOKEN_WINDOW_MS);
     assert.ok(newTokens <= (crossedWindow ? 2 : 1), `${newTokens} new provider tokens`);
-    if (!crossedWindow) {
+    // A quiet spell (apnsProviderToken.ts): this window's token is new to Apple, but Apple took
+    // the previous window's, from earlier tests, less than 20 minutes ago. Then each worker is
+    // refused once, signs nothing new and falls back to the token Apple already has.
+    const quietSpell =
+      lastUpdateAt !== undefined &&
+      started - lastUpdateAt < MIN_UPDATE_INTERVAL_MS &&
+      tooMany(requests).length > 0;
+    if (quietSpell) {
+      assert.equal(newTokens, 0, 'a refused token is not presented again');
+      const workers = new Set(requests.map((r) => r.connection)).size;
+      assert.ok(tooMany(requests).length <= workers, 'each worker is refused at most once');
+    } else if (!crossedWindow) {
       assert.equal(tooMany(requests).length, 0);
       assert.equal(apns.world.refusedUpdates(teamId), refusedBefore);
     }

@@ -37,7 +37,9 @@ process.once('message', () => {
       config.tokens.map((token) => sender.send(renderVoipPush(token), deadline)),
     );
     await sender.close();
-    process.send?.({ pid: process.pid, results }, () => process.exit(0));
+    // No exit of its own: the parent could see the exit before the report (both arrive
+    // asynchronously, and on a busy machine in either order). The parent ends this process.
+    process.send?.({ pid: process.pid, results });
   })();
 });
 process.send?.('ready');
