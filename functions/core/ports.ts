@@ -10,12 +10,19 @@ export interface DeviceStore {
    * Creates or refreshes a device. Its tokens are unique within the tenant:
    * any other device holding one of them loses it (and is deleted when it has
    * no token left), so a reinstalled or moved phone never rings twice.
+   * With `ownerUid` a member writes it, else the PBX: the rule of
+   * core/deviceAccess.ts is checked in the same transaction as the write, and
+   * a refusal throws permission_denied.
    */
   upsert(tenant: string, device: Device): Promise<{ created: boolean }>;
   /** A device by id, or null. */
   get(tenant: string, deviceId: string): Promise<Device | null>;
-  /** Deletes a device of an extension; false when there was none. */
-  remove(tenant: string, extension: string, deviceId: string): Promise<boolean>;
+  /**
+   * Deletes a device of an extension; false when there was none. With
+   * `byUid`, a member deletes it: false unless that user owns it, and
+   * permission_denied unless it is a member of the extension (deviceAccess.ts).
+   */
+  remove(tenant: string, extension: string, deviceId: string, byUid?: string): Promise<boolean>;
   /** Forgets a token the provider declared dead, if the device still holds it. */
   dropToken(tenant: string, deviceId: string, token: string): Promise<void>;
   /**
@@ -78,6 +85,11 @@ export interface Membership {
 export interface MemberStore {
   isMember(tenant: string, extension: string, uid: string): Promise<boolean>;
   add(tenant: string, extension: string, uid: string, via: 'api' | 'pairing'): Promise<boolean>;
+  /**
+   * Ends a membership (false when there was none) and deletes the devices the
+   * user registered on that extension, atomically: a member owns devices only
+   * on its own extensions (deviceAccess.ts).
+   */
   remove(tenant: string, extension: string, uid: string): Promise<boolean>;
   membershipsOf(uid: string): Promise<Membership[]>;
 }

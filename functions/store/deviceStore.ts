@@ -1,5 +1,11 @@
 import type { DocumentReference, Firestore, Transaction } from 'firebase-admin/firestore';
-import { AppError } from '../core/errors';
+import {
+  actorOf,
+  deviceChangeRefusal,
+  extensionsAtStake,
+  refusalError,
+  type DeviceActor,
+} from '../core/deviceAccess';
 import type { Device } from '../core/model';
 import type { DeviceStore } from '../core/ports';
 import type { ApnsEnv } from '../core/push';
@@ -55,34 +61,60 @@ export class FirestoreDeviceStore implements DeviceStore {
         }),
       );
       const current = await tx.get(ref);
-      const owner = (current.data() as DeviceDoc | undefined)?.ownerUid;
-      // An app may not take over a device another user registered.
-      if (device.ownerUid && owner && owner !== device.ownerUid) {
-        throw new AppError(
-          'permission_denied',
-          `Device ${device.deviceId} belongs to another user.`,
-        );
-      }
+      const before = (current.data() as DeviceDoc | undefined) ?? null;
+      const actor = actorOf(device);
+      // Read in this transaction: a membership removed concurrently cannot let the write through.
+      const memberOf = await this.membershipsAtStake(tx, tenant, actor, before, device.extension);
+      const refusal = deviceChangeRefusal(actor, before, device.extension, memberOf);
+      if (refusal) throw refusalError(device.deviceId, refusal);
       const stripped = new Set<string>();
       for (const doc of holders.flatMap((snap) => snap.docs)) {
         if (doc.id === device.deviceId || stripped.has(doc.id)) continue;
         stripped.add(doc.id);
         stripTokens(tx, doc.ref, doc.data() as DeviceDoc, tokens);
       }
-      const createdAt = (current.data() as DeviceDoc | undefined)?.createdAt ?? device.lastSeenAt;
+      const createdAt = before?.createdAt ?? device.lastSeenAt;
       tx.set(ref, { ...device, createdAt });
       return { created: !current.exists };
     });
   }
 
-  async remove(tenant: string, extension: string, deviceId: string): Promise<boolean> {
+  async remove(
+    tenant: string,
+    extension: string,
+    deviceId: string,
+    byUid?: string,
+  ): Promise<boolean> {
     const ref = this.db.collection(paths.devices(tenant)).doc(deviceId);
     return this.db.runTransaction(async (tx) => {
-      const snap = await tx.get(ref);
-      if ((snap.data() as DeviceDoc | undefined)?.extension !== extension) return false;
+      const before = ((await tx.get(ref)).data() as DeviceDoc | undefined) ?? null;
+      if (before?.extension !== extension) return false;
+      if (byUid !== undefined) {
+        const actor: DeviceActor = { kind: 'member', uid: byUid };
+        // Someone else's device is none of this user's: as unknown as one that does not exist.
+        if (before.ownerUid !== byUid) return false;
+        const memberOf = await this.membershipsAtStake(tx, tenant, actor, before, null);
+        const refusal = deviceChangeRefusal(actor, before, null, memberOf);
+        if (refusal) throw refusalError(deviceId, refusal);
+      }
       tx.delete(ref);
       return true;
     });
+  }
+
+  /** Which of the extensions the change touches the acting member belongs to, read in `tx`. */
+  private async membershipsAtStake(
+    tx: Transaction,
+    tenant: string,
+    actor: DeviceActor,
+    before: Device | null,
+    nextExtension: string | null,
+  ): Promise<Set<string>> {
+    if (actor.kind === 'pbx') return new Set();
+    const extensions = extensionsAtStake(before, nextExtension);
+    const refs = extensions.map((ext) => this.db.doc(`${paths.members(tenant, ext)}/${actor.uid}`));
+    const snaps = refs.length > 0 ? await tx.getAll(...refs) : [];
+    return new Set(extensions.filter((_ext, i) => snaps[i]?.exists));
   }
 
   async get(tenant: string, deviceId: string): Promise<Device | null> {

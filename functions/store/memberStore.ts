@@ -29,10 +29,21 @@ export class FirestoreMemberStore implements MemberStore {
     return createIfAbsent(ref, { uid, tenant, extension, via, createdAt: Date.now() });
   }
 
+  /**
+   * Ends a membership, and in the same transaction deletes the devices the user
+   * registered on that extension: they would go on ringing for calls the user
+   * may no longer see, and no one but the PBX could remove them.
+   */
   async remove(tenant: string, extension: string, uid: string): Promise<boolean> {
     const ref = this.ref(tenant, extension, uid);
+    const owned = this.db
+      .collection(paths.devices(tenant))
+      .where('extension', '==', extension)
+      .where('ownerUid', '==', uid);
     return this.db.runTransaction(async (tx) => {
       const exists = (await tx.get(ref)).exists;
+      const devices = await tx.get(owned);
+      for (const device of devices.docs) tx.delete(device.ref);
       if (exists) tx.delete(ref);
       return exists;
     });

@@ -1,14 +1,23 @@
-import { AppError } from '../../functions/core/errors';
+import {
+  actorOf,
+  deviceChangeRefusal,
+  extensionsAtStake,
+  refusalError,
+  type DeviceActor,
+} from '../../functions/core/deviceAccess';
 import type { Device } from '../../functions/core/model';
 import type { DeviceStore } from '../../functions/core/ports';
 import type { ApnsEnv } from '../../functions/core/push';
 
 const TOKEN_FIELDS = ['fcmToken', 'voipToken'] as const;
 
+/** Whether `uid` is a member of `extension` right now (FakeMemberStore.has). */
+type MembershipCheck = (tenant: string, extension: string, uid: string) => boolean;
+
 /**
  * Devices in memory, held to the same contract as FirestoreDeviceStore
  * (test/contract/deviceStore.contract.ts): tokens unique within a tenant, a
- * device gone with its last token.
+ * device gone with its last token, and the access rule of core/deviceAccess.ts.
  */
 export class FakeDeviceStore implements DeviceStore {
   /** Every dropToken call, in order (also when the device no longer held the token). */
@@ -16,6 +25,20 @@ export class FakeDeviceStore implements DeviceStore {
   /** Every setApnsEnv call that changed a device. */
   readonly envChanges: { tenant: string; deviceId: string; env: ApnsEnv }[] = [];
   private readonly byTenant = new Map<string, Map<string, Device>>();
+
+  /** Without `isMember`, no member may write (as a store with no member documents). */
+  constructor(private readonly isMember: MembershipCheck = () => false) {}
+
+  /** Why the member or PBX writing may not change `deviceId` (deviceAccess.ts), or null. */
+  private refusal(tenant: string, actor: DeviceActor, deviceId: string, next: string | null) {
+    const current = this.tenant(tenant).get(deviceId) ?? null;
+    const memberOf = new Set(
+      extensionsAtStake(current, next).filter(
+        (ext) => actor.kind === 'member' && this.isMember(tenant, ext, actor.uid),
+      ),
+    );
+    return deviceChangeRefusal(actor, current, next, memberOf);
+  }
 
   private tenant(tenant: string): Map<string, Device> {
     let devices = this.byTenant.get(tenant);
@@ -48,13 +71,8 @@ export class FakeDeviceStore implements DeviceStore {
 
   upsert(tenant: string, device: Device): Promise<{ created: boolean }> {
     const devices = this.tenant(tenant);
-    // As the Firestore store: an app may not take over a device another user registered.
-    const owner = devices.get(device.deviceId)?.ownerUid;
-    if (device.ownerUid && owner && owner !== device.ownerUid) {
-      return Promise.reject(
-        new AppError('permission_denied', `Device ${device.deviceId} belongs to another user.`),
-      );
-    }
+    const refusal = this.refusal(tenant, actorOf(device), device.deviceId, device.extension);
+    if (refusal) return Promise.reject(refusalError(device.deviceId, refusal));
     const tokens = new Set(TOKEN_FIELDS.flatMap((f) => (device[f] ? [device[f]] : [])));
     for (const other of [...devices.values()]) {
       if (other.deviceId !== device.deviceId) this.strip(tenant, other, tokens);
@@ -64,11 +82,25 @@ export class FakeDeviceStore implements DeviceStore {
     return Promise.resolve({ created });
   }
 
-  remove(tenant: string, extension: string, deviceId: string): Promise<boolean> {
+  remove(tenant: string, extension: string, deviceId: string, byUid?: string): Promise<boolean> {
     const devices = this.tenant(tenant);
-    if (devices.get(deviceId)?.extension !== extension) return Promise.resolve(false);
+    const current = devices.get(deviceId);
+    if (current?.extension !== extension) return Promise.resolve(false);
+    if (byUid !== undefined) {
+      if (current.ownerUid !== byUid) return Promise.resolve(false);
+      const refusal = this.refusal(tenant, { kind: 'member', uid: byUid }, deviceId, null);
+      if (refusal) return Promise.reject(refusalError(deviceId, refusal));
+    }
     devices.delete(deviceId);
     return Promise.resolve(true);
+  }
+
+  /** What FakeMemberStore.remove does to the devices of a membership that ends. */
+  removeOwned(tenant: string, extension: string, uid: string): void {
+    const devices = this.tenant(tenant);
+    for (const [id, device] of [...devices]) {
+      if (device.extension === extension && device.ownerUid === uid) devices.delete(id);
+    }
   }
 
   dropToken(tenant: string, deviceId: string, token: string): Promise<void> {

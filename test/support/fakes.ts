@@ -91,8 +91,16 @@ export class FakeMemberStore implements MemberStore {
   private readonly key = (tenant: string, extension: string, uid: string) =>
     JSON.stringify([tenant, extension, uid]);
 
+  /** `devices`: whose devices a membership's end removes, as the Firestore store does. */
+  constructor(private readonly devices?: FakeDeviceStore) {}
+
+  /** Synchronously, for the device store's checks and for assertions. */
+  has(tenant: string, extension: string, uid: string): boolean {
+    return this.members.has(this.key(tenant, extension, uid));
+  }
+
   isMember(tenant: string, extension: string, uid: string): Promise<boolean> {
-    return Promise.resolve(this.members.has(this.key(tenant, extension, uid)));
+    return Promise.resolve(this.has(tenant, extension, uid));
   }
 
   add(tenant: string, extension: string, uid: string): Promise<boolean> {
@@ -103,6 +111,7 @@ export class FakeMemberStore implements MemberStore {
   }
 
   remove(tenant: string, extension: string, uid: string): Promise<boolean> {
+    this.devices?.removeOwned(tenant, extension, uid);
     return Promise.resolve(this.members.delete(this.key(tenant, extension, uid)));
   }
 
@@ -196,6 +205,10 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
   const sender = new FakeSender(clock);
   const reported: unknown[] = [];
   const sendersAskedFor: Tenant[] = [];
+  const devices: FakeDeviceStore = new FakeDeviceStore((tenant, ext, uid) =>
+    members.has(tenant, ext, uid),
+  );
+  const members = new FakeMemberStore(devices);
   return {
     resolveApiKey: (key) => {
       const id = Object.hasOwn(keys, key) ? keys[key] : undefined;
@@ -207,9 +220,9 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     },
     tenant: (id) => Promise.resolve({ id }),
     idTokens,
-    devices: new FakeDeviceStore(),
+    devices,
     calls: new FakeCallStore(clock),
-    members: new FakeMemberStore(),
+    members,
     pairing: new FakePairingStore(),
     rateLimiter: new FakeRateLimiter(),
     callRate: new CallRateLimiter(() => 30),

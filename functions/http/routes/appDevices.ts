@@ -11,7 +11,10 @@ import type { ApiContext, RouteHandler } from '../types';
 const params = z.object({ device_id: deviceIdSchema });
 const target = z.object({ extension: extensionSchema, tenant: tenantSchema.optional() });
 
-/** PUT /v1/app/devices/{device_id}: the signed-in app registers itself for one of its extensions. */
+/**
+ * PUT /v1/app/devices/{device_id}: the signed-in app registers itself for one of
+ * its extensions. The device id must be new or the user's own (deviceAccess.ts).
+ */
 export const putAppDevice: RouteHandler = async (req, rawParams, ctx) => {
   const uid = await requireUser(req, ctx);
   const { device_id } = validate(params, rawParams);
@@ -53,6 +56,9 @@ export const deleteAppDevice: RouteHandler = async (req, rawParams, ctx) => {
     Object.fromEntries(req.query),
   ).tenant;
   const { tenant, device } = await ownedDeviceTenant(ctx, uid, device_id, hint);
-  await ctx.devices.remove(tenant, device.extension, device_id);
+  // The store checks ownership and membership again in its transaction (deviceAccess.ts).
+  if (!(await ctx.devices.remove(tenant, device.extension, device_id, uid))) {
+    throw new AppError('not_found', `You have no device ${device_id}.`);
+  }
   return { status: 200, body: { status: 'deleted', device_id } };
 };

@@ -18,7 +18,7 @@ export const putMember: RouteHandler = async (req, params, ctx) => {
   };
 };
 
-/** DELETE /v1/extensions/{ext}/members/{uid}. */
+/** DELETE /v1/extensions/{ext}/members/{uid}: also deletes the devices the user registered there. */
 export const deleteMember: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const { ext, uid } = validate(memberParams, params);

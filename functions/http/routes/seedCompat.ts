@@ -83,9 +83,13 @@ export const unregisterFcmToken: RouteHandler = async (req, _params, ctx) => {
   const device = (await ctx.devices.listByExtension(tenant, extension)).find(
     (d) => d.fcmToken === fcm_token,
   );
-  if (!device || (ownerUid && device.ownerUid && device.ownerUid !== ownerUid)) {
+  // A member removes only its own device (deviceAccess.ts), never one of another user or the PBX.
+  const removed =
+    device !== undefined &&
+    (ownerUid === undefined || device.ownerUid === ownerUid) &&
+    (await ctx.devices.remove(tenant, extension, device.deviceId, ownerUid));
+  if (!removed) {
     throw new AppError('not_found', `No device of extension ${extension} has that token.`);
   }
-  await ctx.devices.remove(tenant, extension, device.deviceId);
   return { status: 200, body: { success: true } };
 };

@@ -120,6 +120,50 @@ describe('app device routes through the router', () => {
       assert.equal(device.fcmToken, ALICE_TOKEN);
     });
 
+    it('answers 403 to a member for a device the PBX registered, on any extension (finding 1)', async () => {
+      await ctx.members.add('acme', '200', 'uid-carol', 'pairing');
+      const pbxPhone = {
+        deviceId: 'desk-200',
+        extension: '200',
+        platform: 'android' as const,
+        fcmToken: BOB_TOKEN,
+        apnsEnv: 'production' as const,
+        lastSeenAt: 0,
+      };
+      ctx.devices.put('acme', pbxPhone);
+      // Alice (of 100) tries to move it to her extension; Carol (of 200) to claim it in place.
+      const moved = await put(alice, 'desk-200', android());
+      assert.equal(moved.status, 403, JSON.stringify(moved.body));
+      const carol = signIn(ctx, 'uid-carol');
+      const claimed = await put(carol, 'desk-200', { ...android(), extension: '200' });
+      assert.equal(claimed.status, 403);
+      assert.deepEqual(ctx.devices.peek('acme', 'desk-200'), pbxPhone);
+    });
+
+    it('answers 403 to moving its own device to, or keeping it on, an extension it is not a member of', async () => {
+      await ctx.members.add('acme', '200', 'uid-alice', 'pairing');
+      await put(alice, 'pixel-8', { ...android(), extension: '200' });
+      await ctx.members.remove('acme', '200', 'uid-alice');
+      assert.equal(ctx.devices.peek('acme', 'pixel-8'), undefined, 'gone with the membership');
+      // The same, had the device outlived the membership (data from before that rule).
+      ctx.devices.put('acme', {
+        deviceId: 'old-phone',
+        extension: '300',
+        platform: 'android',
+        fcmToken: BOB_TOKEN,
+        apnsEnv: 'production',
+        lastSeenAt: 0,
+        ownerUid: 'uid-alice',
+      });
+      const res = await put(alice, 'old-phone', android());
+      assert.deepEqual(res, {
+        status: 403,
+        body: { error: 'permission_denied', message: 'You are not a member of extension 300.' },
+      });
+      assert.equal((await del(alice, 'old-phone')).status, 403);
+      assert.equal(ctx.devices.peek('acme', 'old-phone')?.extension, '300');
+    });
+
     it('uses the tenant named when the extension exists in several tenants', async () => {
       await ctx.members.add('globex', '100', 'uid-alice', 'pairing');
       const ambiguous = await put(alice, 'pixel-8', android());

@@ -51,6 +51,30 @@ describe('member routes through the router', () => {
     });
   });
 
+  it('DELETE also removes the devices the user registered on that extension, and only those', async () => {
+    await call('PUT', '/v1/extensions/100/members/uid-alice');
+    await call('PUT', '/v1/extensions/200/members/uid-alice');
+    const phone = (deviceId: string, extension: string, ownerUid?: string) => ({
+      deviceId,
+      extension,
+      platform: 'android' as const,
+      fcmToken: `fcm-${deviceId}`,
+      apnsEnv: 'production' as const,
+      lastSeenAt: 0,
+      ...(ownerUid ? { ownerUid } : {}),
+    });
+    ctx.devices.put('acme', phone('alice-100', '100', 'uid-alice'));
+    ctx.devices.put('acme', phone('alice-200', '200', 'uid-alice'));
+    ctx.devices.put('acme', phone('bob-100', '100', 'uid-bob'));
+    ctx.devices.put('acme', phone('desk-100', '100'));
+    assert.equal((await call('DELETE', '/v1/extensions/100/members/uid-alice')).status, 200);
+    assert.deepEqual(
+      (await ctx.devices.listByExtension('acme', '100')).map((d) => d.deviceId).sort(),
+      ['bob-100', 'desk-100'],
+    );
+    assert.ok(ctx.devices.peek('acme', 'alice-200'));
+  });
+
   it('DELETE answers 404 for a member of another extension or tenant, and keeps them', async () => {
     await call('PUT', '/v1/extensions/100/members/uid-alice');
     assert.equal((await call('DELETE', '/v1/extensions/200/members/uid-alice')).status, 404);

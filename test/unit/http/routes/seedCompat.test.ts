@@ -161,6 +161,19 @@ describe('seed guide routes through the router', () => {
       assert.equal((await extensionDevices()).length, 1);
     });
 
+    it('answers 404 to a member for a device the PBX registered, and keeps it', async () => {
+      await post('/api/register-fcm-token', KEY, { extension: '100', fcm_token: TOKEN });
+      assert.equal((await unregister(alice)).status, 404);
+      assert.equal((await extensionDevices()).length, 1);
+      // Nor can the member take the PBX's seed- device over by registering the same token.
+      const taken = await post('/api/register-fcm-token', alice, {
+        extension: '100',
+        fcm_token: TOKEN,
+      });
+      assert.equal(taken.status, 403);
+      assert.equal((await extensionDevices())[0]?.ownerUid, undefined);
+    });
+
     it("answers 403 to a non-member's ID token, and keeps the device", async () => {
       await post('/api/register-fcm-token', KEY, { extension: '100', fcm_token: TOKEN });
       const mallory = signIn(ctx, 'uid-mallory');
