@@ -103,18 +103,34 @@ export interface PairingCode {
 /** One-time pairing codes, stored by hash. */
 export interface PairingStore {
   create(codeHash: string, code: PairingCode): Promise<void>;
-  /** Marks the code used by `uid` and returns it; or says why it cannot be used. */
+  /**
+   * Marks the code used by `uid` and returns it; or says why it cannot be used.
+   * With `expect`, a code of another tenant or extension counts as unknown and
+   * stays unused.
+   */
   redeem(
     codeHash: string,
     uid: string,
     now: number,
+    expect?: { tenant: string; extension: string },
   ): Promise<PairingCode | 'unknown' | 'expired' | 'used'>;
 }
 
-/** Fixed-window counters, e.g. failed pairing attempts per user. */
+/** A fixed-window limit: at most `limit` attempts per `windowMs` under `key`. */
+export interface RateLimit {
+  key: string;
+  limit: number;
+  windowMs: number;
+}
+
+/** Fixed-window counters, e.g. pairing attempts per user and per extension. */
 export interface RateLimiter {
-  /** Counts one event for `key`; false once more than `limit` happened in the window. */
-  allow(key: string, limit: number, windowMs: number, now: number): Promise<boolean>;
-  /** Whether `key` is already over `limit` in its current window (counts nothing). */
-  exceeded(key: string, limit: number, now: number): Promise<boolean>;
+  /**
+   * Counts one attempt against every limit at once, atomically, unless one of
+   * them is used up: then counts nothing and answers false. Concurrent callers
+   * serialize, so no more than `limit` attempts per window get through.
+   */
+  reserve(limits: readonly RateLimit[], now: number): Promise<boolean>;
+  /** Gives one reserved attempt back (one that succeeded), in windows still running. */
+  release(limits: readonly RateLimit[], now: number): Promise<void>;
 }

@@ -23,11 +23,15 @@ export class FirestorePairingStore implements PairingStore {
     codeHash: string,
     uid: string,
     now: number,
+    expect?: { tenant: string; extension: string },
   ): Promise<PairingCode | 'unknown' | 'expired' | 'used'> {
     const ref = this.db.collection(paths.pairingCodes).doc(codeHash);
     return this.db.runTransaction(async (tx) => {
       const doc = (await tx.get(ref)).data() as PairingDoc | undefined;
       if (!doc) return 'unknown';
+      // Another extension's code is no answer to a guess at this one: it stays unused.
+      if (expect && (doc.tenant !== expect.tenant || doc.extension !== expect.extension))
+        return 'unknown';
       if (doc.usedAt !== undefined) return 'used';
       if (doc.expiresAt <= now) return 'expired';
       tx.update(ref, { usedAt: now, usedBy: uid });

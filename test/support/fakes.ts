@@ -4,8 +4,10 @@ import type {
   MemberStore,
   PairingCode,
   PairingStore,
+  RateLimit,
   RateLimiter,
 } from '../../functions/core/ports';
+import { releaseAll, reserveAll, type RateWindow } from '../../functions/core/rateWindow';
 import type { PushMeta, PushSender, RenderedPush, SendResult } from '../../functions/core/push';
 import type { PushDeployment } from '../../functions/core/pushAddress';
 import type { PushEndpoints } from '../../functions/core/render';
@@ -136,9 +138,12 @@ export class FakePairingStore implements PairingStore {
     codeHash: string,
     uid: string,
     now: number,
+    expect?: { tenant: string; extension: string },
   ): Promise<PairingCode | 'unknown' | 'expired' | 'used'> {
     const code = this.codes.get(codeHash);
     if (!code) return Promise.resolve('unknown');
+    if (expect && (code.tenant !== expect.tenant || code.extension !== expect.extension))
+      return Promise.resolve('unknown');
     if (code.usedBy !== undefined) return Promise.resolve('used');
     if (code.expiresAt <= now) return Promise.resolve('expired');
     code.usedBy = uid;
@@ -150,25 +155,28 @@ export class FakePairingStore implements PairingStore {
   }
 }
 
-/** Fixed-window counters in memory. */
+/** Fixed-window counters in memory; one call runs without interleaving, as the transaction. */
 export class FakeRateLimiter implements RateLimiter {
-  private readonly windows = new Map<string, { count: number; start: number; windowMs: number }>();
+  readonly windows = new Map<string, RateWindow>();
 
-  allow(key: string, limit: number, windowMs: number, now: number): Promise<boolean> {
-    const current = this.windows.get(key);
-    const fresh = !current || now - current.start >= current.windowMs;
-    const next = fresh
-      ? { count: 1, start: now, windowMs }
-      : { ...current, count: current.count + 1 };
-    this.windows.set(key, next);
-    return Promise.resolve(next.count <= limit);
+  reserve(limits: readonly RateLimit[], now: number): Promise<boolean> {
+    const next = reserveAll(
+      limits.map((l) => this.windows.get(l.key)),
+      limits,
+      now,
+    );
+    next?.forEach((window, i) => this.windows.set(limits[i]!.key, window));
+    return Promise.resolve(next !== null);
   }
 
-  exceeded(key: string, limit: number, now: number): Promise<boolean> {
-    const current = this.windows.get(key);
-    return Promise.resolve(
-      !!current && now - current.start < current.windowMs && current.count >= limit,
-    );
+  release(limits: readonly RateLimit[], now: number): Promise<void> {
+    releaseAll(
+      limits.map((l) => this.windows.get(l.key)),
+      now,
+    ).forEach((window, i) => {
+      if (window) this.windows.set(limits[i]!.key, window);
+    });
+    return Promise.resolve();
   }
 }
 
@@ -190,6 +198,7 @@ export type FakeApiContext = ApiContext & {
   calls: FakeCallStore;
   members: FakeMemberStore;
   pairing: FakePairingStore;
+  rateLimiter: FakeRateLimiter;
   /** ID tokens the fake accepts, mapped to their uid. */
   idTokens: Map<string, string>;
   clock: FakeClock;

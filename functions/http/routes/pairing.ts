@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { AppError } from '../../core/errors';
 import {
   hashPairingCode,
   newPairingCode,
   pairUri,
-  PAIRING_FAILURES,
   PAIRING_TTL_MS,
+  redeemPairingCode,
 } from '../../core/pairing';
-import { extensionSchema } from '../../core/schemas';
+import { extensionSchema, tenantSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';
 import { validBody } from '../body';
@@ -33,36 +32,39 @@ export const postPairingCode: RouteHandler = async (req, params, ctx) => {
   };
 };
 
-const pairBody = z.object({
-  code: z
-    .string()
-    .max(32, 'is not a pairing code')
-    .regex(/^[A-Za-z0-9\s-]+$/, 'is not a pairing code'),
-});
+const pairBody = z
+  .object({
+    code: z
+      .string()
+      .max(32, 'is not a pairing code')
+      .regex(/^[A-Za-z0-9\s-]+$/, 'is not a pairing code'),
+    // From the pair URI: wrong codes are then counted against that extension too.
+    tenant: tenantSchema.optional(),
+    extension: extensionSchema.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.tenant === undefined) !== (body.extension === undefined)) {
+      const [missing, given] =
+        body.tenant === undefined ? ['tenant', 'extension'] : ['extension', 'tenant'];
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `is required with ${given} (send both, from the pair URI)`,
+      });
+    }
+  });
 
 /** POST /v1/app/pair: the signed-in app redeems a code and becomes a member of its extension. */
 export const postPair: RouteHandler = async (req, _params, ctx) => {
   const uid = await requireUser(req, ctx);
-  const { code } = validBody(pairBody, req);
-  const key = `pair:${uid}`;
-  const now = ctx.clock.now();
-  if (await ctx.rateLimiter.exceeded(key, PAIRING_FAILURES.limit, now)) {
-    throw new AppError(
-      'rate_limited',
-      'Too many wrong pairing codes; wait 10 minutes and try again.',
-    );
-  }
-  const result = await ctx.pairing.redeem(hashPairingCode(code), uid, now);
-  if (typeof result === 'string') {
-    await ctx.rateLimiter.allow(key, PAIRING_FAILURES.limit, PAIRING_FAILURES.windowMs, now);
-    const why = { unknown: 'is not valid', expired: 'has expired', used: 'was already used' }[
-      result
-    ];
-    throw new AppError('not_found', `This pairing code ${why}; ask for a new one.`);
-  }
-  await ctx.members.add(result.tenant, result.extension, uid, 'pairing');
+  const { code, tenant, extension } = validBody(pairBody, req);
+  const target =
+    tenant !== undefined && extension !== undefined ? { tenant, extension } : undefined;
+  const paired = await redeemPairingCode(ctx, uid, code, target, ctx.clock.now(), (err) => {
+    ctx.reportError(err);
+  });
   return {
     status: 200,
-    body: { status: 'paired', tenant: result.tenant, extension: result.extension, uid },
+    body: { status: 'paired', tenant: paired.tenant, extension: paired.extension, uid },
   };
 };

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import {
   newPairingCode,
+  PAIRING_EXTENSION_FAILURES,
   PAIRING_FAILURES,
   PAIRING_TTL_MS,
+  PAIRING_UNSCOPED_FAILURES,
 } from '../../../../functions/core/pairing';
 import { handle } from '../../../../functions/http/router';
 import { apiRequest, fakeApiContext, signIn, type FakeApiContext } from '../../../support/fakes';
@@ -197,6 +199,99 @@ describe('pairing routes through the router', () => {
       assert.equal((await redeem(await newCode())).status, 429);
       ctx.clock.current += 1;
       assert.equal((await redeem(await newCode())).status, 200);
+    });
+
+    it('counts parallel guesses atomically: no more than 5 reach the codes (finding 5)', async () => {
+      const code = await newCode();
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, (_v, i) => redeem(`WRONG-GUES${String.fromCharCode(65 + i)}`)),
+      );
+      const statuses = replies.map((r) => r.status);
+      assert.equal(statuses.filter((s) => s === 404).length, 5, statuses.join());
+      assert.equal(statuses.filter((s) => s === 429).length, 15);
+      assert.equal((await redeem(code)).status, 429);
+      assert.equal(ctx.rateLimiter.windows.get('pair:uid-alice')?.count, 5);
+    });
+
+    it('with tenant and extension, counts wrong codes per extension too, across users', async () => {
+      const code = await newCode();
+      const scoped = (guess: string, token: string, extension = '100') =>
+        handle(
+          apiRequest('POST', '/v1/app/pair', {
+            headers: { Authorization: `Bearer ${token}`, ...JSON_TYPE },
+            body: JSON.stringify({ code: guess, tenant: 'acme', extension }),
+          }),
+          ctx,
+        );
+      assert.equal(PAIRING_EXTENSION_FAILURES.limit, 20);
+      for (let i = 0; i < 20; i += 1) {
+        const guesser = signIn(ctx, `uid-guesser-${Math.floor(i / 4)}`);
+        assert.equal((await scoped('AAAAA-AAAAA', guesser)).status, 404, `guess ${i}`);
+      }
+      const newcomer = signIn(ctx, 'uid-newcomer');
+      assert.equal((await scoped(code, newcomer)).status, 429, 'extension 100 is locked');
+      assert.equal((await scoped('AAAAA-AAAAA', newcomer, '200')).status, 404, '200 is not');
+      // A right code, named for its own extension, works again in the next window.
+      ctx.clock.current += PAIRING_EXTENSION_FAILURES.windowMs;
+      assert.equal((await scoped(await newCode(), newcomer)).status, 200);
+    });
+
+    it('refuses a code named for another extension, and leaves it unused', async () => {
+      const code = await newCode('200');
+      const wrongTarget = await handle(
+        apiRequest('POST', '/v1/app/pair', {
+          headers: { Authorization: `Bearer ${alice}`, ...JSON_TYPE },
+          body: JSON.stringify({ code, tenant: 'acme', extension: '100' }),
+        }),
+        ctx,
+      );
+      assert.equal(wrongTarget.status, 404);
+      assert.equal(await ctx.members.isMember('acme', '100', 'uid-alice'), false);
+      assert.equal((await redeem(code)).status, 200, 'still unused');
+      assert.equal(await ctx.members.isMember('acme', '200', 'uid-alice'), true);
+    });
+
+    it('counts code-only guesses in one deployment-wide budget', async () => {
+      assert.equal(PAIRING_UNSCOPED_FAILURES.limit, 100);
+      for (let i = 0; i < 100; i += 1) {
+        const guesser = signIn(ctx, `uid-guesser-${Math.floor(i / 5)}`);
+        assert.equal((await redeem('AAAAA-AAAAA', guesser)).status, 404, `guess ${i}`);
+      }
+      const code = await newCode();
+      const newcomer = signIn(ctx, 'uid-newcomer');
+      assert.equal((await redeem(code, newcomer)).status, 429);
+      // Naming the extension, as the pair URI lets the app, is not held up by it.
+      const scoped = await handle(
+        apiRequest('POST', '/v1/app/pair', {
+          headers: { Authorization: `Bearer ${newcomer}`, ...JSON_TYPE },
+          body: JSON.stringify({ code, tenant: 'acme', extension: '100' }),
+        }),
+        ctx,
+      );
+      assert.equal(scoped.status, 200);
+    });
+
+    it('gives back the attempt of a code that worked', async () => {
+      for (let i = 0; i < 7; i += 1) assert.equal((await redeem(await newCode())).status, 200);
+      assert.equal(ctx.rateLimiter.windows.get('pair:uid-alice')?.count, 0);
+    });
+
+    it('answers 400 to a tenant without an extension, or the reverse', async () => {
+      const code = await newCode();
+      for (const body of [
+        { code, tenant: 'acme' },
+        { code, extension: '100' },
+      ]) {
+        const res = await handle(
+          apiRequest('POST', '/v1/app/pair', {
+            headers: { Authorization: `Bearer ${alice}`, ...JSON_TYPE },
+            body: JSON.stringify(body),
+          }),
+          ctx,
+        );
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+      }
+      assert.equal((await redeem(code)).status, 200, 'the code was not used up');
     });
 
     it('answers 401 to an API key, a missing token or a refused token', async () => {
