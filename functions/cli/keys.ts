@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Firestore, Transaction } from 'firebase-admin/firestore';
 import { paths } from '../store/firestore';
-import { DEFAULT_TENANT, hashApiKey } from '../store/tenantDirectory';
+import { API_KEY_CACHE_MS, DEFAULT_TENANT, hashApiKey } from '../store/tenantDirectory';
 import { emit, nextPageHint, pageOf, paging, type Command, type Invocation } from './command';
 import { existingTenant } from './context';
 import { CliError } from './errors';
@@ -22,7 +22,7 @@ interface KeyRecord extends ApiKeyDoc {
 const keyIdOf = (hash: string) => hash.slice(0, 12);
 const MIN_KEY_ID = 8;
 // The API caches key lookups this long (TenantDirectory), so a revocation takes that long to bite.
-const API_KEY_CACHE_SECONDS = 30;
+const API_KEY_CACHE_SECONDS = API_KEY_CACHE_MS / 1000;
 
 /** 256 random bits, URL-safe: fits a header, a dialplan variable and a shell argument. */
 const newApiKey = () => `cwk_${randomBytes(32).toString('base64url')}`;

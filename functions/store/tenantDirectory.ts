@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Firestore } from 'firebase-admin/firestore';
+import { ExpiringLru } from './expiringLru';
 import { paths } from './firestore';
 
 export type PushMode = 'live' | 'outbox';
@@ -20,11 +21,19 @@ interface TenantDoc {
 }
 
 export const DEFAULT_TENANT = 'default';
-const CACHE_MS = 30_000;
-// Unknown keys are remembered briefly only, so a key created just now works at once.
-const NEGATIVE_CACHE_MS = 5_000;
-// Sprayed random keys must not grow memory without bound.
-const CACHE_MAX_ENTRIES = 1_000;
+/**
+ * How long an instance trusts a key it looked up: also the longest a revoked
+ * key keeps working (on instances that used it in the last 30 s). The CLI and
+ * the docs say so.
+ */
+export const API_KEY_CACHE_MS = 30_000;
+// Unknown keys are remembered briefly only, so a key created just now works soon.
+const WRONG_KEY_CACHE_MS = 5_000;
+// Valid and wrong keys are kept apart, each bounded: a spray of wrong keys evicts only wrong
+// keys, never a PBX's valid one, and memory stays bounded.
+const VALID_KEYS_MAX = 1_000;
+const WRONG_KEYS_MAX = 1_000;
+const TENANTS_MAX = 1_000;
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
@@ -37,11 +46,14 @@ export function secretsEqual(a: string, b: string): boolean {
 /**
  * Resolves API keys to tenants. The deployment's PBX_API_KEY secret belongs to
  * the default tenant; other tenants' keys are stored only as SHA-256 hashes in
- * apiKeys/{hash}. Lookups are cached briefly: the ring path should not pay a
- * read per call.
+ * apiKeys/{hash}. Lookups are cached per instance (the ring path should not
+ * pay a read per call): valid keys in an LRU for API_KEY_CACHE_MS, wrong keys
+ * in a separate, smaller-lived one.
  */
 export class TenantDirectory {
-  private readonly cache = new Map<string, { tenant: Tenant | null; until: number }>();
+  private readonly validKeys = new ExpiringLru<Tenant>(VALID_KEYS_MAX);
+  private readonly wrongKeys = new ExpiringLru<true>(WRONG_KEYS_MAX);
+  private readonly tenants = new ExpiringLru<Tenant>(TENANTS_MAX);
 
   constructor(
     private readonly db: Firestore,
@@ -52,27 +64,30 @@ export class TenantDirectory {
     const defaultKey = this.defaultKey();
     const isDefault = defaultKey !== '' && secretsEqual(key, defaultKey);
     const hash = isDefault ? `default:${hashApiKey(key)}` : hashApiKey(key);
-    const hit = this.cache.get(hash);
-    if (hit && hit.until > now) return hit.tenant;
+    const valid = this.validKeys.get(hash, now);
+    if (valid) return valid;
+    if (this.wrongKeys.get(hash, now)) return null;
     let tenantId: string | null = isDefault ? DEFAULT_TENANT : null;
     if (!isDefault) {
       const doc = (await this.db.collection(paths.apiKeys).doc(hash).get()).data() as
         ApiKeyDoc | undefined;
       tenantId = doc && !doc.revoked ? doc.tenant : null;
     }
-    const tenant = tenantId ? await this.loadTenant(tenantId) : null;
-    if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
-    this.cache.set(hash, { tenant, until: now + (tenant ? CACHE_MS : NEGATIVE_CACHE_MS) });
+    if (!tenantId) {
+      this.wrongKeys.set(hash, true, now + WRONG_KEY_CACHE_MS);
+      return null;
+    }
+    const tenant = await this.loadTenant(tenantId);
+    this.validKeys.set(hash, tenant, now + API_KEY_CACHE_MS);
     return tenant;
   }
 
   /** A tenant's settings by id (cached like keys): what triggers and jobs push with. */
   async tenant(id: string, now = Date.now()): Promise<Tenant> {
-    const key = `id:${id}`;
-    const hit = this.cache.get(key);
-    if (hit?.tenant && hit.until > now) return hit.tenant;
+    const hit = this.tenants.get(id, now);
+    if (hit) return hit;
     const tenant = await this.loadTenant(id);
-    this.cache.set(key, { tenant, until: now + CACHE_MS });
+    this.tenants.set(id, tenant, now + API_KEY_CACHE_MS);
     return tenant;
   }
 
