@@ -77,7 +77,9 @@ if ((await run('build', bin('tsc'), ['-p', 'tsconfig.build.json'])).code !== 0) 
 const secrets = ensureLocalSecrets(root);
 mkdirSync(join(root, '.cache', 'test'), { recursive: true });
 const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
-const suites = files ? `'${files}'` : `'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts'`;
+const suites = files
+  ? `'${files}'`
+  : `'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts' 'test/security/**/*.test.ts'`;
 const inner = `${bin('mocha')} --require tsx/cjs --require test/support/integrationHooks.ts ${suites}`;
 /**
  * Every log line the emulated functions wrote during the suite, scanned for

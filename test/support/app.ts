@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
-import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
+import {
+  connectAuthEmulator,
+  createUserWithEmailAndPassword,
+  getAuth,
+  signInAnonymously,
+  type Auth,
+} from 'firebase/auth';
 import { connectFirestoreEmulator, getFirestore, type Firestore } from 'firebase/firestore';
 import { PROJECT_ID, type TestTenant } from './emulator';
 import { api } from './http';
@@ -21,8 +27,8 @@ function hostPort(value: string | undefined, name: string): [string, number] {
   return [host, Number(port)];
 }
 
-/** Signs a new user in, as a freshly installed app would. */
-export async function signInApp(): Promise<TestApp> {
+/** A Firebase app on the emulators, not signed in yet. */
+function openApp(): { app: FirebaseApp; name: string; auth: Auth; db: Firestore } {
   const name = `app-${randomBytes(6).toString('hex')}`;
   const app: FirebaseApp = initializeApp({ projectId: PROJECT_ID, apiKey: 'demo-api-key' }, name);
   const auth = getAuth(app);
@@ -34,11 +40,40 @@ export async function signInApp(): Promise<TestApp> {
   const db = getFirestore(app);
   const [fsHost, fsPort] = hostPort(process.env.FIRESTORE_EMULATOR_HOST, 'FIRESTORE_EMULATOR_HOST');
   connectFirestoreEmulator(db, fsHost, fsPort);
+  return { app, name, auth, db };
+}
+
+/** Signs a new user in, as a freshly installed app would. */
+export async function signInApp(): Promise<TestApp> {
+  const { app, name, auth, db } = openApp();
   const { user } = await createUserWithEmailAndPassword(auth, `${name}@example.test`, `pw-${name}`);
   return {
     uid: user.uid,
     db,
     idToken: () => user.getIdToken(),
+    close: () => deleteApp(app),
+  };
+}
+
+/** A user signed in anonymously (Firebase Auth's anonymous provider, as a kiosk phone might). */
+export async function signInAnonymousApp(): Promise<TestApp> {
+  const { app, auth, db } = openApp();
+  const { user } = await signInAnonymously(auth);
+  return {
+    uid: user.uid,
+    db,
+    idToken: () => user.getIdToken(),
+    close: () => deleteApp(app),
+  };
+}
+
+/** An app that never signed in: it has no uid and no ID token. */
+export function signedOutApp(): TestApp {
+  const { app, db } = openApp();
+  return {
+    uid: '',
+    db,
+    idToken: () => Promise.reject(new Error('a signed-out app has no ID token')),
     close: () => deleteApp(app),
   };
 }

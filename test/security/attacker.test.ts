@@ -1,0 +1,414 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import {
+  collection,
+  collectionGroup,
+  deleteDoc,
+  deleteField,
+  doc,
+  getDoc,
+  getDocs,
+  query,
+  serverTimestamp,
+  setDoc,
+  updateDoc,
+  where,
+  type Firestore,
+} from 'firebase/firestore';
+import { hashApiKey } from '../../functions/store/tenantDirectory';
+import { registerAppDevice, signInApp, type TestApp } from '../support/app';
+import { callPath, db } from '../support/emulator';
+import { api, type Reply } from '../support/http';
+import { callId, fcmToken } from '../support/ids';
+import { asUser, closeWorld, makeWorld, wholeTenant, type World } from './world';
+
+/** A device in the shape the old rules let a member write through the SDK. */
+function legacyDevice(deviceId: string, extension: string, ownerUid: string, token: string) {
+  const now = Date.now();
+  return {
+    deviceId,
+    extension,
+    platform: 'android',
+    apnsEnv: 'production',
+    ownerUid,
+    fcmToken: token,
+    lastSeenAt: now,
+    createdAt: now,
+  };
+}
+
+async function refusedBySdk(what: string, attempt: Promise<unknown>): Promise<void> {
+  await assert.rejects(
+    attempt,
+    (err: { code?: string }) => err.code === 'permission-denied',
+    `${what}: the rules refuse it`,
+  );
+}
+
+describe('security: findings 1–6 tried at both doors, by every principal (emulators, JS SDK as the app)', function () {
+  this.timeout(120_000);
+  let w: World;
+  const extraApps: TestApp[] = [];
+  const tokens = {
+    m100: fcmToken(),
+    victim: fcmToken(),
+    m200: fcmToken(),
+    desk100: fcmToken(),
+    desk200: fcmToken(),
+  };
+  const deviceIds = ['m100-phone', 'victim-phone', 'm200-phone', 'desk-100', 'desk-200'];
+  let ringing = '';
+
+  /** An API answer an attacker got: the status it must have, and never a token in it. */
+  function answered(reply: Reply, status: number, what: string): void {
+    assert.equal(reply.status, status, `${what}: ${reply.text}`);
+    for (const token of Object.values(tokens)) {
+      assert.ok(!reply.text.includes(token), `${what}: the answer carries no token`);
+    }
+  }
+
+  /** Runs the attempts; tenant a (every document under it, its pairing codes, `extra`) is unchanged. */
+  async function unchanged(attempts: () => Promise<void>, extra: string[] = []): Promise<void> {
+    const before = await wholeTenant(w.a.id, extra);
+    // The tenant, its five devices, three members and the ringing call, at least.
+    assert.ok(Object.keys(before).length >= 10, 'the tenant holds what the attacks aim at');
+    await attempts();
+    assert.deepEqual(await wholeTenant(w.a.id, extra), before);
+  }
+
+  const devicePath = (id: string) => `tenants/${w.a.id}/devices/${id}`;
+  const everyone = () => [w.m100, w.victim, w.m200, w.mB, w.outsider, w.anonymous, w.signedOut];
+
+  before(async () => {
+    w = await makeWorld();
+    const android = (extension: string, token: string) => ({
+      extension,
+      platform: 'android',
+      fcm_token: token,
+    });
+    await registerAppDevice(w.m100, 'm100-phone', android('100', tokens.m100));
+    await registerAppDevice(w.victim, 'victim-phone', android('100', tokens.victim));
+    await registerAppDevice(w.m200, 'm200-phone', android('200', tokens.m200));
+    for (const [ext, id, token] of [
+      ['100', 'desk-100', tokens.desk100],
+      ['200', 'desk-200', tokens.desk200],
+    ] as const) {
+      const reply = await api('PUT', `/v1/extensions/${ext}/devices/${id}`, {
+        key: w.a.key,
+        form: { platform: 'android', fcm_token: token },
+      });
+      assert.equal(reply.status, 201, reply.text);
+    }
+    // A call ringing on 100 (pushed to the outbox): what a member may read of it, it reads.
+    const call = callId();
+    const rang = await api('POST', '/v1/calls', {
+      key: w.a.key,
+      form: { call_id: call, to: '100', ring_timeout: '120' },
+    });
+    assert.equal(rang.fields.pushed, 3, rang.text);
+    ringing = callPath(w.a.id, call);
+  });
+  after(async () => {
+    await closeWorld(w);
+    await Promise.all(extraApps.map((app) => app.close()));
+  });
+
+  it('1. no one takes a device over across extensions, nor one the PBX registered', async () => {
+    const claim = (extension: string) => ({
+      form: { extension, platform: 'android', fcm_token: fcmToken() },
+    });
+    await unchanged(async () => {
+      // The API: the finding's own attack, then every variant of it.
+      const attempts: [TestApp, string, string, number, string][] = [
+        [w.m100, 'desk-200', '100', 403, "a member of 100 moves 200's PBX phone to 100"],
+        [w.m100, 'desk-200', '200', 403, 'a member of 100 claims it on 200'],
+        [w.m200, 'desk-200', '200', 403, "a member of 200 claims its own extension's PBX phone"],
+        [w.m100, 'desk-100', '100', 403, "a member of 100 claims its own extension's PBX phone"],
+        [w.m100, 'm200-phone', '100', 403, "a member of 100 moves 200's member phone to 100"],
+        [w.m100, 'victim-phone', '100', 403, "a member takes a fellow member's phone"],
+        [w.outsider, 'desk-200', '200', 403, 'a signed-in non-member'],
+        [w.anonymous, 'desk-200', '200', 403, 'an anonymous user'],
+      ];
+      for (const [app, id, ext, status, what] of attempts) {
+        answered(await asUser(app, 'PUT', `/v1/app/devices/${id}`, claim(ext)), status, what);
+      }
+      const otherTenant = await asUser(w.mB, 'PUT', '/v1/app/devices/m100-phone', {
+        form: { ...claim('100').form, tenant: w.a.id },
+      });
+      answered(otherTenant, 403, "a member of the other tenant's 100");
+      answered(await api('PUT', '/v1/app/devices/desk-200', claim('200')), 401, 'no credential');
+      for (const id of ['desk-200', 'desk-100', 'm200-phone', 'victim-phone']) {
+        answered(await asUser(w.m100, 'DELETE', `/v1/app/devices/${id}`), 404, `delete ${id}`);
+      }
+      answered(
+        await asUser(w.m100, 'POST', '/api/register-fcm-token', {
+          json: { extension: '200', fcm_token: fcmToken(), platform: 'android' },
+        }),
+        403,
+        'the seed route, for an extension not its own',
+      );
+      // The other tenant's PBX: its key reaches its own tenant only.
+      answered(
+        await api('DELETE', '/v1/extensions/200/devices/desk-200', { key: w.b.key }),
+        404,
+        "the other PBX deletes a's phone",
+      );
+      // The SDK, as each principal.
+      for (const app of everyone()) {
+        for (const id of ['desk-200', 'm200-phone', 'victim-phone']) {
+          const ref = doc(app.db, devicePath(id));
+          const uid = app.uid || 'nobody';
+          await refusedBySdk(`${id} set`, setDoc(ref, legacyDevice(id, '100', uid, fcmToken())));
+          await refusedBySdk(`${id} update`, updateDoc(ref, { extension: '100', ownerUid: uid }));
+          await refusedBySdk(`${id} delete`, deleteDoc(ref));
+        }
+      }
+    });
+    // What the other tenant's PBX registers lands in its own tenant, leaving a's alone.
+    await unchanged(async () => {
+      const put = await api('PUT', '/v1/extensions/200/devices/desk-200', {
+        key: w.b.key,
+        form: { platform: 'android', fcm_token: fcmToken() },
+      });
+      answered(put, 201, 'the other PBX registers the same id (in its own tenant)');
+    });
+    assert.ok((await db().doc(`tenants/${w.b.id}/devices/desk-200`).get()).exists);
+  });
+
+  it('2. no one reads a raw token or another user’s uid: the SDK shows no device at all', async () => {
+    await unchanged(async () => {
+      for (const app of everyone()) {
+        for (const id of deviceIds) {
+          await refusedBySdk(`read ${id}`, getDoc(doc(app.db, devicePath(id))));
+        }
+        const devices = collection(app.db, `tenants/${w.a.id}/devices`);
+        await refusedBySdk('list 100', getDocs(query(devices, where('extension', '==', '100'))));
+        await refusedBySdk('list all', getDocs(devices));
+        await refusedBySdk(
+          'devices of every tenant',
+          getDocs(query(collectionGroup(app.db, 'devices'), where('extension', '==', '100'))),
+        );
+        await refusedBySdk(
+          'the outbox (pushes, tokens masked)',
+          getDocs(query(collection(app.db, 'pushOutbox'), where('tenant', '==', w.a.id))),
+        );
+      }
+      // What a member may read, the call it is ringing for and its membership, holds no token.
+      const readable = [
+        await getDoc(doc(w.m100.db, ringing)),
+        await getDoc(doc(w.m100.db, `tenants/${w.a.id}/extensions/100/members/${w.m100.uid}`)),
+      ];
+      for (const snap of readable) {
+        assert.ok(snap.exists());
+        const text = JSON.stringify(snap.data());
+        for (const token of Object.values(tokens)) assert.ok(!text.includes(token), text);
+        assert.ok(!text.includes(w.victim.uid), 'nor the uid of another member');
+      }
+      // The API lists devices to the PBX only, masked and without owners.
+      answered(await asUser(w.m100, 'GET', '/v1/extensions/100/devices'), 401, 'an ID token');
+      const other = await api('GET', '/v1/extensions/100/devices', { key: w.b.key });
+      answered(other, 200, 'the other PBX');
+      assert.equal(other.fields.count, 0);
+      const own = await api('GET', '/v1/extensions/100/devices', { key: w.a.key });
+      answered(own, 200, "the tenant's own PBX");
+      assert.equal(own.fields.count, 3);
+      assert.ok(!own.text.includes(w.m100.uid) && !own.text.includes(w.victim.uid));
+    });
+  });
+
+  it("3. no member knocks a fellow member's phone off, even holding its token", async () => {
+    // A token moves to whoever registers it (possession proves the app instance), so the
+    // defence is (2): no door hands a token out. Past that, nothing but its owner or the PBX
+    // removes a device or a token from it.
+    await unchanged(async () => {
+      const unregister = (app: TestApp, extension: string, token: string) =>
+        asUser(app, 'POST', '/api/unregister-fcm-token', {
+          json: { extension, fcm_token: token },
+        });
+      answered(await unregister(w.m100, '100', tokens.victim), 404, "a fellow member's token");
+      answered(await unregister(w.m100, '100', tokens.desk100), 404, "the PBX phone's token");
+      answered(await unregister(w.m200, '100', tokens.victim), 403, 'from another extension');
+      answered(await unregister(w.outsider, '100', tokens.victim), 403, 'a non-member');
+      answered(await unregister(w.anonymous, '100', tokens.victim), 403, 'an anonymous user');
+      answered(
+        await api('POST', '/api/unregister-fcm-token', {
+          key: w.b.key,
+          json: { extension: '100', fcm_token: tokens.victim },
+        }),
+        404,
+        'the other PBX',
+      );
+      answered(await asUser(w.m100, 'DELETE', '/v1/app/devices/victim-phone'), 404, 'delete it');
+      for (const app of everyone()) {
+        const victim = doc(app.db, devicePath('victim-phone'));
+        await refusedBySdk('strip the token', updateDoc(victim, { fcmToken: deleteField() }));
+        await refusedBySdk('delete it', deleteDoc(victim));
+        await refusedBySdk(
+          'hold the token on a device of ones own',
+          setDoc(
+            doc(app.db, devicePath('attacker-phone')),
+            legacyDevice('attacker-phone', '100', app.uid || 'nobody', tokens.victim),
+          ),
+        );
+      }
+    });
+  });
+
+  it("4. no device is written past the registry's rules: tokens stay unique, lastSeenAt is the server's", async () => {
+    await unchanged(async () => {
+      const far = Number.MAX_SAFE_INTEGER;
+      const mine = (token: string, extra: Record<string, unknown> = {}) => ({
+        ...legacyDevice('m100-tablet', '100', w.m100.uid, token),
+        ...extra,
+      });
+      const tablet = doc(w.m100.db, devicePath('m100-tablet'));
+      await refusedBySdk(
+        'a never-pruned device',
+        setDoc(tablet, mine(fcmToken(), { lastSeenAt: far })),
+      );
+      await refusedBySdk('a duplicate token', setDoc(tablet, mine(tokens.m100)));
+      await refusedBySdk(
+        'a server timestamp',
+        setDoc(tablet, mine(fcmToken(), { lastSeenAt: serverTimestamp() })),
+      );
+      const phone = doc(w.m100.db, devicePath('m100-phone'));
+      await refusedBySdk('refresh its own into the future', updateDoc(phone, { lastSeenAt: far }));
+      await refusedBySdk('its own, on another extension', updateDoc(phone, { extension: '200' }));
+    });
+    // Through the API, the fields the server sets are not the client's to send.
+    const before = await wholeTenant(w.a.id);
+    const sent = Date.now();
+    const token = fcmToken();
+    const reply = await asUser(w.m100, 'PUT', '/v1/app/devices/m100-tablet', {
+      json: {
+        extension: '100',
+        platform: 'android',
+        fcm_token: token,
+        lastSeenAt: Number.MAX_SAFE_INTEGER,
+        last_seen_at: '2999-01-01T00:00:00Z',
+        ownerUid: w.victim.uid,
+        createdAt: 0,
+      },
+    });
+    answered(reply, 201, 'its own new tablet');
+    const after = await wholeTenant(w.a.id);
+    const changed = Object.keys(after).filter(
+      (path) => JSON.stringify(after[path]) !== JSON.stringify(before[path]),
+    );
+    assert.deepEqual(changed, [devicePath('m100-tablet')], 'its own device and nothing else');
+    const stored = after[devicePath('m100-tablet')] as Record<string, unknown>;
+    assert.equal(stored.ownerUid, w.m100.uid);
+    assert.ok(
+      (stored.lastSeenAt as number) >= sent && (stored.lastSeenAt as number) <= Date.now(),
+      `lastSeenAt ${String(stored.lastSeenAt)} is the server's clock`,
+    );
+    assert.equal(stored.createdAt, stored.lastSeenAt);
+    answered(await asUser(w.m100, 'DELETE', '/v1/app/devices/m100-tablet'), 200, 'and gone again');
+    assert.deepEqual(await wholeTenant(w.a.id), before);
+  });
+
+  it('5. no parallel guesses get past the pairing limits, per user or per extension', async () => {
+    const issued = await api('POST', '/v1/extensions/100/pairing-codes', { key: w.a.key });
+    const code = issued.fields.code as string;
+    const guesser = await signInApp();
+    extraApps.push(guesser);
+    const wrong = () => `${randomBytes(4).toString('hex')}-WRONG`.toUpperCase().slice(0, 11);
+    const pair = (app: TestApp, form: Record<string, string>) =>
+      asUser(app, 'POST', '/v1/app/pair', { form });
+    await unchanged(async () => {
+      // Twenty guesses at once, from one user: five at most reach the codes.
+      const burst = await Promise.all(
+        Array.from({ length: 20 }, () => pair(guesser, { code: wrong() })),
+      );
+      const statuses = burst.map((r) => r.status);
+      assert.ok(
+        statuses.every((s) => [404, 429, 503].includes(s)),
+        `refused, each: ${statuses.join()}`,
+      );
+      const reached = statuses.filter((s) => s === 404).length;
+      const counted = (await db().doc(`rateLimits/pair:${guesser.uid}`).get()).get(
+        'count',
+      ) as number;
+      assert.ok(reached <= 5 && counted <= 5 && reached <= counted, `${reached} ${counted}`);
+      answered(await pair(guesser, { code }), 429, 'the right code too, now');
+
+      // Named from the pair URI, wrong codes add up per extension, from any number of users.
+      const scoped = { tenant: w.a.id, extension: '100' };
+      for (let user = 0; user < 5; user += 1) {
+        const app = await signInApp();
+        extraApps.push(app);
+        for (let i = 0; i < 4; i += 1) {
+          answered(await pair(app, { code: wrong(), ...scoped }), 404, `user ${user}, guess ${i}`);
+        }
+      }
+      const newcomer = await signInApp();
+      extraApps.push(newcomer);
+      answered(await pair(newcomer, { code, ...scoped }), 429, 'extension 100 is locked');
+
+      // The SDK: no counter, code or membership is the client's to touch.
+      const pairDb: Firestore = guesser.db;
+      const limit = doc(pairDb, `rateLimits/pair:${guesser.uid}`);
+      await refusedBySdk('reset its counter', setDoc(limit, { count: 0, windowStart: 0 }));
+      await refusedBySdk('delete its counter', deleteDoc(limit));
+      await refusedBySdk('read its counter', getDoc(limit));
+      await refusedBySdk(
+        'read the codes',
+        getDocs(query(collection(pairDb, 'pairingCodes'), where('tenant', '==', w.a.id))),
+      );
+      await refusedBySdk(
+        'pair itself',
+        setDoc(doc(pairDb, `tenants/${w.a.id}/extensions/100/members/${guesser.uid}`), {
+          uid: guesser.uid,
+          tenant: w.a.id,
+          extension: '100',
+          via: 'pairing',
+          createdAt: Date.now(),
+        }),
+      );
+    });
+  });
+
+  it('6. a spray of wrong keys flushes no valid one; a revoked key is refused; the SDK sees no key', async () => {
+    const revoked = `cwk_revoked_${randomBytes(18).toString('base64url')}`;
+    const revokedPath = `apiKeys/${hashApiKey(revoked)}`;
+    await db().doc(revokedPath).set({ tenant: w.a.id, createdAt: Date.now(), revoked: true });
+    await unchanged(async () => {
+      for (let batch = 0; batch < 25; batch += 1) {
+        const sprayed = await Promise.all(
+          Array.from({ length: 4 }, () =>
+            api('GET', '/v1/extensions/100/devices', {
+              key: `cwk_spray_${randomBytes(24).toString('base64url')}`,
+            }),
+          ),
+        );
+        for (const reply of sprayed) answered(reply, 401, 'a sprayed key');
+        if (batch % 5 === 0) {
+          answered(
+            await api('GET', '/v1/extensions/100/devices', { key: w.a.key }),
+            200,
+            'the valid key, mid-spray',
+          );
+        }
+      }
+      answered(
+        await api('DELETE', '/v1/extensions/100/devices/desk-100', { key: revoked }),
+        401,
+        'a revoked key',
+      );
+      for (const app of everyone()) {
+        await refusedBySdk('read a key', getDoc(doc(app.db, revokedPath)));
+        await refusedBySdk(
+          'un-revoke a key',
+          updateDoc(doc(app.db, revokedPath), { revoked: false }),
+        );
+        await refusedBySdk(
+          'plant a key',
+          setDoc(doc(app.db, `apiKeys/${hashApiKey(`cwk_planted_${app.uid}`)}`), {
+            tenant: w.a.id,
+            createdAt: Date.now(),
+          }),
+        );
+      }
+    }, [revokedPath]);
+  });
+});
