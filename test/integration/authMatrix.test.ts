@@ -106,10 +106,12 @@ describe('auth matrix: every route refuses every wrong credential (emulator)', f
 
   it('refuses app routes to a signed-in user who is not a member, and PBX routes to ID tokens', async () => {
     const headers = { Authorization: `Bearer ${await outsider.idToken()}` };
+    // The owner's tenant too: the pairing route takes `extension` only together with `tenant`.
+    const named = { ...body, tenant: owner.id };
     for (const { method, path, pbx, name } of routes) {
       const reply = await api(method, path, {
         headers,
-        ...(method === 'GET' ? {} : { form: body }),
+        ...(method === 'GET' ? {} : { form: named }),
       });
       const seedRoute = path.startsWith('/api/');
       if (pbx && !seedRoute) {
