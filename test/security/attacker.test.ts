@@ -20,6 +20,7 @@ import { registerAppDevice, signInApp, type TestApp } from '../support/app';
 import { callPath, db } from '../support/emulator';
 import { api, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
+import { eventually } from '../support/wait';
 import { asUser, closeWorld, makeWorld, wholeTenant, type World } from './world';
 
 /** A device in the shape the old rules let a member write through the SDK. */
@@ -316,9 +317,10 @@ describe('security: findings 1–6 tried at both doors, by every principal (emul
     const pair = (app: TestApp, form: Record<string, string>) =>
       asUser(app, 'POST', '/v1/app/pair', { form });
     await unchanged(async () => {
-      // Twenty guesses at once, from one user: five at most reach the codes.
+      // Ten guesses at once, from one user: five at most reach the codes. (Many more at once
+      // would mostly measure how many workers the Functions emulator can start here.)
       const burst = await Promise.all(
-        Array.from({ length: 20 }, () => pair(guesser, { code: wrong() })),
+        Array.from({ length: 10 }, () => pair(guesser, { code: wrong() })),
       );
       const statuses = burst.map((r) => r.status);
       assert.ok(
@@ -330,7 +332,17 @@ describe('security: findings 1–6 tried at both doors, by every principal (emul
         'count',
       ) as number;
       assert.ok(reached <= 5 && counted <= 5 && reached <= counted, `${reached} ${counted}`);
-      answered(await pair(guesser, { code }), 429, 'the right code too, now');
+      // Transactions of the burst that outlived their request (503) may still hold the
+      // counters' locks for a moment: retry a 503, as its Retry-After tells a client to.
+      const settled = await eventually(
+        async () => {
+          const reply = await pair(guesser, { code });
+          return reply.status !== 503 && reply;
+        },
+        'an answer other than 503',
+        30_000,
+      );
+      answered(settled, 429, 'the right code too, now');
 
       // Named from the pair URI, wrong codes add up per extension, from any number of users.
       const scoped = { tenant: w.a.id, extension: '100' };
