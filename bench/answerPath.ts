@@ -2,8 +2,10 @@
  * Answer path: from the app's accept (the answer document, written with the Firebase JS SDK
  * as a signed-in member, as the app does) to the PBX learning it. Each call is watched at
  * once by a long-poll (GET /v1/calls/{id}?wait=20) and by a client polling GET /v1/calls/{id}
- * once a second, so both see the same accept. The accept comes 0.5–1.5 s after the call
- * starts, uniformly, so the poller's phase is random.
+ * once a second, so both see the same accept. The seeds' design (bench/peers/seeds.ts) rings
+ * the same user at the same moment and is accepted at the same instant; its PBX polls the seeds'
+ * status route once a second. The accept comes 0.5–1.5 s after the call starts, uniformly, so
+ * the pollers' phases are random.
  */
 import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
 import { signInApp, type TestApp } from '../test/support/app';
@@ -19,6 +21,7 @@ import {
   setup,
   type TestTenant,
 } from './fixtures';
+import { acceptSeedCall, postSeeds, registerSeedGroups, seedStatus } from './peerCalls';
 import { distribution, ratio, sleep, type Distribution } from './stats';
 
 /** One answered call, in milliseconds after the accept. */
@@ -29,6 +32,8 @@ export interface AnswerSample {
   longPoll: number;
   /** The poller saw the call answered. */
   poll: number;
+  /** The seeds' design: its PBX, polling the status route once a second, saw the accept. */
+  seedsPoll: number;
   /** onAnswerWritten's transaction settled the call (its `endedAt`): the trigger's share. */
   settled: number;
 }
@@ -38,9 +43,12 @@ export interface AnswerResult {
   lanes: number;
   longPoll: Distribution;
   poll: Distribution;
+  seedsPoll: Distribution;
   settled: Distribution;
   /** poll / long-poll, of the p50s and of the p95s. */
   ratio: { p50: number; p95: number };
+  /** seeds' polling / callwake's long-poll, of the p50s and of the p95s. */
+  seedsRatio: { p50: number; p95: number };
   samples: AnswerSample[];
 }
 
@@ -51,6 +59,8 @@ interface Lane {
   app: TestApp;
   /** [extension, device id] pairs this lane's user registered. */
   phones: [string, string][];
+  /** The same user in the seeds' design: one token document. */
+  seedUser: string;
 }
 
 async function makeLane(tenant: TestTenant, index: number, extensions: number): Promise<Lane> {
@@ -71,7 +81,8 @@ async function makeLane(tenant: TestTenant, index: number, extensions: number): 
     );
     phones.push([ext, deviceId]);
   }
-  return { app, phones };
+  const [[seedUser = ''] = []] = await registerSeedGroups(`a${index}seed`, 1, 1);
+  return { app, phones, seedUser };
 }
 
 /** Polls once a second from `start` until the call is no longer ringing; when that was seen. */
@@ -87,6 +98,17 @@ async function pollUntilAnswered(
     if (reply.fields.status !== 'ringing') return seen;
   }
   throw new Error(`the poller never saw call ${callId} answered`);
+}
+
+/** The seeds' PBX: polls their status route once a second from `start`; when it saw the accept. */
+async function pollSeeds(callId: string, start: number): Promise<number> {
+  for (let tick = 0; tick < 15; tick += 1) {
+    await sleep(Math.max(0, start + tick * POLL_INTERVAL_MS - Date.now()));
+    const status = await seedStatus(callId);
+    const seen = Date.now();
+    if (status === 'accepted') return seen;
+  }
+  throw new Error(`the seeds' poller never saw call ${callId} answered`);
 }
 
 async function sample(
@@ -108,15 +130,21 @@ async function sample(
     return reply;
   });
   const polled = pollUntilAnswered(tenant, callId, started);
+  const seedRang = await postSeeds(callId, [lane.seedUser]);
+  if (seedRang.fields.sent !== 1) throw new Error(`the seeds' ring failed: ${seedRang.text}`);
+  const seedsPolled = pollSeeds(callId, Date.now());
   await sleep(500 + Math.random() * 1_000);
   const acceptedAt = Date.now();
-  await setDoc(doc(lane.app.db, `${path}/answers/${deviceId}`), {
-    action: 'accept',
-    deviceId,
-    uid: lane.app.uid,
-    answeredAt: serverTimestamp(),
-  });
-  const [reply, pollSeen] = await Promise.all([longPoll, polled]);
+  await Promise.all([
+    setDoc(doc(lane.app.db, `${path}/answers/${deviceId}`), {
+      action: 'accept',
+      deviceId,
+      uid: lane.app.uid,
+      answeredAt: serverTimestamp(),
+    }),
+    acceptSeedCall(callId),
+  ]);
+  const [reply, pollSeen, seedsSeen] = await Promise.all([longPoll, polled, seedsPolled]);
   if (reply.fields.status !== 'accepted') {
     throw new Error(`the long-poll answered ${reply.text} for call ${callId}`);
   }
@@ -125,6 +153,7 @@ async function sample(
     at: Math.round((acceptedAt - phaseStart) / 100) / 10,
     longPoll: longPolled - acceptedAt,
     poll: pollSeen - acceptedAt,
+    seedsPoll: seedsSeen - acceptedAt,
     settled: endedAt - acceptedAt,
   };
 }
@@ -158,13 +187,19 @@ export async function answerPath(calls: number, lanes: number, warmUp = 2): Prom
     const samples = byLane.flat().sort((a, b) => a.at - b.at);
     const longPoll = distribution(samples.map((x) => x.longPoll));
     const poll = distribution(samples.map((x) => x.poll));
+    const seedsPoll = distribution(samples.map((x) => x.seedsPoll));
     return {
       calls,
       lanes,
       longPoll,
       poll,
+      seedsPoll,
       settled: distribution(samples.map((x) => x.settled)),
       ratio: { p50: ratio(poll.p50, longPoll.p50), p95: ratio(poll.p95, longPoll.p95) },
+      seedsRatio: {
+        p50: ratio(seedsPoll.p50, longPoll.p50),
+        p95: ratio(seedsPoll.p95, longPoll.p95),
+      },
       samples,
     };
   } finally {

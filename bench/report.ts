@@ -36,7 +36,34 @@ export const COST_NOTE =
   'update/delete in a committed batch or transaction. Live push mode (the outbox mode adds ' +
   'one write per push). Triggers read no document of their own: they get it in the event.';
 
-function ringSummary(rows: RingResult[]): string {
+/** The peer row (floor or seeds) ringing the same phones as `row`. */
+const peerOf = (rows: RingResult[], row: RingResult, system: RingResult['system']) =>
+  rows.find((r) => r.system === system && r.set === row.set);
+
+/** callwake's last-push p50 over the floor's, for the same phones. */
+export function overFloor(rows: RingResult[], row: RingResult): number {
+  const floor = peerOf(rows, row, 'floor');
+  return floor ? ratio(row.lastArrival.p50, floor.lastArrival.p50) : Number.NaN;
+}
+
+/** How many times sooner callwake's last push arrives than the seeds' design's (p50). */
+export function fasterThanSeeds(rows: RingResult[], row: RingResult): number {
+  const seeds = peerOf(rows, row, 'seeds');
+  return seeds ? ratio(seeds.lastArrival.p50, row.lastArrival.p50) : Number.NaN;
+}
+
+function peerSummary(rows: RingResult[]): string {
+  const ours = rows.filter((r) => r.system === 'callwake');
+  const floors = ours.filter((r) => !Number.isNaN(overFloor(rows, r)));
+  const seeds = ours.filter((r) => !Number.isNaN(fasterThanSeeds(rows, r)));
+  return (
+    `× floor: ${floors.map((r) => `${r.short} ${times(overFloor(rows, r))}`).join(', ')}; ` +
+    `× faster than the seeds' design: ${seeds.map((r) => `${r.short} ${fasterThanSeeds(rows, r)}×`).join(', ')}`
+  );
+}
+
+function ringSummary(all: RingResult[]): string {
+  const rows = all.filter((r) => r.system === 'callwake');
   const singles = rows.filter((r) => r.devices === 1);
   const many = rows.find((r) => r.devices > 1);
   if (singles.length === 0 || !many) return 'n/a';
@@ -59,10 +86,13 @@ function summary(r: Results): string {
     ['Figure', 'Result'],
     [
       ['Ring path p50, POST /v1/calls → the push at the fake FCM / APNs', ringSummary(r.ringPath)],
+      ['Ring path against the peers (last push p50)', peerSummary(r.ringPath)],
       [
         'Answer path p50 / p95, accept → PBX knows: long-poll vs polling every 1 s',
         `${ms(longPoll.p50)} / ${ms(longPoll.p95)} vs ${ms(poll.p50)} / ${ms(poll.p95)} ` +
-          `(polling ${times(r.answerPath.ratio.p50)} / ${times(r.answerPath.ratio.p95)} slower)`,
+          `(polling ${times(r.answerPath.ratio.p50)} / ${times(r.answerPath.ratio.p95)} slower); ` +
+          `the seeds' design ${ms(r.answerPath.seedsPoll.p50)} / ${ms(r.answerPath.seedsPoll.p95)} ` +
+          `(callwake ${r.answerPath.seedsRatio.p50}× / ${r.answerPath.seedsRatio.p95}× faster)`,
       ],
       [
         'Cold start, require() of lib/functions/index.js vs a hello-world onRequest',
@@ -87,13 +117,17 @@ function summary(r: Results): string {
 }
 
 function ringTable(rows: RingResult[]): string {
+  const ours = (r: RingResult, value: (r: RingResult) => string) =>
+    r.system === 'callwake' ? value(r) : '';
   return table(
     [
-      'Ring path (POST /v1/calls →)',
+      'Ring path (POST →)',
       'calls',
       'first push p50 / p95 / p99',
       'last push p50 / p95 / p99',
       'PBX answered p50',
+      '× floor (last p50)',
+      "callwake × faster than the seeds' design (last p50)",
     ],
     rows.map((r) => [
       r.name,
@@ -101,6 +135,10 @@ function ringTable(rows: RingResult[]): string {
       triple(r.firstArrival),
       triple(r.lastArrival),
       ms(r.response.p50),
+      ours(r, (x) => (Number.isNaN(overFloor(rows, x)) ? '' : times(overFloor(rows, x)))),
+      ours(r, (x) =>
+        Number.isNaN(fasterThanSeeds(rows, x)) ? '' : `${fasterThanSeeds(rows, x)}×`,
+      ),
     ]),
   );
 }
@@ -130,6 +168,20 @@ function answerTable(a: AnswerResult): string {
         ms(a.poll.max),
       ],
       ['ratio polling / long-poll', '', times(a.ratio.p50), times(a.ratio.p95), ''],
+      [
+        "the seeds' design: polling its status route every 1 s",
+        a.calls,
+        ms(a.seedsPoll.p50),
+        ms(a.seedsPoll.p95),
+        ms(a.seedsPoll.max),
+      ],
+      [
+        "callwake × faster than the seeds' design",
+        '',
+        `${a.seedsRatio.p50}×`,
+        `${a.seedsRatio.p95}×`,
+        '',
+      ],
       [
         'of which accept → settled by onAnswerWritten',
         a.calls,

@@ -1,7 +1,8 @@
 /**
  * Ring path: from the PBX's POST /v1/calls to each push arriving at the fake FCM / APNs
- * (their `receivedAt`, same clock as the bench). Scenarios are interleaved call by call, so
- * a noisy moment hits them all alike.
+ * (their `receivedAt`, same clock as the bench), for callwake and for its two peers (bench/peers/):
+ * the floor and the seeds' design. Scenarios are interleaved call by call, so a noisy moment
+ * hits them all alike.
  */
 import type { Providers } from '../test/support/providers';
 import {
@@ -13,36 +14,104 @@ import {
   registerExtensions,
   TEN_DEVICES,
   type Platform,
+  type TestTenant,
 } from './fixtures';
+import { postFloor, postSeeds, registerSeedGroups } from './peerCalls';
 import { distribution, type Distribution } from './stats';
+
+/** Who rings the phones: callwake, the floor, or the seeds' design (bench/peers/). */
+export type RingSystem = 'callwake' | 'floor' | 'seeds';
 
 export interface RingScenario {
   name: string;
   /** For the summary line. */
   short: string;
+  system: RingSystem;
+  /** Scenarios ringing the same set of phones compare with each other. */
+  set: 'android1' | 'ios1' | 'mixed10' | 'android10';
   platforms: Platform[];
 }
 
 export interface RingResult {
   name: string;
   short: string;
+  system: RingSystem;
+  set: RingScenario['set'];
   devices: number;
   calls: number;
-  /** POST /v1/calls → the first push at a provider. */
+  /** POST → the first push at a provider. */
   firstArrival: Distribution;
-  /** POST /v1/calls → the last push at a provider. */
+  /** POST → the last push at a provider. */
   lastArrival: Distribution;
-  /** POST /v1/calls → the PBX has its answer (every push accepted and recorded). */
+  /** POST → the PBX has its answer (every push accepted, and for callwake recorded). */
   response: Distribution;
 }
 
+const TEN_ANDROID: Platform[] = Array<Platform>(10).fill('android');
+
 export const RING_SCENARIOS: RingScenario[] = [
-  { name: '1 device (Android, FCM)', short: 'Android', platforms: ['android'] },
-  { name: '1 device (iOS, APNs VoIP)', short: 'iOS', platforms: ['ios'] },
+  {
+    name: '1 device (Android, FCM)',
+    short: 'Android',
+    system: 'callwake',
+    set: 'android1',
+    platforms: ['android'],
+  },
+  {
+    name: '1 device (iOS, APNs VoIP)',
+    short: 'iOS',
+    system: 'callwake',
+    set: 'ios1',
+    platforms: ['ios'],
+  },
   {
     name: '10 devices (5 Android + 5 iOS)',
     short: '10 devices',
+    system: 'callwake',
+    set: 'mixed10',
     platforms: TEN_DEVICES,
+  },
+  {
+    name: '10 devices (10 Android)',
+    short: '10 Android',
+    system: 'callwake',
+    set: 'android10',
+    platforms: TEN_ANDROID,
+  },
+  {
+    name: 'floor: 1 device (Android)',
+    short: 'floor Android',
+    system: 'floor',
+    set: 'android1',
+    platforms: ['android'],
+  },
+  {
+    name: 'floor: 1 device (iOS)',
+    short: 'floor iOS',
+    system: 'floor',
+    set: 'ios1',
+    platforms: ['ios'],
+  },
+  {
+    name: 'floor: 10 devices (5 + 5)',
+    short: 'floor 10',
+    system: 'floor',
+    set: 'mixed10',
+    platforms: TEN_DEVICES,
+  },
+  {
+    name: "seeds' design: 1 user (Android)",
+    short: 'seeds 1',
+    system: 'seeds',
+    set: 'android1',
+    platforms: ['android'],
+  },
+  {
+    name: "seeds' design: 10 users (Android)",
+    short: 'seeds 10',
+    system: 'seeds',
+    set: 'android10',
+    platforms: TEN_ANDROID,
   },
 ];
 
@@ -78,7 +147,46 @@ class Arrivals {
   }
 }
 
-/** Rings `callsPerScenario` calls per scenario, one call at a time. */
+/** What one scenario's next call is sent to, and how many pushes its reply says went out. */
+type Ring = (callId: string, call: number) => Promise<{ pushed: number; text: string }>;
+
+/** Extension pools by device set: callwake and the floor ring the same registered phones. */
+type Pools = Map<RingScenario['set'], string[]>;
+
+async function ringer(
+  tenant: TestTenant,
+  scenario: RingScenario,
+  i: number,
+  count: number,
+  pools: Pools,
+): Promise<Ring> {
+  if (scenario.system === 'seeds') {
+    const groups = await registerSeedGroups(`s${i}x`, count, scenario.platforms.length);
+    return async (id, call) => {
+      const reply = await postSeeds(id, groups[call % groups.length] ?? []);
+      if (reply.status !== 200)
+        throw new Error(`${scenario.name}: HTTP ${reply.status} ${reply.text}`);
+      return { pushed: Number(reply.fields.sent), text: reply.text };
+    };
+  }
+  const pool =
+    pools.get(scenario.set) ??
+    (await registerExtensions(tenant, `r${i}x`, count, scenario.platforms));
+  pools.set(scenario.set, pool);
+  return async (id, call) => {
+    const to = pool[call % pool.length] ?? '';
+    if (scenario.system === 'floor') {
+      const reply = await postFloor(tenant, id, to);
+      if (reply.status !== 201)
+        throw new Error(`${scenario.name}: HTTP ${reply.status} ${reply.text}`);
+      return { pushed: Number(reply.fields.pushed), text: reply.text };
+    }
+    const reply = expectStatus(await postCall(tenant, id, to), [201], `ringing ${to}`);
+    return { pushed: Number(reply.fields.pushed), text: reply.text };
+  };
+}
+
+/** Rings `callsPerScenario` calls per scenario, one call at a time, scenarios interleaved. */
 export async function ringPath(
   fakes: Providers,
   callsPerScenario: number,
@@ -86,10 +194,11 @@ export async function ringPath(
 ): Promise<RingResult[]> {
   const scenarios = RING_SCENARIOS;
   const tenant = await createTenant('live');
-  const extensionCount = Math.ceil(callsPerScenario / CALLS_PER_EXTENSION_BUDGET);
-  const pools = [];
+  const extensionCount = Math.ceil((callsPerScenario + 2) / CALLS_PER_EXTENSION_BUDGET);
+  const rings: Ring[] = [];
+  const pools: Pools = new Map();
   for (const [i, scenario] of scenarios.entries()) {
-    pools.push(await registerExtensions(tenant, `r${i}x`, extensionCount, scenario.platforms));
+    rings.push(await ringer(tenant, scenario, i, extensionCount, pools));
   }
   log(`ring path: ${scenarios.length} scenarios × ${extensionCount} extensions registered`);
   const arrivals = new Arrivals(fakes);
@@ -102,15 +211,15 @@ export async function ringPath(
   // Two warm-up calls per scenario: the first request of an emulator worker loads the module.
   for (let call = -2; call < callsPerScenario; call += 1) {
     for (const [i, scenario] of scenarios.entries()) {
-      const extensions = pools[i] ?? [];
-      const to = extensions[(call + 2) % extensions.length] ?? '';
       const id = benchCallId(`ring${i}`);
       const started = Date.now();
-      const reply = expectStatus(await postCall(tenant, id, to), [201], `ringing ${to}`);
+      const ring = rings[i];
+      if (!ring) continue;
+      const reply = await ring(id, call + 2);
       const answered = Date.now();
       const times = arrivals.take(id);
       if (
-        reply.fields.pushed !== scenario.platforms.length ||
+        reply.pushed !== scenario.platforms.length ||
         times.length !== scenario.platforms.length
       ) {
         throw new Error(`${scenario.name}: ${times.length} pushes arrived for ${reply.text}`);
@@ -126,6 +235,8 @@ export async function ringPath(
   return scenarios.map((scenario, i) => ({
     name: scenario.name,
     short: scenario.short,
+    system: scenario.system,
+    set: scenario.set,
     devices: scenario.platforms.length,
     calls: callsPerScenario,
     firstArrival: distribution(samples[i]?.first ?? []),

@@ -6,7 +6,7 @@
 // The emulators bind fixed ports: callers that share a machine serialise with
 // `flock /tmp/callwake-emulators.lock npm run bench`; this script takes no lock itself.
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -35,8 +35,14 @@ function step(label, command, args) {
 }
 
 await step('building the functions', bin('tsc'), ['-p', 'tsconfig.build.json']);
-await step('building bench/hello.ts', bin('tsc'), ['-p', join('bench', 'tsconfig.json')]);
+await step('building bench/hello.ts and the peers', bin('tsc'), [
+  '-p',
+  join('bench', 'tsconfig.json'),
+]);
 ensureLocalSecrets(root);
+// The peers' codebase (bench/peers, firebase.bench.json) reads the same APNs key from its own
+// source folder, as the emulator looks for .secret.local there (git-ignored).
+copyFileSync(join(root, '.secret.local'), join(root, 'bench', 'peers', '.secret.local'));
 mkdirSync(join(root, '.cache', 'test'), { recursive: true });
 mkdirSync(join(root, '.cache', 'bench'), { recursive: true });
 const logFile = join(root, '.cache', 'bench', 'emulators.log');
@@ -54,6 +60,9 @@ const child = spawn(
   bin('firebase'),
   [
     'emulators:exec',
+    // callwake plus the peers it is measured against (bench/peers): floor and seeds' design.
+    '--config',
+    'firebase.bench.json',
     '--only',
     'firestore,functions,auth',
     '--project',
