@@ -73,7 +73,7 @@ if (!only && !files) {
   if ((await mocha('unit tests', ['test/unit/**/*.test.ts'])) !== 0) finish(1);
 }
 
-if ((await run('build', bin('tsc'), ['-p', 'tsconfig.build.json'])).code !== 0) finish(1);
+if ((await run('build', process.execPath, [join('scripts', 'build.mjs')])).code !== 0) finish(1);
 const secrets = ensureLocalSecrets(root);
 mkdirSync(join(root, '.cache', 'test'), { recursive: true });
 const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
