@@ -96,7 +96,8 @@ function summary(r: Results): string {
       ],
       [
         'Cold start, require() of lib/functions/index.js vs a hello-world onRequest',
-        `${ms(r.coldStart.requireMs.index)} vs ${ms(r.coldStart.requireMs.hello)} (${times(r.coldStart.ratio.index)})`,
+        `${ms(r.coldStart.requireMs.index)} vs ${ms(r.coldStart.requireMs.hello)} (${times(r.coldStart.ratio.index)}); ` +
+          `unbundled ${ms(r.coldStart.requireMs.unbundled)} (${times(r.coldStart.ratio.unbundled)})`,
       ],
       [
         'Cost of a 10-device call that is answered (incoming + answer + cancel pushes)',

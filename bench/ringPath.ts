@@ -123,7 +123,7 @@ function callIdOf(body: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-/** Arrival times by call id, read from the fakes' records since the last look. */
+/** Arrival times of accepted pushes by call id, read from the fakes' records since the last look. */
 class Arrivals {
   private readonly seen = new Map<object, number>();
   private readonly byCall = new Map<string, number[]>();
@@ -135,6 +135,9 @@ class Arrivals {
     for (const list of [fcm.requests, apns.production.requests, apns.sandbox.requests]) {
       const from = this.seen.get(list) ?? 0;
       for (const request of list.slice(from)) {
+        // Only what the provider took reaches a phone: a request refused (say 429
+        // TooManyProviderTokenUpdates at a token window's start, then sent again) is no push.
+        if (request.status !== 200) continue;
         const id = callIdOf(request.body);
         if (id !== undefined)
           this.byCall.set(id, [...(this.byCall.get(id) ?? []), request.receivedAt]);

@@ -1,14 +1,14 @@
 /**
  * The floor: the least a ring path can do on this stack. One query of the extension's devices,
  * one create of the call, one push per device (FCM over HTTP/1.1 fetch, APNs over one HTTP/2
- * session with one JWT per instance), all pushes at once. No authentication, validation, rate
+ * session with the team's one provider token), all pushes at once. No authentication, validation, rate
  * limit, retry or bookkeeping: nothing callwake could drop and still be a push gateway is here.
  */
-import { sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type ClientHttp2Session } from 'node:http2';
 import { defineSecret } from 'firebase-functions/params';
 import { onRequest } from 'firebase-functions/v2/https';
+import { ApnsProviderToken } from '../../functions/push/apnsProviderToken';
 import { adminDb, projectId, required } from './env';
 
 const APNS_KEY = defineSecret('APNS_KEY');
@@ -24,7 +24,7 @@ interface DeviceDoc {
 }
 
 let session: ClientHttp2Session | undefined;
-let jwt: string | undefined;
+let jwt: Promise<string> | undefined;
 
 function apnsSession(): ClientHttp2Session {
   if (session && !session.destroyed && !session.closed) return session;
@@ -36,25 +36,29 @@ function apnsSession(): ClientHttp2Session {
   return session;
 }
 
-function providerToken(): string {
-  if (jwt) return jwt;
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const unsigned = `${part({ alg: 'ES256', kid: APNS_KEY_ID.value() })}.${part({
-    iss: APNS_TEAM_ID.value(),
-    iat: Math.floor(Date.now() / 1000),
-  })}`;
-  const key = APNS_KEY.value().replace(/\\n/g, '\n');
-  const signature = sign('sha256', Buffer.from(unsigned), { key, dsaEncoding: 'ieee-p1363' });
-  jwt = `${unsigned}.${signature.toString('base64url')}`;
+/**
+ * Apple takes one new provider token per team every 20 minutes (issue 10, finding 8): a floor
+ * signing its own would be refused once callwake has presented this window's. So it presents
+ * the same deterministic token as callwake (functions/push/apnsProviderToken.ts), made once.
+ */
+function providerToken(): Promise<string> {
+  jwt ??= new ApnsProviderToken({
+    key: APNS_KEY.value().replace(/\\n/g, '\n'),
+    keyId: APNS_KEY_ID.value(),
+    teamId: APNS_TEAM_ID.value(),
+  })
+    .current()
+    .then((token) => token.jwt);
   return jwt;
 }
 
-function pushApns(device: DeviceDoc, payload: Record<string, string>): Promise<number> {
+async function pushApns(device: DeviceDoc, payload: Record<string, string>): Promise<number> {
+  const token = await providerToken();
   return new Promise((resolve, reject) => {
     const stream = apnsSession().request({
       ':method': 'POST',
       ':path': `/3/device/${device.voipToken ?? ''}`,
-      authorization: `bearer ${providerToken()}`,
+      authorization: `bearer ${token}`,
       'apns-push-type': 'voip',
       'apns-topic': `${device.appId ?? ''}.voip`,
       'apns-priority': '10',
