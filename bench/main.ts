@@ -12,7 +12,7 @@ import { answerPath } from './answerPath';
 import { coldStart } from './coldStart';
 import { cost } from './cost';
 import { COST_NOTE, render, type Results } from './report';
-import { ringPath } from './ringPath';
+import { FCM_ANSWER_DELAY_MS, LATENCY_SCENARIOS, ringPath } from './ringPath';
 import { throughput } from './throughput';
 
 const MARK = process.env.CALLWAKE_BENCH_MARK ?? '';
@@ -21,8 +21,15 @@ const LIMIT_MS = 6 * 60_000;
 
 /** Sizes of each phase; `npm run bench -- --quick` is a smoke run. */
 const SIZES = QUICK
-  ? { coldRuns: 3, ringCalls: 20, answerCalls: 8, answerLanes: 2, stepMs: 2_000 }
-  : { coldRuns: 12, ringCalls: 300, answerCalls: 50, answerLanes: 2, stepMs: 5_000 };
+  ? { coldRuns: 3, ringCalls: 20, latencyCalls: 5, answerCalls: 8, answerLanes: 2, stepMs: 2_000 }
+  : {
+      coldRuns: 12,
+      ringCalls: 300,
+      latencyCalls: 60,
+      answerCalls: 50,
+      answerLanes: 2,
+      stepMs: 5_000,
+    };
 
 function say(text: string): void {
   for (const line of text.split('\n')) process.stdout.write(`${MARK}${line}\n`);
@@ -49,6 +56,12 @@ async function main(): Promise<void> {
     const cold = await phase('cold start', () => coldStart(SIZES.coldRuns));
     const costs = await phase('cost', () => cost());
     const ring = await phase('ring path', () => ringPath(fakes, SIZES.ringCalls, say));
+    fakes.fcm.answerDelayMs = FCM_ANSWER_DELAY_MS;
+    const latency = await phase(`ring path, FCM answering after ${FCM_ANSWER_DELAY_MS} ms`, () =>
+      ringPath(fakes, SIZES.latencyCalls, say, LATENCY_SCENARIOS),
+    ).finally(() => {
+      fakes.fcm.answerDelayMs = 0;
+    });
     const answer = await phase('answer path', () =>
       answerPath(SIZES.answerCalls, SIZES.answerLanes),
     );
@@ -76,6 +89,7 @@ async function main(): Promise<void> {
       cost: costs,
       costNote: COST_NOTE,
       ringPath: ring,
+      ringWithLatency: { fcmAnswerDelayMs: FCM_ANSWER_DELAY_MS, rows: latency },
       answerPath: answer,
       throughput: tput,
     };

@@ -16,6 +16,8 @@ export interface Results {
   /** What the cost figures count. */
   costNote: string;
   ringPath: RingResult[];
+  /** The seeds' comparison again, with the fake FCM answering after a delay. */
+  ringWithLatency: { fcmAnswerDelayMs: number; rows: RingResult[] };
   answerPath: AnswerResult;
   throughput: ThroughputResult;
 }
@@ -88,6 +90,10 @@ function summary(r: Results): string {
       ['Ring path p50, POST /v1/calls → the push at the fake FCM / APNs', ringSummary(r.ringPath)],
       ['Ring path against the peers (last push p50)', peerSummary(r.ringPath)],
       [
+        `The same, FCM answering after ${r.ringWithLatency.fcmAnswerDelayMs} ms`,
+        peerSummary(r.ringWithLatency.rows).replace(/^× floor: ; /, ''),
+      ],
+      [
         'Answer path p50 / p95, accept → PBX knows: long-poll vs polling every 1 s',
         `${ms(longPoll.p50)} / ${ms(longPoll.p95)} vs ${ms(poll.p50)} / ${ms(poll.p95)} ` +
           `(polling ${times(r.answerPath.ratio.p50)} / ${times(r.answerPath.ratio.p95)} slower); ` +
@@ -117,12 +123,12 @@ function summary(r: Results): string {
   );
 }
 
-function ringTable(rows: RingResult[]): string {
+function ringTable(rows: RingResult[], title = 'Ring path (POST →)'): string {
   const ours = (r: RingResult, value: (r: RingResult) => string) =>
     r.system === 'callwake' ? value(r) : '';
   return table(
     [
-      'Ring path (POST →)',
+      title,
       'calls',
       'first push p50 / p95 / p99',
       'last push p50 / p95 / p99',
@@ -255,6 +261,11 @@ export function render(r: Results): string {
     summary(r),
     '',
     ringTable(r.ringPath),
+    '',
+    ringTable(
+      r.ringWithLatency.rows,
+      `Ring path, FCM answering after ${r.ringWithLatency.fcmAnswerDelayMs} ms (POST →)`,
+    ),
     '',
     answerTable(r.answerPath),
     '',

@@ -115,6 +115,18 @@ export const RING_SCENARIOS: RingScenario[] = [
   },
 ];
 
+/**
+ * With a provider that takes time to answer, as FCM does from a Cloud Functions region: callwake's
+ * parallel fan-out against the seeds' one-user-after-another, the only comparison the delay
+ * changes (a single push waits for one answer either way).
+ */
+export const LATENCY_SCENARIOS: RingScenario[] = RING_SCENARIOS.filter((s) =>
+  ['android1', 'android10'].includes(s.set),
+).filter((s) => s.system !== 'floor');
+
+/** How long the fake FCM takes to answer in the latency phase (see README, Performance). */
+export const FCM_ANSWER_DELAY_MS = 40;
+
 /** `call_id` of a push the fakes recorded: in FCM's `message.data`, at the top of an APNs body. */
 function callIdOf(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
@@ -194,8 +206,8 @@ export async function ringPath(
   fakes: Providers,
   callsPerScenario: number,
   log: (line: string) => void = () => undefined,
+  scenarios: RingScenario[] = RING_SCENARIOS,
 ): Promise<RingResult[]> {
-  const scenarios = RING_SCENARIOS;
   const tenant = await createTenant('live');
   const extensionCount = Math.ceil((callsPerScenario + 2) / CALLS_PER_EXTENSION_BUDGET);
   const rings: Ring[] = [];

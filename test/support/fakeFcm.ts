@@ -93,6 +93,16 @@ const ANDROID_FIELDS = fieldSet(
     'direct_boot_ok restricted_satellite_ok bandwidth_constrained_ok',
 );
 
+/** Writes FCM's answer. */
+function reply(res: http.ServerResponse, answer: Answer): void {
+  res.writeHead(answer.status, {
+    'content-type': answer.contentType ?? 'application/json; charset=UTF-8',
+    ...(answer.retryAfter === undefined ? {} : { 'retry-after': answer.retryAfter }),
+    ...(answer.wwwAuthenticate === undefined ? {} : { 'www-authenticate': answer.wwwAuthenticate }),
+  });
+  res.end(answer.body);
+}
+
 /** The fake server. Start it, point an FcmSender at `origin`, and inspect `requests`. */
 export class FakeFcm extends TokenScripts<FcmRecordedRequest, FcmFault> {
   private server: http.Server | undefined;
@@ -100,6 +110,11 @@ export class FakeFcm extends TokenScripts<FcmRecordedRequest, FcmFault> {
   private readonly validTokens = new Set<string>();
   private readonly expiredTokens = new Set<string>();
   private issued = 0;
+  /**
+   * How long FCM takes to answer once it has a request (0: at once). The bench sets it to stand
+   * for the network and FCM's own time, which 127.0.0.1 does not have; tests leave it at 0.
+   */
+  answerDelayMs = 0;
 
   constructor(private readonly options: FakeFcmOptions) {
     super();
@@ -175,14 +190,13 @@ export class FakeFcm extends TokenScripts<FcmRecordedRequest, FcmFault> {
       }
       if (answer === 'hang') return;
       record.status = answer.status;
-      res.writeHead(answer.status, {
-        'content-type': answer.contentType ?? 'application/json; charset=UTF-8',
-        ...(answer.retryAfter === undefined ? {} : { 'retry-after': answer.retryAfter }),
-        ...(answer.wwwAuthenticate === undefined
-          ? {}
-          : { 'www-authenticate': answer.wwwAuthenticate }),
-      });
-      res.end(answer.body);
+      if (this.answerDelayMs > 0) {
+        setTimeout(() => {
+          reply(res, answer);
+        }, this.answerDelayMs);
+      } else {
+        reply(res, answer);
+      }
     });
   }
 
