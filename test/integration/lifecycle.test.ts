@@ -113,8 +113,13 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
     );
     assert.equal(cancelsFor(android).length, 0, 'the answering device gets no cancel');
 
-    const timeline = await api('GET', `/v1/calls/${id}`, { key: tenant.key });
-    const entries = timeline.fields.timeline as Record<string, string | boolean | undefined>[];
+    // The cancel reaches FCM before the trigger records its outcome on the call: wait for it.
+    type Entry = Record<string, string | boolean | undefined>;
+    const entries = await eventually(async () => {
+      const timeline = await api('GET', `/v1/calls/${id}`, { key: tenant.key });
+      const all = timeline.fields.timeline as Entry[];
+      return all.find((e) => e.device_id === 'iphone')?.cancel_status !== undefined && all;
+    }, 'the cancel outcome on the timeline');
     const pixel = entries.find((e) => e.device_id === 'pixel')!;
     assert.equal(pixel.push_status, 'accepted');
     assert.ok(
