@@ -6,7 +6,7 @@
 // external too: they are loaded on first use (an APNs token, a pairing QR code), and a bundle
 // would parse them at every cold start.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -30,10 +30,14 @@ const ENTRIES = [
   'scheduled/pruneStale',
 ];
 
-// For the bench: tsc's own onApiRequest.js, which requires its modules one by one.
+// For the bench: tsc's own onApiRequest.js, which requires its modules one by one. Any other
+// build removes it, so a deploy after a bench run does not upload it.
+const http = join(root, 'lib', 'functions', 'http');
+const unbundled = join(http, 'onApiRequest.unbundled.js');
 if (process.argv.includes('--keep-unbundled')) {
-  const http = join(root, 'lib', 'functions', 'http');
-  copyFileSync(join(http, 'onApiRequest.js'), join(http, 'onApiRequest.unbundled.js'));
+  copyFileSync(join(http, 'onApiRequest.js'), unbundled);
+} else {
+  rmSync(unbundled, { force: true });
 }
 
 /**
