@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aptInstall } from './e2e-run.mjs';
 
 export const TARBALL_NAME = 'asterisk-22.9.0-debian12-amd64.tar.gz';
 const PREFIX_BINARY = '/opt/asterisk/sbin/asterisk';
@@ -37,23 +38,6 @@ const which = (command) => {
 function version(binary) {
   const run = spawnSync(binary, ['-V'], { encoding: 'utf8', timeout: 20_000 });
   return run.status === 0 ? run.stdout.trim() : undefined;
-}
-
-/** apt-get as root (or through sudo -n); updates the package lists once if an install fails. */
-function aptInstall(packages, log) {
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
-  const apt = (args) => {
-    // Other jobs on the machine may hold dpkg's lock for a while: wait for it.
-    const command = [...sudo, 'apt-get', '-o', 'DPkg::Lock::Timeout=600', ...args];
-    log(`$ ${command.join(' ')}`);
-    return spawnSync(command[0], command.slice(1), {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      timeout: 900_000,
-    }).status;
-  };
-  const install = ['install', '-y', '--no-install-recommends', ...packages];
-  return apt(install) === 0 || (apt(['update']) === 0 && apt(install) === 0);
 }
 
 const missingPackages = (packages) =>

@@ -1,0 +1,159 @@
+// What the real-SIP runs (e2e-sip.mjs, e2e-asterisk.mjs) share: Debian packages, the summary
+// line, the shared emulator lock, one `firebase emulators:exec` bounded in time, and ending the
+// children a killed run left behind.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { PROJECT_ID } from './emulators.mjs';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const LOCK = '/tmp/callwake-emulators.lock';
+const LOCK_WAIT_S = 1200;
+
+export const have = (command) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+
+/** apt-get as root (or through sudo -n); updates the package lists once if an install fails. */
+export function aptInstall(packages, log = console.log) {
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+  const apt = (args) => {
+    // Other jobs on the machine may hold dpkg's lock for a while: wait for it.
+    const command = [...sudo, 'apt-get', '-o', 'DPkg::Lock::Timeout=600', ...args];
+    log(`$ ${command.join(' ')}`);
+    return spawnSync(command[0], command.slice(1), {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      timeout: 900_000,
+    }).status;
+  };
+  const install = ['install', '-y', '--no-install-recommends', ...packages];
+  return apt(install) === 0 || (apt(['update']) === 0 && apt(install) === 0);
+}
+
+/** Runs a command to completion, streaming its output. */
+export function run(command, args, options = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', ...options });
+    child.on('close', (code) => resolve(code ?? 1));
+    child.on('error', () => resolve(1));
+  });
+}
+
+/** The helpers of one run: `name` labels its output, `work` holds its pids/ folder. */
+export function e2eRun(name, work) {
+  const startedAt = Date.now();
+
+  /** Prints the one summary line and exits (non-zero unless something passed and nothing failed). */
+  function finish(passed, failed) {
+    console.log(
+      `\n[${name}] ${Math.round((Date.now() - startedAt) / 1000)} s (without waiting for the lock)`,
+    );
+    console.log(`${name}: ${passed} passed, ${failed} failed`);
+    process.exit(failed === 0 && passed > 0 ? 0 : 1);
+  }
+
+  /**
+   * Ends what the run's test script started and could not stop (it was killed): it records
+   * each child's pid (its own process group) in `work`/pids/. A pid is ended only while it
+   * still names the same program.
+   */
+  function reapChildren() {
+    const dir = join(work, 'pids');
+    if (!existsSync(dir)) return;
+    for (const file of readdirSync(dir)) {
+      const [pid, program] = readFileSync(join(dir, file), 'utf8').trim().split(' ');
+      let comm = '';
+      try {
+        comm = readFileSync(`/proc/${Number(pid)}/comm`, 'utf8').trim();
+      } catch {
+        comm = ''; // not running
+      }
+      if (comm && comm === program) {
+        console.log(`[${name}] stopping ${program} (pid ${pid}), left running`);
+        try {
+          process.kill(-Number(pid), 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+      rmSync(join(dir, file), { force: true });
+    }
+  }
+
+  /**
+   * Runs `inner` inside `firebase emulators:exec` (Firestore, Functions, Auth) in its own
+   * process group, so that on a timeout or a signal the emulators (Java included) end together.
+   * Resolves with the exit code, the output and whether `limitMs` ran out.
+   */
+  async function underEmulators(inner, env, limitMs) {
+    const firebase = join(root, 'node_modules', '.bin', 'firebase');
+    const args = ['emulators:exec', '--only', 'firestore,functions,auth', '--project', PROJECT_ID];
+    const child = spawn(firebase, [...args, inner], {
+      cwd: root,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    });
+    child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+    const signalGroup = (signal) => {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    };
+    const closed = new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      process.on(signal, () => {
+        signalGroup('SIGINT');
+        setTimeout(() => signalGroup('SIGKILL'), 10_000).unref();
+      });
+    }
+    let timedOut = false;
+    const limit = setTimeout(() => {
+      timedOut = true;
+      console.error(`\n${name}: the run took longer than ${limitMs / 1000} s, stopping it`);
+      signalGroup('SIGINT');
+      setTimeout(() => signalGroup('SIGKILL'), 15_000).unref();
+    }, limitMs);
+    const code = await closed;
+    clearTimeout(limit);
+    // Give a group member that outlived the CLI (the Java emulator) a moment, then end it.
+    await sleep(500);
+    signalGroup('SIGKILL');
+    return { code, output, timedOut };
+  }
+
+  /**
+   * Runs `main` under the shared emulator lock: at once when the caller holds it
+   * (CALLWAKE_EMULATORS_LOCKED=1), else by running `script` again under flock, waiting for
+   * other emulator runs.
+   */
+  async function underLock(script, main) {
+    if (process.env.CALLWAKE_EMULATORS_LOCKED) {
+      await main();
+      return;
+    }
+    console.log(`[${name}] waiting for ${LOCK} (other emulator runs finish first)`);
+    const child = spawn(
+      'flock',
+      ['-w', String(LOCK_WAIT_S), '-E', '75', LOCK, process.execPath, script],
+      { stdio: 'inherit', env: { ...process.env, CALLWAKE_EMULATORS_LOCKED: '1' } },
+    );
+    child.on('close', (code) => {
+      if (code === 75) {
+        console.error(`[${name}] ${LOCK} stayed taken for ${LOCK_WAIT_S} s`);
+        console.log(`${name}: 0 passed, 1 failed`);
+      }
+      process.exit(code ?? 1);
+    });
+  }
+
+  return { finish, reapChildren, underEmulators, underLock };
+}
