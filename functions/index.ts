@@ -13,22 +13,14 @@ import type * as CallTrigger from './triggers/onCallWritten';
 import type * as ReceiptTrigger from './triggers/onReceiptWritten';
 import type * as Expiry from './scheduled/expireCalls';
 import type * as Prune from './scheduled/pruneStale';
+import { FUNCTION_MODULES } from './functionModules';
 
-const MODULES = {
-  api: './http/onApiRequest',
-  onAnswerWritten: './triggers/onAnswerWritten',
-  onCallWritten: './triggers/onCallWritten',
-  onReceiptWritten: './triggers/onReceiptWritten',
-  expireCalls: './scheduled/expireCalls',
-  pruneStale: './scheduled/pruneStale',
-} as const;
-
-type Name = keyof typeof MODULES;
+type Name = keyof typeof FUNCTION_MODULES;
 const target = process.env.FUNCTION_TARGET;
 const load = (name: Name): unknown =>
-  target === undefined || target === name || !(target in MODULES)
+  target === undefined || target === name || !(target in FUNCTION_MODULES)
     ? // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require(MODULES[name]) as Record<string, unknown>)[name]
+      (require(FUNCTION_MODULES[name]) as Record<string, unknown>)[name]
     : undefined;
 
 export const api = load('api') as typeof Api.api;

@@ -7,6 +7,7 @@
 // would parse them at every cold start.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -19,16 +20,12 @@ const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfi
 });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
-// The modules functions/index.ts requires by FUNCTION_TARGET: one bundle each, written over
-// tsc's output (the rest of lib/functions stays, unused by the bundles).
-const ENTRIES = [
-  'http/onApiRequest',
-  'triggers/onAnswerWritten',
-  'triggers/onCallWritten',
-  'triggers/onReceiptWritten',
-  'scheduled/expireCalls',
-  'scheduled/pruneStale',
-];
+// The modules functions/index.ts requires by FUNCTION_TARGET (functions/functionModules.ts, as
+// tsc just compiled it): one bundle each, written over tsc's output (the rest of lib/functions
+// stays, unused by the bundles).
+const require = createRequire(import.meta.url);
+const { FUNCTION_MODULES } = require(join(root, 'lib', 'functions', 'functionModules.js'));
+const ENTRIES = Object.values(FUNCTION_MODULES).map((module) => module.replace(/^\.\//, ''));
 
 // For the bench: tsc's own onApiRequest.js, which requires its modules one by one. Any other
 // build removes it, so a deploy after a bench run does not upload it.
