@@ -43,6 +43,13 @@ let services: Promise<Services> | undefined;
 
 async function make(): Promise<Services> {
   const db = await firestore();
+  const { logger } = await import('firebase-functions/v2');
+  // Once per instance: the Node it runs on, for operators (and npm test) to check against the
+  // deploy runtime.
+  logger.info('instance started', {
+    node: process.version,
+    function: process.env.FUNCTION_TARGET ?? '',
+  });
   const endpoints = providerEndpoints();
   const devices = new FirestoreDeviceStore(db);
   const calls = new FirestoreCallStore(db, () => CALL_RETENTION_DAYS.value());

@@ -12,9 +12,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
+import { emulatorArgs, requireDeployNode } from './runtime.mjs';
 import { TEST_ENV } from './test-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+requireDeployNode('npm run bench');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const MARK = '[bench] ';
 const LIMIT_MS = 8 * 60_000;
@@ -45,9 +47,11 @@ await step('building the functions', process.execPath, [
   '--keep-unbundled',
 ]);
 ensureLocalSecrets(root);
-// The peers' codebase (bench/peers, firebase.bench.json) reads the same APNs key from its own
-// source folder, as the emulator looks for .secret.local there (git-ignored).
+// The peers' codebase (bench/peers, firebase.bench.json) reads the same APNs key, key id and
+// team from its own source folder, where the emulator looks for .secret.local and .env files
+// (both copies git-ignored).
 copyFileSync(join(root, '.secret.local'), join(root, 'bench', 'peers', '.secret.local'));
+copyFileSync(join(root, `.env.${PROJECT_ID}`), join(root, 'bench', 'peers', `.env.${PROJECT_ID}`));
 mkdirSync(join(root, '.cache', 'test'), { recursive: true });
 mkdirSync(join(root, '.cache', 'bench'), { recursive: true });
 const logFile = join(root, '.cache', 'bench', 'emulators.log');
@@ -62,16 +66,14 @@ const env = emulatorEnv(root, {
 
 console.log(`bench: starting the emulators (their output: ${logFile})`);
 const child = spawn(
-  bin('firebase'),
+  process.execPath,
   [
-    'emulators:exec',
     // callwake plus the peers it is measured against (bench/peers): floor and seeds' design.
-    '--config',
-    'firebase.bench.json',
-    '--only',
-    'firestore,functions,auth',
-    '--project',
-    PROJECT_ID,
+    ...emulatorArgs('emulators:exec', {
+      config: 'firebase.bench.json',
+      only: 'firestore,functions,auth',
+      project: PROJECT_ID,
+    }),
     `${bin('tsx')} bench/main.ts`,
   ],
   { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },

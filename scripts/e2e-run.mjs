@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ID } from './emulators.mjs';
+import { emulatorArgs } from './runtime.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCK = '/tmp/callwake-emulators.lock';
@@ -87,9 +88,11 @@ export function e2eRun(name, work) {
    * Resolves with the exit code, the output and whether `limitMs` ran out.
    */
   async function underEmulators(inner, env, limitMs) {
-    const firebase = join(root, 'node_modules', '.bin', 'firebase');
-    const args = ['emulators:exec', '--only', 'firestore,functions,auth', '--project', PROJECT_ID];
-    const child = spawn(firebase, [...args, inner], {
+    const args = emulatorArgs('emulators:exec', {
+      only: 'firestore,functions,auth',
+      project: PROJECT_ID,
+    });
+    const child = spawn(process.execPath, [...args, inner], {
       cwd: root,
       env,
       detached: true,

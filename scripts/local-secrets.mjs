@@ -1,6 +1,7 @@
 // The emulator's secret values live in .secret.local (git-ignored). This
 // fills in what is missing: the PBX API key (CALLWAKE_API_KEY when set, else
-// generated once) and a throwaway APNs key so the functions load offline.
+// generated once) and a throwaway APNs key so the functions load offline. Its key id and team
+// are params, in .env.demo-callwake.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,11 +31,10 @@ export function ensureLocalSecrets(root, env = process.env) {
   if (!values.APNS_KEY) {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     values.APNS_KEY = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    values.APNS_KEY_ID ||= 'LOCALKEY01';
-    values.APNS_TEAM_ID ||= 'LOCALTEAM1';
   }
-  values.APNS_KEY_ID ||= 'LOCALKEY01';
-  values.APNS_TEAM_ID ||= 'LOCALTEAM1';
+  // The key id and team are params (.env.demo-callwake), not secrets: none kept here.
+  delete values.APNS_KEY_ID;
+  delete values.APNS_TEAM_ID;
   if (JSON.stringify(values) !== before) {
     const text = Object.entries(values)
       .map(([key, value]) => `${key}=${quote(value)}`)

@@ -6,14 +6,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
+import { emulatorArgs, requireDeployNode } from './runtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+requireDeployNode('npm start');
 const BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
 const { PBX_API_KEY: key } = ensureLocalSecrets(root);
 
 const child = spawn(
-  join(root, 'node_modules', '.bin', 'firebase'),
-  ['emulators:start', '--only', 'firestore,functions,auth', '--project', PROJECT_ID],
+  process.execPath,
+  emulatorArgs('emulators:start', { only: 'firestore,functions,auth', project: PROJECT_ID }),
   { cwd: root, env: emulatorEnv(root), stdio: 'inherit' },
 );
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -7,9 +7,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
+import { DEPLOY_NODE_MAJOR, DEPLOY_RUNTIME, emulatorArgs, requireDeployNode } from './runtime.mjs';
 import { TEST_ENV } from './test-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+requireDeployNode('npm test');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const only = process.argv.includes('--only')
   ? process.argv[process.argv.indexOf('--only') + 1]
@@ -103,13 +105,35 @@ let integrationOutput = '';
 const code = await mocha('integration tests (emulators)', null, env, async () => {
   const result = await run(
     'integration tests (emulators)',
-    bin('firebase'),
-    ['emulators:exec', '--only', 'firestore,functions,auth', '--project', PROJECT_ID, inner],
+    process.execPath,
+    [
+      ...emulatorArgs('emulators:exec', { only: 'firestore,functions,auth', project: PROJECT_ID }),
+      inner,
+    ],
     env,
   );
   integrationOutput = result.output;
   return result;
 });
+console.log('\n=== the Node that ran the functions ===');
+// Each function instance logs the Node it runs on once (functions/wiring.ts).
+const nodes = new Set(
+  [
+    ...integrationOutput.matchAll(/"node":"(v\d+\.\d+\.\d+)"[^\n]*"message":"instance started"/g),
+  ].map((m) => m[1]),
+);
+const wrongNodes = [...nodes].filter((v) => Number(v.slice(1).split('.')[0]) !== DEPLOY_NODE_MAJOR);
+if (nodes.size > 0 && wrongNodes.length === 0) {
+  console.log(
+    `  ✔ every function instance ran on Node ${[...nodes].join(', ')} (${DEPLOY_RUNTIME})`,
+  );
+  totals.passed += 1;
+} else {
+  console.log(
+    `  ✖ function instances ran on ${nodes.size ? [...nodes].join(', ') : 'no Node that logged it'}, not ${DEPLOY_RUNTIME}`,
+  );
+  totals.failed += 1;
+}
 console.log('\n=== secret scan of the emulator logs ===');
 const leaks = scanForSecrets(integrationOutput, [secrets.PBX_API_KEY]);
 if (leaks.length === 0) {

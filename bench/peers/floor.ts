@@ -6,14 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect, type ClientHttp2Session } from 'node:http2';
-import { defineSecret } from 'firebase-functions/params';
+import { defineSecret, defineString } from 'firebase-functions/params';
 import { onRequest } from 'firebase-functions/v2/https';
 import { ApnsProviderToken } from '../../functions/push/apnsProviderToken';
 import { adminDb, projectId, required } from './env';
 
 const APNS_KEY = defineSecret('APNS_KEY');
-const APNS_KEY_ID = defineSecret('APNS_KEY_ID');
-const APNS_TEAM_ID = defineSecret('APNS_TEAM_ID');
+const APNS_KEY_ID = defineString('APNS_KEY_ID');
+const APNS_TEAM_ID = defineString('APNS_TEAM_ID');
 
 interface DeviceDoc {
   deviceId: string;
@@ -89,37 +89,34 @@ async function pushFcm(token: string, payload: Record<string, string>): Promise<
 }
 
 /** POST {tenant, call_id, to, from, from_name}: the PBX's incoming call, nothing checked. */
-export const floor = onRequest(
-  { secrets: [APNS_KEY, APNS_KEY_ID, APNS_TEAM_ID] },
-  async (req, res) => {
-    const body = req.body as Record<string, string>;
-    const tenant = body.tenant ?? '';
-    const db = adminDb('floor');
-    const devices = await db
-      .collection(`tenants/${tenant}/devices`)
-      .where('extension', '==', body.to)
-      .get();
-    // Its own collection: callwake's call trigger must not run on the floor's writes.
-    await db.doc(`tenants/${tenant}/floorCalls/${body.call_id ?? ''}`).create({
-      extension: body.to,
-      status: 'ringing',
-      createdAt: Date.now(),
-    });
-    const payload = {
-      type: 'incoming_call',
-      call_id: body.call_id ?? '',
-      caller_number: body.from ?? '',
-      caller_name: body.from_name ?? '',
-      extension: body.to ?? '',
-    };
-    const statuses = await Promise.all(
-      devices.docs.map((doc) => {
-        const device = doc.data() as DeviceDoc;
-        return device.platform === 'ios' && device.voipToken
-          ? pushApns(device, payload)
-          : pushFcm(device.fcmToken ?? '', payload);
-      }),
-    );
-    res.status(201).json({ pushed: statuses.filter((s) => s === 200).length });
-  },
-);
+export const floor = onRequest({ secrets: [APNS_KEY] }, async (req, res) => {
+  const body = req.body as Record<string, string>;
+  const tenant = body.tenant ?? '';
+  const db = adminDb('floor');
+  const devices = await db
+    .collection(`tenants/${tenant}/devices`)
+    .where('extension', '==', body.to)
+    .get();
+  // Its own collection: callwake's call trigger must not run on the floor's writes.
+  await db.doc(`tenants/${tenant}/floorCalls/${body.call_id ?? ''}`).create({
+    extension: body.to,
+    status: 'ringing',
+    createdAt: Date.now(),
+  });
+  const payload = {
+    type: 'incoming_call',
+    call_id: body.call_id ?? '',
+    caller_number: body.from ?? '',
+    caller_name: body.from_name ?? '',
+    extension: body.to ?? '',
+  };
+  const statuses = await Promise.all(
+    devices.docs.map((doc) => {
+      const device = doc.data() as DeviceDoc;
+      return device.platform === 'ios' && device.voipToken
+        ? pushApns(device, payload)
+        : pushFcm(device.fcmToken ?? '', payload);
+    }),
+  );
+  res.status(201).json({ pushed: statuses.filter((s) => s === 200).length });
+});

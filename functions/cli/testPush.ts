@@ -27,8 +27,9 @@ function intParam(param: { value(): number; options: { default?: unknown } }): n
   return param.value() || (typeof fallback === 'number' ? fallback : 0);
 }
 
-// Secrets are environment variables outside the functions runtime too; unset ones would only log warnings.
-const APNS_SECRETS = ['APNS_KEY', 'APNS_KEY_ID', 'APNS_TEAM_ID'];
+// The APNs key (a secret) and its ids (params): environment variables outside the functions
+// runtime; unset ones would only log warnings.
+const APNS_SETTINGS = ['APNS_KEY', 'APNS_KEY_ID', 'APNS_TEAM_ID'];
 
 /** The tenant's device store narrowed to one device: the test call rings it alone. */
 function onlyDevice(store: DeviceStore, device: Device): DeviceStore {
@@ -77,10 +78,10 @@ export async function testPush(inv: Invocation): Promise<void> {
     );
   }
   const mode = tenant.pushMode ?? pushMode();
-  const apnsUnset = APNS_SECRETS.filter((name) => !process.env[name]);
+  const apnsUnset = APNS_SETTINGS.filter((name) => !process.env[name]);
   if (mode === 'live' && device.platform === 'ios' && device.voipToken && apnsUnset.length > 0) {
     throw new CliError(
-      `A live PushKit push needs the APNs key: set ${apnsUnset.join(', ')} in the environment (the values of the deployment's secrets).`,
+      `A live PushKit push needs the APNs key: set ${apnsUnset.join(', ')} in the environment (the deployment's APNS_KEY secret and its APNS_KEY_ID and APNS_TEAM_ID params).`,
     );
   }
   const request = validate(incomingCallSchema, {

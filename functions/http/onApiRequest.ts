@@ -1,5 +1,5 @@
 import { onRequest } from 'firebase-functions/v2/https';
-import { API_SECRETS } from '../config';
+import { apiOptions } from '../config';
 import { toAppError } from '../core/errors';
 import { apiContext, readBody, toApiRequest } from './api';
 import { renderBody } from './negotiate';
@@ -7,29 +7,26 @@ import { errorResponse, handle, routeName } from './router';
 import type { ApiResponse } from './types';
 
 /** The HTTPS API: PBX routes (API key) and app routes (Firebase ID token). */
-export const api = onRequest(
-  { secrets: API_SECRETS, timeoutSeconds: 60, memory: '256MiB' },
-  async (req, res) => {
-    const started = Date.now();
-    let response: ApiResponse;
-    try {
-      const body = await readBody(req);
-      response = await handle(toApiRequest(req, body), await apiContext());
-    } catch (err) {
-      response = errorResponse(toAppError(err));
-    }
-    const { contentType, text } = renderBody(response.body, req.get('accept'));
-    res
-      .status(response.status)
-      .set({ ...response.headers, 'Content-Type': contentType, 'Cache-Control': 'no-store' });
-    res.send(text);
-    const { logger } = await import('firebase-functions/v2');
-    // Method, route and status only: paths and headers may carry ids and keys.
-    logger.info('api', {
-      method: req.method,
-      route: routeName(req.path),
-      status: response.status,
-      ms: Date.now() - started,
-    });
-  },
-);
+export const api = onRequest(apiOptions(), async (req, res) => {
+  const started = Date.now();
+  let response: ApiResponse;
+  try {
+    const body = await readBody(req);
+    response = await handle(toApiRequest(req, body), await apiContext());
+  } catch (err) {
+    response = errorResponse(toAppError(err));
+  }
+  const { contentType, text } = renderBody(response.body, req.get('accept'));
+  res
+    .status(response.status)
+    .set({ ...response.headers, 'Content-Type': contentType, 'Cache-Control': 'no-store' });
+  res.send(text);
+  const { logger } = await import('firebase-functions/v2');
+  // Method, route and status only: paths and headers may carry ids and keys.
+  logger.info('api', {
+    method: req.method,
+    route: routeName(req.path),
+    status: response.status,
+    ms: Date.now() - started,
+  });
+});

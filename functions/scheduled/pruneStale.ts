@@ -1,5 +1,5 @@
 import { onSchedule } from 'firebase-functions/v2/scheduler';
-import { CALL_RETENTION_DAYS, STALE_DEVICE_DAYS } from '../config';
+import { CALL_RETENTION_DAYS, STALE_DEVICE_DAYS, eventOptions } from '../config';
 import { retentionCutoffs } from '../core/maintenance';
 import { firestore } from '../store/firestore';
 import { Maintenance } from '../store/maintenance';
@@ -10,7 +10,12 @@ import { Maintenance } from '../store/maintenance';
  * CALL_RETENTION_DAYS go, a backstop to the TTL policy on `purgeAt`.
  */
 export const pruneStale = onSchedule(
-  { schedule: 'every day 03:30', timeZone: 'Etc/UTC', retryCount: 1 },
+  {
+    ...eventOptions({ sendsPushes: false }),
+    schedule: 'every day 03:30',
+    timeZone: 'Etc/UTC',
+    retryCount: 1,
+  },
   async () => {
     const maintenance = new Maintenance(await firestore());
     const cutoffs = retentionCutoffs(

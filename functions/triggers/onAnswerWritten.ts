@@ -1,5 +1,6 @@
 import { onDocumentWritten } from 'firebase-functions/v2/firestore';
 import { z } from 'zod';
+import { eventOptions } from '../config';
 import { isTimestamp } from '../store/firestore';
 import { getServices } from '../wiring';
 import { tooOld } from './retries';
@@ -21,7 +22,11 @@ const answerDoc = z.object({
  * answer the app wrote is never lost, it wins or is recorded late.
  */
 export const onAnswerWritten = onDocumentWritten(
-  { document: 'tenants/{tenant}/calls/{callUuid}/answers/{deviceId}', retry: true },
+  {
+    ...eventOptions({ sendsPushes: false }),
+    document: 'tenants/{tenant}/calls/{callUuid}/answers/{deviceId}',
+    retry: true,
+  },
   async (event) => {
     const { logger } = await import('firebase-functions/v2');
     const data = event.data?.after.data();

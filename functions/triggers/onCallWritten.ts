@@ -1,4 +1,5 @@
 import { onDocumentWritten } from 'firebase-functions/v2/firestore';
+import { eventOptions } from '../config';
 import { runCancelJob } from '../core/cancelCall';
 import { CANCEL_BUDGET_MS, CANCEL_LEASE_MS } from '../core/cancelJob';
 import type { Call } from '../core/model';
@@ -17,7 +18,11 @@ const MAX_WAIT_MS = CANCEL_LEASE_MS + 5_000;
  * is still held after that, it throws, and the platform retries the event.
  */
 export const onCallWritten = onDocumentWritten(
-  { document: 'tenants/{tenant}/calls/{callUuid}', retry: true },
+  {
+    ...eventOptions({ sendsPushes: true }),
+    document: 'tenants/{tenant}/calls/{callUuid}',
+    retry: true,
+  },
   async (event) => {
     const after = event.data?.after.data() as Call | undefined;
     if (after?.cancel?.state !== 'pending') return;

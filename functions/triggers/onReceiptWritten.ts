@@ -1,4 +1,5 @@
 import { onDocumentWritten } from 'firebase-functions/v2/firestore';
+import { eventOptions } from '../config';
 import { applyReceipt } from '../core/callState';
 import { isTimestamp } from '../store/firestore';
 import { getServices } from '../wiring';
@@ -6,7 +7,11 @@ import { tooOld } from './retries';
 
 /** The app acknowledged a push: the device's timeline gets its delivered time (once). */
 export const onReceiptWritten = onDocumentWritten(
-  { document: 'tenants/{tenant}/calls/{callUuid}/receipts/{deviceId}', retry: true },
+  {
+    ...eventOptions({ sendsPushes: false }),
+    document: 'tenants/{tenant}/calls/{callUuid}/receipts/{deviceId}',
+    retry: true,
+  },
   async (event) => {
     const receivedAt: unknown = event.data?.after.get('receivedAt');
     if (!isTimestamp(receivedAt)) return;

@@ -42,7 +42,7 @@ import {
 // tsx's require hook: its modules find the repository from __dirname.
 const require = createRequire(import.meta.url);
 const { maskToken } = require('../../functions/core/devices.ts');
-const { localSecrets } = require('../support/emulator.ts');
+const { localConfig } = require('../support/emulator.ts');
 const { fcmMessage, startProviders, stopProviders } = require('../support/providers.ts');
 
 const HERE = join(WORK, 'linphone');
@@ -223,7 +223,7 @@ const running = [];
 try {
   await callwakeUp();
   fakes = await startProviders();
-  const secrets = localSecrets();
+  const secrets = localConfig();
   const team = secrets.APNS_TEAM_ID;
   const senderId = fcmSenderId();
   const tenant = await createTenant('live');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import firebaseFunctionsTest from 'firebase-functions-test';
+import { documentSnapshot } from '../support/documentSnapshot';
 import { callUuid } from '../../functions/core/callUuid';
 import { expireCalls } from '../../functions/scheduled/expireCalls';
 import { pruneStale } from '../../functions/scheduled/pruneStale';
@@ -119,15 +120,15 @@ describe('scheduled jobs and trigger redelivery (emulator, firebase-functions-te
     };
     await fft.wrap(onAnswerWritten)({
       data: fft.makeChange(
-        fft.firestore.makeDocumentSnapshot({}, answerRef.path),
-        fft.firestore.makeDocumentSnapshot(withoutOutcome(answerSnap.data()!), answerRef.path),
+        documentSnapshot({}, answerRef.path),
+        documentSnapshot(withoutOutcome(answerSnap.data()!), answerRef.path),
       ),
       params: { tenant: tenant.id, callUuid: callUuid(tenant.id, id), deviceId: 'pixel' },
     });
     await fft.wrap(onCallWritten)({
       data: fft.makeChange(
-        fft.firestore.makeDocumentSnapshot({}, callRef(id).path),
-        fft.firestore.makeDocumentSnapshot(pending, callRef(id).path),
+        documentSnapshot({}, callRef(id).path),
+        documentSnapshot(pending, callRef(id).path),
       ),
       params: { tenant: tenant.id, callUuid: callUuid(tenant.id, id) },
     });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { SendResult } from '../../functions/core/push';
 import { MIN_UPDATE_INTERVAL_MS, TOKEN_WINDOW_MS } from '../../functions/push/apnsProviderToken';
 import { ApnsWorld } from '../support/apnsWorld';
-import { createTenant, localSecrets } from '../support/emulator';
+import { createTenant, localConfig } from '../support/emulator';
 import { FakeApns, type ApnsRecordedRequest } from '../support/fakeApns';
 import { api } from '../support/http';
 import { callId, voipToken } from '../support/ids';
@@ -67,7 +67,7 @@ describe('APNs provider token across processes (finding 8)', function () {
   });
 
   it('eight processes, each a separate instance, send VoIP pushes in the same window: the fake APNs sees one provider token for the team, and no TooManyProviderTokenUpdates', async () => {
-    const secrets = localSecrets();
+    const secrets = localConfig();
     const [key, keyId, teamId] = [secrets.APNS_KEY!, secrets.APNS_KEY_ID!, secrets.APNS_TEAM_ID!];
     // Apple and the instances share a clock set ten minutes into a window, so the run can never
     // straddle a window's edge; each process still signs on its own.
@@ -109,7 +109,7 @@ describe('APNs provider token across processes (finding 8)', function () {
   it('the emulator’s function workers, serving concurrent calls, make Apple take no more than one new provider token', async () => {
     const fakes = await startProviders();
     const apns = fakes.apns.production;
-    const teamId = localSecrets().APNS_TEAM_ID!;
+    const teamId = localConfig().APNS_TEAM_ID!;
     const tenant = await createTenant('live');
     const extensions = Array.from({ length: PROCESSES }, (_, i) => String(2001 + i));
     const tokens = extensions.map(() => voipToken());

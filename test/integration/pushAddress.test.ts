@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {
   createTenant,
   db,
-  localSecrets,
+  localConfig,
   tenantSnapshot,
   type TestTenant,
 } from '../support/emulator';
@@ -11,14 +11,14 @@ import { voipToken } from '../support/ids';
 
 /**
  * RFC 8599 push addresses on the emulator: the deployment's APNs team
- * (APNS_TEAM_ID, a secret) and Firebase project number (FCM_SENDER_ID, a
- * param from .env.demo-callwake) reach the function, and a refusal writes
+ * (APNS_TEAM_ID, a param from .env.demo-callwake) and Firebase project number (FCM_SENDER_ID,
+ * another) reach the function, and a refusal writes
  * nothing. The parsing itself is unit-tested (test/unit/core/pushAddress).
  */
 describe('RFC 8599 push addresses (emulator)', function () {
   this.timeout(30_000);
   let tenant: TestTenant;
-  const team = localSecrets().APNS_TEAM_ID!;
+  const team = localConfig().APNS_TEAM_ID!;
 
   beforeEach(async () => {
     tenant = await createTenant('outbox');

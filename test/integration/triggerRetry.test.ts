@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import firebaseFunctionsTest from 'firebase-functions-test';
+import { documentSnapshot } from '../support/documentSnapshot';
 import { callUuid } from '../../functions/core/callUuid';
 import { onAnswerWritten } from '../../functions/triggers/onAnswerWritten';
 import { getServices } from '../../functions/wiring';
@@ -50,8 +51,8 @@ describe('a trigger run that fails is retried (emulator, firebase-functions-test
     const deliver = async (): Promise<void> => {
       await fft.wrap(onAnswerWritten)({
         data: fft.makeChange(
-          fft.firestore.makeDocumentSnapshot({}, answerRef.path),
-          fft.firestore.makeDocumentSnapshot(
+          documentSnapshot({}, answerRef.path),
+          documentSnapshot(
             { action: 'accept', deviceId: 'pixel', uid: 'user-1', answeredAt: Timestamp.now() },
             answerRef.path,
           ),

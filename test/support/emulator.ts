@@ -24,9 +24,8 @@ export function db(): Firestore {
   return getFirestore(app);
 }
 
-/** Values the emulator's functions read from .secret.local. */
-export function localSecrets(): Record<string, string> {
-  const text = readFileSync(join(ROOT, '.secret.local'), 'utf8');
+function readEnvFile(name: string): Record<string, string> {
+  const text = readFileSync(join(ROOT, name), 'utf8');
   const values: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
@@ -35,6 +34,19 @@ export function localSecrets(): Record<string, string> {
     values[match[1]!] = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\n/g, '\n') : raw;
   }
   return values;
+}
+
+/** Values the emulator's functions read from .secret.local. */
+export function localSecrets(): Record<string, string> {
+  return readEnvFile('.secret.local');
+}
+
+/**
+ * What the emulator's functions are configured with: the params of .env and
+ * .env.demo-callwake (the later wins, as in the CLI), and the secrets.
+ */
+export function localConfig(): Record<string, string> {
+  return { ...readEnvFile('.env'), ...readEnvFile(`.env.${PROJECT_ID}`), ...localSecrets() };
 }
 
 export interface TestTenant {

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { ApnsWorld } from './apnsWorld';
 import { FakeApns } from './fakeApns';
 import { FakeFcm, type FcmRecordedRequest } from './fakeFcm';
-import { localSecrets } from './emulator';
+import { localConfig } from './emulator';
 
 /** The fake providers the emulated functions push to (ports come from scripts/test-env.mjs). */
 export interface Providers {
@@ -24,7 +24,7 @@ function portOf(origin: string | undefined, name: string): number {
 export async function startProviders(): Promise<Providers> {
   if (providers) return providers;
   const env = process.env;
-  const secrets = localSecrets();
+  const secrets = localConfig();
   const apnsOptions = {
     keyId: secrets.APNS_KEY_ID!,
     teamId: secrets.APNS_TEAM_ID!,

@@ -1,0 +1,179 @@
+// The deploy's own checks, offline: what `firebase deploy --only functions` does before it
+// uploads anything. firebase-tools' own code (lib/deploy/functions/prepare.js) guards the
+// runtime (refused once decommissioned), loads the built functions the way a deploy does,
+// resolves their params from the .env files non-interactively (as a CI deploy would), and
+// validates the endpoints. Then each function's runtime, region, memory, timeout, minimum
+// instances and secrets are compared with the table in docs/deploy.md, and a deploy with other
+// settings (region, warm instances, Android only) is checked to change only what it should.
+//
+// Run after `npm run build`; prints one line per check and `deploy-check: N passed, N failed`.
+import { createRequire } from 'node:module';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEPLOY_RUNTIME, requireDeployNode, root } from './runtime.mjs';
+
+requireDeployNode('deploy-check');
+const require = createRequire(import.meta.url);
+const cli = (path) => require(`firebase-tools/lib/${path}`);
+const { Config } = cli('config');
+const { loadCodebases } = cli('deploy/functions/prepare');
+const build = cli('deploy/functions/build');
+const backend = cli('deploy/functions/backend');
+const validate = cli('deploy/functions/validate');
+const functionsEnv = cli('functions/env');
+const supported = cli('deploy/functions/runtimes/supported');
+const projectConfig = cli('functions/projectConfig');
+
+let passed = 0;
+let failed = 0;
+function check(ok, what, detail = '') {
+  if (ok) passed += 1;
+  else failed += 1;
+  console.log(`  ${ok ? '✔' : '✖'} ${what}${detail ? `: ${detail}` : ''}`);
+}
+
+/** What `firebase deploy` would create for project `projectId`, one row per function. */
+async function discover(projectId) {
+  const options = {
+    cwd: root,
+    projectId,
+    project: projectId,
+    nonInteractive: true,
+    config: Config.load({ cwd: root, configPath: 'firebase.json' }),
+  };
+  const firebaseConfig = { projectId };
+  const functionsConfig = projectConfig.normalizeAndValidate(options.config.src.functions);
+  const builds = await loadCodebases(functionsConfig, options, firebaseConfig, {
+    firebase: firebaseConfig,
+  });
+  const rows = [];
+  for (const [codebase, wantBuild] of Object.entries(builds)) {
+    const userEnvs = functionsEnv.loadUserEnvs({ functionsSource: root, projectId });
+    // isEmulator skips only the Secret Manager lookups, which need the project.
+    const { backend: want } = await build.resolveBackend({
+      build: wantBuild,
+      firebaseConfig,
+      userEnvs,
+      nonInteractive: true,
+      isEmulator: true,
+    });
+    validate.endpointsAreValid(want);
+    for (const endpoint of backend.allEndpoints(want)) {
+      rows.push({
+        codebase,
+        name: endpoint.id,
+        runtime: endpoint.runtime,
+        trigger: backend.endpointTriggerType(endpoint),
+        region: endpoint.region,
+        memory: endpoint.availableMemoryMb ?? backend.DEFAULT_MEMORY ?? 256,
+        timeout: endpoint.timeoutSeconds ?? 60,
+        minInstances: endpoint.minInstances ?? 0,
+        secrets: (endpoint.secretEnvironmentVariables ?? []).map((s) => s.secret).sort(),
+        retry: Boolean(endpoint.eventTrigger?.retry),
+      });
+    }
+  }
+  return rows.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The table under "## Functions as deployed" in docs/deploy.md. */
+function documentedFunctions() {
+  const doc = readFileSync(join(root, 'docs', 'deploy.md'), 'utf8');
+  const section = doc.split('## Functions as deployed')[1]?.split('\n## ')[0] ?? '';
+  const rows = section
+    .split('\n')
+    .filter((line) => /^\|\s*`/.test(line))
+    .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+  return rows.map(([name, trigger, memory, timeout, minInstances, secrets, retry]) => ({
+    name: name.replace(/`/g, ''),
+    trigger,
+    memory: Number.parseInt(memory, 10),
+    timeout: Number.parseInt(timeout, 10),
+    minInstances: minInstances.replace(/`/g, ''),
+    secrets:
+      secrets === '—'
+        ? []
+        : secrets
+            .replace(/`/g, '')
+            .split(',')
+            .map((s) => s.trim())
+            .sort(),
+    retry: retry === 'yes',
+  }));
+}
+
+const show = (rows) =>
+  rows
+    .map(
+      (r) =>
+        `    ${r.name.padEnd(17)} ${r.runtime} ${r.region.padEnd(13)} ${String(r.memory).padStart(4)} MiB ` +
+        `${String(r.timeout).padStart(3)} s  min ${r.minInstances}  retry ${r.retry ? 'yes' : 'no '}  ` +
+        `secrets ${r.secrets.join(', ') || '—'}  (${r.trigger})`,
+    )
+    .join('\n');
+
+// 1. The repository's own settings (.env), for any project.
+const defaults = await discover('callwake-deploy-check');
+console.log(`\ndeploy-check: what a deploy of this tree creates\n${show(defaults)}`);
+check(
+  supported.isRuntime(DEPLOY_RUNTIME) && !supported.isDecommissioned(DEPLOY_RUNTIME),
+  `${DEPLOY_RUNTIME} is a runtime the CLI deploys, not decommissioned`,
+  `deprecated ${supported.RUNTIMES[DEPLOY_RUNTIME]?.deprecationDate}, decommissioned ${supported.RUNTIMES[DEPLOY_RUNTIME]?.decommissionDate}`,
+);
+check(
+  defaults.length > 0 && defaults.every((r) => r.runtime === DEPLOY_RUNTIME),
+  `every function deploys on ${DEPLOY_RUNTIME}`,
+);
+check(
+  defaults.every((r) => r.region === 'us-central1'),
+  'every function in REGION (us-central1 unless set)',
+);
+const documented = documentedFunctions();
+check(
+  documented.length === defaults.length &&
+    documented.every((d) => defaults.some((r) => r.name === d.name)),
+  'docs/deploy.md lists exactly the deployed functions',
+  documented.map((d) => d.name).join(', '),
+);
+for (const doc of documented) {
+  const row = defaults.find((r) => r.name === doc.name);
+  if (!row) continue;
+  const minInstances = doc.minInstances === 'API_MIN_INSTANCES' ? 0 : Number(doc.minInstances);
+  const mismatches = [
+    row.memory !== doc.memory && `memory ${row.memory} MiB, documented ${doc.memory}`,
+    row.timeout !== doc.timeout && `timeout ${row.timeout} s, documented ${doc.timeout}`,
+    row.minInstances !== minInstances && `min instances ${row.minInstances}`,
+    row.secrets.join() !== doc.secrets.join() &&
+      `secrets ${row.secrets.join(', ') || 'none'}, documented ${doc.secrets.join(', ') || 'none'}`,
+    row.retry !== doc.retry && `retry ${row.retry}, documented ${doc.retry}`,
+  ].filter(Boolean);
+  check(mismatches.length === 0, `${doc.name} as docs/deploy.md says`, mismatches.join('; '));
+}
+
+// 2. A project with its own settings: the deploy follows .env.<project-id>, no source edit.
+const other = 'callwake-deploy-check-eu';
+const overrides = join(root, `.env.${other}`);
+writeFileSync(overrides, 'REGION=europe-west1\nAPI_MIN_INSTANCES=1\nPUSH_PROVIDERS=fcm\n');
+let tuned;
+try {
+  tuned = await discover(other);
+} finally {
+  rmSync(overrides, { force: true });
+}
+console.log(`\ndeploy-check: with .env.${other} (europe-west1, one warm api, Android only)\n${show(tuned)}`);
+check(
+  tuned.every((r) => r.region === 'europe-west1'),
+  'REGION moves every function (europe-west1)',
+);
+check(
+  tuned.every((r) => r.minInstances === (r.name === 'api' ? 1 : 0)),
+  'API_MIN_INSTANCES keeps that many api instances warm, and only api',
+);
+check(
+  tuned.every((r) => !r.secrets.includes('APNS_KEY')) &&
+    tuned.find((r) => r.name === 'api')?.secrets.join() === 'PBX_API_KEY',
+  'PUSH_PROVIDERS=fcm: no function binds the APNs key, so none needs setting',
+);
+
+console.log(`\ndeploy-check: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
