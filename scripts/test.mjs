@@ -76,6 +76,17 @@ if (!only && !files) {
 }
 
 if ((await run('build', process.execPath, [join('scripts', 'build.mjs')])).code !== 0) finish(1);
+if (!only && !files) {
+  // What `firebase deploy` checks before it uploads: runtime, discovery, params, endpoints.
+  const deploy = await run(
+    'deploy check (the CLI discovers the built functions)',
+    process.execPath,
+    [join('scripts', 'deploy-check.mjs')],
+  );
+  const counted = /^deploy-check: (\d+) passed, (\d+) failed/m.exec(deploy.output);
+  totals.passed += Number(counted?.[1] ?? 0);
+  totals.failed += Number(counted?.[2] ?? 0) + (deploy.code !== 0 && !Number(counted?.[2]) ? 1 : 0);
+}
 const secrets = ensureLocalSecrets(root);
 mkdirSync(join(root, '.cache', 'test'), { recursive: true });
 const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
