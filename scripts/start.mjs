@@ -1,7 +1,7 @@
 // `npm start`: the local stack. Firestore, Auth and Functions emulators for
 // project demo-callwake, the default tenant seeded, then every endpoint with a
 // ready-to-paste curl line. Ctrl-C stops everything.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
@@ -10,6 +10,11 @@ import { emulatorArgs, requireDeployNode } from './runtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 requireDeployNode('npm start');
+const built = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (built.status !== 0) process.exit(built.status ?? 1);
 const BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
 const { PBX_API_KEY: key } = ensureLocalSecrets(root);
 
