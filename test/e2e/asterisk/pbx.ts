@@ -199,6 +199,16 @@ export class Pbx {
     return match ? { retval: match[1]!, uniqueid: match[2]! } : undefined;
   }
 
+  /** Which of these dialplan functions this Asterisk does not have (`core show function`). */
+  async missingFunctions(names: string[]): Promise<string[]> {
+    const missing: string[] = [];
+    for (const name of names) {
+      const shown = await this.cli(`core show function ${name}`);
+      if (/no function by that name/i.test(shown) || !shown.includes(name)) missing.push(name);
+    }
+    return missing;
+  }
+
   /** `core stop now`, then the process group, whatever state it is in. */
   async stop(): Promise<void> {
     const child = this.child;
