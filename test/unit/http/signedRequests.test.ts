@@ -44,7 +44,7 @@ describe('signed PBX requests through the router', () => {
     assert.equal((await post('/v1/calls', signed)).status, 201);
     const replay = await post('/v1/calls', signed);
     assert.equal(replay.status, 401);
-    assert.match(String(replay.body.message), /sent before/);
+    assert.match(replay.body.message as string, /sent before/);
     const other = signed.replace('to=100', 'to=200');
     assert.equal((await post('/v1/calls', other)).status, 401, 'another body');
     assert.equal((await post('/v1/calls/c-1/cancel', signed)).status, 401, 'another path');
@@ -69,7 +69,7 @@ describe('signed PBX requests through the router', () => {
         signedBody(ctx, 'POST', '/v1/calls', 'call_id=c&to=1', ts),
       );
       assert.equal(res.status, 401, String(ts));
-      assert.match(String(res.body.message), /check the PBX's clock/);
+      assert.match(res.body.message as string, /check the PBX's clock/);
     }
     const stranger = signedAuthorization(
       signer('k-unknown'),
@@ -91,7 +91,7 @@ describe('signed PBX requests through the router', () => {
         ctx,
       );
       assert.equal(res.status, 401, path);
-      assert.match(String(res.body.message), /takes the API key itself/);
+      assert.match(res.body.message as string, /takes the API key itself/);
     }
     assert.equal(ctx.members.invitations.size, 0);
   });
