@@ -8,7 +8,7 @@
  * the pollers' phases are random.
  */
 import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
-import { signInApp, type TestApp } from '../test/support/app';
+import { makeMember, signInApp, type TestApp } from '../test/support/app';
 import { api } from '../test/support/http';
 import {
   CALLS_PER_EXTENSION_BUDGET,
@@ -69,9 +69,8 @@ async function makeLane(tenant: TestTenant, index: number, extensions: number): 
   for (let i = 0; i < extensions; i += 1) {
     const ext = `a${index}x${i}`;
     const deviceId = `app-${index}-${i}`;
-    await setup(`making ${app.uid} a member of ${ext}`, () =>
-      api('PUT', `/v1/extensions/${ext}/members/${app.uid}`, { key: tenant.key }),
-    );
+    // Invited by the PBX, accepted by the app: a membership needs both.
+    await makeMember(tenant, ext, app);
     const idToken = await app.idToken();
     await setup(`registering ${deviceId}`, () =>
       api('PUT', `/v1/app/devices/${deviceId}`, {

@@ -56,7 +56,7 @@ async function main() {
   // The fake providers' ports (test/e2e/linphone.mjs starts them) for the functions.
   const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
   // Both runs, whatever the first one's outcome; the exit code fails if either failed.
-  const sip = `node ${join('test', 'e2e', 'sip.mjs')}`;
+  const sip = `node --import tsx ${join('test', 'e2e', 'sip.mjs')}`;
   const linphone = `node --import tsx ${join('test', 'e2e', 'linphone.mjs')}`;
   const inner = `${sip}; first=$?; ${linphone} && exit $first`;
   const { code, output, timedOut } = await underEmulators(inner, env, RUN_LIMIT_MS);

@@ -62,7 +62,10 @@ function manifestJar(manifest) {
  * FIRESTORE_EMULATOR_BINARY_PATH; elsewhere firebase-tools downloads its own.
  */
 export function emulatorEnv(root, base = process.env) {
-  const env = { ...base };
+  // How long the Functions emulator waits for a new worker to load (its default is 30 s): on a
+  // shared 2-core machine a burst of parallel requests starts several workers at once, and one
+  // that misses the wait leaves its request unanswered.
+  const env = { FUNCTIONS_DISCOVERY_TIMEOUT: '120', ...base };
   if (!env.FIRESTORE_EMULATOR_BINARY_PATH && existsSync(GCLOUD_FIRESTORE_JAR)) {
     const dir = join(root, '.cache');
     mkdirSync(dir, { recursive: true });

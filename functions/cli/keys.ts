@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Firestore, Transaction } from 'firebase-admin/firestore';
 import { paths } from '../store/firestore';
+import { signingKeyId, signingSecretFor } from '../core/pbxSignature';
 import { API_KEY_CACHE_MS, DEFAULT_TENANT, hashApiKey } from '../store/tenantDirectory';
 import { emit, nextPageHint, pageOf, paging, type Command, type Invocation } from './command';
 import { existingTenant } from './context';
@@ -12,6 +13,7 @@ interface ApiKeyDoc {
   tenant: string;
   createdAt: number;
   revoked?: boolean;
+  signingKeyId?: string;
 }
 
 interface KeyRecord extends ApiKeyDoc {
@@ -27,23 +29,43 @@ const API_KEY_CACHE_SECONDS = API_KEY_CACHE_MS / 1000;
 /** 256 random bits, URL-safe: fits a header, a dialplan variable and a shell argument. */
 const newApiKey = () => `cwk_${randomBytes(32).toString('base64url')}`;
 
-/** Creates a key for `tenant` inside `tx`; the clear key is returned once, never stored. */
+/** A PBX signing secret and its id, derived from `key`, and the document that stores them. */
+function signingFor(tenant: string, key: string, hash: string) {
+  const secret = signingSecretFor(key);
+  const id = signingKeyId(secret);
+  return { secret, id, doc: { tenant, apiKey: hash, secret, createdAt: Date.now() } };
+}
+
+/**
+ * Creates a key for `tenant` inside `tx`, with the PBX signing secret derived from it; the clear
+ * key and secret are returned once, the key never stored.
+ */
 export function addKey(db: Firestore, tx: Transaction, tenant: string) {
   const key = newApiKey();
   const hash = hashApiKey(key);
-  const doc: ApiKeyDoc = { tenant, createdAt: Date.now() };
+  const signing = signingFor(tenant, key, hash);
+  const doc: ApiKeyDoc = { tenant, createdAt: Date.now(), signingKeyId: signing.id };
   tx.create(db.collection(paths.apiKeys).doc(hash), doc);
-  return { key, keyId: keyIdOf(hash) };
+  tx.set(db.collection(paths.signingKeys).doc(signing.id), signing.doc);
+  return { key, keyId: keyIdOf(hash), signingSecret: signing.secret, signingKeyId: signing.id };
 }
 
-/** The lines that show a new key: the only time anyone sees it. */
-export function newKeyLines(tenant: string, key: string, keyId: string): string[] {
+/** The lines that show a new key and its signing secret: the only time anyone sees them. */
+export function newKeyLines(
+  tenant: string,
+  created: { key: string; keyId: string; signingSecret: string; signingKeyId: string },
+): string[] {
   return [
     `API key for tenant ${tenant} (shown this once; callwake stores only its SHA-256 hash):`,
     '',
-    `    ${key}`,
+    `    ${created.key}`,
     '',
-    `Key id ${keyId}. The PBX sends the key as \`Authorization: Bearer <key>\`.`,
+    `Key id ${created.keyId}. Administrators send it as \`Authorization: Bearer <key>\`.`,
+    '',
+    `PBX signing key id ${created.signingKeyId}, secret (for the PBX only: it signs each request, so`,
+    'its logs never hold anything that authenticates; integrations/asterisk and integrations/kamailio):',
+    '',
+    `    ${created.signingSecret}`,
   ];
 }
 
@@ -65,7 +87,7 @@ const revokedLines = (old: KeyRecord[]) =>
 async function createKey(inv: Invocation, rotate: boolean): Promise<void> {
   const { db } = inv.ctx;
   const tenant = (await existingTenant(inv.ctx, inv.args.tenant ?? '')).id;
-  const { key, keyId, revoked } = await db.runTransaction(async (tx) => {
+  const { revoked, ...created } = await db.runTransaction(async (tx) => {
     const active = rotate ? (await keysOf(db, tenant, tx)).filter((k) => !k.revoked) : [];
     for (const old of active)
       tx.update(db.collection(paths.apiKeys).doc(old.hash), { revoked: true });
@@ -73,8 +95,53 @@ async function createKey(inv: Invocation, rotate: boolean): Promise<void> {
   });
   emit(
     inv,
-    () => ({ tenant, key, key_id: keyId, revoked: revoked.map((k) => keyIdOf(k.hash)) }),
-    () => [...newKeyLines(tenant, key, keyId), ...revokedLines(revoked)],
+    () => ({
+      tenant,
+      key: created.key,
+      key_id: created.keyId,
+      signing_key_id: created.signingKeyId,
+      signing_secret: created.signingSecret,
+      revoked: revoked.map((k) => keyIdOf(k.hash)),
+    }),
+    () => [...newKeyLines(tenant, created), ...revokedLines(revoked)],
+  );
+}
+
+/**
+ * The PBX signing secret of an existing key (made before signing existed, or whose secret was
+ * not kept), derived from the key itself and stored for the API to check signatures with.
+ */
+async function signingSecret(inv: Invocation): Promise<void> {
+  const { db } = inv.ctx;
+  const tenant = (await existingTenant(inv.ctx, inv.args.tenant ?? '')).id;
+  const given = inv.args.key ?? '';
+  const hash = hashApiKey(given);
+  const key = (await keysOf(db, tenant)).find((k) => k.hash === hash);
+  if (!key || key.revoked) {
+    throw new CliError(
+      `That is not an active API key of tenant ${tenant}: give the key itself (\`callwake keys create ${tenant}\` makes a new one).`,
+    );
+  }
+  const signing = signingFor(tenant, given, hash);
+  const batch = db.batch();
+  batch.set(db.collection(paths.signingKeys).doc(signing.id), signing.doc);
+  batch.update(db.collection(paths.apiKeys).doc(hash), { signingKeyId: signing.id });
+  await batch.commit();
+  emit(
+    inv,
+    () => ({
+      tenant,
+      key_id: keyIdOf(hash),
+      signing_key_id: signing.id,
+      signing_secret: signing.secret,
+    }),
+    () => [
+      `PBX signing key id ${signing.id} of key ${keyIdOf(hash)}, tenant ${tenant}; secret:`,
+      '',
+      `    ${signing.secret}`,
+      '',
+      'It works while the key does: revoking or rotating the key ends it.',
+    ],
   );
 }
 
@@ -187,6 +254,13 @@ export const keyCommands: Command[] = [
     options: [],
     summary: 'revoke a key, given its key id or the key itself',
     run: revokeKey,
+  },
+  {
+    name: 'keys signing-secret',
+    args: ['tenant', 'key'],
+    options: [],
+    summary: 'the PBX signing secret of an existing key (given the key itself), stored for the API',
+    run: signingSecret,
   },
   {
     name: 'keys list',

@@ -1,6 +1,8 @@
+import { limitFor } from '../core/limits';
 import { extensionSchema, uidSchema } from '../core/schemas';
 import { paths } from '../store/firestore';
 import { FirestoreMemberStore } from '../store/memberStore';
+import { TenantDirectory } from '../store/tenantDirectory';
 import {
   checked,
   emit,
@@ -28,17 +30,22 @@ async function target(inv: Invocation) {
   return { tenant, extension, uid, members: new FirestoreMemberStore(inv.ctx.db) };
 }
 
-/** Binds a Firebase Auth user to an extension, as PUT /v1/extensions/{ext}/members/{uid} does. */
+/**
+ * Invites a Firebase Auth user to an extension, as PUT /v1/extensions/{ext}/members/{uid} does:
+ * the user becomes a member once it accepts in the app (or redeems a pairing code).
+ */
 async function addMember(inv: Invocation): Promise<void> {
   const { tenant, extension, uid, members } = await target(inv);
-  const added = await members.add(tenant, extension, uid, 'api');
+  const settings = await new TenantDirectory(inv.ctx.db, () => '').tenant(tenant);
+  const max = limitFor('pending_invitations_per_extension', settings);
+  const outcome = await members.invite(tenant, extension, uid, Date.now(), max);
   emit(
     inv,
-    () => ({ tenant, extension, uid, status: added ? 'created' : 'exists' }),
+    () => ({ tenant, extension, uid, status: outcome === 'member' ? 'exists' : 'invited' }),
     () => [
-      added
-        ? `${uid} is now a member of extension ${extension} of tenant ${tenant}: the app may register its devices and answer its calls.`
-        : `${uid} was already a member of extension ${extension} of tenant ${tenant}.`,
+      outcome === 'member'
+        ? `${uid} was already a member of extension ${extension} of tenant ${tenant}.`
+        : `${uid} is invited to extension ${extension} of tenant ${tenant}: it becomes a member once the user accepts in the app (POST /v1/app/invitations/accept), or pairs with a code (\`callwake pairing create\`).`,
     ],
   );
 }
@@ -46,13 +53,15 @@ async function addMember(inv: Invocation): Promise<void> {
 async function removeMember(inv: Invocation): Promise<void> {
   const { tenant, extension, uid, members } = await target(inv);
   if (!(await members.remove(tenant, extension, uid))) {
-    throw new CliError(`${uid} is not a member of extension ${extension} of tenant ${tenant}.`);
+    throw new CliError(
+      `${uid} is neither a member of extension ${extension} of tenant ${tenant} nor invited.`,
+    );
   }
   emit(
     inv,
     () => ({ tenant, extension, uid, status: 'deleted' }),
     () => [
-      `${uid} is no longer a member of extension ${extension} of tenant ${tenant}. Devices it registered stay until unregistered.`,
+      `${uid} is no longer a member of (nor invited to) extension ${extension} of tenant ${tenant}; the devices it registered there are deleted.`,
     ],
   );
 }
@@ -93,7 +102,7 @@ export const memberCommands: Command[] = [
     name: 'members add',
     args: ['tenant', 'extension', 'uid'],
     options: [],
-    summary: 'make a Firebase Auth user a member of the extension',
+    summary: 'invite a Firebase Auth user to the extension (a member once it accepts)',
     run: addMember,
   },
   {

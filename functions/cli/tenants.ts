@@ -46,7 +46,7 @@ async function createTenant(inv: Invocation): Promise<void> {
     ...(pushMode ? { pushMode } : {}),
   };
   const ref = db.doc(paths.tenant(id));
-  const { key, keyId } = await db.runTransaction(async (tx) => {
+  const created = await db.runTransaction(async (tx) => {
     if ((await tx.get(ref)).exists) {
       throw new CliError(
         `Tenant ${id} already exists: \`callwake keys create ${id}\` gives it another key.`,
@@ -57,11 +57,19 @@ async function createTenant(inv: Invocation): Promise<void> {
   });
   emit(
     inv,
-    () => ({ tenant: id, name: doc.name, push_mode: pushMode ?? null, key, key_id: keyId }),
+    () => ({
+      tenant: id,
+      name: doc.name,
+      push_mode: pushMode ?? null,
+      key: created.key,
+      key_id: created.keyId,
+      signing_key_id: created.signingKeyId,
+      signing_secret: created.signingSecret,
+    }),
     () => [
       `Created tenant ${id}${pushMode ? ` (push mode ${pushMode})` : ''}.`,
       '',
-      ...newKeyLines(id, key, keyId),
+      ...newKeyLines(id, created),
     ],
   );
 }

@@ -35,7 +35,8 @@ const APNS_SETTINGS = ['APNS_KEY', 'APNS_KEY_ID', 'APNS_TEAM_ID'];
 function onlyDevice(store: DeviceStore, device: Device): DeviceStore {
   return {
     listByExtension: () => Promise.resolve([device]),
-    upsert: (tenant, d) => store.upsert(tenant, d),
+    listForRing: () => Promise.resolve([device]),
+    upsert: (tenant, d, caps) => store.upsert(tenant, d, caps),
     get: (tenant, id) => store.get(tenant, id),
     remove: (tenant, ext, id) => store.remove(tenant, ext, id),
     dropToken: (tenant, id, token) => store.dropToken(tenant, id, token),

@@ -107,9 +107,9 @@ export function applyAnswer(
       answer.deviceId,
     ),
     deliveries: { [answer.deviceId]: record },
-    ...(accepted
-      ? { answeredBy: answer.deviceId, answeredByUid: answer.uid, answeredAt: answer.answeredAt }
-      : {}),
+    // The winning device only: every member reads the call, and no member reads another's uid
+    // (the answer document keeps it, readable by its writer alone).
+    ...(accepted ? { answeredBy: answer.deviceId, answeredAt: answer.answeredAt } : {}),
   };
   return { outcome: 'won', patch };
 }

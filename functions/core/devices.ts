@@ -1,3 +1,4 @@
+import type { DeviceCaps } from './deviceAccess';
 import { AppError } from './errors';
 import type { Device } from './model';
 import type { DeviceStore } from './ports';
@@ -46,6 +47,7 @@ export async function registerDevice(
   input: DeviceRegistration,
   now: number,
   ownerUid?: string,
+  caps?: DeviceCaps,
 ): Promise<{ created: boolean; device: DeviceView }> {
   const existing = input.apns_env ? null : await store.get(tenant, deviceId);
   const apnsEnv =
@@ -62,7 +64,7 @@ export async function registerDevice(
     ...(input.app_id ? { appId: input.app_id } : {}),
     ...(ownerUid ? { ownerUid } : {}),
   };
-  const { created } = await store.upsert(tenant, device);
+  const { created } = await store.upsert(tenant, device, caps);
   return { created, device: deviceView(device) };
 }
 

@@ -1,4 +1,5 @@
 /** The one error model: a stable code, its HTTP status and whether a retry may succeed. */
+import type { LimitName } from './limits';
 
 export const ERROR_STATUS = {
   invalid_argument: 400,
@@ -9,24 +10,47 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** A cap is reached (devices, invitations): `limit` names it; remove something first. */
+  limit_exceeded: 409,
+  /** The push token is registered on a device of another owner (user, or another tenant's PBX). */
+  token_in_use: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** A rate or in-flight limit is reached: `limit` names it; retry after `Retry-After`. */
   rate_limited: 429,
+  /** Other requests are changing the same thing at this moment: retry after `Retry-After`. */
+  busy: 429,
   internal: 500,
   unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+export interface ErrorExtras {
+  /** The limit that refused the request (core/limits.ts), for 409 limit_exceeded and 429s. */
+  limit?: LimitName;
+  /** Seconds after which a retry may succeed (sent as Retry-After). */
+  retryAfter?: number;
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, string> | undefined;
+  readonly limit: LimitName | undefined;
+  readonly retryAfter: number | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, string>) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details?: Record<string, string>,
+    extras: ErrorExtras = {},
+  ) {
     super(message);
     this.name = 'AppError';
     this.code = code;
     this.details = details;
+    this.limit = extras.limit;
+    this.retryAfter = extras.retryAfter;
   }
 
   get status(): number {
@@ -35,12 +59,34 @@ export class AppError extends Error {
 
   /** The caller may try the same request again later. */
   get retryable(): boolean {
-    return this.code === 'unavailable' || this.code === 'rate_limited';
+    return this.code === 'unavailable' || this.code === 'rate_limited' || this.code === 'busy';
   }
 }
 
+/** A limit reached: 429 rate_limited or 409 limit_exceeded, as the limit says. */
+export function limitError(
+  limit: LimitName,
+  status: 429 | 409,
+  message: string,
+  retryAfter = 1,
+): AppError {
+  return status === 429
+    ? new AppError('rate_limited', message, undefined, { limit, retryAfter })
+    : new AppError('limit_exceeded', message, undefined, { limit });
+}
+
+/** Contention: a transaction gave up while others held what it needed. */
+export const busyError = () =>
+  new AppError(
+    'busy',
+    'Other requests are changing the same records right now; try again in a second.',
+    undefined,
+    { retryAfter: 1 },
+  );
+
 // gRPC status codes that firebase-admin's Firestore client reports.
-const GRPC_UNAVAILABLE = new Set([4, 8, 10, 14]); // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE
+const GRPC_UNAVAILABLE = new Set([4, 8, 14]); // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE
+const GRPC_ABORTED = 10; // a transaction lost to contention, five times over
 
 /**
  * Turns anything thrown into an AppError. Backing-service outages become
@@ -50,6 +96,7 @@ const GRPC_UNAVAILABLE = new Set([4, 8, 10, 14]); // DEADLINE_EXCEEDED, RESOURCE
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const code = (err as { code?: unknown } | null)?.code;
+  if (code === GRPC_ABORTED) return busyError();
   if (typeof code === 'number' && GRPC_UNAVAILABLE.has(code)) {
     return new AppError('unavailable', 'A backing service is unavailable; try again shortly.');
   }

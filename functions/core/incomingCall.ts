@@ -1,4 +1,5 @@
 import { callUuid } from './callUuid';
+import { defaultDeviceCaps, type DeviceCaps } from './deviceAccess';
 import { systemClock, type Clock } from './clock';
 import { FANOUT_LEASE_MS, leaseHolder } from './fanOutLease';
 import type { Call, Delivery } from './model';
@@ -18,6 +19,13 @@ export interface IncomingCallDeps {
   clock?: Clock;
   /** Longest the PBX's request may wait on pushes, whatever the ring time. */
   sendBudgetMs: number;
+  /** The extension's ring budgets (DeviceStore.listForRing); the defaults of core/limits.ts. */
+  caps?: DeviceCaps;
+  /**
+   * Checks that must pass before the call is created (the tenant's call limits), run beside the
+   * read of the extension's devices so they add no round trip.
+   */
+  admit?: () => Promise<void>;
   /** The fan-out lease (FANOUT_LEASE_MS unless a test says otherwise). */
   leaseMs?: number;
   policy?: RetryPolicy;
@@ -69,7 +77,10 @@ export async function startIncomingCall(
   const clock = deps.clock ?? systemClock;
   const ring: RingDeps = { ...deps, clock };
   const uuid = callUuid(tenant, request.call_id);
-  const devices = await deps.devices.listByExtension(tenant, request.to);
+  const [devices] = await Promise.all([
+    deps.devices.listForRing(tenant, request.to, deps.caps ?? defaultDeviceCaps()),
+    deps.admit?.(),
+  ]);
   const now = clock.now();
   const base: Call = {
     tenant,

@@ -67,7 +67,6 @@ export interface Call {
   devices: number;
   pushed: number;
   answeredBy?: string;
-  answeredByUid?: string;
   answeredAt?: number;
   endedAt?: number;
   endReason?: EndReason;

@@ -1,5 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
-import { AppError } from './errors';
+import { AppError, limitError } from './errors';
+import { LIMITS } from './limits';
 import type { MemberStore, PairingCode, PairingStore, RateLimit, RateLimiter } from './ports';
 
 /** Crockford-like alphabet: no 0/O or 1/I/L to misread off a screen. */
@@ -7,16 +8,15 @@ const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 const CODE_LENGTH = 10; // 31^10 ≈ 2^49.5 codes
 export const PAIRING_TTL_MS = 10 * 60_000;
 const WINDOW_MS = 10 * 60_000;
-/** Wrong codes a user may try per window before being made to wait. */
-export const PAIRING_FAILURES = { limit: 5, windowMs: WINDOW_MS };
-/** Wrong codes naming one extension (from any number of users) per window. */
-export const PAIRING_EXTENSION_FAILURES = { limit: 20, windowMs: WINDOW_MS };
 /**
- * Wrong codes that name no extension (the older body, `code` alone), across
- * the deployment per window: such a guess could hit any extension's code, so
- * it cannot be counted against one.
+ * Wrong codes a user may send per window before being made to wait. Counted per user only:
+ * nothing strangers send can stop a user whose own guesses are right. A count per extension or
+ * across the deployment would hand strangers that lock-out, and add no safety: a code is one of
+ * 31^10 (2^49.5) and lives 10 minutes, so even a million
+ * accounts guessing at this rate hit one extension's code with odds of 6 in a billion
+ * (docs/security.md, "Pairing").
  */
-export const PAIRING_UNSCOPED_FAILURES = { limit: 100, windowMs: WINDOW_MS };
+export const PAIRING_FAILURES = { limit: LIMITS.pairing_attempts.value, windowMs: WINDOW_MS };
 
 /** A fresh one-time code, `XXXXX-XXXXX`. */
 export function newPairingCode(): string {
@@ -38,14 +38,9 @@ export interface PairTarget {
   extension: string;
 }
 
-/** The counters one attempt is reserved against: the user's, and the extension's (or the unscoped one). */
-export function pairingLimits(uid: string, target?: PairTarget): RateLimit[] {
-  return [
-    { key: `pair:${uid}`, ...PAIRING_FAILURES },
-    target
-      ? { key: `pair-ext:${target.tenant}:${target.extension}`, ...PAIRING_EXTENSION_FAILURES }
-      : { key: 'pair-unscoped', ...PAIRING_UNSCOPED_FAILURES },
-  ];
+/** The counter one attempt is reserved against: the user's own. */
+export function pairingLimits(uid: string): RateLimit[] {
+  return [{ key: `pair:${uid}`, ...PAIRING_FAILURES }];
 }
 
 export interface PairingPorts {
@@ -57,11 +52,10 @@ export interface PairingPorts {
 const WHY = { unknown: 'is not valid', expired: 'has expired', used: 'was already used' };
 
 /**
- * Redeems a pairing code: `uid` becomes a member of its extension. The attempt
- * is reserved against every counter before the code is even looked up (one
- * transaction), so parallel guesses cannot get past a limit; a successful
- * attempt is given back afterwards. `release` failing only costs the user one
- * attempt: it is reported, not thrown.
+ * Redeems a pairing code: `uid` becomes a member of its extension (redeeming is its consent).
+ * The attempt is reserved against the user's counter before the code is even looked up, so
+ * parallel guesses cannot get past the limit; a successful attempt is given back afterwards.
+ * `release` failing only costs the user one attempt: it is reported, not thrown.
  */
 export async function redeemPairingCode(
   ports: PairingPorts,
@@ -71,11 +65,13 @@ export async function redeemPairingCode(
   now: number,
   report: (err: unknown) => void,
 ): Promise<PairingCode> {
-  const limits = pairingLimits(uid, target);
+  const limits = pairingLimits(uid);
   if (!(await ports.rateLimiter.reserve(limits, now))) {
-    throw new AppError(
-      'rate_limited',
-      'Too many wrong pairing codes; wait 10 minutes and try again.',
+    throw limitError(
+      'pairing_attempts',
+      429,
+      'Too many wrong pairing codes from this account; wait 10 minutes and try again.',
+      PAIRING_FAILURES.windowMs / 1000,
     );
   }
   const result = await ports.pairing.redeem(hashPairingCode(code), uid, now, target);

@@ -1,4 +1,5 @@
 import type { Answer, CallPatch } from './callState';
+import type { DeviceCaps } from './deviceAccess';
 import type { Call, Device } from './model';
 import type { ApnsEnv } from './push';
 
@@ -7,14 +8,22 @@ import type { ApnsEnv } from './push';
 export interface DeviceStore {
   listByExtension(tenant: string, extension: string): Promise<Device[]>;
   /**
-   * Creates or refreshes a device. Its tokens are unique within the tenant:
-   * any other device holding one of them loses it (and is deleted when it has
-   * no token left), so a reinstalled or moved phone never rings twice.
-   * With `ownerUid` a member writes it, else the PBX: the rule of
-   * core/deviceAccess.ts is checked in the same transaction as the write, and
-   * a refusal throws permission_denied.
+   * The devices a call to the extension pushes, bounded whatever is stored: every device when
+   * the extension holds no more than the two budgets together; otherwise the PBX's (up to
+   * `caps.pbxPerExtension`) and the app users' most recently seen (up to
+   * `caps.appPerExtension`), so app users' devices never crowd out the PBX's.
    */
-  upsert(tenant: string, device: Device): Promise<{ created: boolean }>;
+  listForRing(tenant: string, extension: string, caps: DeviceCaps): Promise<Device[]>;
+  /**
+   * Creates or refreshes a device. With `ownerUid` a member writes it, else the PBX; in the same
+   * transaction as the write, the store checks core/deviceAccess.ts: who may change it
+   * (permission_denied), whose tokens it may take (token_in_use: a token of another owner's
+   * device refuses the whole write), and, with `caps`, the per-extension and per-user caps
+   * (limit_exceeded). Tokens are unique within the tenant: the owner's other device holding one
+   * loses it (and is deleted when it has no token left), so a reinstalled phone never rings
+   * twice.
+   */
+  upsert(tenant: string, device: Device, caps?: DeviceCaps): Promise<{ created: boolean }>;
   /** A device by id, or null. */
   get(tenant: string, deviceId: string): Promise<Device | null>;
   /**
@@ -81,17 +90,84 @@ export interface Membership {
   extension: string;
 }
 
-/** Which Firebase Auth users belong to which extensions. */
+export interface Invitation extends Membership {
+  uid: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/**
+ * Which Firebase Auth users belong to which extensions. A membership needs the user's consent:
+ * the user redeems a pairing code, or accepts the PBX's invitation.
+ */
 export interface MemberStore {
   isMember(tenant: string, extension: string, uid: string): Promise<boolean>;
-  add(tenant: string, extension: string, uid: string, via: 'api' | 'pairing'): Promise<boolean>;
+  /** Makes `uid` a member at once: only for a user who consented (a redeemed pairing code). */
+  add(
+    tenant: string,
+    extension: string,
+    uid: string,
+    via: 'pairing' | 'invitation',
+  ): Promise<boolean>;
+  /**
+   * The PBX invites `uid` to the extension, unless it is a member already. `maxPending` bounds
+   * the extension's invitations waiting for an answer (limit_exceeded past it).
+   */
+  invite(
+    tenant: string,
+    extension: string,
+    uid: string,
+    now: number,
+    maxPending: number,
+  ): Promise<'member' | 'invited' | 'already_invited'>;
+  /** The invitations waiting for `uid`, in every tenant (expired ones left out). */
+  invitationsOf(uid: string, now: number): Promise<Invitation[]>;
+  /**
+   * The user's answer to an invitation: accepting makes it a member (and removes the
+   * invitation) in one transaction; false when there was no invitation still valid.
+   */
+  answerInvitation(
+    tenant: string,
+    extension: string,
+    uid: string,
+    accept: boolean,
+    now: number,
+  ): Promise<boolean>;
   /**
    * Ends a membership (false when there was none) and deletes the devices the
    * user registered on that extension, atomically: a member owns devices only
-   * on its own extensions (deviceAccess.ts).
+   * on its own extensions (deviceAccess.ts). A pending invitation goes too.
    */
   remove(tenant: string, extension: string, uid: string): Promise<boolean>;
   membershipsOf(uid: string): Promise<Membership[]>;
+}
+
+/** Counts over a tenant's calls, across every instance, for the tenant-wide call limits. */
+export interface CallCounts {
+  /** Calls of the tenant created at or after `since` (epoch ms). */
+  createdSince(tenant: string, since: number): Promise<number>;
+  /** Calls of the tenant still ringing, before their deadline, at `now`. */
+  ringing(tenant: string, now: number): Promise<number>;
+}
+
+/** The long-polls a tenant holds open, counted across every instance. */
+export interface LongPolls {
+  /**
+   * Counts one more long-poll of `tenant`, lasting at most `maxMs`, unless `limit` are already
+   * held: then null. The function returned ends it (early: a long-poll answered before its end).
+   */
+  hold(
+    tenant: string,
+    limit: number,
+    now: number,
+    maxMs: number,
+  ): Promise<(() => Promise<void>) | null>;
+}
+
+/** Signed requests are good once, across every instance. */
+export interface ReplayGuard {
+  /** True the first time `id` is claimed; false when it was claimed before (a replay). */
+  claim(id: string, until: number): Promise<boolean>;
 }
 
 export interface PairingCode {
@@ -123,14 +199,14 @@ export interface RateLimit {
   windowMs: number;
 }
 
-/** Fixed-window counters, e.g. pairing attempts per user and per extension. */
+/** Fixed-window counters, e.g. pairing attempts per user. */
 export interface RateLimiter {
   /**
-   * Counts one attempt against every limit at once, atomically, unless one of
-   * them is used up: then counts nothing and answers false. Concurrent callers
-   * serialize, so no more than `limit` attempts per window get through.
+   * Counts one attempt against every limit, and answers whether all of them still allow it.
+   * However many callers arrive at once, no more than `limit` attempts per window are allowed;
+   * a refused attempt stays counted.
    */
   reserve(limits: readonly RateLimit[], now: number): Promise<boolean>;
-  /** Gives one reserved attempt back (one that succeeded), in windows still running. */
+  /** Gives one reserved attempt back (one that succeeded), in the window of `now`. */
   release(limits: readonly RateLimit[], now: number): Promise<void>;
 }

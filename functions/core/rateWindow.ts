@@ -1,48 +1,20 @@
-import type { RateLimit } from './ports';
-
-/** One fixed-window counter as stored (rateLimits/{key}). */
-export interface RateWindow {
-  count: number;
-  windowStart: number;
-  windowMs: number;
+/**
+ * Fixed windows aligned to the epoch, so every instance agrees on which window an attempt falls
+ * in without asking anyone: the window of `now` is its index, floor(now / windowMs).
+ */
+export function windowAt(now: number, windowMs: number): { index: number; endsAt: number } {
+  const index = Math.floor(now / windowMs);
+  return { index, endsAt: (index + 1) * windowMs };
 }
 
-/** The window `stored` counts in at `now`: itself while it lasts, else a fresh, empty one. */
-export function currentWindow(
-  stored: RateWindow | undefined,
-  limit: RateLimit,
-  now: number,
-): RateWindow {
-  return stored && now - stored.windowStart < stored.windowMs
-    ? stored
-    : { count: 0, windowStart: now, windowMs: limit.windowMs };
-}
+/** The counter key of one limit's window: `<key>@<window index>`. */
+export const windowKey = (key: string, now: number, windowMs: number) =>
+  `${key}@${windowAt(now, windowMs).index}`;
 
 /**
- * The windows after reserving one attempt against every limit at once, or
- * null when any of them is used up (then nothing is counted).
+ * Whether an attempt is within the limit, given the window's count after its own increment:
+ * counts are atomic increments, so the n-th attempt reads at least n, and at most `limit`
+ * attempts can read a count of `limit` or less, however many arrive at once.
  */
-export function reserveAll(
-  stored: readonly (RateWindow | undefined)[],
-  limits: readonly RateLimit[],
-  now: number,
-): RateWindow[] | null {
-  const windows = limits.map((limit, i) => currentWindow(stored[i], limit, now));
-  if (windows.some((window, i) => window.count >= (limits[i]?.limit ?? 0))) return null;
-  return windows.map((window) => ({ ...window, count: window.count + 1 }));
-}
-
-/**
- * The windows after giving one reserved attempt back; null for a window that
- * has ended since (nothing to give back there).
- */
-export function releaseAll(
-  stored: readonly (RateWindow | undefined)[],
-  now: number,
-): (RateWindow | null)[] {
-  return stored.map((window) =>
-    window && now - window.windowStart < window.windowMs && window.count > 0
-      ? { ...window, count: window.count - 1 }
-      : null,
-  );
-}
+export const withinLimit = (countAfterIncrement: number, limit: number) =>
+  countAfterIncrement <= limit;

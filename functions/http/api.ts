@@ -6,7 +6,12 @@ import { firestore } from '../store/firestore';
 import { StoreBudget, withDeadline } from '../store/deadline';
 import { callsWithDeadline, devicesWithDeadline } from '../store/storeDeadlines';
 import { FirestorePairingStore } from '../store/pairingStore';
+import { FirestoreCallCounts } from '../store/callCounts';
+import { ExpiringLru } from '../store/expiringLru';
+import { FirestoreLongPolls } from '../store/longPolls';
 import { FirestoreRateLimiter } from '../store/rateLimiter';
+import { FirestoreReplayGuard } from '../store/replayGuard';
+import { hashApiKey } from '../store/tenantDirectory';
 import { getServices } from '../wiring';
 import { MAX_BODY_BYTES } from './body';
 import type { ApiContext, ApiRequest } from './types';
@@ -23,11 +28,25 @@ let context: Promise<ApiContext> | undefined;
  */
 const storeBudget = new StoreBudget(1_200, 10_000, 5_000);
 
+/**
+ * How long an instance trusts an ID token it verified with a revocation check: also the longest a
+ * user whose tokens were revoked (or who was disabled) keeps access there, as for API keys.
+ */
+const ID_TOKEN_CACHE_MS = 30_000;
+const verifiedTokens = new ExpiringLru<{ uid: string }>(5_000);
+
 async function verifyIdToken(token: string): Promise<{ uid: string } | null> {
+  const now = Date.now();
+  const hash = hashApiKey(token);
+  const hit = verifiedTokens.get(hash, now);
+  if (hit) return hit;
   const { getAuth } = await import('firebase-admin/auth');
   try {
-    const decoded = await getAuth().verifyIdToken(token);
-    return { uid: decoded.uid };
+    // checkRevoked: also refuses the tokens of a user revoked or disabled since they were made.
+    const decoded = await getAuth().verifyIdToken(token, true);
+    const user = { uid: decoded.uid };
+    verifiedTokens.set(hash, user, Math.min(now + ID_TOKEN_CACHE_MS, decoded.exp * 1000));
+    return user;
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     // Bad, expired or revoked tokens are the client's problem; anything else is ours.
@@ -46,8 +65,12 @@ async function makeContext(): Promise<ApiContext> {
     ...services,
     devices: devicesWithDeadline(services.devices, ms),
     calls: callsWithDeadline(services.calls, ms),
-    members: withDeadline(services.members, ms),
+    members: withDeadline(services.members, ms, { transactions: ['answerInvitation', 'remove'] }),
     resolveApiKey: (key) => tenants.resolveApiKey(key),
+    resolveSigningKey: (id) => tenants.resolveSigningKey(id),
+    replays: withDeadline(new FirestoreReplayGuard(db), ms),
+    callCounts: withDeadline(new FirestoreCallCounts(db), ms),
+    longPolls: withDeadline(new FirestoreLongPolls(db), ms),
     tenant: (id) => tenants.tenant(id),
     verifyIdToken,
     callRate: new CallRateLimiter(() => CALLS_PER_EXTENSION_PER_MINUTE.value()),
@@ -100,9 +123,11 @@ export function toApiRequest(req: Request, body: Buffer): ApiRequest {
   for (const [name, value] of Object.entries(req.headers)) {
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
+  const path = req.path || '/';
   return {
     method: req.method.toUpperCase(),
-    path: req.path || '/',
+    path,
+    target: `${path}${url.search}`,
     headers,
     query: url.searchParams,
     body,

@@ -67,18 +67,32 @@ export async function memberTenant(
       throw new AppError(
         'invalid_argument',
         `tenant: is required (extension ${extension} exists in several tenants)`,
+        { tenant: `is required (extension ${extension} exists in several tenants)` },
       );
     }
   }
   throw new AppError('permission_denied', `You are not a member of extension ${extension}.`);
 }
 
-/** The tenants to look in for a user's call or device: the one named, else each it belongs to. */
+/**
+ * The tenant a user's request about a call or device is about: the one named, else the only
+ * tenant the user belongs to (none: an empty list). A user of several tenants must name one: a
+ * call or device id is only unique within a tenant, and guessing would let another tenant's
+ * look-alike take the request.
+ */
 export async function candidateTenants(
   ctx: ApiContext,
   uid: string,
   hint?: string,
 ): Promise<string[]> {
   if (hint) return [hint];
-  return [...new Set((await ctx.members.membershipsOf(uid)).map((m) => m.tenant))];
+  const tenants = [...new Set((await ctx.members.membershipsOf(uid)).map((m) => m.tenant))];
+  if (tenants.length > 1) {
+    throw new AppError(
+      'invalid_argument',
+      'tenant: is required (you are a member in several tenants; send the `tenant` of the push)',
+      { tenant: 'is required (you are a member in several tenants)' },
+    );
+  }
+  return tenants;
 }

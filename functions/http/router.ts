@@ -1,8 +1,9 @@
 import { AppError, toAppError } from '../core/errors';
 import { postAck, postAnswer } from './routes/appCalls';
 import { deleteAppDevice, putAppDevice } from './routes/appDevices';
-import { cancelCall, getCall, postCall } from './routes/calls';
+import { cancelCall, getCall, postCall, postWait } from './routes/calls';
 import { deleteDevice, listDevices, putDevice } from './routes/devices';
+import { acceptInvitation, declineInvitation, listInvitations } from './routes/invitations';
 import { deleteMember, putMember } from './routes/members';
 import { postPair, postPairingCode } from './routes/pairing';
 import { registerFcmToken, registerPushToken, unregisterFcmToken } from './routes/seedCompat';
@@ -34,6 +35,7 @@ const ROUTES: Route[] = [
   route('/v1/health', { GET: health }),
   route('/v1/calls', { POST: postCall }),
   route('/v1/calls/{call_id}', { GET: getCall }),
+  route('/v1/calls/{call_id}/wait', { POST: postWait }),
   route('/v1/calls/{call_id}/cancel', { POST: cancelCall }),
   route('/v1/extensions/{ext}/devices', { GET: listDevices }),
   // POST does what PUT and DELETE do, for HTTP clients that only GET and POST
@@ -47,6 +49,9 @@ const ROUTES: Route[] = [
   route('/v1/extensions/{ext}/members/{uid}', { PUT: putMember, DELETE: deleteMember }),
   route('/v1/extensions/{ext}/pairing-codes', { POST: postPairingCode }),
   route('/v1/app/pair', { POST: postPair }),
+  route('/v1/app/invitations', { GET: listInvitations }),
+  route('/v1/app/invitations/accept', { POST: acceptInvitation }),
+  route('/v1/app/invitations/decline', { POST: declineInvitation }),
   route('/v1/app/devices/{device_id}', { PUT: putAppDevice, DELETE: deleteAppDevice }),
   route('/v1/app/calls/{call_id}/answer', { POST: postAnswer }),
   route('/v1/app/calls/{call_id}/ack', { POST: postAck }),
@@ -105,13 +110,15 @@ export async function handle(req: ApiRequest, ctx: ApiContext): Promise<ApiRespo
 }
 
 export function errorResponse(err: AppError): ApiResponse {
+  const retryAfter = err.retryAfter ?? (err.code === 'unavailable' ? 1 : undefined);
   return {
     status: err.status,
     body: {
       error: err.code,
       message: err.message,
+      ...(err.limit ? { limit: err.limit } : {}),
       ...(err.details ? { details: err.details } : {}),
     },
-    ...(err.code === 'unavailable' ? { headers: { 'Retry-After': '1' } } : {}),
+    ...(retryAfter === undefined ? {} : { headers: { 'Retry-After': String(retryAfter) } }),
   };
 }

@@ -1,15 +1,26 @@
-import type { CallStore, DeviceStore, MemberStore, PairingStore, RateLimiter } from '../core/ports';
+import type {
+  CallCounts,
+  CallStore,
+  DeviceStore,
+  LongPolls,
+  MemberStore,
+  PairingStore,
+  RateLimiter,
+  ReplayGuard,
+} from '../core/ports';
 import type { CallRateLimiter } from '../core/callRate';
 import type { Clock } from '../core/deliver';
 import type { PushSender, Provider } from '../core/push';
 import type { PushDeployment } from '../core/pushAddress';
 import type { PushEndpoints } from '../core/render';
-import type { Tenant } from '../store/tenantDirectory';
+import type { SigningKey, Tenant } from '../store/tenantDirectory';
 
 /** An HTTP request reduced to what the API reads; built by the Firebase adapter. */
 export interface ApiRequest {
   method: string;
   path: string;
+  /** The path and query string exactly as sent (still percent-encoded): what a PBX signs. */
+  target: string;
   /** Lower-case header names. */
   headers: Record<string, string | undefined>;
   query: URLSearchParams;
@@ -32,6 +43,14 @@ export interface ApiResponse {
 export interface ApiContext {
   /** Resolves the PBX's API key to its tenant, or null. */
   resolveApiKey(key: string): Promise<Tenant | null>;
+  /** Resolves a PBX signing key id to its tenant and secret, or null. */
+  resolveSigningKey(id: string): Promise<SigningKey | null>;
+  /** Signed requests are good once. */
+  replays: ReplayGuard;
+  /** The tenant-wide call limits' counts. */
+  callCounts: CallCounts;
+  /** Long-polls held per tenant. */
+  longPolls: LongPolls;
   /** Verifies a Firebase Auth ID token; null when invalid or expired. */
   verifyIdToken(token: string): Promise<{ uid: string } | null>;
   /** A tenant's settings by id. */

@@ -1,4 +1,4 @@
-import { AppError } from '../core/errors';
+import { AppError, busyError } from '../core/errors';
 
 /**
  * How long a database call may take: short once the client has answered
@@ -62,13 +62,18 @@ export function withDeadline<T extends object>(
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result;
         let timer: NodeJS.Timeout | undefined;
+        const isTransaction = transactions.includes(property as keyof T);
         const timeout = new Promise<never>((_resolve, reject) => {
           timer = setTimeout(() => {
+            // A transaction runs after the request's first read answered: past its budget it is
+            // waiting on other transactions' locks (contention), not on a dead database.
             reject(
-              new AppError(
-                'unavailable',
-                'The database did not answer in time; try again shortly.',
-              ),
+              isTransaction
+                ? busyError()
+                : new AppError(
+                    'unavailable',
+                    'The database did not answer in time; try again shortly.',
+                  ),
             );
           }, ms());
         });

@@ -1,19 +1,40 @@
-import type { DocumentReference, Firestore, Transaction } from 'firebase-admin/firestore';
+import type {
+  DocumentReference,
+  Firestore,
+  Query,
+  QueryDocumentSnapshot,
+  Transaction,
+} from 'firebase-admin/firestore';
 import {
   actorOf,
+  addsToCounts,
+  capExceeded,
   deviceChangeRefusal,
   extensionsAtStake,
   refusalError,
+  TOKEN_FIELDS,
+  tokenConflict,
+  tokenInUseError,
+  tokenMoves,
   type DeviceActor,
+  type DeviceCaps,
+  type DeviceCounts,
+  type TokenHolder,
 } from '../core/deviceAccess';
+import { limitError } from '../core/errors';
 import type { Device } from '../core/model';
 import type { DeviceStore } from '../core/ports';
 import type { ApnsEnv } from '../core/push';
 import { paths } from './firestore';
 
-type DeviceDoc = Device & { createdAt: number };
+/**
+ * A device as stored. `registrar` repeats what `ownerUid` says (an app user's, else the PBX's)
+ * in a field a query can select on: the caps count each kind, and the ring path keeps the
+ * PBX's. Devices stored before it existed lack it, and count for neither until refreshed.
+ */
+type DeviceDoc = Device & { createdAt: number; registrar?: 'app' | 'pbx' };
 
-const TOKEN_FIELDS = ['fcmToken', 'voipToken'] as const;
+const registrarOf = (device: Device) => (device.ownerUid ? 'app' : 'pbx');
 
 /**
  * Removes `tokens` from another device inside a transaction; the device goes
@@ -37,6 +58,21 @@ function stripTokens(
   tx.set(ref, Object.fromEntries(kept));
 }
 
+/** The tenant of a device document (tenants/{tenant}/devices/{id}), or null for any other. */
+function tenantOfDevice(snap: QueryDocumentSnapshot): string | null {
+  const match = /^tenants\/([^/]+)\/devices\/[^/]+$/.exec(snap.ref.path);
+  return match?.[1] ?? null;
+}
+
+const CAP_MESSAGES = {
+  app_devices_per_extension: (caps: DeviceCaps, ext: string) =>
+    `Extension ${ext} has ${caps.appPerExtension} devices registered by app users already; unregister one first.`,
+  pbx_devices_per_extension: (caps: DeviceCaps, ext: string) =>
+    `Extension ${ext} has ${caps.pbxPerExtension} devices registered by the PBX already; delete one first.`,
+  devices_per_user: (caps: DeviceCaps) =>
+    `You have ${caps.perUser} devices registered already; unregister one first.`,
+};
+
 /** Devices under tenants/{tenant}/devices/{deviceId}. */
 export class FirestoreDeviceStore implements DeviceStore {
   constructor(private readonly db: Firestore) {}
@@ -49,17 +85,69 @@ export class FirestoreDeviceStore implements DeviceStore {
     return snap.docs.map((doc) => doc.data() as DeviceDoc);
   }
 
-  async upsert(tenant: string, device: Device): Promise<{ created: boolean }> {
+  async listForRing(tenant: string, extension: string, caps: DeviceCaps): Promise<Device[]> {
+    const col = this.db.collection(paths.devices(tenant)).where('extension', '==', extension);
+    const budget = caps.appPerExtension + caps.pbxPerExtension;
+    // One bounded read in the common case; the extension's whole list is never read.
+    const first = await col.limit(budget + 1).get();
+    const sample = first.docs.map((doc) => doc.data() as DeviceDoc);
+    if (sample.length <= budget) return sample;
+    // Over its budgets (devices registered before the caps, or a race past them): the PBX's
+    // phones first, then the app users' most recently seen.
+    const [pbx, app] = await Promise.all([
+      col.where('registrar', '==', 'pbx').limit(caps.pbxPerExtension).get(),
+      col
+        .where('registrar', '==', 'app')
+        .orderBy('lastSeenAt', 'desc')
+        .limit(caps.appPerExtension)
+        .get(),
+    ]);
+    const chosen = new Map<string, DeviceDoc>();
+    for (const doc of pbx.docs) chosen.set(doc.id, doc.data() as DeviceDoc);
+    // A PBX phone stored before `registrar` existed is found only in the first read.
+    for (const device of sample) {
+      if (chosen.size >= caps.pbxPerExtension) break;
+      if (device.registrar === undefined && !device.ownerUid) chosen.set(device.deviceId, device);
+    }
+    for (const doc of app.docs) chosen.set(doc.id, doc.data() as DeviceDoc);
+    return [...chosen.values()];
+  }
+
+  /** Every device in the deployment holding one of `device`'s tokens, read in `tx`. */
+  private async tokenHolders(tx: Transaction, device: Device): Promise<TokenHolder[]> {
+    const snaps = await Promise.all(
+      TOKEN_FIELDS.flatMap((field) => {
+        const token = device[field];
+        return token ? [tx.get(this.db.collectionGroup('devices').where(field, '==', token))] : [];
+      }),
+    );
+    return snaps.flatMap((snap) =>
+      snap.docs.flatMap((doc) => {
+        const tenant = tenantOfDevice(doc);
+        return tenant ? [{ tenant, device: doc.data() as DeviceDoc }] : [];
+      }),
+    );
+  }
+
+  /** What the caps count, read in `tx` (aggregations: one read each, whatever the number). */
+  private async counts(tx: Transaction, tenant: string, device: Device): Promise<DeviceCounts> {
+    const col = this.db.collection(paths.devices(tenant));
+    const count = async (query: Query) => (await tx.get(query.count())).data().count;
+    const onExtension = col.where('extension', '==', device.extension);
+    const [appOnExtension, pbxOnExtension, ofUser] = await Promise.all([
+      device.ownerUid ? count(onExtension.where('registrar', '==', 'app')) : 0,
+      device.ownerUid ? 0 : count(onExtension.where('registrar', '==', 'pbx')),
+      device.ownerUid ? count(col.where('ownerUid', '==', device.ownerUid)) : 0,
+    ]);
+    return { appOnExtension, pbxOnExtension, ofUser };
+  }
+
+  async upsert(tenant: string, device: Device, caps?: DeviceCaps): Promise<{ created: boolean }> {
     const col = this.db.collection(paths.devices(tenant));
     const ref = col.doc(device.deviceId);
     const tokens = new Set(TOKEN_FIELDS.flatMap((field) => (device[field] ? [device[field]] : [])));
     return this.db.runTransaction(async (tx) => {
-      const holders = await Promise.all(
-        TOKEN_FIELDS.flatMap((field) => {
-          const token = device[field];
-          return token ? [tx.get(col.where(field, '==', token))] : [];
-        }),
-      );
+      const holders = await this.tokenHolders(tx, device);
       const current = await tx.get(ref);
       const before = (current.data() as DeviceDoc | undefined) ?? null;
       const actor = actorOf(device);
@@ -67,14 +155,17 @@ export class FirestoreDeviceStore implements DeviceStore {
       const memberOf = await this.membershipsAtStake(tx, tenant, actor, before, device.extension);
       const refusal = deviceChangeRefusal(actor, before, device.extension, memberOf);
       if (refusal) throw refusalError(device.deviceId, refusal);
-      const stripped = new Set<string>();
-      for (const doc of holders.flatMap((snap) => snap.docs)) {
-        if (doc.id === device.deviceId || stripped.has(doc.id)) continue;
-        stripped.add(doc.id);
-        stripTokens(tx, doc.ref, doc.data() as DeviceDoc, tokens);
+      if (tokenConflict(tenant, device, holders)) throw tokenInUseError();
+      // Only a registration that adds to a count reads the counts (a refresh does not).
+      if (caps && addsToCounts(before, device)) {
+        const over = capExceeded(before, device, await this.counts(tx, tenant, device), caps);
+        if (over) throw limitError(over, 409, CAP_MESSAGES[over](caps, device.extension));
+      }
+      for (const moved of tokenMoves(tenant, device, holders)) {
+        stripTokens(tx, col.doc(moved.deviceId), moved as DeviceDoc, tokens);
       }
       const createdAt = before?.createdAt ?? device.lastSeenAt;
-      tx.set(ref, { ...device, createdAt });
+      tx.set(ref, { ...device, registrar: registrarOf(device), createdAt });
       return { created: !current.exists };
     });
   }

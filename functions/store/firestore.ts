@@ -56,6 +56,11 @@ export const paths = {
   calls: (tenant: string) => `tenants/${tenant}/calls`,
   members: (tenant: string, extension: string) =>
     `tenants/${tenant}/extensions/${extension}/members`,
+  invitations: (tenant: string, extension: string) =>
+    `tenants/${tenant}/extensions/${extension}/invitations`,
+  longPolls: (tenant: string) => `tenants/${tenant}/longPolls`,
+  signingKeys: 'signingKeys',
+  signedRequests: 'signedRequests',
   pairingCodes: 'pairingCodes',
   rateLimits: 'rateLimits',
   apiKeys: 'apiKeys',

@@ -1,50 +1,41 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import type { RateLimit, RateLimiter } from '../core/ports';
-import { releaseAll, reserveAll, type RateWindow } from '../core/rateWindow';
-import { paths } from './firestore';
+import { windowAt, windowKey, withinLimit } from '../core/rateWindow';
+import { firestoreModule, paths } from './firestore';
 
-/** Fixed-window counters in rateLimits/{key}, shared by every instance. */
+/**
+ * Fixed-window counters in rateLimits/{key}@{window}, shared by every instance. An attempt is an
+ * atomic increment followed by a read, not a transaction: increments do not lock or abort each
+ * other, so a burst on one counter gets its answers (or 429s) instead of queueing on a lock until
+ * a deadline (503). Each window's document expires by TTL (`purgeAt`).
+ */
 export class FirestoreRateLimiter implements RateLimiter {
   constructor(private readonly db: Firestore) {}
 
-  private refs(limits: readonly RateLimit[]) {
-    return limits.map((limit) => this.db.collection(paths.rateLimits).doc(limit.key));
+  private ref(limit: RateLimit, now: number) {
+    return this.db.collection(paths.rateLimits).doc(windowKey(limit.key, now, limit.windowMs));
   }
 
   async reserve(limits: readonly RateLimit[], now: number): Promise<boolean> {
-    const refs = this.refs(limits);
-    if (refs.length === 0) return true;
-    // One transaction over every counter: concurrent reservations of the same key serialize,
-    // so no more than `limit` get through however many arrive at once.
-    return this.db.runTransaction(async (tx) => {
-      const snaps = await tx.getAll(...refs);
-      const next = reserveAll(
-        snaps.map((snap) => snap.data() as RateWindow | undefined),
-        limits,
-        now,
-      );
-      if (!next) return false;
-      refs.forEach((ref, i) => {
-        const window = next[i];
-        if (window) tx.set(ref, window);
-      });
-      return true;
-    });
+    const { FieldValue, Timestamp } = await firestoreModule();
+    const counts = await Promise.all(
+      limits.map(async (limit) => {
+        const ref = this.ref(limit, now);
+        const purgeAt = Timestamp.fromMillis(windowAt(now, limit.windowMs).endsAt);
+        await ref.set({ count: FieldValue.increment(1), purgeAt }, { merge: true });
+        return ((await ref.get()).get('count') as number | undefined) ?? 0;
+      }),
+    );
+    // A refused attempt stays counted: it was an attempt, and the window ends all the same.
+    return counts.every((count, i) => withinLimit(count, limits[i]?.limit ?? 0));
   }
 
   async release(limits: readonly RateLimit[], now: number): Promise<void> {
-    const refs = this.refs(limits);
-    if (refs.length === 0) return;
-    await this.db.runTransaction(async (tx) => {
-      const snaps = await tx.getAll(...refs);
-      const next = releaseAll(
-        snaps.map((snap) => snap.data() as RateWindow | undefined),
-        now,
-      );
-      refs.forEach((ref, i) => {
-        const window = next[i];
-        if (window) tx.set(ref, window);
-      });
-    });
+    const { FieldValue } = await firestoreModule();
+    await Promise.all(
+      limits.map((limit) =>
+        this.ref(limit, now).set({ count: FieldValue.increment(-1) }, { merge: true }),
+      ),
+    );
   }
 }

@@ -1,4 +1,5 @@
-// What the SIP end-to-end runs share (test/e2e/sip.mjs, test/e2e/linphone.mjs):
+// What the SIP end-to-end runs share (test/e2e/sip.mjs, test/e2e/linphone.mjs, both run with
+// `node --import tsx`, so this file may import the functions' TypeScript):
 // callwake's API on the emulators, child processes in their own process
 // groups, Kamailio with integrations/kamailio/kamailio.cfg, SIPp, and the
 // one `e2e-sip-results {...}` line each run prints for scripts/e2e-sip.mjs.
@@ -12,6 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, URLSearchParams } from 'node:url';
 import { initializeApp as initializeAdmin } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
+import {
+  signingKeyId as signingKeyIdOf,
+  signingSecretFor,
+} from '../../functions/core/pbxSignature.ts';
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(HERE, '..', '..');
@@ -205,14 +210,35 @@ export function db() {
   return firestore;
 }
 
-/** A tenant with its own API key, as test/support/emulator.ts makes them. */
+/**
+ * A tenant with its own API key and the PBX signing secret derived from it, as
+ * test/support/emulator.ts (and the CLI) make them.
+ */
 export async function createTenant(pushMode) {
   const id = `t-e2e-${randomBytes(5).toString('hex')}`;
   const key = `cwk_test_${randomBytes(18).toString('base64url')}`;
   const hash = createHash('sha256').update(key).digest('hex');
+  const signingSecret = signingSecretFor(key);
+  const signingKeyId = signingKeyIdOf(signingSecret);
   await db().doc(`tenants/${id}`).set({ name: id, pushMode });
-  await db().doc(`apiKeys/${hash}`).set({ tenant: id, createdAt: Date.now() });
-  return { id, key };
+  await db()
+    .doc(`signingKeys/${signingKeyId}`)
+    .set({ tenant: id, apiKey: hash, secret: signingSecret, createdAt: Date.now() });
+  await db().doc(`apiKeys/${hash}`).set({ tenant: id, createdAt: Date.now(), signingKeyId });
+  return { id, key, signingSecret, signingKeyId };
+}
+
+/** The PBX invites the app's user to `extension`, and the app accepts (the user's consent). */
+export async function makeMember(tenant, extension, app) {
+  const invited = await api('PUT', `/v1/extensions/${extension}/members/${app.uid}`, {
+    bearer: tenant.key,
+  });
+  assert(invited.status === 202, `invite: ${invited.status} ${invited.text}`);
+  const accepted = await api('POST', '/v1/app/invitations/accept', {
+    bearer: await app.idToken(),
+    form: { tenant: tenant.id, extension },
+  });
+  assert(accepted.status === 200, `accept: ${accepted.status} ${accepted.text}`);
 }
 
 /** Waits until callwake answers (the functions are loaded, no cold start in the timings). */
@@ -224,8 +250,12 @@ export async function callwakeUp() {
   );
 }
 
-/** Kamailio in the foreground (-DD), logging to stderr, in its own process group. */
-export async function startKamailio(key, logName = 'kamailio') {
+/**
+ * Kamailio in the foreground (-DD), logging to stderr, in its own process group. It reaches
+ * callwake at `url` (a recording proxy, or the API itself) and signs with the tenant's PBX
+ * signing secret; it is never given the API key.
+ */
+export async function startKamailio(tenant, logName = 'kamailio', url = BASE_URL) {
   const args = [
     '-DD',
     '-E',
@@ -234,8 +264,9 @@ export async function startKamailio(key, logName = 'kamailio') {
     ['-Y', WORK],
     ['-m', '64'],
     ['-M', '8'],
-    ['-A', `CALLWAKE_URL="${BASE_URL}"`],
-    ['-A', `CALLWAKE_KEY="${key}"`],
+    ['-A', `CALLWAKE_URL="${url}"`],
+    ['-A', `CALLWAKE_KEY_ID="${tenant.signingKeyId}"`],
+    ['-A', `CALLWAKE_SECRET="${tenant.signingSecret}"`],
     ['-A', `SIP_ADDR=${HOST}`],
     ['-A', `SIP_PORT=${KAMAILIO_PORT}`],
     ['-A', 'RING_TIMEOUT=30'],

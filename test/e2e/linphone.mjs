@@ -228,7 +228,7 @@ try {
   const senderId = fcmSenderId();
   const tenant = await createTenant('live');
   log(`tenant ${tenant.id} (live, fake FCM and APNs); APNs team ${team}, FCM sender ${senderId}`);
-  kamailio = await startKamailio(tenant.key, 'kamailio-linphone');
+  kamailio = await startKamailio(tenant, 'kamailio-linphone');
 
   // Linphone on Android: FCM, the registration token, the project number.
   const fcmToken = `${randomBytes(8).toString('base64url')}:APA91b${randomBytes(105).toString('base64url')}`;

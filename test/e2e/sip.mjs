@@ -1,14 +1,27 @@
 // The SIP end-to-end run, inside `firebase emulators:exec` (started by
-// scripts/e2e-sip.mjs): callwake on the emulators, Kamailio with
-// integrations/kamailio/kamailio.cfg, SIPp as the caller and as the phone,
-// all on 127.0.0.1. Prints one `e2e-sip-results {...}` line for the caller.
+// scripts/e2e-sip.mjs, with `node --import tsx`): callwake on the emulators, Kamailio with
+// integrations/kamailio/kamailio.cfg behind a recording proxy, SIPp as the caller and as the
+// phone, all on 127.0.0.1. Prints one `e2e-sip-results {...}` line for the caller.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deleteApp, initializeApp } from 'firebase/app';
-import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
 import {
+  connectAuthEmulator,
+  createUserWithEmailAndPassword,
+  getAuth,
+  signInWithEmailAndPassword,
+} from 'firebase/auth';
+import {
+  canonicalRequest,
+  parseSignedBasic,
+  signatureMatches,
+} from '../../functions/core/pbxSignature.ts';
+import { leaksIn, replayAll } from './pbxSecrets.ts';
+import { authorizations, RecordingProxy } from './recordingProxy.ts';
+import {
+  BASE_URL,
   CFG,
   PROJECT_ID,
   WORK,
@@ -23,6 +36,7 @@ import {
   failSetup,
   formatMs,
   log,
+  makeMember,
   report,
   sipFlow,
   sipTrace,
@@ -51,7 +65,9 @@ async function signInPhone() {
   connectAuthEmulator(auth, `http://${process.env.FIREBASE_AUTH_EMULATOR_HOST}`, {
     disableWarnings: true,
   });
-  const { user } = await createUserWithEmailAndPassword(auth, `${name}@example.test`, `pw-${name}`);
+  await createUserWithEmailAndPassword(auth, `${name}@example.test`, `pw-${name}`);
+  // Signed in again, as test/support/app.ts explains (the API checks token revocation).
+  const { user } = await signInWithEmailAndPassword(auth, `${name}@example.test`, `pw-${name}`);
   return { app, uid: user.uid, idToken: () => user.getIdToken() };
 }
 
@@ -92,6 +108,7 @@ const dataOf = (push) => push?.body?.message?.data ?? {};
 mkdirSync(join(WORK, 'pids'), { recursive: true });
 let kamailio;
 let phone;
+let proxy;
 try {
   await test('the Kamailio config passes kamailio -c', () => {
     const check = spawnSync('kamailio', ['-c', '-f', CFG], { encoding: 'utf8', timeout: 20_000 });
@@ -103,10 +120,7 @@ try {
   const tenant = await createTenant('outbox');
   log(`tenant ${tenant.id} (outbox mode)`);
   phone = await signInPhone();
-  const member = await api('PUT', `/v1/extensions/${EXTENSION}/members/${phone.uid}`, {
-    bearer: tenant.key,
-  });
-  assert(member.status === 201, `member: ${member.status} ${member.text}`);
+  await makeMember(tenant, EXTENSION, phone);
   const device = await api('PUT', `/v1/app/devices/${DEVICE_ID}`, {
     bearer: await phone.idToken(),
     form: {
@@ -117,8 +131,11 @@ try {
   });
   assert(device.status === 201, `device: ${device.status} ${device.text}`);
 
-  kamailio = await startKamailio(tenant.key);
-  log('Kamailio up');
+  // Kamailio reaches callwake through a proxy that records what it sends.
+  proxy = new RecordingProxy(new URL(BASE_URL));
+  const proxyUrl = await proxy.start();
+  kamailio = await startKamailio(tenant, 'kamailio', proxyUrl);
+  log(`Kamailio up, reaching callwake through ${proxyUrl}`);
 
   await test('a call to a sleeping phone: INVITE held, push, REGISTER, 200 OK, ACK, BYE', async () => {
     const pattern = callIdFor('answer');
@@ -219,10 +236,40 @@ try {
     if (sent) timings.cancelToCancelPushMs = cancel.createdAt - sent.at;
     log(`  SIP flow\n      ${sipFlow(trace)}`);
   });
+  await test('every request Kamailio sent is signed (HTTP Basic, sha256), matching the request; its log holds no key, secret or credential; no request authenticates again', async () => {
+    const problems = [];
+    for (const r of proxy.requests) {
+      const [auth, ...more] = authorizations(r);
+      const pair = Buffer.from((auth ?? '').replace(/^Basic /, ''), 'base64').toString();
+      const colon = pair.indexOf(':');
+      const credential = parseSignedBasic(pair.slice(0, colon), pair.slice(colon + 1));
+      const canonical = credential && canonicalRequest(r.method, r.url, credential, r.body);
+      if (more.length > 0 || !credential || credential.alg !== 'sha256') {
+        problems.push(`${r.method} ${r.url}: Authorization ${auth ? 'not signed' : 'missing'}`);
+      } else if (!signatureMatches(tenant.signingSecret, credential, canonical)) {
+        problems.push(`${r.method} ${r.url}: the signature does not match the request`);
+      }
+    }
+    assert(proxy.requests.length >= 4, `${proxy.requests.length} requests recorded`);
+    assert(problems.length === 0, problems.join('\n     '));
+    // Everything Kamailio wrote (it logs to stderr, -E), once it has stopped.
+    const stopped = kamailio;
+    await stopAll(stopped);
+    kamailio = undefined;
+    const logged = stopped.output();
+    const leaks = leaksIn(logged, { apiKey: tenant.key, signingSecret: tenant.signingSecret });
+    assert(leaks.length === 0, `found in Kamailio's log: ${leaks.join('; ')}`);
+    const replays = await replayAll(proxy.requests, BASE_URL);
+    assert(replays.problems.length === 0, replays.problems.join('\n     '));
+    log(
+      `  ${proxy.requests.length} requests, each signed; ${logged.length} bytes of Kamailio log: no key, secret or credential; ${replays.replayed} replayed and ${replays.moved} credentials moved to another request, all refused 401`,
+    );
+  });
 } catch (err) {
   failSetup(err);
 } finally {
   await stopAll(kamailio);
+  await proxy?.close();
   if (phone) await deleteApp(phone.app).catch(() => {});
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { signInApp, type TestApp } from '../support/app';
+import { makeMember, signInApp, type TestApp } from '../support/app';
 import { createTenant, db, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
 import { fcmToken } from '../support/ids';
@@ -96,8 +96,20 @@ describe('app identity: members, pairing, app and seed registration (emulator, A
 
   it('binds and unbinds members from the PBX side', async () => {
     const { app, auth } = await user();
-    const bound = await api('PUT', `/v1/extensions/2002/members/${app.uid}`, { key: tenant.key });
-    assert.equal(bound.status, 201);
+    const invited = await api('PUT', `/v1/extensions/2002/members/${app.uid}`, {
+      key: tenant.key,
+    });
+    assert.equal(invited.status, 202, 'an invitation: no member yet');
+    const early = await api('PUT', '/v1/app/devices/tab', {
+      headers: auth,
+      form: { extension: '2002', platform: 'android', fcm_token: fcmToken() },
+    });
+    assert.equal(early.status, 403, 'not a member before accepting');
+    const accepted = await api('POST', '/v1/app/invitations/accept', {
+      headers: auth,
+      form: { tenant: tenant.id, extension: '2002' },
+    });
+    assert.equal(accepted.status, 200, accepted.text);
     const ok = await api('PUT', '/v1/app/devices/tab', {
       headers: auth,
       form: { extension: '2002', platform: 'android', fcm_token: fcmToken() },
@@ -131,7 +143,7 @@ describe('app identity: members, pairing, app and seed registration (emulator, A
     assert.equal(listed.fields.count, 1);
 
     const { app, auth } = await user();
-    await api('PUT', `/v1/extensions/1001/members/${app.uid}`, { key: tenant.key });
+    await makeMember(tenant, '1001', app);
     const appToken = fcmToken();
     const byApp = await api('POST', '/api/register-fcm-token', {
       headers: auth,

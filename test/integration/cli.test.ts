@@ -85,8 +85,22 @@ describe('operator CLI (emulator)', function () {
       stored.docs.map((d) => d.id),
       [sha256(key)],
     );
-    assert.deepEqual(Object.keys(stored.docs[0]!.data()).sort(), ['createdAt', 'tenant']);
+    assert.deepEqual(Object.keys(stored.docs[0]!.data()).sort(), [
+      'createdAt',
+      'signingKeyId',
+      'tenant',
+    ]);
     assert.ok(!JSON.stringify(stored.docs[0]!.data()).includes(key), 'the key is not stored');
+    // The PBX signing secret derived from it, shown once too, signs requests the API takes.
+    const secret = /^ {4}([0-9a-f]{128})$/m.exec(out)?.[1];
+    const signingKeyId = /PBX signing key id (cws_[0-9a-f]{24})/.exec(out)?.[1];
+    assert.ok(secret && signingKeyId, out);
+    assert.equal(stored.docs[0]!.get('signingKeyId'), signingKeyId);
+    const signed = await api('POST', '/v1/calls', {
+      signer: { signingKeyId, signingSecret: secret },
+      form: { call_id: callId(), to: '1001' },
+    });
+    assert.equal(signed.status, 201, signed.text);
 
     const listed = await ok(['keys', 'list', id]);
     assert.match(listed, new RegExp(`^${sha256(key).slice(0, 12)} .* active$`, 'm'));
@@ -212,7 +226,10 @@ describe('operator CLI (emulator)', function () {
       ['dev-c'],
     );
 
-    await ok(['members', 'add', tenant, '2000', 'user-1']);
+    // A member of 2000 with no device (made as pairing makes one).
+    await db()
+      .doc(`tenants/${tenant}/extensions/2000/members/user-1`)
+      .set({ uid: 'user-1', tenant, extension: '2000', via: 'pairing', createdAt: Date.now() });
     const extensions = await ok(['extensions', 'list', tenant, '--limit', '2']);
     assert.match(extensions, /^1001 +2 +0$/m);
     assert.match(extensions, /^1002 +1 +0$/m);
@@ -263,28 +280,36 @@ describe('operator CLI (emulator)', function () {
     await fails(['calls', 'show', tenant, 'no-such-call'], 1, /has no call "no-such-call"/);
   });
 
-  it('binds and unbinds members as the API does', async () => {
+  it('invites members as the API does (a member once the user accepts), and removes them', async () => {
     const { tenant } = await createTenant();
-    assert.match(await ok(['members', 'add', tenant, '1001', 'uid-1']), /is now a member/);
-    const doc = (await db().doc(`tenants/${tenant}/extensions/1001/members/uid-1`).get()).data();
+    assert.match(await ok(['members', 'add', tenant, '1001', 'uid-1']), /is invited to extension/);
+    const invitation = (
+      await db().doc(`tenants/${tenant}/extensions/1001/invitations/uid-1`).get()
+    ).data();
     assert.deepEqual(
-      { ...doc, createdAt: 0 },
-      {
-        uid: 'uid-1',
-        tenant,
-        extension: '1001',
-        via: 'api',
-        createdAt: 0,
-      },
+      [invitation?.uid, invitation?.tenant, invitation?.extension],
+      ['uid-1', tenant, '1001'],
     );
+    assert.equal(
+      (await db().doc(`tenants/${tenant}/extensions/1001/members/uid-1`).get()).exists,
+      false,
+      'no member without its consent',
+    );
+    await db()
+      .doc(`tenants/${tenant}/extensions/1001/members/uid-1`)
+      .set({ uid: 'uid-1', tenant, extension: '1001', via: 'invitation', createdAt: 0 });
     assert.match(await ok(['members', 'add', tenant, '1001', 'uid-1']), /was already a member/);
-    assert.match(await ok(['members', 'list', tenant, '1001']), /^uid-1 +api /m);
+    assert.match(await ok(['members', 'list', tenant, '1001']), /^uid-1 +invitation /m);
     await ok(['members', 'remove', tenant, '1001', 'uid-1']);
     assert.equal(
       (await db().doc(`tenants/${tenant}/extensions/1001/members/uid-1`).get()).exists,
       false,
     );
-    await fails(['members', 'remove', tenant, '1001', 'uid-1'], 1, /uid-1 is not a member/);
+    await fails(
+      ['members', 'remove', tenant, '1001', 'uid-1'],
+      1,
+      /uid-1 is neither a member of extension 1001/,
+    );
     await fails(
       ['members', 'add', tenant, '1001', 'bad uid'],
       2,

@@ -6,9 +6,11 @@ import {
   doc,
   getDoc,
   getDocs,
+  query,
   serverTimestamp,
   setDoc,
   updateDoc,
+  where,
 } from 'firebase/firestore';
 import assert from 'node:assert/strict';
 import {
@@ -37,25 +39,25 @@ describe('rules: call answers', function () {
   const answer = (uid: string | null, deviceId: string, call = scene.ringing) =>
     doc(app(rulesEnv(), uid), `tenants/${scene.tenant}/calls/${call}/answers/${deviceId}`);
 
-  it('lets a member answer a ringing call with its own device, and read the answers', async () => {
+  it('lets a member answer a ringing call with its own device, and read its own answer only', async () => {
     await assertSucceeds(
       setDoc(answer(ALICE, scene.alicePhone), answerOf(scene.alicePhone, ALICE)),
     );
     await assertSucceeds(
       setDoc(answer(BOB, scene.bobPhone), answerOf(scene.bobPhone, BOB, 'decline')),
     );
-    const stored = await assertSucceeds(getDoc(answer(BOB, scene.alicePhone)));
+    const stored = await assertSucceeds(getDoc(answer(ALICE, scene.alicePhone)));
     assert.equal(stored.get('action'), 'accept');
     assert.ok(stored.get('answeredAt') instanceof Timestamp, 'answeredAt is the server time');
-    const all = await assertSucceeds(
-      getDocs(
-        collection(
-          app(rulesEnv(), ALICE),
-          `tenants/${scene.tenant}/calls/${scene.ringing}/answers`,
-        ),
-      ),
+    // An answer names its writer's uid: a fellow member reads none but its own.
+    await assertFails(getDoc(answer(BOB, scene.alicePhone)));
+    const answers = collection(
+      app(rulesEnv(), ALICE),
+      `tenants/${scene.tenant}/calls/${scene.ringing}/answers`,
     );
-    assert.equal(all.size, 2);
+    await assertFails(getDocs(answers));
+    const own = await assertSucceeds(getDocs(query(answers, where('uid', '==', ALICE))));
+    assert.equal(own.size, 1);
   });
 
   it('keeps a non-member from answering or reading the answers', async () => {

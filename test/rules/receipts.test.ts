@@ -43,8 +43,10 @@ describe('rules: delivery receipts', function () {
     await assertSucceeds(
       setDoc(receipt(BOB, scene.bobPhone, scene.ended), receiptOf(scene.bobPhone, BOB)),
     );
-    const stored = await assertSucceeds(getDoc(receipt(BOB, scene.alicePhone)));
+    const stored = await assertSucceeds(getDoc(receipt(ALICE, scene.alicePhone)));
     assert.ok(stored.get('receivedAt') instanceof Timestamp, 'receivedAt is the server time');
+    // A receipt names its writer's uid: a fellow member reads none but its own.
+    await assertFails(getDoc(receipt(BOB, scene.alicePhone)));
     await assertFails(getDoc(receipt(CAROL, scene.alicePhone)));
     await assertFails(
       getDocs(

@@ -188,7 +188,6 @@ export async function seedScene(env: RulesTestEnvironment): Promise<Scene> {
     [`${t}/calls/${scene.ended}`]: {
       ...callDoc(tenant, scene.ended, '1001', 'accepted'),
       answeredBy: scene.bobPhone,
-      answeredByUid: BOB,
       endReason: 'answered_elsewhere',
     },
     [`${t}/calls/${scene.other}`]: callDoc(tenant, scene.other, '2002', 'ringing'),

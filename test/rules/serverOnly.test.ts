@@ -1,6 +1,8 @@
 import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
+import assert from 'node:assert/strict';
 import {
   collection,
+  collectionGroup,
   deleteDoc,
   doc,
   getDoc,
@@ -11,7 +13,7 @@ import {
   where,
   type Firestore,
 } from 'firebase/firestore';
-import { ALICE, BOB, CAROL, app, randomId, seed, seedScene, useRulesEnv } from './rulesEnv';
+import { ALICE, BOB, CAROL, DAVE, app, randomId, seed, seedScene, useRulesEnv } from './rulesEnv';
 
 /** Every way a client could touch a document: none may succeed. */
 async function assertUntouchable(db: Firestore, path: string): Promise<void> {
@@ -28,13 +30,16 @@ describe('rules: server-only documents', function () {
   this.timeout(30_000);
   const rulesEnv = useRulesEnv();
 
-  it('keeps tenants, API keys, pairing codes, rate limits and the outbox from every client', async () => {
+  it('keeps tenants, API keys, signing secrets, pairing codes, limits and the outbox from every client', async () => {
     const scene = await seedScene(rulesEnv());
     const paths = {
       tenant: `tenants/${scene.tenant}`,
       apiKey: `apiKeys/${randomId('hash')}`,
+      signingKey: `signingKeys/${randomId('cws')}`,
+      signedRequest: `signedRequests/${randomId('sig')}`,
       pairingCode: `pairingCodes/${randomId('hash')}`,
       rateLimit: `rateLimits/${randomId('pair')}`,
+      longPoll: `tenants/${scene.tenant}/longPolls/${randomId('poll')}`,
       outbox: `pushOutbox/${randomId('push')}`,
     };
     const now = Date.now();
@@ -46,7 +51,10 @@ describe('rules: server-only documents', function () {
         createdAt: now,
         expiresAt: now + 600_000,
       },
-      [paths.rateLimit]: { count: 1, windowStart: now },
+      [paths.signingKey]: { tenant: scene.tenant, apiKey: 'hash', secret: 'f'.repeat(128) },
+      [paths.signedRequest]: { purgeAt: now },
+      [paths.rateLimit]: { count: 1 },
+      [paths.longPoll]: { startedAt: now, until: now + 20_000 },
       [paths.outbox]: { tenant: scene.tenant, callId: scene.ringing, deviceId: scene.alicePhone },
     });
     for (const uid of [ALICE, CAROL, null]) {
@@ -72,6 +80,46 @@ describe('rules: server-only documents', function () {
     await assertFails(getDocs(collection(app(rulesEnv(), ALICE), `${ext}/1001/members`)));
     await assertFails(getDoc(doc(app(rulesEnv(), ALICE), `${ext}/1001`)));
     await assertFails(getDocs(collection(app(rulesEnv(), ALICE), ext)));
+  });
+
+  it("lets a user read its own invitations (in every tenant), no one else's; and answer none through the SDK", async () => {
+    const scene = await seedScene(rulesEnv());
+    const ext = `tenants/${scene.tenant}/extensions`;
+    const invitation = (uid: string) => ({
+      uid,
+      tenant: scene.tenant,
+      extension: '1001',
+      createdAt: Date.now(),
+      expiresAt: Date.now() + 600_000,
+    });
+    await seed(rulesEnv(), {
+      [`${ext}/1001/invitations/${CAROL}`]: invitation(CAROL),
+      [`${ext}/1001/invitations/${DAVE}`]: invitation(DAVE),
+    });
+    const carol = app(rulesEnv(), CAROL);
+    await assertSucceeds(getDoc(doc(carol, `${ext}/1001/invitations/${CAROL}`)));
+    const mine = await assertSucceeds(
+      getDocs(query(collectionGroup(carol, 'invitations'), where('uid', '==', CAROL))),
+    );
+    assert.equal(mine.size, 1);
+    await assertFails(getDoc(doc(carol, `${ext}/1001/invitations/${DAVE}`)));
+    await assertFails(getDocs(collection(carol, `${ext}/1001/invitations`)));
+    await assertFails(
+      getDocs(query(collectionGroup(carol, 'invitations'), where('uid', '==', DAVE))),
+    );
+    await assertFails(getDoc(doc(app(rulesEnv(), null), `${ext}/1001/invitations/${CAROL}`)));
+    // Accepting is the server's to write: no invitation or membership through the SDK.
+    await assertFails(deleteDoc(doc(carol, `${ext}/1001/invitations/${CAROL}`)));
+    await assertFails(setDoc(doc(carol, `${ext}/2002/invitations/${CAROL}`), invitation(CAROL)));
+    await assertFails(
+      setDoc(doc(carol, `${ext}/1001/members/${CAROL}`), {
+        uid: CAROL,
+        tenant: scene.tenant,
+        extension: '1001',
+        via: 'invitation',
+        createdAt: Date.now(),
+      }),
+    );
   });
 
   it('lets no user make, change or drop a membership, its own included', async () => {

@@ -9,9 +9,16 @@ import { asUser, closeWorld, makeWorld, seedDeviceId, wholeTenant, type World } 
 
 /**
  * Random sequences of operations by random principals through both doors (the HTTPS API and
- * the Firestore SDK under the rules), checked after every step against one invariant: a
- * principal changes only what it owns, a PBX only its own tenant. The one exception is the
- * token move by design: registering a token takes it off the device that held it.
+ * the Firestore SDK under the rules), over two tenants, while the PBXs invite members and remove
+ * them and the users accept: memberships change as the device operations run, sometimes at the
+ * same moment (two operations sent together). Checked after every step:
+ * - a step of one operation answers what the one rule (core/deviceAccess.ts) says, and changes
+ *   only what its principal owns (a PBX: its own tenant);
+ * - a step of two operations at once answers 2xx or 4xx each (never 5xx), and every change is
+ *   one of the two principals' own;
+ * - always: a token is held by one owner in the deployment (unique within a tenant); a member's
+ *   device sits only on an extension its owner is a member of; no membership exists that its
+ *   user did not accept or pair for.
  */
 
 const USERS = ['m100', 'victim', 'm200', 'mB', 'outsider', 'anonymous', 'signedOut'] as const;
@@ -20,18 +27,19 @@ type User = (typeof USERS)[number];
 type Pbx = (typeof PBXS)[number];
 type Who = User | Pbx;
 type TenantName = 'a' | 'b';
+type SignedIn = Exclude<User, 'signedOut'>;
 
 const IDS = ['d1', 'd2', 'd3'] as const;
 const EXTS = ['100', '200', '300'] as const;
-/** Memberships never change during the property: who belongs where. */
-const MEMBERS: Record<TenantName, Record<string, User[]>> = {
+/** Who is a member where when each sequence starts (makeWorld's memberships). */
+const START: Record<TenantName, Record<string, User[]>> = {
   a: { '100': ['m100', 'victim'], '200': ['m200'] },
   b: { '100': ['mB'] },
 };
-const NUM_RUNS = 300;
+const NUM_RUNS = 200;
 const TOKENS = 3;
 
-type Op =
+type DeviceOp =
   | { kind: 'appPut'; who: User; id: string; ext: string; token: number }
   | { kind: 'appDelete'; who: User; id: string }
   | { kind: 'pbxPut'; who: Pbx; id: string; ext: string; token: number }
@@ -46,6 +54,11 @@ type Op =
       ext: string;
       token: number;
     };
+type MemberOp =
+  | { kind: 'invite' | 'remove'; who: Pbx; user: SignedIn; ext: string }
+  | { kind: 'accept'; who: SignedIn; tenant: TenantName; ext: string };
+type Op = DeviceOp | MemberOp;
+type Step = { ops: [Op] } | { ops: [Op, Op] };
 
 interface Seeded {
   tenant: TenantName;
@@ -56,10 +69,16 @@ interface Seeded {
 }
 
 type Doc = Record<string, unknown>;
-type State = Record<TenantName, Map<string, Doc>>;
+interface State {
+  devices: Record<TenantName, Map<string, Doc>>;
+  /** tenant → extension → members (user names), as stored. */
+  members: Record<TenantName, Map<string, Set<User>>>;
+  invited: Record<TenantName, Map<string, Set<User>>>;
+}
 type Outcome = { status: number } | { sdk: string };
 
 const anyone = fc.constantFrom(...USERS);
+const signedIn = fc.constantFrom<SignedIn>('m100', 'victim', 'm200', 'mB', 'outsider', 'anonymous');
 // Mostly members (whose writes may go through), sometimes anyone: a non-vacuous mix.
 const user = fc.oneof(
   { arbitrary: fc.constantFrom<User>('m100', 'victim', 'm200', 'mB'), weight: 4 },
@@ -67,15 +86,15 @@ const user = fc.oneof(
 );
 const pbx = fc.constantFrom(...PBXS);
 const id = fc.constantFrom(...IDS);
-// Mostly 100, where three of the four members belong, so member writes often go through.
 const ext = fc.oneof(
   { arbitrary: fc.constant<string>('100'), weight: 3 },
   { arbitrary: fc.constantFrom<string>(...EXTS), weight: 2 },
 );
-// Few tokens, so registrations often present one another device holds (a token move).
+const tenantName = fc.constantFrom<TenantName>('a', 'b');
+// Few tokens, so registrations often present one another device holds.
 const token = fc.nat({ max: TOKENS - 1 });
 const who = fc.oneof(user, pbx);
-const opArb: fc.Arbitrary<Op> = fc.oneof(
+const deviceOp: fc.Arbitrary<Op> = fc.oneof(
   {
     arbitrary: fc.record({ kind: fc.constant('appPut' as const), who: user, id, ext, token }),
     weight: 4,
@@ -106,30 +125,53 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
         'sdkGet' as const,
       ),
       who: anyone,
-      tenant: fc.constantFrom<TenantName>('a', 'b'),
+      tenant: tenantName,
       id,
       ext,
       token,
     }),
-    weight: 3,
+    weight: 2,
+  },
+);
+const memberOp: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    kind: fc.constantFrom('invite' as const, 'remove' as const),
+    who: pbx,
+    user: signedIn,
+    ext,
+  }),
+  fc.record({ kind: fc.constant('accept' as const), who: signedIn, tenant: tenantName, ext }),
+);
+const op = fc.oneof({ arbitrary: deviceOp, weight: 3 }, { arbitrary: memberOp, weight: 1 });
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { arbitrary: op.map((o): Step => ({ ops: [o] })), weight: 3 },
+  // Two at once, a membership change among them more often than not.
+  {
+    arbitrary: fc
+      .tuple(fc.oneof(memberOp, deviceOp), deviceOp)
+      .map(([x, y]): Step => ({ ops: [x, y] })),
+    weight: 1,
   },
 );
 const seededArb = fc.array(
-  fc.record({
-    tenant: fc.constantFrom<TenantName>('a', 'b'),
-    id,
-    ext,
-    owner: fc.nat({ max: 2 }),
-    token,
-  }),
+  fc.record({ tenant: tenantName, id, ext, owner: fc.nat({ max: 2 }), token }),
   { maxLength: 5 },
 );
 
-describe('security property: a principal changes only what it owns, a PBX only its tenant (emulators)', function () {
-  this.timeout(300_000);
+describe('security property: a principal changes only what it owns, a PBX only its tenant, while memberships change (emulators)', function () {
+  this.timeout(600_000);
   let w: World;
   const tokens = Array.from({ length: TOKENS }, () => fcmToken());
-  const stats = { runs: 0, ops: 0, allowed: 0, refused: 0, moves: 0 };
+  const stats = {
+    runs: 0,
+    steps: 0,
+    ops: 0,
+    allowed: 0,
+    refused: 0,
+    memberships: 0,
+    concurrent: 0,
+    moves: 0,
+  };
 
   before(async () => {
     w = await makeWorld();
@@ -139,53 +181,89 @@ describe('security property: a principal changes only what it owns, a PBX only i
   });
 
   const tenantId = (t: TenantName) => (t === 'a' ? w.a.id : w.b.id);
-  const app = (who: User): TestApp => w[who];
-  const uidOf = (who: User) => app(who).uid;
-  const pbxTenant = (who: Pbx): TenantName => (who === 'pbxA' ? 'a' : 'b');
-  const keyOf = (who: Pbx) => (who === 'pbxA' ? w.a.key : w.b.key);
+  const app = (name: User): TestApp => w[name];
+  const uidOf = (name: User) => app(name).uid;
+  const userOf = (uid: unknown): User | undefined =>
+    USERS.find((u) => u !== 'signedOut' && uidOf(u) === uid);
+  const pbxTenant = (name: Pbx): TenantName => (name === 'pbxA' ? 'a' : 'b');
+  const keyOf = (name: Pbx) => (name === 'pbxA' ? w.a.key : w.b.key);
+  const isPbx = (name: Who): name is Pbx => name === 'pbxA' || name === 'pbxB';
 
-  /** The tenant in which `who` is a member of `extension`, if any. */
-  function memberTenant(who: User, extension: string): TenantName | undefined {
-    return (['a', 'b'] as const).find((t) => MEMBERS[t][extension]?.includes(who));
-  }
-  const isMember = (who: User, t: TenantName, extension: string) =>
-    MEMBERS[t][extension]?.includes(who) ?? false;
-  const ownerWho = (t: TenantName, ownerUid: unknown): User | undefined =>
-    USERS.find((u) => u !== 'signedOut' && uidOf(u) === ownerUid && memberTenantOf(u) === t);
-  const memberTenantOf = (who: User): TenantName | undefined =>
-    (['a', 'b'] as const).find((t) => Object.values(MEMBERS[t]).some((m) => m.includes(who)));
+  const isMember = (state: State, name: User, t: TenantName, extension: string) =>
+    state.members[t].get(extension)?.has(name) ?? false;
+  const tenantsOf = (state: State, name: User) =>
+    (['a', 'b'] as const).filter((t) => [...state.members[t].values()].some((m) => m.has(name)));
 
   async function snapshot(): Promise<State> {
-    const [a, b] = await Promise.all(
-      (['a', 'b'] as const).map((t) =>
+    const state: State = {
+      devices: { a: new Map(), b: new Map() },
+      members: { a: new Map(), b: new Map() },
+      invited: { a: new Map(), b: new Map() },
+    };
+    for (const t of ['a', 'b'] as const) {
+      const [devices, members, invited] = await Promise.all([
         db()
           .collection(`tenants/${tenantId(t)}/devices`)
           .get(),
-      ),
-    );
-    const toMap = (snap: typeof a) =>
-      new Map(snap!.docs.map((d) => [d.id, d.data()] as [string, Doc]));
-    return { a: toMap(a), b: toMap(b) };
+        db().collectionGroup('members').where('tenant', '==', tenantId(t)).get(),
+        db().collectionGroup('invitations').where('tenant', '==', tenantId(t)).get(),
+      ]);
+      for (const d of devices.docs) state.devices[t].set(d.id, d.data());
+      for (const [snap, into] of [
+        [members, state.members[t]],
+        [invited, state.invited[t]],
+      ] as const) {
+        for (const d of snap.docs) {
+          const name = userOf(d.get('uid'));
+          assert.ok(name, `a membership of a user not of this world: ${d.ref.path}`);
+          const extension = d.get('extension') as string;
+          into.set(extension, (into.get(extension) ?? new Set()).add(name));
+        }
+      }
+    }
+    return state;
   }
 
-  /** Empties both tenants' devices, then stores `seeded` as the server would have. */
+  /** Back to makeWorld's memberships, no invitation, and `seeded` as the server keeps devices. */
   async function reset(seeded: Seeded[]): Promise<void> {
-    const batch = db().batch();
     const current = await snapshot();
+    const batch = db().batch();
+    const now = Date.now();
     for (const t of ['a', 'b'] as const) {
-      for (const key of current[t].keys()) {
-        batch.delete(db().doc(`tenants/${tenantId(t)}/devices/${key}`));
+      const root = `tenants/${tenantId(t)}`;
+      for (const key of current.devices[t].keys()) batch.delete(db().doc(`${root}/devices/${key}`));
+      for (const [extension, names] of current.invited[t]) {
+        for (const name of names) {
+          batch.delete(db().doc(`${root}/extensions/${extension}/invitations/${uidOf(name)}`));
+        }
+      }
+      for (const [extension, names] of current.members[t]) {
+        for (const name of names) {
+          if (START[t][extension]?.includes(name)) continue;
+          batch.delete(db().doc(`${root}/extensions/${extension}/members/${uidOf(name)}`));
+        }
+      }
+      for (const [extension, names] of Object.entries(START[t])) {
+        for (const name of names) {
+          if (current.members[t].get(extension)?.has(name)) continue;
+          batch.set(db().doc(`${root}/extensions/${extension}/members/${uidOf(name)}`), {
+            uid: uidOf(name),
+            tenant: tenantId(t),
+            extension,
+            via: 'invitation',
+            createdAt: now,
+          });
+        }
       }
     }
     const seen = new Set<string>();
     for (const s of seeded) {
-      // Unique ids and tokens per tenant, owners only on their extensions: what the server keeps.
-      if (seen.has(`${s.tenant}/id/${s.id}`) || seen.has(`${s.tenant}/token/${s.token}`)) continue;
+      // Unique ids, and each token with one owner in the deployment: what the server keeps.
+      if (seen.has(`${s.tenant}/id/${s.id}`) || seen.has(`token/${s.token}`)) continue;
       seen.add(`${s.tenant}/id/${s.id}`);
-      seen.add(`${s.tenant}/token/${s.token}`);
-      const owners = [null, ...(MEMBERS[s.tenant][s.ext] ?? [])];
+      seen.add(`token/${s.token}`);
+      const owners = [null, ...(START[s.tenant][s.ext] ?? [])];
       const owner = owners[s.owner % owners.length] ?? null;
-      const now = Date.now();
       batch.set(db().doc(`tenants/${tenantId(s.tenant)}/devices/${s.id}`), {
         deviceId: s.id,
         extension: s.ext,
@@ -194,6 +272,7 @@ describe('security property: a principal changes only what it owns, a PBX only i
         fcmToken: tokens[s.token],
         lastSeenAt: now,
         createdAt: now,
+        registrar: owner ? 'app' : 'pbx',
         ...(owner ? { ownerUid: uidOf(owner) } : {}),
       });
     }
@@ -206,66 +285,69 @@ describe('security property: a principal changes only what it owns, a PBX only i
     fcm_token: tokens[t]!,
   });
 
-  async function asWho(who: Who, method: string, path: string, json: unknown): Promise<Reply> {
-    if (who === 'pbxA' || who === 'pbxB') return api(method, path, { key: keyOf(who), json });
-    if (who === 'signedOut') return api(method, path, { json });
-    return asUser(app(who), method, path, { json });
+  async function asWho(name: Who, method: string, path: string, json?: unknown): Promise<Reply> {
+    if (isPbx(name)) return api(method, path, { key: keyOf(name), json });
+    if (name === 'signedOut') return api(method, path, { json });
+    return asUser(app(name), method, path, { json });
   }
 
-  async function perform(op: Op): Promise<Outcome> {
+  async function perform(o: Op): Promise<Outcome> {
     const status = async (reply: Promise<Reply>) => ({ status: (await reply).status });
-    switch (op.kind) {
-      case 'appPut':
-        if (op.who === 'signedOut') {
-          return status(api('PUT', `/v1/app/devices/${op.id}`, { form: form(op.ext, op.token) }));
-        }
+    switch (o.kind) {
+      case 'invite':
+        return status(asWho(o.who, 'PUT', `/v1/extensions/${o.ext}/members/${uidOf(o.user)}`));
+      case 'remove':
+        return status(asWho(o.who, 'DELETE', `/v1/extensions/${o.ext}/members/${uidOf(o.user)}`));
+      case 'accept':
         return status(
-          asUser(app(op.who), 'PUT', `/v1/app/devices/${op.id}`, { form: form(op.ext, op.token) }),
+          asWho(o.who, 'POST', '/v1/app/invitations/accept', {
+            tenant: tenantId(o.tenant),
+            extension: o.ext,
+          }),
         );
+      case 'appPut':
+        return status(asWho(o.who, 'PUT', `/v1/app/devices/${o.id}`, form(o.ext, o.token)));
       case 'appDelete':
-        if (op.who === 'signedOut') return status(api('DELETE', `/v1/app/devices/${op.id}`));
-        return status(asUser(app(op.who), 'DELETE', `/v1/app/devices/${op.id}`));
+        return status(asWho(o.who, 'DELETE', `/v1/app/devices/${o.id}`));
       case 'pbxPut':
         return status(
-          api('PUT', `/v1/extensions/${op.ext}/devices/${op.id}`, {
-            key: keyOf(op.who),
-            form: { platform: 'android', fcm_token: tokens[op.token]! },
+          asWho(o.who, 'PUT', `/v1/extensions/${o.ext}/devices/${o.id}`, {
+            platform: 'android',
+            fcm_token: tokens[o.token],
           }),
         );
       case 'pbxDelete':
-        return status(
-          api('DELETE', `/v1/extensions/${op.ext}/devices/${op.id}`, { key: keyOf(op.who) }),
-        );
+        return status(asWho(o.who, 'DELETE', `/v1/extensions/${o.ext}/devices/${o.id}`));
       case 'seedRegister':
-        return status(asWho(op.who, 'POST', '/api/register-fcm-token', form(op.ext, op.token)));
+        return status(asWho(o.who, 'POST', '/api/register-fcm-token', form(o.ext, o.token)));
       case 'seedUnregister':
         return status(
-          asWho(op.who, 'POST', '/api/unregister-fcm-token', {
-            extension: op.ext,
-            fcm_token: tokens[op.token],
+          asWho(o.who, 'POST', '/api/unregister-fcm-token', {
+            extension: o.ext,
+            fcm_token: tokens[o.token],
           }),
         );
       default: {
-        const ref = doc(app(op.who).db, `tenants/${tenantId(op.tenant)}/devices/${op.id}`);
+        const ref = doc(app(o.who).db, `tenants/${tenantId(o.tenant)}/devices/${o.id}`);
         const now = Date.now();
         const attempts = {
           sdkSet: () =>
             setDoc(ref, {
-              deviceId: op.id,
-              extension: op.ext,
+              deviceId: o.id,
+              extension: o.ext,
               platform: 'android',
               apnsEnv: 'production',
-              ownerUid: uidOf(op.who) || 'nobody',
-              fcmToken: tokens[op.token],
+              ownerUid: uidOf(o.who) || 'nobody',
+              fcmToken: tokens[o.token],
               lastSeenAt: now,
               createdAt: now,
             }),
-          sdkUpdate: () => updateDoc(ref, { extension: op.ext, lastSeenAt: now }),
+          sdkUpdate: () => updateDoc(ref, { extension: o.ext, lastSeenAt: now }),
           sdkDelete: () => deleteDoc(ref),
           sdkGet: () => getDoc(ref),
         };
         try {
-          await attempts[op.kind]();
+          await attempts[o.kind]();
           return { sdk: 'ok' };
         } catch (err) {
           return { sdk: String((err as { code?: unknown }).code) };
@@ -274,50 +356,95 @@ describe('security property: a principal changes only what it owns, a PBX only i
     }
   }
 
-  /** What the one rule (core/deviceAccess.ts) says each door answers, from the state before. */
-  function expected(op: Op, state: State): Outcome {
-    const existing = (t: TenantName, key: string) => state[t].get(key);
-    /** A member writing device `key` on `extension`. */
-    const memberPut = (who: User, key: string, extension: string): Outcome => {
-      if (who === 'signedOut') return { status: 401 };
-      const t = memberTenant(who, extension);
-      if (!t) return { status: 403 };
-      const current = existing(t, key);
-      if (!current) return { status: 201 };
-      const mine = current.ownerUid === uidOf(who) && isMember(who, t, current.extension as string);
-      return { status: mine ? 200 : 403 };
+  /** A device's owner across the deployment (core/deviceAccess.ts deviceOwner). */
+  const ownerOf = (t: TenantName, d: Doc) =>
+    typeof d.ownerUid === 'string' ? `user:${d.ownerUid}` : `pbx:${t}`;
+
+  /** Whether `token` is held by a device of another owner than `owner` (but `self`). */
+  function tokenTaken(state: State, owner: string, tok: number, self?: [TenantName, string]) {
+    return (['a', 'b'] as const).some((t) =>
+      [...state.devices[t]].some(
+        ([key, d]) =>
+          d.fcmToken === tokens[tok] &&
+          !(self?.[0] === t && self[1] === key) &&
+          ownerOf(t, d) !== owner,
+      ),
+    );
+  }
+
+  /** What the one rule says each door answers an operation alone, from the state before. */
+  function expected(o: Op, state: State): Outcome {
+    const memberPut = (name: User, key: string, extension: string, tok: number): Outcome => {
+      if (name === 'signedOut') return { status: 401 };
+      const tenants = (['a', 'b'] as const).filter((t) => isMember(state, name, t, extension));
+      if (tenants.length === 0) return { status: 403 };
+      if (tenants.length > 1) return { status: 400 };
+      const t = tenants[0]!;
+      const current = state.devices[t].get(key);
+      if (current) {
+        const mine =
+          current.ownerUid === uidOf(name) && isMember(state, name, t, current.extension as string);
+        if (!mine) return { status: 403 };
+      }
+      if (tokenTaken(state, `user:${uidOf(name)}`, tok, [t, key])) return { status: 409 };
+      return { status: current ? 200 : 201 };
     };
     const tokenHolder = (t: TenantName, extension: string, tok: number) =>
-      [...state[t].values()].find((d) => d.extension === extension && d.fcmToken === tokens[tok]);
-    switch (op.kind) {
-      case 'appPut':
-        return memberPut(op.who, op.id, op.ext);
-      case 'appDelete': {
-        if (op.who === 'signedOut') return { status: 401 };
-        const t = memberTenantOf(op.who);
-        const current = t ? existing(t, op.id) : undefined;
-        return { status: current?.ownerUid === uidOf(op.who) ? 200 : 404 };
+      [...state.devices[t].values()].find(
+        (d) => d.extension === extension && d.fcmToken === tokens[tok],
+      );
+    switch (o.kind) {
+      case 'invite': {
+        const t = pbxTenant(o.who);
+        return { status: isMember(state, o.user, t, o.ext) ? 200 : 202 };
       }
-      case 'pbxPut':
-        return { status: existing(pbxTenant(op.who), op.id) ? 200 : 201 };
+      case 'remove': {
+        const t = pbxTenant(o.who);
+        const known =
+          isMember(state, o.user, t, o.ext) || (state.invited[t].get(o.ext)?.has(o.user) ?? false);
+        return { status: known ? 200 : 404 };
+      }
+      case 'accept':
+        return { status: state.invited[o.tenant].get(o.ext)?.has(o.who) ? 200 : 404 };
+      case 'appPut':
+        return memberPut(o.who, o.id, o.ext, o.token);
+      case 'appDelete': {
+        if (o.who === 'signedOut') return { status: 401 };
+        const tenants = tenantsOf(state, o.who);
+        if (tenants.length > 1) return { status: 400 };
+        const current = tenants[0] ? state.devices[tenants[0]].get(o.id) : undefined;
+        return { status: current?.ownerUid === uidOf(o.who) ? 200 : 404 };
+      }
+      case 'pbxPut': {
+        const t = pbxTenant(o.who);
+        if (tokenTaken(state, `pbx:${t}`, o.token, [t, o.id])) return { status: 409 };
+        return { status: state.devices[t].has(o.id) ? 200 : 201 };
+      }
       case 'pbxDelete':
-        return { status: existing(pbxTenant(op.who), op.id)?.extension === op.ext ? 200 : 404 };
+        return {
+          status: state.devices[pbxTenant(o.who)].get(o.id)?.extension === o.ext ? 200 : 404,
+        };
       case 'seedRegister': {
-        const key = seedDeviceId(tokens[op.token]!);
-        if (op.who === 'pbxA' || op.who === 'pbxB') {
-          return { status: existing(pbxTenant(op.who), key) ? 200 : 201 };
+        const key = seedDeviceId(tokens[o.token]!);
+        if (isPbx(o.who)) {
+          const t = pbxTenant(o.who);
+          if (tokenTaken(state, `pbx:${t}`, o.token, [t, key])) return { status: 409 };
+          return { status: state.devices[t].has(key) ? 200 : 201 };
         }
-        return memberPut(op.who, key, op.ext);
+        return memberPut(o.who, key, o.ext, o.token);
       }
       case 'seedUnregister': {
-        if (op.who === 'signedOut') return { status: 401 };
-        if (op.who === 'pbxA' || op.who === 'pbxB') {
-          return { status: tokenHolder(pbxTenant(op.who), op.ext, op.token) ? 200 : 404 };
+        if (o.who === 'signedOut') return { status: 401 };
+        if (isPbx(o.who)) {
+          return { status: tokenHolder(pbxTenant(o.who), o.ext, o.token) ? 200 : 404 };
         }
-        const t = memberTenant(op.who, op.ext);
-        if (!t) return { status: 403 };
-        const holder = tokenHolder(t, op.ext, op.token);
-        return { status: holder?.ownerUid === uidOf(op.who) ? 200 : 404 };
+        const tenants = (['a', 'b'] as const).filter((t) =>
+          isMember(state, o.who as User, t, o.ext),
+        );
+        if (tenants.length === 0) return { status: 403 };
+        if (tenants.length > 1) return { status: 400 };
+        const holder = tokenHolder(tenants[0]!, o.ext, o.token);
+        return { status: holder?.ownerUid === uidOf(o.who) ? 200 : 404 };
       }
       default:
         return { sdk: 'permission-denied' };
@@ -328,103 +455,147 @@ describe('security property: a principal changes only what it owns, a PBX only i
     [d?.fcmToken, d?.voipToken].filter((t): t is string => typeof t === 'string');
 
   /**
-   * The invariant, checked on what actually changed: nothing when refused; else only documents
-   * the actor owns (a PBX: anything of its own tenant), besides taking the token it presented
-   * off the device that held it.
+   * What changed is one of `actors`' own: a PBX's anything in its tenant; a member's, devices
+   * it owned before or owns after (its own devices, or the devices a membership removal of its
+   * took along, which only a PBX does: then the PBX's tenant). Memberships: only through a
+   * PBX's invite-and-removal in its tenant and the user's own acceptance.
    */
-  function checkChanges(op: Op, allowed: boolean, before: State, after: State): void {
-    const presented = 'token' in op && !op.kind.startsWith('sdk') ? tokens[op.token] : undefined;
+  function checkChanges(actors: Op[], allowed: boolean, before: State, after: State): void {
     for (const t of ['a', 'b'] as const) {
-      const keys = new Set([...before[t].keys(), ...after[t].keys()]);
+      const keys = new Set([...before.devices[t].keys(), ...after.devices[t].keys()]);
       for (const key of keys) {
-        const was = before[t].get(key);
-        const now = after[t].get(key);
+        const was = before.devices[t].get(key);
+        const now = after.devices[t].get(key);
         if (JSON.stringify(was) === JSON.stringify(now)) continue;
-        const where = `tenant ${t}, device ${key}, after ${JSON.stringify(op)}`;
+        const where = `tenant ${t}, device ${key}, after ${JSON.stringify(actors)}`;
         assert.ok(allowed, `a refused operation changed ${where}`);
-        if (op.who === 'pbxA' || op.who === 'pbxB') {
-          assert.equal(t, pbxTenant(op.who), `a PBX changed another tenant: ${where}`);
-          continue;
+        const owned = (d: Doc | undefined, uid: string) => d === undefined || d.ownerUid === uid;
+        const explained = actors.some((o) =>
+          isPbx(o.who)
+            ? pbxTenant(o.who) === t
+            : o.who !== 'signedOut' && owned(was, uidOf(o.who)) && owned(now, uidOf(o.who)),
+        );
+        assert.ok(explained, `not its own: ${where}`);
+        if (was && now && tokensOf(was).length > tokensOf(now).length) stats.moves += 1;
+      }
+      for (const [kind, map] of [
+        ['member', 'members'],
+        ['invitation', 'invited'],
+      ] as const) {
+        const exts = new Set([...before[map][t].keys(), ...after[map][t].keys()]);
+        for (const extension of exts) {
+          const was = [...(before[map][t].get(extension) ?? [])].sort().join();
+          const now = [...(after[map][t].get(extension) ?? [])].sort().join();
+          if (was === now) continue;
+          const where = `${kind}s of tenant ${t}, ${extension}: ${was} → ${now}, after ${JSON.stringify(actors)}`;
+          assert.ok(allowed, `a refused operation changed ${where}`);
+          const explained = actors.some((o) =>
+            o.kind === 'accept'
+              ? o.tenant === t
+              : (o.kind === 'invite' || o.kind === 'remove') && pbxTenant(o.who) === t,
+          );
+          assert.ok(explained, `memberships changed by no one entitled: ${where}`);
         }
-        const uid = uidOf(op.who);
-        assert.equal(t, memberTenantOf(op.who), `a member changed another tenant: ${where}`);
-        const owned = (d: Doc | undefined) => d === undefined || d.ownerUid === uid;
-        if (owned(was) && owned(now)) continue;
-        // Else only a token move: the token presented taken off, nothing else touched.
-        assert.ok(presented && tokensOf(was).includes(presented), `not its own: ${where}`);
-        const rest = tokensOf(was).filter((x) => x !== presented);
-        if (rest.length === 0) assert.equal(now, undefined, where);
-        else assert.deepEqual(tokensOf(now), rest, where);
-        if (now) {
-          const { fcmToken: _f, voipToken: _v, ...kept } = was ?? {};
-          const { fcmToken: _f2, voipToken: _v2, ...keptNow } = now;
-          assert.deepEqual(keptNow, kept, `a token move changed more than the token: ${where}`);
-        }
-        stats.moves += 1;
       }
     }
   }
 
-  /** What the server keeps true at all times. */
+  /** What the server keeps true at all times, whatever ran at once. */
   function checkState(state: State): void {
+    const owners = new Map<string, Set<string>>();
     for (const t of ['a', 'b'] as const) {
-      const held = [...state[t].values()].flatMap(tokensOf);
+      const held = [...state.devices[t].values()].flatMap(tokensOf);
       assert.equal(new Set(held).size, held.length, `a token held twice in tenant ${t}`);
-      for (const device of state[t].values()) {
+      for (const device of state.devices[t].values()) {
+        for (const tok of tokensOf(device)) {
+          owners.set(tok, (owners.get(tok) ?? new Set()).add(ownerOf(t, device)));
+        }
         if (device.ownerUid === undefined) continue;
-        const owner = ownerWho(t, device.ownerUid);
+        const owner = userOf(device.ownerUid);
         assert.ok(
-          owner && isMember(owner, t, device.extension as string),
+          owner && isMember(state, owner, t, device.extension as string),
           `a member's device off its extensions: ${JSON.stringify(device)}`,
         );
       }
+      // A membership is what a user accepted or paired for: never one of a signed-out app.
+      for (const names of state.members[t].values()) assert.ok(!names.has('signedOut'));
     }
+    for (const [tok, set] of owners) assert.equal(set.size, 1, `token ${tok} has two owners`);
   }
 
-  it(`holds over ${NUM_RUNS} random sequences of up to 6 operations through both doors`, async () => {
+  it(`holds over ${NUM_RUNS} random sequences of up to 6 steps through both doors, memberships changing`, async () => {
     const started = Date.now();
     const before = { a: await wholeTenant(w.a.id), b: await wholeTenant(w.b.id) };
     await fc.assert(
       fc.asyncProperty(
         seededArb,
-        fc.array(opArb, { minLength: 1, maxLength: 6 }),
-        async (seeded, ops) => {
+        fc.array(stepArb, { minLength: 1, maxLength: 6 }),
+        async (seeded, steps) => {
           await reset(seeded);
           let state = await snapshot();
           checkState(state);
-          for (const op of ops) {
-            const want = expected(op, state);
-            const got = await perform(op);
-            assert.deepEqual(got, want, `${JSON.stringify(op)} answered as the rule says`);
-            const allowed =
-              'status' in got ? got.status >= 200 && got.status < 300 : got.sdk === 'ok';
-            const next = await snapshot();
-            checkChanges(op, allowed, state, next);
-            checkState(next);
-            state = next;
-            stats.ops += 1;
-            stats[allowed ? 'allowed' : 'refused'] += 1;
+          for (const step of steps) {
+            if (step.ops.length === 1) {
+              const [o] = step.ops;
+              const want = expected(o, state);
+              const got = await perform(o);
+              assert.deepEqual(got, want, `${JSON.stringify(o)} answered as the rule says`);
+              const allowed =
+                'status' in got ? got.status >= 200 && got.status < 300 : got.sdk === 'ok';
+              const next = await snapshot();
+              checkChanges([o], allowed, state, next);
+              checkState(next);
+              state = next;
+              stats[allowed ? 'allowed' : 'refused'] += 1;
+            } else {
+              const got = await Promise.all(step.ops.map((o) => perform(o)));
+              for (const [i, g] of got.entries()) {
+                if ('status' in g) {
+                  assert.ok(g.status < 500, `${JSON.stringify(step.ops[i])} answered ${g.status}`);
+                }
+              }
+              const next = await snapshot();
+              const anyAllowed = got.some((g) =>
+                'status' in g ? g.status >= 200 && g.status < 300 : g.sdk === 'ok',
+              );
+              checkChanges(step.ops, anyAllowed, state, next);
+              checkState(next);
+              state = next;
+              stats.concurrent += 1;
+            }
+            stats.steps += 1;
+            stats.ops += step.ops.length;
+            stats.memberships += step.ops.filter((o) =>
+              ['invite', 'remove', 'accept'].includes(o.kind),
+            ).length;
           }
           stats.runs += 1;
         },
       ),
-      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 240_000, markInterruptAsFailure: true },
+      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 480_000, markInterruptAsFailure: true },
     );
-    // Nothing but devices ever changed: members, the tenants, their other documents.
+    // Nothing but devices and memberships ever changed: the tenants, their calls and other
+    // documents.
     await reset([]);
     const without = (dump: Record<string, unknown>) =>
-      Object.fromEntries(Object.entries(dump).filter(([path]) => !path.includes('/devices/')));
+      Object.fromEntries(
+        Object.entries(dump).filter(
+          ([path]) =>
+            !path.includes('/devices/') &&
+            !path.includes('/members/') &&
+            !path.includes('/invitations/'),
+        ),
+      );
     assert.deepEqual(without(await wholeTenant(w.a.id)), without(before.a));
     assert.deepEqual(without(await wholeTenant(w.b.id)), without(before.b));
-    // Not vacuous: both outcomes, and token moves, were exercised.
+    // Not vacuous: both outcomes, membership changes and steps at once were exercised.
     assert.ok(
-      stats.allowed > stats.ops / 5 && stats.refused > stats.ops / 5,
+      stats.allowed > stats.steps / 8 && stats.refused > stats.steps / 8,
       JSON.stringify(stats),
     );
-    assert.ok(stats.moves > 0, JSON.stringify(stats));
+    assert.ok(stats.memberships > 0 && stats.concurrent > 0, JSON.stringify(stats));
     console.log(
-      `      ${stats.runs} sequences, ${stats.ops} operations (${stats.allowed} allowed, ` +
-        `${stats.refused} refused, ${stats.moves} token moves) in ${Date.now() - started} ms`,
+      `      ${stats.runs} sequences, ${stats.steps} steps, ${stats.ops} operations (${stats.allowed} allowed, ${stats.refused} refused alone; ${stats.concurrent} steps of two at once; ${stats.memberships} membership changes; ${stats.moves} token moves) in ${Date.now() - started} ms`,
     );
   });
 });

@@ -1,7 +1,12 @@
-import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { DocumentReference } from 'firebase-admin/firestore';
-import { signedOutApp, signInAnonymousApp, signInApp, type TestApp } from '../support/app';
+import {
+  makeMember,
+  signedOutApp,
+  signInAnonymousApp,
+  signInApp,
+  type TestApp,
+} from '../support/app';
 import { createTenant, db, type TestTenant } from '../support/emulator';
 import { api, type CallOptions, type Reply } from '../support/http';
 
@@ -35,12 +40,7 @@ export async function makeWorld(): Promise<World> {
     signInAnonymousApp(),
   ]);
   const signedOut = signedOutApp();
-  const bind = async (tenant: TestTenant, ext: string, app: TestApp) => {
-    const reply = await api('PUT', `/v1/extensions/${ext}/members/${app.uid}`, {
-      key: tenant.key,
-    });
-    assert.equal(reply.status, 201, reply.text);
-  };
+  const bind = (tenant: TestTenant, ext: string, app: TestApp) => makeMember(tenant, ext, app);
   await Promise.all([
     bind(a, '100', m100),
     bind(a, '100', victim),

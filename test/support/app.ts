@@ -6,6 +6,7 @@ import {
   createUserWithEmailAndPassword,
   getAuth,
   signInAnonymously,
+  signInWithEmailAndPassword,
   type Auth,
 } from 'firebase/auth';
 import { connectFirestoreEmulator, getFirestore, type Firestore } from 'firebase/firestore';
@@ -46,7 +47,11 @@ function openApp(): { app: FirebaseApp; name: string; auth: Auth; db: Firestore 
 /** Signs a new user in, as a freshly installed app would. */
 export async function signInApp(): Promise<TestApp> {
   const { app, name, auth, db } = openApp();
-  const { user } = await createUserWithEmailAndPassword(auth, `${name}@example.test`, `pw-${name}`);
+  await createUserWithEmailAndPassword(auth, `${name}@example.test`, `pw-${name}`);
+  // Signed in again: the Auth emulator stamps a new password's validity in whole seconds after
+  // the sign-up's login time, so the sign-up's token can fall a second short of it and count
+  // as revoked (the API checks revocation); a sign-in's token never does.
+  const { user } = await signInWithEmailAndPassword(auth, `${name}@example.test`, `pw-${name}`);
   return {
     uid: user.uid,
     db,
@@ -78,11 +83,26 @@ export function signedOutApp(): TestApp {
   };
 }
 
-/** A signed-in app user whom the PBX made a member of `ext`. */
+/**
+ * The PBX invites `app`'s user to `ext`, and the app accepts: a membership needs both (the
+ * user's consent).
+ */
+export async function makeMember(tenant: TestTenant, ext: string, app: TestApp): Promise<void> {
+  const invited = await api('PUT', `/v1/extensions/${ext}/members/${app.uid}`, {
+    key: tenant.key,
+  });
+  assert.equal(invited.status, 202, invited.text);
+  const accepted = await api('POST', '/v1/app/invitations/accept', {
+    headers: { Authorization: `Bearer ${await app.idToken()}` },
+    form: { tenant: tenant.id, extension: ext },
+  });
+  assert.equal(accepted.status, 200, accepted.text);
+}
+
+/** A signed-in app user whom the PBX made a member of `ext` (invited, and accepted). */
 export async function memberApp(tenant: TestTenant, ext: string): Promise<TestApp> {
   const app = await signInApp();
-  const reply = await api('PUT', `/v1/extensions/${ext}/members/${app.uid}`, { key: tenant.key });
-  assert.equal(reply.status, 201, reply.text);
+  await makeMember(tenant, ext, app);
   return app;
 }
 

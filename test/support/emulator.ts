@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { callUuid } from '../../functions/core/callUuid';
+import type { TenantLimits } from '../../functions/core/limits';
 import type { Call } from '../../functions/core/model';
+import {
+  signingKeyId as signingKeyIdOf,
+  signingSecretFor,
+} from '../../functions/core/pbxSignature';
 
 export const PROJECT_ID = 'demo-callwake';
 export const ROOT = join(__dirname, '..', '..');
@@ -52,16 +57,34 @@ export function localConfig(): Record<string, string> {
 export interface TestTenant {
   id: string;
   key: string;
+  /** The PBX signing secret derived from `key`, stored as the CLI stores it. */
+  signingSecret: string;
+  signingKeyId: string;
+}
+
+export interface TenantOptions {
+  /** The tenant's own numbers for the per-tenant limits (core/limits.ts). */
+  limits?: TenantLimits;
 }
 
 /** A fresh tenant with its own API key, so tests never see each other's data. */
-export async function createTenant(pushMode: 'live' | 'outbox' = 'live'): Promise<TestTenant> {
+export async function createTenant(
+  pushMode: 'live' | 'outbox' = 'live',
+  options: TenantOptions = {},
+): Promise<TestTenant> {
   const id = `t-${randomBytes(6).toString('hex')}`;
   const key = `cwk_test_${randomBytes(18).toString('base64url')}`;
   const hash = createHash('sha256').update(key).digest('hex');
-  await db().doc(`tenants/${id}`).set({ name: id, pushMode });
-  await db().doc(`apiKeys/${hash}`).set({ tenant: id, createdAt: Date.now() });
-  return { id, key };
+  const signingSecret = signingSecretFor(key);
+  const signingKeyId = signingKeyIdOf(signingSecret);
+  await db()
+    .doc(`tenants/${id}`)
+    .set({ name: id, pushMode, ...(options.limits ? { limits: options.limits } : {}) });
+  await db()
+    .doc(`signingKeys/${signingKeyId}`)
+    .set({ tenant: id, apiKey: hash, secret: signingSecret, createdAt: Date.now() });
+  await db().doc(`apiKeys/${hash}`).set({ tenant: id, createdAt: Date.now(), signingKeyId });
+  return { id, key, signingSecret, signingKeyId };
 }
 
 /** Where the call the PBX knows as `callId` is stored. */

@@ -1,23 +1,32 @@
 import {
   actorOf,
+  addsToCounts,
+  capExceeded,
   deviceChangeRefusal,
   extensionsAtStake,
   refusalError,
+  TOKEN_FIELDS,
+  tokenConflict,
+  tokenInUseError,
+  tokenMoves,
+  tokensOf,
   type DeviceActor,
+  type DeviceCaps,
+  type TokenHolder,
 } from '../../functions/core/deviceAccess';
+import { limitError } from '../../functions/core/errors';
 import type { Device } from '../../functions/core/model';
 import type { DeviceStore } from '../../functions/core/ports';
 import type { ApnsEnv } from '../../functions/core/push';
-
-const TOKEN_FIELDS = ['fcmToken', 'voipToken'] as const;
 
 /** Whether `uid` is a member of `extension` right now (FakeMemberStore.has). */
 type MembershipCheck = (tenant: string, extension: string, uid: string) => boolean;
 
 /**
  * Devices in memory, held to the same contract as FirestoreDeviceStore
- * (test/contract/deviceStore.contract.ts): tokens unique within a tenant, a
- * device gone with its last token, and the access rule of core/deviceAccess.ts.
+ * (test/contract/deviceStore.contract.ts): tokens unique within a tenant and owned across the
+ * deployment, a device gone with its last token, the caps, and the access rule of
+ * core/deviceAccess.ts.
  */
 export class FakeDeviceStore implements DeviceStore {
   /** Every dropToken call, in order (also when the device no longer held the token). */
@@ -69,15 +78,53 @@ export class FakeDeviceStore implements DeviceStore {
     return Promise.resolve(devices.map((d) => ({ ...d })));
   }
 
-  upsert(tenant: string, device: Device): Promise<{ created: boolean }> {
+  listForRing(tenant: string, extension: string, caps: DeviceCaps): Promise<Device[]> {
+    const all = [...this.tenant(tenant).values()].filter((d) => d.extension === extension);
+    if (all.length <= caps.appPerExtension + caps.pbxPerExtension) {
+      return Promise.resolve(all.map((d) => ({ ...d })));
+    }
+    const pbx = all.filter((d) => !d.ownerUid).slice(0, caps.pbxPerExtension);
+    const app = all
+      .filter((d) => d.ownerUid)
+      .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
+      .slice(0, caps.appPerExtension);
+    return Promise.resolve([...pbx, ...app].map((d) => ({ ...d })));
+  }
+
+  /** Every device in any tenant holding one of `device`'s tokens. */
+  private holders(device: Device): TokenHolder[] {
+    const tokens = new Set(tokensOf(device));
+    return [...this.byTenant].flatMap(([tenant, devices]) =>
+      [...devices.values()]
+        .filter((d) => tokensOf(d).some((t) => tokens.has(t)))
+        .map((d) => ({ tenant, device: { ...d } })),
+    );
+  }
+
+  upsert(tenant: string, device: Device, caps?: DeviceCaps): Promise<{ created: boolean }> {
     const devices = this.tenant(tenant);
     const refusal = this.refusal(tenant, actorOf(device), device.deviceId, device.extension);
     if (refusal) return Promise.reject(refusalError(device.deviceId, refusal));
-    const tokens = new Set(TOKEN_FIELDS.flatMap((f) => (device[f] ? [device[f]] : [])));
-    for (const other of [...devices.values()]) {
-      if (other.deviceId !== device.deviceId) this.strip(tenant, other, tokens);
+    const holders = this.holders(device);
+    if (tokenConflict(tenant, device, holders)) return Promise.reject(tokenInUseError());
+    const before = devices.get(device.deviceId) ?? null;
+    if (caps && addsToCounts(before, device)) {
+      const others = [...devices.values()].filter((d) => d.deviceId !== device.deviceId);
+      const onExtension = others.filter((d) => d.extension === device.extension);
+      const counts = {
+        appOnExtension: onExtension.filter((d) => d.ownerUid).length,
+        pbxOnExtension: onExtension.filter((d) => !d.ownerUid).length,
+        ofUser: device.ownerUid ? others.filter((d) => d.ownerUid === device.ownerUid).length : 0,
+      };
+      const over = capExceeded(before, device, counts, caps);
+      if (over) return Promise.reject(limitError(over, 409, `${over} reached`));
     }
-    const created = !devices.has(device.deviceId);
+    const tokens = new Set(tokensOf(device));
+    for (const moved of tokenMoves(tenant, device, holders)) {
+      const current = devices.get(moved.deviceId);
+      if (current) this.strip(tenant, current, tokens);
+    }
+    const created = before === null;
     devices.set(device.deviceId, { ...device });
     return Promise.resolve({ created });
   }
@@ -131,10 +178,13 @@ export class FakeDeviceStore implements DeviceStore {
   }
 
   private strip(tenant: string, device: Device, tokens: Set<string>): void {
-    const kept: Device = { ...device };
-    if (kept.fcmToken && tokens.has(kept.fcmToken)) delete kept.fcmToken;
-    if (kept.voipToken && tokens.has(kept.voipToken)) delete kept.voipToken;
-    if (!kept.fcmToken && !kept.voipToken) this.tenant(tenant).delete(device.deviceId);
+    const kept = Object.fromEntries(
+      Object.entries(device).filter(
+        ([field, value]) =>
+          !(TOKEN_FIELDS as readonly string[]).includes(field) || !tokens.has(value as string),
+      ),
+    ) as unknown as Device;
+    if (tokensOf(kept).length === 0) this.tenant(tenant).delete(device.deviceId);
     else this.tenant(tenant).set(device.deviceId, kept);
   }
 }

@@ -1,13 +1,20 @@
 import { CallRateLimiter } from '../../functions/core/callRate';
+import { limitError } from '../../functions/core/errors';
+import { INVITATION_TTL_MS } from '../../functions/core/limits';
+import { signingKeyId, signingSecretFor } from '../../functions/core/pbxSignature';
 import type {
+  CallCounts,
+  Invitation,
+  LongPolls,
   Membership,
   MemberStore,
   PairingCode,
   PairingStore,
   RateLimit,
   RateLimiter,
+  ReplayGuard,
 } from '../../functions/core/ports';
-import { releaseAll, reserveAll, type RateWindow } from '../../functions/core/rateWindow';
+import { windowKey, withinLimit } from '../../functions/core/rateWindow';
 import type { PushMeta, PushSender, RenderedPush, SendResult } from '../../functions/core/push';
 import type { PushDeployment } from '../../functions/core/pushAddress';
 import type { PushEndpoints } from '../../functions/core/render';
@@ -87,9 +94,10 @@ export class FakeSender implements PushSender {
   }
 }
 
-/** Members in memory. */
+/** Members (and the PBX's invitations) in memory. */
 export class FakeMemberStore implements MemberStore {
   private readonly members = new Set<string>();
+  readonly invitations = new Map<string, Invitation>();
   private readonly key = (tenant: string, extension: string, uid: string) =>
     JSON.stringify([tenant, extension, uid]);
 
@@ -112,9 +120,62 @@ export class FakeMemberStore implements MemberStore {
     return Promise.resolve(added);
   }
 
+  invite(
+    tenant: string,
+    extension: string,
+    uid: string,
+    now: number,
+    maxPending: number,
+  ): Promise<'member' | 'invited' | 'already_invited'> {
+    const key = this.key(tenant, extension, uid);
+    if (this.members.has(key)) return Promise.resolve('member');
+    if ((this.invitations.get(key)?.expiresAt ?? 0) > now) {
+      return Promise.resolve('already_invited');
+    }
+    const pending = [...this.invitations.values()].filter(
+      (i) => i.tenant === tenant && i.extension === extension && i.expiresAt > now,
+    ).length;
+    if (pending >= maxPending) {
+      return Promise.reject(
+        limitError('pending_invitations_per_extension', 409, 'too many invitations'),
+      );
+    }
+    this.invitations.set(key, {
+      tenant,
+      extension,
+      uid,
+      createdAt: now,
+      expiresAt: now + INVITATION_TTL_MS,
+    });
+    return Promise.resolve('invited');
+  }
+
+  invitationsOf(uid: string, now: number): Promise<Invitation[]> {
+    return Promise.resolve(
+      [...this.invitations.values()].filter((i) => i.uid === uid && i.expiresAt > now),
+    );
+  }
+
+  answerInvitation(
+    tenant: string,
+    extension: string,
+    uid: string,
+    accept: boolean,
+    now: number,
+  ): Promise<boolean> {
+    const key = this.key(tenant, extension, uid);
+    const invitation = this.invitations.get(key);
+    this.invitations.delete(key);
+    if (!invitation || invitation.expiresAt <= now) return Promise.resolve(false);
+    if (accept) this.members.add(key);
+    return Promise.resolve(true);
+  }
+
   remove(tenant: string, extension: string, uid: string): Promise<boolean> {
     this.devices?.removeOwned(tenant, extension, uid);
-    return Promise.resolve(this.members.delete(this.key(tenant, extension, uid)));
+    const key = this.key(tenant, extension, uid);
+    const invited = this.invitations.delete(key);
+    return Promise.resolve(this.members.delete(key) || invited);
   }
 
   membershipsOf(uid: string): Promise<Membership[]> {
@@ -155,28 +216,71 @@ export class FakePairingStore implements PairingStore {
   }
 }
 
-/** Fixed-window counters in memory; one call runs without interleaving, as the transaction. */
+/** Fixed-window counters in memory, counted as the Firestore limiter counts them. */
 export class FakeRateLimiter implements RateLimiter {
-  readonly windows = new Map<string, RateWindow>();
+  readonly counts = new Map<string, number>();
 
   reserve(limits: readonly RateLimit[], now: number): Promise<boolean> {
-    const next = reserveAll(
-      limits.map((l) => this.windows.get(l.key)),
-      limits,
-      now,
-    );
-    next?.forEach((window, i) => this.windows.set(limits[i]!.key, window));
-    return Promise.resolve(next !== null);
+    const after = limits.map((l) => {
+      const key = windowKey(l.key, now, l.windowMs);
+      const count = (this.counts.get(key) ?? 0) + 1;
+      this.counts.set(key, count);
+      return count;
+    });
+    return Promise.resolve(after.every((count, i) => withinLimit(count, limits[i]!.limit)));
   }
 
   release(limits: readonly RateLimit[], now: number): Promise<void> {
-    releaseAll(
-      limits.map((l) => this.windows.get(l.key)),
-      now,
-    ).forEach((window, i) => {
-      if (window) this.windows.set(limits[i]!.key, window);
-    });
+    for (const l of limits) {
+      const key = windowKey(l.key, now, l.windowMs);
+      this.counts.set(key, (this.counts.get(key) ?? 0) - 1);
+    }
     return Promise.resolve();
+  }
+}
+
+/** The tenant-wide call counts over a FakeCallStore's calls, as the count queries see them. */
+export class FakeCallCounts implements CallCounts {
+  constructor(private readonly calls: FakeCallStore) {}
+
+  createdSince(tenant: string, since: number): Promise<number> {
+    return Promise.resolve(
+      this.calls.all().filter((c) => c.tenant === tenant && c.createdAt >= since).length,
+    );
+  }
+
+  ringing(tenant: string, now: number): Promise<number> {
+    return Promise.resolve(
+      this.calls
+        .all()
+        .filter((c) => c.tenant === tenant && c.status === 'ringing' && c.expiresAt > now).length,
+    );
+  }
+}
+
+/** Long-polls held, in memory. */
+export class FakeLongPolls implements LongPolls {
+  readonly held = new Map<string, number>();
+
+  hold(tenant: string, limit: number): Promise<(() => Promise<void>) | null> {
+    const count = this.held.get(tenant) ?? 0;
+    if (count >= limit) return Promise.resolve(null);
+    this.held.set(tenant, count + 1);
+    return Promise.resolve(() => {
+      this.held.set(tenant, (this.held.get(tenant) ?? 1) - 1);
+      return Promise.resolve();
+    });
+  }
+}
+
+/** Signed requests claimed, in memory. */
+export class FakeReplayGuard implements ReplayGuard {
+  readonly claimed = new Set<string>();
+
+  claim(id: string): Promise<boolean> {
+    if (this.claimed.has(id)) return Promise.resolve(false);
+    this.claimed.add(id);
+    return Promise.resolve(true);
   }
 }
 
@@ -199,6 +303,10 @@ export type FakeApiContext = ApiContext & {
   members: FakeMemberStore;
   pairing: FakePairingStore;
   rateLimiter: FakeRateLimiter;
+  replays: FakeReplayGuard;
+  longPolls: FakeLongPolls;
+  /** Tenant settings by id (limits), as their documents would hold them. */
+  tenants: Map<string, Tenant>;
   /** ID tokens the fake accepts, mapped to their uid. */
   idTokens: Map<string, string>;
   clock: FakeClock;
@@ -207,7 +315,10 @@ export type FakeApiContext = ApiContext & {
   sendersAskedFor: Tenant[];
 };
 
-/** An ApiContext over the fakes; `keys` maps API keys to tenant ids. */
+/**
+ * An ApiContext over the fakes; `keys` maps API keys to tenant ids. Each key's PBX signing
+ * secret (signingSecretFor) is known too, as the directory stores it.
+ */
 export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContext {
   const idTokens = new Map<string, string>();
   const clock = new FakeClock();
@@ -218,19 +329,38 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     members.has(tenant, ext, uid),
   );
   const members = new FakeMemberStore(devices);
+  const calls = new FakeCallStore(clock);
+  const tenants = new Map<string, Tenant>();
+  const settings = (id: string): Tenant => tenants.get(id) ?? { id };
+  const signing = new Map(
+    Object.entries(keys).map(([key, tenant]) => {
+      const secret = signingSecretFor(key);
+      return [signingKeyId(secret), { tenant, secret }] as const;
+    }),
+  );
   return {
     resolveApiKey: (key) => {
       const id = Object.hasOwn(keys, key) ? keys[key] : undefined;
-      return Promise.resolve(id === undefined ? null : { id });
+      return Promise.resolve(id === undefined ? null : settings(id));
     },
+    resolveSigningKey: (id) => {
+      const found = signing.get(id);
+      return Promise.resolve(
+        found ? { tenant: settings(found.tenant), secret: found.secret } : null,
+      );
+    },
+    replays: new FakeReplayGuard(),
+    callCounts: new FakeCallCounts(calls),
+    longPolls: new FakeLongPolls(),
+    tenants,
     verifyIdToken: (token) => {
       const uid = idTokens.get(token);
       return Promise.resolve(uid === undefined ? null : { uid });
     },
-    tenant: (id) => Promise.resolve({ id }),
+    tenant: (id) => Promise.resolve(settings(id)),
     idTokens,
     devices,
-    calls: new FakeCallStore(clock),
+    calls,
     members,
     pairing: new FakePairingStore(),
     rateLimiter: new FakeRateLimiter(),
@@ -278,6 +408,7 @@ export function apiRequest(method: string, path: string, init: ApiRequestInit = 
   return {
     method,
     path,
+    target: init.query ? `${path}?${init.query}` : path,
     headers,
     query: new URLSearchParams(init.query ?? ''),
     body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { BASE_URL } from './emulator';
+import { signedAuthorization, type Signer } from './signing';
 
 const execFileAsync = promisify(execFile);
 
@@ -27,6 +28,8 @@ export function parseHashcompat(text: string): Record<string, string> {
 
 export interface CallOptions {
   key?: string;
+  /** Sign the request as a PBX does (test/support/signing.ts) instead of sending a key. */
+  signer?: Signer;
   form?: Record<string, string>;
   json?: unknown;
   headers?: Record<string, string>;
@@ -46,6 +49,9 @@ export async function api(method: string, path: string, options: CallOptions = {
   } else if (options.json !== undefined) {
     body = JSON.stringify(options.json);
     headers['Content-Type'] ??= 'application/json';
+  }
+  if (options.signer) {
+    headers.Authorization = signedAuthorization(options.signer, method, path, body ?? '');
   }
   const res = await fetch(`${BASE_URL}${path}`, {
     method,

@@ -14,9 +14,10 @@ const deviceBody = z.object({ device_id: deviceIdSchema, tenant: tenantSchema.op
 const answerBody = deviceBody.extend({ action: z.enum(['accept', 'decline']) });
 
 /**
- * The call `uid` may act on with `deviceId`: the user must be a member of the
- * call's extension, and the device one of that extension's, registered by
- * this user (or by the PBX, with no owner).
+ * The call `uid` may act on with `deviceId`: in the tenant the request names (or the user's only
+ * tenant), the user must be a member of the call's extension, and the device one of that
+ * extension's, registered by this user. A device the PBX registered is the PBX's: no app user
+ * acknowledges or answers for it, through this door or the rules'.
  */
 async function callForDevice(
   ctx: ApiContext,
@@ -25,25 +26,19 @@ async function callForDevice(
   deviceId: string,
   hint?: string,
 ): Promise<Call> {
-  const tenants = await candidateTenants(ctx, uid, hint);
-  let refused: string | undefined;
-  for (const tenant of tenants) {
-    const call = await ctx.calls.get(tenant, callUuid(tenant, callId));
-    if (!call) continue;
-    // PBX call ids can repeat across tenants: keep looking for the one this user may act on.
-    if (!(await ctx.members.isMember(tenant, call.extension, uid))) continue;
-    const device = await ctx.devices.get(tenant, deviceId);
-    const mine = device?.extension === call.extension && (device.ownerUid ?? uid) === uid;
-    if (mine) return call;
-    refused = call.extension;
+  const [tenant] = await candidateTenants(ctx, uid, hint);
+  const call = tenant === undefined ? null : await ctx.calls.get(tenant, callUuid(tenant, callId));
+  if (!call || !(await ctx.members.isMember(call.tenant, call.extension, uid))) {
+    throw new AppError('not_found', `No call ${callId} is known for your extensions.`);
   }
-  if (refused !== undefined) {
+  const device = await ctx.devices.get(call.tenant, deviceId);
+  if (device?.extension !== call.extension || device.ownerUid !== uid) {
     throw new AppError(
       'permission_denied',
-      `Device ${deviceId} is not yours on extension ${refused}.`,
+      `Device ${deviceId} is not one you registered on extension ${call.extension}.`,
     );
   }
-  throw new AppError('not_found', `No call ${callId} is known for your extensions.`);
+  return call;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultDeviceCaps } from '../../core/deviceAccess';
 import { registerDevice } from '../../core/devices';
 import { AppError } from '../../core/errors';
 import { parseDeviceRegistration } from '../../core/pushAddress';
@@ -30,6 +31,7 @@ export const putAppDevice: RouteHandler = async (req, rawParams, ctx) => {
     input,
     ctx.clock.now(),
     uid,
+    defaultDeviceCaps(await ctx.tenant(tenant)),
   );
   return {
     status: created ? 201 : 200,

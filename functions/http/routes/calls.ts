@@ -1,26 +1,33 @@
 import { z } from 'zod';
 import { callUuid } from '../../core/callUuid';
 import { applyPbxCancel, PBX_CANCEL_REASONS } from '../../core/callState';
-import { AppError } from '../../core/errors';
+import { admitCall } from '../../core/callAdmission';
+import { defaultDeviceCaps } from '../../core/deviceAccess';
+import { AppError, limitError } from '../../core/errors';
+import { limitFor } from '../../core/limits';
 import { startIncomingCall } from '../../core/incomingCall';
 import type { Call } from '../../core/model';
-import { callIdSchema, incomingCallSchema } from '../../core/schemas';
+import { callIdSchema, emptyAsUndefined, incomingCallSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
-import { requireTenant } from '../apiKey';
+import { authenticatePbx, requireTenant } from '../apiKey';
 import { validBody } from '../body';
 import { wantsJson } from '../negotiate';
-import type { ApiContext, ResponseBody, RouteHandler } from '../types';
+import type { Tenant } from '../../store/tenantDirectory';
+import type { ApiContext, ApiRequest, ApiResponse, ResponseBody, RouteHandler } from '../types';
 
 const callParams = z.object({ call_id: callIdSchema });
 /** Longest a PBX may hold GET /v1/calls/{id}?wait=N open. */
 export const MAX_WAIT_SECONDS = 25;
 const waitQuery = z.object({
-  wait: z.coerce
-    .number({ error: `must be 0 to ${MAX_WAIT_SECONDS} seconds` })
-    .int(`must be 0 to ${MAX_WAIT_SECONDS} seconds`)
-    .min(0, `must be 0 to ${MAX_WAIT_SECONDS} seconds`)
-    .max(MAX_WAIT_SECONDS, `must be 0 to ${MAX_WAIT_SECONDS} seconds`)
-    .default(0),
+  wait: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: `must be 0 to ${MAX_WAIT_SECONDS} seconds` })
+      .int(`must be 0 to ${MAX_WAIT_SECONDS} seconds`)
+      .min(0, `must be 0 to ${MAX_WAIT_SECONDS} seconds`)
+      .max(MAX_WAIT_SECONDS, `must be 0 to ${MAX_WAIT_SECONDS} seconds`)
+      .default(0),
+  ),
 });
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -78,14 +85,17 @@ async function findCall(ctx: ApiContext, tenant: string, callId: string): Promis
 
 /** POST /v1/calls: a call arrived for an extension; ring every device. */
 export const postCall: RouteHandler = async (req, _params, ctx) => {
-  const tenant = await requireTenant(req, ctx);
+  const { tenant, single } = await authenticatePbx(req, ctx, true);
   const request = validBody(incomingCallSchema, req);
   if (!ctx.callRate.allow(`${tenant.id}\u0000${request.to}`, request.call_id, ctx.clock.now())) {
-    throw new AppError(
-      'rate_limited',
+    throw limitError(
+      'calls_per_extension_per_minute',
+      429,
       `Too many calls to extension ${request.to}; try again in a minute.`,
+      60,
     );
   }
+  const uuid = callUuid(tenant.id, request.call_id);
   const { duplicate, ...result } = await startIncomingCall(tenant.id, request, {
     calls: ctx.calls,
     devices: ctx.devices,
@@ -93,37 +103,81 @@ export const postCall: RouteHandler = async (req, _params, ctx) => {
     endpoints: ctx.endpoints,
     sendBudgetMs: ctx.sendBudgetMs,
     clock: ctx.clock,
+    caps: defaultDeviceCaps(tenant),
+    // Beside the read of the extension's devices: no round trip of their own on the ring path.
+    admit: async () => {
+      await Promise.all([
+        single(),
+        admitCall({ counts: ctx.callCounts, calls: ctx.calls }, tenant, uuid, ctx.clock.now()),
+      ]);
+    },
   });
   return { status: duplicate ? 200 : 201, body: { ...result } };
 };
 
 /**
- * GET /v1/calls/{call_id}[?wait=N]: the call's state. With wait, a ringing
- * call holds the request until its state changes (a Firestore listener) or N
- * seconds pass: the dialplan long-polls instead of polling.
+ * The call's state. With `wait`, a ringing call holds the request until its state changes (a
+ * Firestore listener) or `wait` seconds pass: the dialplan long-polls instead of polling. Each
+ * long-poll counts against the tenant's long_polls limit while it is held.
  */
-export const getCall: RouteHandler = async (req, params, ctx) => {
-  const tenant = await requireTenant(req, ctx);
-  const { call_id } = validate(callParams, params);
-  const { wait } = validate(waitQuery, { wait: req.query.get('wait') ?? undefined });
-  let call = await findCall(ctx, tenant.id, call_id);
+async function followCall(
+  req: ApiRequest,
+  tenant: Tenant,
+  callId: string,
+  wait: number,
+  ctx: ApiContext,
+): Promise<ApiResponse> {
+  let call = await findCall(ctx, tenant.id, callId);
   if (call.status === 'ringing' && wait > 0) {
-    call =
-      (await ctx.calls.waitFor(
-        tenant.id,
-        call.callUuid,
-        (c) => c.status !== 'ringing',
-        wait * 1000,
-      )) ?? call;
+    const limit = limitFor('long_polls', tenant);
+    const end = await ctx.longPolls.hold(tenant.id, limit, ctx.clock.now(), wait * 1000);
+    if (!end) {
+      throw limitError(
+        'long_polls',
+        429,
+        `This tenant holds ${limit} long-polls open already; poll without wait, or wait for one to end.`,
+      );
+    }
+    try {
+      call =
+        (await ctx.calls.waitFor(
+          tenant.id,
+          call.callUuid,
+          (c) => c.status !== 'ringing',
+          wait * 1000,
+        )) ?? call;
+    } finally {
+      // Best effort: a long-poll whose record stays stops counting at its end anyway.
+      await end().catch(() => undefined);
+    }
   }
   return { status: 200, body: callView(call, wantsJson(req.headers.accept)) };
+}
+
+/** GET /v1/calls/{call_id}[?wait=N]: the call's state, long-polled with wait. */
+export const getCall: RouteHandler = async (req, params, ctx) => {
+  const tenant = await requireTenant(req, ctx, true);
+  const { call_id } = validate(callParams, params);
+  const { wait } = validate(waitQuery, { wait: req.query.get('wait') ?? undefined });
+  return followCall(req, tenant, call_id, wait, ctx);
+};
+
+/**
+ * POST /v1/calls/{call_id}/wait: the same, with `wait` in a form body, for a PBX that signs its
+ * requests in the body (the Asterisk include: CURL() with a body is a POST).
+ */
+export const postWait: RouteHandler = async (req, params, ctx) => {
+  const tenant = await requireTenant(req, ctx, true);
+  const { call_id } = validate(callParams, params);
+  const { wait } = validBody(waitQuery, req);
+  return followCall(req, tenant, call_id, wait, ctx);
 };
 
 const cancelBody = z.object({ reason: z.enum(PBX_CANCEL_REASONS).default('hangup') });
 
 /** POST /v1/calls/{call_id}/cancel: the caller hung up (or the PBX stopped the call). Idempotent. */
 export const cancelCall: RouteHandler = async (req, params, ctx) => {
-  const tenant = await requireTenant(req, ctx);
+  const tenant = await requireTenant(req, ctx, true);
   const { call_id } = validate(callParams, params);
   const { reason } = validBody(cancelBody, req);
   // A read first: it fails within the short store deadline in an outage, where a transaction

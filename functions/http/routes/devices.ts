@@ -1,3 +1,4 @@
+import { defaultDeviceCaps } from '../../core/deviceAccess';
 import { deviceView, registerDevice, unregisterDevice } from '../../core/devices';
 import { parseDeviceRegistration } from '../../core/pushAddress';
 import { deviceIdSchema, extensionSchema } from '../../core/schemas';
@@ -15,7 +16,7 @@ const extensionParams = z.object({ ext: extensionSchema });
  * a device, by its tokens or by an RFC 8599 push address.
  */
 export const putDevice: RouteHandler = async (req, params, ctx) => {
-  const tenant = await requireTenant(req, ctx);
+  const tenant = await requireTenant(req, ctx, true);
   const { ext, device_id } = validate(deviceParams, params);
   const body = parseBody(req.body, req.headers['content-type']);
   const input = parseDeviceRegistration(body, ctx.pushDeployment);
@@ -26,6 +27,8 @@ export const putDevice: RouteHandler = async (req, params, ctx) => {
     device_id,
     input,
     ctx.clock.now(),
+    undefined,
+    defaultDeviceCaps(tenant),
   );
   return {
     status: created ? 201 : 200,
@@ -35,7 +38,7 @@ export const putDevice: RouteHandler = async (req, params, ctx) => {
 
 /** DELETE /v1/extensions/{ext}/devices/{device_id} (or POST .../unregister): unregister. */
 export const deleteDevice: RouteHandler = async (req, params, ctx) => {
-  const tenant = await requireTenant(req, ctx);
+  const tenant = await requireTenant(req, ctx, true);
   const { ext, device_id } = validate(deviceParams, params);
   await unregisterDevice(ctx.devices, tenant.id, ext, device_id);
   return { status: 200, body: { status: 'deleted', extension: ext, device_id } };
@@ -43,7 +46,7 @@ export const deleteDevice: RouteHandler = async (req, params, ctx) => {
 
 /** GET /v1/extensions/{ext}/devices: the extension's devices, tokens masked. */
 export const listDevices: RouteHandler = async (req, params, ctx) => {
-  const tenant = await requireTenant(req, ctx);
+  const tenant = await requireTenant(req, ctx, true);
   const { ext } = validate(extensionParams, params);
   const devices = (await ctx.devices.listByExtension(tenant.id, ext)).map(deviceView);
   devices.sort((a, b) => a.device_id.localeCompare(b.device_id));

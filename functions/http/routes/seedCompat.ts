@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { defaultDeviceCaps } from '../../core/deviceAccess';
 import { registerDevice } from '../../core/devices';
 import { AppError } from '../../core/errors';
 import { extensionSchema, fcmTokenSchema, platformSchema } from '../../core/schemas';
@@ -19,8 +20,9 @@ const seedDeviceId = (token: string) =>
 
 /** Who may register: a PBX (its tenant) or a signed-in member of the extension. */
 async function tenantFor(ctx: ApiContext, caller: Caller, extension: string) {
-  if (caller.kind === 'pbx') return { tenant: caller.tenant.id };
-  return { tenant: await memberTenant(ctx, caller.uid, extension), ownerUid: caller.uid };
+  if (caller.kind === 'pbx') return { tenant: caller.tenant.id, settings: caller.tenant };
+  const tenant = await memberTenant(ctx, caller.uid, extension);
+  return { tenant, ownerUid: caller.uid, settings: await ctx.tenant(tenant) };
 }
 
 async function register(
@@ -30,7 +32,7 @@ async function register(
   token: string,
   platform: 'android' | 'ios',
 ) {
-  const { tenant, ownerUid } = await tenantFor(ctx, caller, extension);
+  const { tenant, ownerUid, settings } = await tenantFor(ctx, caller, extension);
   // No apns_env: a seed app registers an FCM token, which FCM routes to the right APNs host
   // itself; saying "production" here would overwrite what a device's VoIP push has proven.
   const input = { platform, fcm_token: token };
@@ -42,6 +44,7 @@ async function register(
     input,
     ctx.clock.now(),
     ownerUid,
+    defaultDeviceCaps(settings),
   );
   return { status: created ? 201 : 200, body: { success: true, device_id: device.device_id } };
 }

@@ -18,6 +18,8 @@ export interface PbxOptions {
   include: string;
   port: number;
   globals: Record<string, string>;
+  /** Further files written into `dir` (the signing secret), by name. */
+  files?: Record<string, string>;
 }
 
 export const HOST = '127.0.0.1';
@@ -87,11 +89,14 @@ astlogdir => ${run}/log
 astcachedir => ${run}/cache
 
 [options]
-verbose = 3
+; As talkative as the secrecy check needs: verbose 5 (every dialplan step, expanded, and more),
+; and debug 1 (the debug level the include is safe at; see its header).
+verbose = 5
+debug = 1
 `,
     'modules.conf': '[modules]\nautoload = yes\n',
     'logger.conf':
-      '[general]\ndateformat = %F %T.%3q\n[logfiles]\nmessages.log => notice,warning,error,verbose\n',
+      '[general]\ndateformat = %F %T.%3q\n[logfiles]\nmessages.log => notice,warning,error,verbose,debug\n',
     'rtp.conf': '[general]\nrtpstart = 21000\nrtpend = 21200\n',
     'pjsip.conf': `[global]
 type=global
@@ -122,6 +127,13 @@ export class Pbx {
     return join(this.options.dir, 'run', 'log', 'messages.log');
   }
 
+  /** Everything Asterisk wrote: its log file, and its console (stdout and stderr). */
+  everythingLogged(): string {
+    const console = join(this.options.dir, 'asterisk.out.log');
+    const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+    return `${read(this.log)}\n${read(console)}\n${this.child?.output() ?? ''}`;
+  }
+
   /** Writes the configuration and starts Asterisk in the foreground; resolves once fully booted. */
   async start(): Promise<void> {
     const { dir } = this.options;
@@ -131,6 +143,9 @@ export class Pbx {
     }
     for (const [name, text] of Object.entries(configFiles(this.options))) {
       writeFileSync(join(dir, name), text);
+    }
+    for (const [name, text] of Object.entries(this.options.files ?? {})) {
+      writeFileSync(join(dir, name), text, { mode: 0o600 });
     }
     this.child = start('asterisk', this.options.binary, ['-C', this.conf, '-f', '-n'], {
       logFile: join(dir, 'asterisk.out.log'),
@@ -182,6 +197,16 @@ export class Pbx {
       .find((l) => l.includes(`CALLWAKE-E2E ${sipCallId} `));
     const match = line && / retval=(\S*) uniqueid=([\d.]+)/.exec(line);
     return match ? { retval: match[1]!, uniqueid: match[2]! } : undefined;
+  }
+
+  /** Which of these dialplan functions this Asterisk does not have (`core show function`). */
+  async missingFunctions(names: string[]): Promise<string[]> {
+    const missing: string[] = [];
+    for (const name of names) {
+      const shown = await this.cli(`core show function ${name}`);
+      if (/no function by that name/i.test(shown) || !shown.includes(name)) missing.push(name);
+    }
+    return missing;
   }
 
   /** `core stop now`, then the process group, whatever state it is in. */

@@ -16,8 +16,9 @@ import { startProviders, stopProviders } from '../../support/providers';
 import { eventually } from '../../support/wait';
 import { Pbx } from './pbx';
 import { stopAll, WORK } from './processes';
-import { RecordingProxy } from './recordingProxy';
+import { RecordingProxy } from '../recordingProxy';
 import { answered, declined, hungUp, noAnswer, plainDial, type Figures } from './scenarios';
+import { leaksIn, replayAll } from '../pbxSecrets';
 import { checkRequests } from './wire';
 import { DEVICE_ID, ms, PORTS, type World } from './world';
 
@@ -74,15 +75,12 @@ async function scenarios(w: World): Promise<Record<string, unknown>> {
     const figures = await test(name, (f) => answered(w, f, round));
     if (figures.acceptTo200Ok !== undefined) accepts.push(figures.acceptTo200Ok);
   }
-  await test('declined (HTTP Basic key): the app declines, the caller gets 486 Busy Here', (f) =>
-    declined(w, f));
+  await test('declined: the app declines, the caller gets 486 Busy Here', (f) => declined(w, f));
   const hangups: number[] = [];
   const posts: number[] = [];
   for (let round = 1; round <= HANGUPS; round += 1) {
-    const basic = round % 2 === 0;
-    const name = `caller hangs up while ringing #${round} (${basic ? 'Basic' : 'Bearer'})`;
-    const figures = await test(`${name}: cancel push, reason hangup`, (f) =>
-      hungUp(w, f, round, basic));
+    const name = `caller hangs up while ringing #${round}`;
+    const figures = await test(`${name}: cancel push, reason hangup`, (f) => hungUp(w, f, round));
     if (figures.hangupToCancelPush !== undefined) hangups.push(figures.hangupToCancelPush);
     if (figures.hangupToCancelPost !== undefined) posts.push(figures.hangupToCancelPost);
   }
@@ -109,9 +107,21 @@ async function scenarios(w: World): Promise<Record<string, unknown>> {
     if (seen.join() !== 'POST /v1/calls 503') throw new Error(`requests: ${seen.join('; ')}`);
   });
   w.proxy.unavailable = false;
-  await test('one Authorization header on every request, Bearer or Basic as configured', () => {
+  await test('every request signed in its body, the signature matching the request', () => {
     checkRequests(w);
     return Promise.resolve();
+  });
+  await test("Asterisk's log (verbose 5, debug 1) holds no key, secret or credential; no request it sent authenticates again", async () => {
+    const logged = w.pbx.everythingLogged();
+    const leaks = leaksIn(logged, { apiKey: w.tenant.key, signingSecret: w.tenant.signingSecret });
+    if (leaks.length > 0) throw new Error(`found in the log: ${leaks.join('; ')}`);
+    const steps = (logged.match(/Executing \[/g) ?? []).length;
+    if (steps < 100) throw new Error(`only ${steps} dialplan steps logged: is verbose 5 on?`);
+    const replays = await replayAll(w.proxy.requests, BASE_URL);
+    if (replays.problems.length > 0) throw new Error(replays.problems.join('\n     '));
+    log(
+      `     ${logged.length} bytes of log, ${steps} dialplan steps: no key, secret or credential; ${replays.replayed} requests replayed and ${replays.moved} credentials moved to another request, all refused 401 (${replays.undelivered} never reached callwake)`,
+    );
   });
   const summary = {
     answers: accepts.length,
@@ -161,11 +171,25 @@ async function main(): Promise<void> {
       dir: join(WORK, 'pbx'),
       include: INCLUDE,
       port: PORTS.asterisk,
-      globals: { CALLWAKE_URL: proxyUrl, CALLWAKE_KEY: tenant.key, CALLWAKE_BASIC: 'no' },
+      // The PBX gets the signing key id and the secret's file, never the API key.
+      globals: {
+        CALLWAKE_URL: proxyUrl,
+        CALLWAKE_KEY_ID: tenant.signingKeyId,
+        CALLWAKE_SECRET_FILE: join(WORK, 'pbx', 'callwake.secret'),
+      },
+      files: { 'callwake.secret': tenant.signingSecret },
     });
     const bootStarted = Date.now();
     await pbx.start();
     log(`Asterisk up on 127.0.0.1:${PORTS.asterisk} in ${Date.now() - bootStarted} ms`);
+    // What the include signs with: in every stock build (func_sha1, func_env, func_rand), but a
+    // minimal build may leave them out, and then every request would go unsigned (401).
+    const missing = await pbx.missingFunctions(['SHA1', 'FILE', 'RAND', 'CURL', 'URIENCODE']);
+    if (missing.length > 0) {
+      throw new Error(
+        `this Asterisk lacks the dialplan functions ${missing.join(', ')} the include needs: build it with func_sha1, func_env and func_rand (../shared/asterisk/README.md, "Rebuilding it").`,
+      );
+    }
     const world: World = {
       pbx,
       proxy,
@@ -174,7 +198,7 @@ async function main(): Promise<void> {
       tenant,
       app,
       token,
-      expectedAuth: new Map(),
+      calls: new Set(),
     };
     summary = await scenarios(world);
     await app.close();

@@ -48,7 +48,7 @@ export async function answered(w: World, f: Figures, round: number): Promise<voi
   const phone = phoneAnswering(`phone-answered${round}`, '1001');
   try {
     const call = await ringing(w, `answered${round}`, '1001');
-    w.expectedAuth.set(call.pbxCall, 'bearer');
+    w.calls.add(call.pbxCall);
     // The woken app: it accepts, then registers its SIP account (docs/app-integration.md).
     const acceptedAt = Date.now();
     await answerOverHttps(w, call.pbxCall, 'accept');
@@ -80,65 +80,52 @@ export async function answered(w: World, f: Figures, round: number): Promise<voi
 }
 
 export async function declined(w: World, f: Figures): Promise<void> {
-  await w.pbx.setGlobal('CALLWAKE_BASIC', 'yes');
-  try {
-    const call = await ringing(w, 'declined', '1001');
-    w.expectedAuth.set(call.pbxCall, 'basic');
-    const declinedAt = Date.now();
-    await answerWithSdk(w, call.pbxCall, 'decline');
-    const { trace, invite } = await finished(call.run, 'caller');
-    f.inviteToPush = call.push.receivedAt - invite.at;
-    // Busy() in the dialplan: chan_pjsip answers an unanswered channel's busy with 486.
-    const busy = first(trace, false, /^SIP\/2\.0 486 /, /INVITE/);
-    f.declineToBusy = busy && busy.at - declinedAt;
-    const polled = pollAnswered(w, call.pbxCall, declinedAt);
-    f.declineToLongPollAnswer = polled && polled - declinedAt;
-    assert(busy, `the caller got no 486:\n      ${sipFlow(trace)}`);
-    const { retval } = await outcome(w, call.callId);
-    assert(retval === 'declined', `GOSUB_RETVAL ${retval}`);
-    const status = await callStatus(w, call.pbxCall);
-    assert(status.status === 'declined', `callwake status ${String(status.status)}`);
-  } finally {
-    await w.pbx.setGlobal('CALLWAKE_BASIC', 'no');
-  }
+  const call = await ringing(w, 'declined', '1001');
+  w.calls.add(call.pbxCall);
+  const declinedAt = Date.now();
+  await answerWithSdk(w, call.pbxCall, 'decline');
+  const { trace, invite } = await finished(call.run, 'caller');
+  f.inviteToPush = call.push.receivedAt - invite.at;
+  // Busy() in the dialplan: chan_pjsip answers an unanswered channel's busy with 486.
+  const busy = first(trace, false, /^SIP\/2\.0 486 /, /INVITE/);
+  f.declineToBusy = busy && busy.at - declinedAt;
+  const polled = pollAnswered(w, call.pbxCall, declinedAt);
+  f.declineToLongPollAnswer = polled && polled - declinedAt;
+  assert(busy, `the caller got no 486:\n      ${sipFlow(trace)}`);
+  const { retval } = await outcome(w, call.callId);
+  assert(retval === 'declined', `GOSUB_RETVAL ${retval}`);
+  const status = await callStatus(w, call.pbxCall);
+  assert(status.status === 'declined', `callwake status ${String(status.status)}`);
 }
 
 /** The caller hangs up (CANCEL) 0.5–2.5 s after the 180: the cancel push reaches the phone. */
-export async function hungUp(w: World, f: Figures, round: number, basic: boolean): Promise<void> {
-  if (basic) await w.pbx.setGlobal('CALLWAKE_BASIC', 'yes');
-  try {
-    const call = await ringing(w, `hangup${round}`, '1001', 'caller_cancel.xml');
-    w.expectedAuth.set(call.pbxCall, basic ? 'basic' : 'bearer');
-    const { trace, invite } = await finished(call.run, 'caller');
-    f.inviteToPush = call.push.receivedAt - invite.at;
-    const cancel = first(trace, true, /^CANCEL/);
-    assert(cancel, `no CANCEL sent:\n      ${sipFlow(trace)}`);
-    assert(
-      first(trace, false, /^SIP\/2\.0 487/),
-      `no 487 for the INVITE:\n      ${sipFlow(trace)}`,
-    );
-    const pushed = await waitPush(
-      w,
-      'call_cancelled',
-      call.push.receivedAt,
-      (d) => d.call_uuid === call.push.data.call_uuid,
-      40_000,
-    );
-    f.hangupToCancelPush = pushed.receivedAt - cancel.at;
-    const post = w.proxy.requests.find(
-      (r) => r.method === 'POST' && r.url.includes(`/${encodeURIComponent(call.pbxCall)}/cancel`),
-    );
-    f.hangupToCancelPost = post && post.at - cancel.at;
-    assert(pushed.data.reason === 'hangup', `cancel push reason ${pushed.data.reason}`);
-  } finally {
-    if (basic) await w.pbx.setGlobal('CALLWAKE_BASIC', 'no');
-  }
+export async function hungUp(w: World, f: Figures, round: number): Promise<void> {
+  const call = await ringing(w, `hangup${round}`, '1001', 'caller_cancel.xml');
+  w.calls.add(call.pbxCall);
+  const { trace, invite } = await finished(call.run, 'caller');
+  f.inviteToPush = call.push.receivedAt - invite.at;
+  const cancel = first(trace, true, /^CANCEL/);
+  assert(cancel, `no CANCEL sent:\n      ${sipFlow(trace)}`);
+  assert(first(trace, false, /^SIP\/2\.0 487/), `no 487 for the INVITE:\n      ${sipFlow(trace)}`);
+  const pushed = await waitPush(
+    w,
+    'call_cancelled',
+    call.push.receivedAt,
+    (d) => d.call_uuid === call.push.data.call_uuid,
+    40_000,
+  );
+  f.hangupToCancelPush = pushed.receivedAt - cancel.at;
+  const post = w.proxy.requests.find(
+    (r) => r.method === 'POST' && r.url.includes(`/${encodeURIComponent(call.pbxCall)}/cancel`),
+  );
+  f.hangupToCancelPost = post && post.at - cancel.at;
+  assert(pushed.data.reason === 'hangup', `cancel push reason ${pushed.data.reason}`);
 }
 
 /** 91001 rings 1001 for 5 s: the Local channel cancels with reason timeout; the caller gets 480. */
 export async function noAnswer(w: World, f: Figures): Promise<void> {
   const call = await ringing(w, 'noanswer', '91001');
-  w.expectedAuth.set(call.pbxCall, 'bearer');
+  w.calls.add(call.pbxCall);
   const { trace, invite } = await finished(call.run, 'caller');
   f.inviteToPush = call.push.receivedAt - invite.at;
   const refused = first(trace, false, /^SIP\/2\.0 480 /, /INVITE/);
@@ -179,7 +166,7 @@ export async function plainDial(w: World, f: Figures, tag: string, ext: string):
     assert(phoneCode === 0, `phone SIPp exited ${phoneCode}`);
     assert(ok, `the caller got no 200 OK:\n      ${sipFlow(trace)}`);
     const { retval, uniqueid } = await outcome(w, callId);
-    w.expectedAuth.set(uniqueid, 'bearer');
+    w.calls.add(uniqueid);
     assert(retval === 'answered', `GOSUB_RETVAL ${retval}`);
     const pushes = w.providers.fcm.requestsFor(w.token).filter((r) => r.receivedAt >= since);
     assert(pushes.length === 0, `${pushes.length} pushes for a plain Dial`);

@@ -13,7 +13,7 @@ import { fcmMessage, type Providers } from '../../support/providers';
 import { api } from '../../support/http';
 import { eventually } from '../../support/wait';
 import type { Pbx } from './pbx';
-import type { RecordingProxy } from './recordingProxy';
+import type { RecordingProxy } from '../recordingProxy';
 import { first, sipFlow, sipp, sipTrace, type SipEvent, type SippRun } from './sipp';
 
 export const PORTS = { asterisk: 5160, caller: 5180, phone: 5190, register: 5195 };
@@ -28,8 +28,8 @@ export interface World {
   tenant: TestTenant;
   app: TestApp;
   token: string;
-  /** The authentication each call's requests must carry, by Asterisk UNIQUEID. */
-  expectedAuth: Map<string, 'bearer' | 'basic'>;
+  /** The Asterisk UNIQUEIDs of this run's calls: every request must be about one of them. */
+  calls: Set<string>;
 }
 
 export const assert: (condition: unknown, message: string) => asserts condition = (
@@ -146,8 +146,8 @@ export const ms = (value: number | undefined) =>
 
 /** When callwake's answer to the call's long-poll left the proxy, after `since`. */
 export function pollAnswered(w: World, callId: string, since: number): number | undefined {
-  const path = `/v1/calls/${encodeURIComponent(callId)}?wait=`;
+  const path = `/v1/calls/${encodeURIComponent(callId)}/wait`;
   return w.proxy.requests.find(
-    (r) => r.url.startsWith(path) && r.answeredAt !== undefined && r.answeredAt >= since,
+    (r) => r.url === path && r.answeredAt !== undefined && r.answeredAt >= since,
   )?.answeredAt;
 }

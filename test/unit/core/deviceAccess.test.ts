@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import {
   actorOf,
+  addsToCounts,
+  capExceeded,
+  defaultDeviceCaps,
   deviceChangeRefusal,
+  deviceOwner,
   extensionsAtStake,
   refusalError,
+  tokenConflict,
+  tokenInUseError,
+  tokenMoves,
   type DeviceActor,
 } from '../../../functions/core/deviceAccess';
 import type { Device } from '../../../functions/core/model';
@@ -91,6 +98,106 @@ describe('deviceAccess: who may change a device', () => {
     assert.equal(
       refusalError('phone', { reason: 'not_member', extension: '200' }).message,
       'You are not a member of extension 200.',
+    );
+  });
+});
+
+describe('deviceAccess: who owns a push token, and the caps', () => {
+  const holder = (tenant: string, deviceId: string, ownerUid?: string) => ({
+    tenant,
+    device: { ...device('100', ownerUid), deviceId },
+  });
+  const written = (deviceId: string, ownerUid?: string) => ({
+    ...device('100', ownerUid),
+    deviceId,
+  });
+
+  it("names a device's owner across the deployment: its user in any tenant, or one tenant's PBX", () => {
+    assert.equal(deviceOwner('acme', { ownerUid: 'alice' }), 'user:alice');
+    assert.equal(deviceOwner('globex', { ownerUid: 'alice' }), 'user:alice');
+    assert.equal(deviceOwner('acme', {}), 'pbx:acme');
+    assert.notEqual(deviceOwner('acme', {}), deviceOwner('globex', {}));
+  });
+
+  it('moves a token from the same owner’s other device (a reinstall), in the same tenant only', () => {
+    const holders = [
+      holder('acme', 'old-phone', 'alice'),
+      holder('globex', 'work-phone', 'alice'),
+      holder('acme', 'new-phone', 'alice'),
+    ];
+    const phone = written('new-phone', 'alice');
+    assert.equal(tokenConflict('acme', phone, holders), null);
+    assert.deepEqual(
+      tokenMoves('acme', phone, holders).map((d) => d.deviceId),
+      ['old-phone'],
+      'not itself, not the same user’s device in another tenant',
+    );
+    const desk = written('desk-2');
+    assert.equal(tokenConflict('acme', desk, [holder('acme', 'desk-1')]), null);
+  });
+
+  it('refuses a token another owner holds: another user, the PBX, another tenant’s PBX', () => {
+    const mallory = written('mallory-phone', 'mallory');
+    for (const h of [
+      holder('acme', 'alice-phone', 'alice'),
+      holder('acme', 'desk'),
+      holder('globex', 'desk'),
+    ]) {
+      assert.deepEqual(tokenConflict('acme', mallory, [h]), h);
+    }
+    assert.ok(tokenConflict('acme', written('desk'), [holder('acme', 'alice-phone', 'alice')]));
+    assert.ok(tokenConflict('acme', written('desk'), [holder('globex', 'desk')]));
+    assert.equal(tokenInUseError().code, 'token_in_use');
+    assert.equal(tokenInUseError().status, 409);
+  });
+
+  it('holds only what adds to a count to the caps, and counts app users’ and the PBX’s devices apart', () => {
+    const caps = { appPerExtension: 2, pbxPerExtension: 1, perUser: 3 };
+    const full = { appOnExtension: 2, pbxOnExtension: 1, ofUser: 3 };
+    const none = { appOnExtension: 0, pbxOnExtension: 0, ofUser: 0 };
+    const alices = device('100', 'alice');
+    // A refresh of the same device, owner and extension adds nothing: always through.
+    assert.equal(addsToCounts(alices, alices), false);
+    assert.equal(capExceeded(alices, alices, full, caps), null);
+    assert.equal(capExceeded(null, alices, { ...none, ofUser: 3 }, caps), 'devices_per_user');
+    assert.equal(
+      capExceeded(null, alices, { ...none, appOnExtension: 2 }, caps),
+      'app_devices_per_extension',
+    );
+    assert.equal(capExceeded(null, alices, { ...none, pbxOnExtension: 9 }, caps), null);
+    // Moved to another extension: counted there, not again for the user.
+    assert.equal(capExceeded(alices, device('200', 'alice'), { ...none, ofUser: 3 }, caps), null);
+    assert.equal(
+      capExceeded(alices, device('200', 'alice'), { ...none, appOnExtension: 2 }, caps),
+      'app_devices_per_extension',
+    );
+    const desk = device('100');
+    assert.equal(capExceeded(null, desk, { ...none, appOnExtension: 9 }, caps), null);
+    assert.equal(capExceeded(null, desk, full, caps), 'pbx_devices_per_extension');
+    assert.equal(
+      capExceeded(alices, desk, { ...none, pbxOnExtension: 1 }, caps),
+      'pbx_devices_per_extension',
+    );
+  });
+
+  it('takes the caps from the tenant’s document where it sets them, within their bounds', () => {
+    assert.deepEqual(defaultDeviceCaps(), {
+      appPerExtension: 20,
+      pbxPerExtension: 20,
+      perUser: 10,
+    });
+    assert.deepEqual(
+      defaultDeviceCaps({ limits: { app_devices_per_extension: 3, devices_per_user: 1_000 } }),
+      { appPerExtension: 3, pbxPerExtension: 20, perUser: 1_000 },
+    );
+    assert.equal(
+      defaultDeviceCaps({ limits: { pbx_devices_per_extension: 5_000 } }).pbxPerExtension,
+      200,
+      'the call record stays small',
+    );
+    assert.equal(
+      defaultDeviceCaps({ limits: { app_devices_per_extension: -1 } }).appPerExtension,
+      20,
     );
   });
 });

@@ -12,9 +12,12 @@ describe('AppError', () => {
     not_found: 404,
     method_not_allowed: 405,
     conflict: 409,
+    limit_exceeded: 409,
+    token_in_use: 409,
     payload_too_large: 413,
     unsupported_media_type: 415,
     rate_limited: 429,
+    busy: 429,
     internal: 500,
     unavailable: 503,
   };
@@ -26,11 +29,11 @@ describe('AppError', () => {
     }
   });
 
-  it('is retryable only when unavailable or rate limited', () => {
+  it('is retryable only when unavailable, rate limited or busy', () => {
     const retryable = (Object.keys(expected) as ErrorCode[]).filter(
       (code) => new AppError(code, 'x').retryable,
     );
-    assert.deepEqual(retryable.sort(), ['rate_limited', 'unavailable']);
+    assert.deepEqual(retryable.sort(), ['busy', 'rate_limited', 'unavailable']);
   });
 
   it('carries its code, message and details and is an Error', () => {
@@ -50,7 +53,16 @@ describe('toAppError', () => {
     assert.equal(toAppError(err), err);
   });
 
-  for (const code of [4, 8, 10, 14]) {
+  it('maps gRPC ABORTED (10, a transaction that lost to contention) to busy (429)', () => {
+    const err = toAppError(
+      Object.assign(new Error('10 ABORTED: Too much contention'), { code: 10 }),
+    );
+    assert.equal(err.code, 'busy');
+    assert.equal(err.status, 429);
+    assert.equal(err.retryAfter, 1);
+  });
+
+  for (const code of [4, 8, 14]) {
     it(`maps gRPC code ${code} to unavailable (503)`, () => {
       const err = toAppError(Object.assign(new Error('14 UNAVAILABLE: No connection'), { code }));
       assert.equal(err.code, 'unavailable');

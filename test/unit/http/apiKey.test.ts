@@ -79,7 +79,7 @@ describe('requireTenant', () => {
     await assert.rejects(
       requireTenant(apiRequest('GET', '/'), ctx),
       isUnauthenticated(
-        'An API key is required: Authorization: Bearer <key>, X-Api-Key: <key>, or HTTP Basic with the key as password.',
+        'An API key is required: Authorization: Bearer <key>, X-Api-Key: <key>, or HTTP Basic with the key as password; or a signed request (see integrations/).',
       ),
     );
   });

@@ -104,8 +104,8 @@ describe('memberTenant', () => {
 
   beforeEach(async () => {
     ctx = fakeApiContext();
-    await ctx.members.add('acme', '100', 'uid-alice', 'api');
-    await ctx.members.add('acme', '200', 'uid-alice', 'api');
+    await ctx.members.add('acme', '100', 'uid-alice', 'invitation');
+    await ctx.members.add('acme', '200', 'uid-alice', 'invitation');
     await ctx.members.add('globex', '200', 'uid-alice', 'pairing');
   });
 

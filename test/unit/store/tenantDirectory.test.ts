@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Firestore } from 'firebase-admin/firestore';
 import { ExpiringLru } from '../../../functions/store/expiringLru';
+import type { AppError } from '../../../functions/core/errors';
+import { LIMITS } from '../../../functions/core/limits';
 import {
   API_KEY_CACHE_MS,
   hashApiKey,
@@ -54,17 +56,33 @@ describe('TenantDirectory: the API key cache', () => {
     assert.deepEqual(await directory.resolveApiKey('the-default-key', T0), { id: 'default' });
   });
 
-  it('keeps every valid key through a spray of 10,000 wrong ones (finding 6)', async () => {
+  it('keeps every valid key through a spray of 10,000 wrong ones, and reads for a few of them only', async () => {
     await directory.resolveApiKey(VALID, T0);
+    const readsBefore = db.reads;
+    let refused = 0;
     for (let i = 0; i < 10_000; i += 1) {
-      assert.equal(await directory.resolveApiKey(`cwk_sprayed_${i}`, T0 + 1), null);
+      try {
+        assert.equal(await directory.resolveApiKey(`cwk_sprayed_${i}`, T0 + 1), null);
+      } catch (err) {
+        assert.equal((err as AppError).code, 'rate_limited');
+        assert.equal((err as AppError).limit, 'unknown_key_lookups');
+        refused += 1;
+      }
     }
+    // The burst, less the look-up the valid key took when it was new.
+    const burst = 2 * LIMITS.unknown_key_lookups.value - 1;
+    assert.equal(db.reads - readsBefore, burst, 'a read for each of the first few only');
+    assert.equal(refused, 10_000 - burst, 'the rest answered 429 without a read');
     const before = db.reads;
     assert.deepEqual(await directory.resolveApiKey(VALID, T0 + 2), {
       id: 'acme',
       pushMode: 'outbox',
     });
     assert.equal(db.reads, before, 'the valid key cost no read after the spray');
+    // A key this instance knows (seen valid, its cache entry now expired) is looked up whatever
+    // the spray spent; and the budget comes back with time.
+    assert.equal((await directory.resolveApiKey(VALID, T0 + API_KEY_CACHE_MS + 3))?.id, 'acme');
+    assert.equal(await directory.resolveApiKey('cwk_new_after_a_while', T0 + 10_000), null);
   });
 
   it('remembers a wrong key for 5 s only, so a key made just now works soon after', async () => {
@@ -91,14 +109,19 @@ describe('TenantDirectory: the API key cache', () => {
   it('keeps the most recently used of more valid keys than it holds', async () => {
     const keys = Array.from({ length: 1_001 }, (_v, i) => `cwk_tenant_key_${i}_0123456789`);
     for (const key of keys) db.docs.set(`apiKeys/${hashApiKey(key)}`, { tenant: 'acme' });
-    for (const key of keys) await directory.resolveApiKey(key, T0);
+    // One new key every 100 ms: within the look-up budget.
+    const at = (i: number) => T0 + i * 100;
+    for (const [i, key] of keys.entries()) await directory.resolveApiKey(key, at(i));
+    const now = at(keys.length);
     let reads = db.reads;
-    await directory.resolveApiKey(keys[1_000]!, T0 + 1);
+    await directory.resolveApiKey(keys[1_000]!, now);
     assert.equal(db.reads, reads, 'the newest is cached');
-    await directory.resolveApiKey(keys[0]!, T0 + 1);
-    assert.equal(db.reads, reads + 2, 'the least recently used was evicted');
+    await directory.resolveApiKey(keys[keys.length - 200]!, now);
+    assert.equal(db.reads, reads, 'and those used in the last 30 s');
+    await directory.resolveApiKey(keys[0]!, now);
+    assert.equal(db.reads, reads + 2, 'the least recently used was evicted (or had expired)');
     reads = db.reads;
-    await directory.resolveApiKey(keys[0]!, T0 + 2);
+    await directory.resolveApiKey(keys[0]!, now + 1);
     assert.equal(db.reads, reads);
   });
 });

@@ -90,7 +90,6 @@ describe('app call routes through the router', () => {
       const call = await stored();
       assert.equal(call.status, 'accepted');
       assert.equal(call.answeredBy, 'alice-pixel');
-      assert.equal(call.answeredByUid, 'uid-alice');
       assert.equal(call.answeredAt, ctx.clock.now());
       assert.equal(call.endReason, 'answered_elsewhere');
       assert.deepEqual(call.cancel, {
@@ -145,9 +144,18 @@ describe('app call routes through the router', () => {
       assert.deepEqual(call.cancel?.targets, ['alice-pixel', 'alice-tablet', 'desk-phone']);
     });
 
-    it('lets a member answer from a device the PBX registered', async () => {
-      const res = await answer(alice, 'desk-phone');
-      assert.equal(res.body.outcome, 'won');
+    it('answers 403 to a member answering as a device the PBX registered: only the PBX speaks for it', async () => {
+      for (const action of ['accept', 'decline']) {
+        assert.deepEqual(await answer(alice, 'desk-phone', action), {
+          status: 403,
+          body: {
+            error: 'permission_denied',
+            message: 'Device desk-phone is not one you registered on extension 100.',
+          },
+        });
+      }
+      assert.equal((await stored()).status, 'ringing');
+      assert.equal(ctx.calls.answers.size, 0);
     });
 
     it('answers 404 to a user who is not a member of the extension', async () => {
@@ -172,7 +180,7 @@ describe('app call routes through the router', () => {
             status: 403,
             body: {
               error: 'permission_denied',
-              message: `Device ${deviceId} is not yours on extension 100.`,
+              message: `Device ${deviceId} is not one you registered on extension 100.`,
             },
           },
           deviceId,
@@ -226,20 +234,20 @@ describe('app call routes through the router', () => {
       return token;
     }
 
-    it("finds the call in the user's tenant when another tenant has a call with the same id", async () => {
-      const token = await sameCallIdInTwoTenants('200', '999');
-      assert.deepEqual(await answer(token, 'alice-pixel'), {
-        status: 200,
-        body: { outcome: 'won', status: 'accepted', call_uuid: UUID },
-      });
-    });
-
-    it('finds the call in the tenant holding the device when both tenants ring the user', async () => {
-      const token = await sameCallIdInTwoTenants('100', '100');
-      assert.deepEqual(await answer(token, 'alice-pixel'), {
-        status: 200,
-        body: { outcome: 'won', status: 'accepted', call_uuid: UUID },
-      });
+    it('refuses as ambiguous, changing nothing, an answer naming no tenant from a user of two', async () => {
+      for (const [globexExtension, globexCallExtension] of [
+        ['200', '999'],
+        ['100', '100'],
+      ] as const) {
+        const token = await sameCallIdInTwoTenants(globexExtension, globexCallExtension);
+        const res = await answer(token, 'alice-pixel');
+        assert.equal(res.status, 400);
+        assert.deepEqual(res.body.details, {
+          tenant: 'is required (you are a member in several tenants)',
+        });
+        assert.equal((await stored()).status, 'ringing');
+        assert.equal((await stored('globex', callUuid('globex', CALL_ID))).status, 'ringing');
+      }
     });
 
     it('uses the tenant named in the body', async () => {
@@ -287,6 +295,7 @@ describe('app call routes through the router', () => {
       assert.equal((await ack(mallory, 'alice-pixel')).status, 404);
       assert.equal((await ack(alice, 'bob-phone')).status, 403);
       assert.equal((await ack(alice, 'alice-200')).status, 403);
+      assert.equal((await ack(alice, 'desk-phone')).status, 403, "the PBX's phone");
       assert.equal((await ack(alice, 'alice-pixel', 'nope')).status, 404);
       assert.equal((await stored()).deliveries['bob-phone']?.deliveredAt, undefined);
       assert.equal(ctx.calls.answers.size + ctx.calls.receipts.size, 0);

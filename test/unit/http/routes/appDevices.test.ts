@@ -168,7 +168,9 @@ describe('app device routes through the router', () => {
       await ctx.members.add('globex', '100', 'uid-alice', 'pairing');
       const ambiguous = await put(alice, 'pixel-8', android());
       assert.equal(ambiguous.status, 400);
-      assert.deepEqual(ambiguous.body.details, undefined);
+      assert.deepEqual(ambiguous.body.details, {
+        tenant: 'is required (extension 100 exists in several tenants)',
+      });
       assert.equal(
         ambiguous.body.message,
         'tenant: is required (extension 100 exists in several tenants)',

@@ -1,6 +1,6 @@
 /**
- * An HTTP proxy between Asterisk and the emulated `api` function: it records
- * every request exactly as Asterisk's libcurl sent it (the raw header lines,
+ * An HTTP proxy between a PBX (Asterisk, Kamailio) and the emulated `api` function: it records
+ * every request exactly as the PBX's libcurl sent it (the raw header lines,
  * duplicates included, which Node's parsed `headers` would fold) and forwards
  * it unchanged. Set `unavailable` and it answers 503 itself, as Google's front
  * end does when the function cannot be reached.
@@ -17,6 +17,8 @@ export interface Recorded {
   at: number;
   status?: number;
   answeredAt?: number;
+  /** It reached callwake (not answered by the proxy itself, nor lost on the way). */
+  forwarded?: boolean;
 }
 
 export class RecordingProxy {
@@ -90,6 +92,7 @@ export class RecordingProxy {
         },
         (reply) => {
           record.status = reply.statusCode;
+          record.forwarded = true;
           res.writeHead(reply.statusCode ?? 502, reply.rawHeaders);
           reply.pipe(res);
           reply.on('end', () => {
