@@ -83,7 +83,12 @@ function documentedFunctions() {
   const rows = section
     .split('\n')
     .filter((line) => /^\|\s*`/.test(line))
-    .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
   return rows.map(([name, trigger, memory, timeout, minInstances, secrets, retry]) => ({
     name: name.replace(/`/g, ''),
     trigger,
@@ -160,7 +165,9 @@ try {
 } finally {
   rmSync(overrides, { force: true });
 }
-console.log(`\ndeploy-check: with .env.${other} (europe-west1, one warm api, Android only)\n${show(tuned)}`);
+console.log(
+  `\ndeploy-check: with .env.${other} (europe-west1, one warm api, Android only)\n${show(tuned)}`,
+);
 check(
   tuned.every((r) => r.region === 'europe-west1'),
   'REGION moves every function (europe-west1)',
