@@ -11,11 +11,10 @@ import type { PushSender, Provider } from './core/push';
 import type { PushEndpoints } from './core/render';
 import { sendersFor } from './push/senders';
 import { FirestoreCallStore } from './store/callStore';
-import { StoreBudget } from './store/deadline';
 import { FirestoreDeviceStore } from './store/deviceStore';
 import { firestore } from './store/firestore';
 import { FirestoreMemberStore } from './store/memberStore';
-import { callsWithDeadline, devicesWithDeadline } from './store/storeDeadlines';
+import { callsWithDeadline, devicesWithDeadline, eventStoreBudget } from './store/storeDeadlines';
 import { TenantDirectory, type Tenant } from './store/tenantDirectory';
 
 /** Everything the functions share, wired once per instance. */
@@ -36,8 +35,8 @@ export interface Services {
   events: { calls: CallStore; devices: DeviceStore };
 }
 
-/** 5 s per store call once warm; 15 s for a cold instance's first. */
-const eventBudget = new StoreBudget(5_000, 15_000);
+/** 5 s per store call once warm; 15 s for a cold instance's first (eventStoreBudget). */
+const eventBudget = eventStoreBudget();
 
 let services: Promise<Services> | undefined;
 
@@ -81,3 +80,4 @@ export function getServices(): Promise<Services> {
   });
   return services;
 }
+
