@@ -16,6 +16,7 @@ import { firestore } from './store/firestore';
 import { FirestoreMemberStore } from './store/memberStore';
 import { callsWithDeadline, devicesWithDeadline, eventStoreBudget } from './store/storeDeadlines';
 import { TenantDirectory, type Tenant } from './store/tenantDirectory';
+import type { EventServices } from './triggers/eventServices';
 
 /** Everything the functions share, wired once per instance. */
 export interface Services {
@@ -81,3 +82,16 @@ export function getServices(): Promise<Services> {
   return services;
 }
 
+/** What the triggers and scheduled jobs run on, over the shared services. */
+export async function eventServices(): Promise<EventServices> {
+  const services = await getServices();
+  const { logger } = await import('firebase-functions/v2');
+  return {
+    ...services.events,
+    sendersFor: async (tenant) => services.sendersFor(await services.tenants.tenant(tenant)),
+    endpoints: services.endpoints,
+    sendBudgetMs: services.sendBudgetMs,
+    clock: services.clock,
+    log: logger,
+  };
+}
