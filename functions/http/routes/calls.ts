@@ -4,6 +4,7 @@ import { applyPbxCancel, PBX_CANCEL_REASONS } from '../../core/callState';
 import { AppError } from '../../core/errors';
 import { startIncomingCall } from '../../core/incomingCall';
 import type { Call } from '../../core/model';
+import { applyPatch } from '../../core/patch';
 import { callIdSchema, incomingCallSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';
@@ -134,7 +135,7 @@ export const cancelCall: RouteHandler = async (req, params, ctx) => {
     applyPbxCancel(call, reason, now),
   );
   if (!result) throw new AppError('not_found', `No call ${call_id} is known.`);
-  const status = result.patch ? 'cancelled' : result.call.status;
+  const status = applyPatch(result.call, result.patch).status;
   return {
     status: 200,
     body: { status, call_id, call_uuid: result.call.callUuid, cancelled: result.patch !== null },
