@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import type { CancelState } from '../../../functions/core/callState';
 import {
+  CANCEL_BUDGET_MS,
+  CANCEL_RETRY_MS,
+  cancelRetryUntil,
   cancelWaitUntil,
   finishCancelPatch,
   followUpPatch,
@@ -125,6 +128,49 @@ describe('finishCancelPatch', () => {
       'a-pixel': delivery('pending'),
     });
     assert.equal(applyPatch(call, finishCancelPatch(call, 0, {}, now)).cancel?.state, 'sent');
+  });
+
+  it('sends again, a little later, to targets whose cancel no provider took, and not to a refused one', () => {
+    const outcome = (status: DeliveryResult['status'], extra: Partial<DeliveryResult> = {}) => ({
+      status,
+      attempts: 5,
+      pushedAt: now,
+      settledAt: now,
+      ...extra,
+    });
+    const targets = ['a-pixel', 'b-never-left', 'c-busy', 'd-unanswered', 'e-refused', 'f-dead'];
+    const call = ended(sending({ targets }));
+    const results: Record<string, DeliveryResult> = {
+      'a-pixel': accepted,
+      'b-never-left': outcome('failed', { reason: 'access_token_error' }),
+      'c-busy': outcome('failed', { providerStatus: 503, reason: 'UNAVAILABLE' }),
+      'd-unanswered': outcome('unknown', { reason: 'timeout' }),
+      'e-refused': outcome('failed', { providerStatus: 400, reason: 'INVALID_ARGUMENT' }),
+      'f-dead': outcome('dead_token', { providerStatus: 404, reason: 'UNREGISTERED' }),
+    };
+    const job = applyPatch(call, finishCancelPatch(call, 0, results, now)).cancel!;
+    assert.deepEqual(
+      [job.state, job.targets, job.round, job.notBefore, job.afterInFlight],
+      ['pending', ['b-never-left', 'c-busy', 'd-unanswered'], 1, now + CANCEL_RETRY_MS, false],
+    );
+    assert.equal(cancelWaitUntil(job, now), now + CANCEL_RETRY_MS, 'not taken before it is due');
+  });
+
+  it('stops retrying when the phone would stop ringing on its own: at the ring deadline', () => {
+    const call = ended(sending());
+    const failed = { ...accepted, status: 'failed' as const, reason: 'access_token_error' };
+    assert.equal(cancelRetryUntil(call), call.expiresAt);
+    const before = call.expiresAt - CANCEL_RETRY_MS - 1;
+    const last = applyPatch(call, finishCancelPatch(call, 0, { 'a-pixel': failed }, before));
+    assert.equal(last.cancel?.state, 'pending');
+    const at = call.expiresAt - CANCEL_RETRY_MS;
+    const done = applyPatch(call, finishCancelPatch(call, 0, { 'a-pixel': failed }, at));
+    assert.equal(done.cancel?.state, 'sent');
+  });
+
+  it("gives a call that ended at its deadline one round's budget of retries (the missed-call notice)", () => {
+    const call = { ...ended(sending()), endedAt: NOW + 30_000 };
+    assert.equal(cancelRetryUntil(call), NOW + 30_000 + CANCEL_BUDGET_MS);
   });
 
   it('only records outcomes for a round another run has moved past', () => {
