@@ -15,6 +15,8 @@ export const CANCEL_LEASE_MS = 15_000;
 export const CANCEL_BUDGET_MS = 10_000;
 /** A request already sent reaches the provider within this (what a dead instance sent lands). */
 export const IN_FLIGHT_MS = 1_000;
+/** Two instances' clocks agree within this (they are NTP-synchronised; the simulation skews them). */
+export const CLOCK_SKEW_MS = 1_000;
 /** A cancel no provider accepted is sent again in a round this much later. */
 export const CANCEL_RETRY_MS = 2_000;
 
@@ -28,15 +30,26 @@ export const cancelRetryUntil = (call: Call) =>
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
 
-/** Takes the job if it is due: pending, or sending under an expired lease (the run that took it died). */
+/**
+ * Takes the job if it is due: pending, or sending under an expired lease (the run that took it
+ * died). A round taken over from a dead run also covers the devices owed a follow-up while that
+ * run held it: their pushes were recorded before this take, so this round's cancels come after.
+ */
 export function leaseCancel(
   cancel: CancelState | undefined,
   now: number,
   leaseMs: number,
 ): CancelState | null {
   if (!cancel || cancelWaitUntil(cancel, now) !== null) return null;
-  const due = cancel.state === 'pending' || cancel.state === 'sending';
-  return due ? { ...cancel, state: 'sending', leaseUntil: now + leaseMs, takenAt: now } : null;
+  if (cancel.state !== 'pending' && cancel.state !== 'sending') return null;
+  const owed = cancel.more ?? [];
+  return {
+    ...cancel,
+    state: 'sending',
+    leaseUntil: now + leaseMs,
+    takenAt: now,
+    ...(owed.length > 0 ? { targets: union(cancel.targets, owed), more: [] } : {}),
+  };
 }
 
 /**

@@ -64,6 +64,25 @@ describe('leaseCancel', () => {
     });
   });
 
+  it("takes over a dead run's round with the devices owed a follow-up meanwhile in it", () => {
+    // Their pushes were recorded while the dead run held it: this round's cancels follow them.
+    const held: CancelState = {
+      ...pending,
+      state: 'sending',
+      leaseUntil: now - 1,
+      takenAt: now - 15_001,
+      more: ['b-tablet'],
+    };
+    assert.deepEqual(leaseCancel(held, now, 60_000), {
+      ...pending,
+      state: 'sending',
+      targets: ['a-pixel', 'b-tablet'],
+      more: [],
+      leaseUntil: now + 60_000,
+      takenAt: now,
+    });
+  });
+
   it('leaves a round that is not due yet, and takes it once it is', () => {
     const waiting: CancelState = { ...pending, notBefore: now + 500 };
     assert.equal(leaseCancel(waiting, now, 60_000), null);
