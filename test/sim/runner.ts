@@ -98,7 +98,9 @@ export function summary(report: SimulationReport): string {
     `                   instances killed ${sum(c.crash)} (${list(c.crash)}); ${t.deaths} runs died, ${t.redeliveries} trigger redeliveries`,
     `  incoming pushes ${t.incomingPushes}, ${t.reached} reached a phone (${t.repeats} more than once per phone and call); cancel pushes ${t.cancelPushes} (${t.cancelRepeats} repeats)`,
     `  late pushes (started after the call ended) ${t.latePushes}, ${t.lateReached} reached a phone, each followed by a cancel`,
-    `  cancel latency: ${latency(t.cancelLatency)}; with nothing failing: ${latency(t.calmCancelLatency)}`,
+    `  cancel latency, call ended by an answer or the PBX, nothing failing: ${latency(t.calmCancelLatency)}`,
+    `                 call ran out its ring time, nothing failing: ${latency(t.deadlineCancelLatency)}`,
+    `                 every phone owed one, faults included: ${latency(t.cancelLatency)}`,
     `  answers won ${t.won}, late ${t.late}; APNs environments corrected ${t.envCorrections}, tokens dropped ${t.tokensDropped}`,
     `  ${report.failure ? report.failure.violations.length : 0} violations`,
   ].join('\n');

@@ -31,9 +31,13 @@ export interface ScheduleStats {
   redeliveries: number;
   won: number;
   late: number;
-  /** Virtual ms from a cancel being owed to it reaching the phone: all, and when nothing failed. */
+  /**
+   * Virtual ms from a cancel being owed to it reaching the phone: all; when nothing failed, for
+   * calls ended by an answer or the PBX; and for calls that ran out their ring time.
+   */
   cancelLatency: number[];
   calmCancelLatency: number[];
+  deadlineCancelLatency: number[];
 }
 
 export const zeroStats = (): ScheduleStats => ({
@@ -54,6 +58,7 @@ export const zeroStats = (): ScheduleStats => ({
   late: 0,
   cancelLatency: [],
   calmCancelLatency: [],
+  deadlineCancelLatency: [],
 });
 
 export interface SimulateOptions {
@@ -119,8 +124,10 @@ function statsOf(facts: Facts): ScheduleStats {
     }
     for (const owed of owedCancels(facts, call)) {
       if (owed.reachedAt === null) continue;
-      stats.cancelLatency.push(owed.reachedAt - owed.at);
-      if (owed.calm) stats.calmCancelLatency.push(owed.reachedAt - owed.at);
+      const latency = owed.reachedAt - owed.at;
+      stats.cancelLatency.push(latency);
+      if (owed.calm && owed.by !== 'deadline') stats.calmCancelLatency.push(latency);
+      if (owed.calm && owed.by === 'deadline') stats.deadlineCancelLatency.push(latency);
     }
   }
   return stats;

@@ -4,17 +4,22 @@ import type { Facts } from './facts';
 
 /**
  * How soon a phone that rang gets its cancel, in virtual ms, once nothing fails any more.
- * CALM: the cancel became owed (the call ended, or a late incoming push reached the phone)
- * while nothing failed: a trigger delivery (at most the schedule's triggerDelayMax), a lease a
- * dead run took before the calm (15 s), a follow-up that waits for pushes in flight (the fan-out
- * lease and IN_FLIGHT_MS), a retry round (CANCEL_RETRY_MS) and a redelivery after a run gave up
- * waiting (Eventarc's first backoff, 10 s). AFTER_STORM: it became owed while things failed: from
- * the calm, failed trigger runs wait for Eventarc's backoff (up to 10 minutes), so the expiry
- * job's sweeper sends it, a minute apart, once a dead run's lease has lapsed. A call that ended
- * at its deadline is ended by that job too: up to one period later.
+ *
+ * Owed while nothing fails (the call ended, or a late incoming push reached the phone, after
+ * the calm): the write that owes it reaches the cancel trigger within the schedule's trigger
+ * delay D (Eventarc's), which sends at once; a follow-up waits for the round being sent to
+ * finish (a slow provider: 3 s) and for its own delivery (D again), or for pushes in flight to
+ * land (the fan-out lease and IN_FLIGHT_MS, 5 s after the end). Hence 2·D + CALM_SLACK_MS.
+ *
+ * Owed while things failed: from the calm, a trigger run that failed waits for Eventarc's
+ * backoff (10 s to 10 minutes), so the expiry job's sweeper, a minute apart, sends it once a
+ * dead run's lease (15 s) has lapsed, and a round caught in flight may take its whole budget
+ * (10 s): AFTER_STORM_BOUND_MS.
+ *
+ * A call that ran out its ring time ends when the expiry job next runs: one JOB_PERIOD_MS more.
  */
-export const CALM_BOUND_MS = 45_000;
-export const AFTER_STORM_BOUND_MS = 150_000;
+export const CALM_SLACK_MS = 5_000;
+export const AFTER_STORM_BOUND_MS = 90_000;
 export const JOB_PERIOD_MS = 60_000;
 
 /** A phone that rang for a call, and what it is owed. */
@@ -26,6 +31,8 @@ export interface Owed {
   /** When its cancel reached it (after that last incoming push), or null. */
   reachedAt: number | null;
   calm: boolean;
+  /** What ended the call (a call that ended at its deadline is ended by the expiry job). */
+  by: 'answer' | 'pbx' | 'deadline';
 }
 
 /**
@@ -58,6 +65,7 @@ export function owedCancels(facts: Facts, call: SimCall): Owed[] {
       at,
       reachedAt: reached.length > 0 ? Math.min(...reached) : null,
       calm: at >= world.calmAt,
+      by: end.by,
     });
   }
   return owed;
@@ -66,7 +74,7 @@ export function owedCancels(facts: Facts, call: SimCall): Owed[] {
 /**
  * Every phone that may have rung is told to stop. Each phone an incoming push reached gets a
  * cancel push that reaches it after that push (so on Android the last message under the
- * call's collapse key is a cancel): within CALM_BOUND_MS of being owed when nothing fails, and
+ * call's collapse key is a cancel): within 2·D + CALM_SLACK_MS of being owed when nothing fails, and
  * within AFTER_STORM_BOUND_MS of the calm otherwise, as long as the faults stopped early enough
  * for a round to be retried before the cancel job stops retrying (the ring deadline, or one
  * round's budget after a call that ended there). A call that ended at its deadline gets one
@@ -81,9 +89,10 @@ export function everyRungPhoneStopped(facts: Facts, call: SimCall, out: string[]
   const retryUntil = Math.max(expiresAt, end.at + CANCEL_BUDGET_MS);
   if (facts.world.calmAt >= retryUntil - CANCEL_BUDGET_MS - CANCEL_RETRY_MS) return;
   const period = end.by === 'deadline' ? JOB_PERIOD_MS : 0;
+  const calmBound = 2 * facts.world.scenario.triggerDelayMax + CALM_SLACK_MS;
   for (const owed of owedCancels(facts, call)) {
     const bound = owed.calm
-      ? owed.at + CALM_BOUND_MS + period
+      ? owed.at + calmBound + period
       : facts.world.calmAt + AFTER_STORM_BOUND_MS + period;
     if (owed.reachedAt === null)
       out.push(
