@@ -1,3 +1,4 @@
+import { IN_FLIGHT_MS } from '../../functions/core/cancelJob';
 import type { Clock } from '../../functions/core/clock';
 import type {
   ApnsEnv,
@@ -155,8 +156,11 @@ export class SimProviders {
       return never();
     }
     const start = this.clock.now();
-    // Once sent, the request reaches the provider whatever happens to the sender.
-    await this.clock.sleep(this.rng.int(5, 60));
+    // Once sent, the request reaches the provider whatever happens to the sender; a slow
+    // network takes up to IN_FLIGHT_MS, the bound the cancel job's follow-ups count on.
+    await this.clock.sleep(
+      this.rng.chance(0.3) ? this.rng.int(100, IN_FLIGHT_MS) : this.rng.int(5, 60),
+    );
     const outcome = this.judge(push, fault);
     const truth = this.tokens.get(push.token);
     const record: ProviderRecord = {

@@ -66,6 +66,11 @@ export interface Scenario {
   providerFaultRate: number;
   /** Probability that an instance dies at a provider send, or during a sleep. */
   crashRate: number;
+  /**
+   * The instance of the first trigger run that takes a call's cancel job dies right after it
+   * took it (whenever that is, faults or not): another run must take the job over.
+   */
+  crashCancelHolder: boolean;
   /** Virtual ms after the start when every fault stops; null: only once everything has run. */
   healAt: number | null;
   /** Each instance's clock is off by up to this many ms, either way. */
@@ -101,7 +106,10 @@ const call: fc.Arbitrary<CallSpec> = fc.record({
   pbxRetries: fc.boolean(),
   retryDelays: fc.array(fc.integer({ min: 0, max: 3_000 }), { minLength: 1, maxLength: 3 }),
   duplicatesAt: times(8_000, 2),
-  hangupAt: fc.option(fc.integer({ min: 0, max: 45_000 }), { nil: null }),
+  hangupAt: fc.option(
+    fc.oneof(fc.integer({ min: 0, max: 1_500 }), fc.integer({ min: 0, max: 45_000 })),
+    { nil: null },
+  ),
   timeoutCancel: fc.boolean(),
   longPoll: fc.boolean(),
   answers: fc.array(
@@ -134,6 +142,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   storeFaultRate: fc.constantFrom(0, 0.02, 0.08, 0.2),
   providerFaultRate: fc.constantFrom(0, 0.05, 0.2, 0.4),
   crashRate: fc.constantFrom(0, 0.01, 0.05),
+  crashCancelHolder: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, fc.constant(true)),
   healAt: fc.oneof(
     { weight: 2, arbitrary: fc.constant(0) },
     { weight: 5, arbitrary: fc.integer({ min: 0, max: 45_000 }) },

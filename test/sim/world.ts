@@ -176,6 +176,8 @@ export class World {
   readonly lastDeadline: number;
   readonly horizon: number;
   private readonly rang = new Map<string, (() => void)[]>();
+  /** When the schedule killed a cancel job's holder on purpose (crashCancelHolder), per call. */
+  readonly holderCrashes = new Map<string, number>();
   private readonly backend: Backend;
 
   constructor(
@@ -450,6 +452,18 @@ export class World {
     };
   }
 
+  /** Kills the first trigger run that takes a call's cancel job, as it took it (the schedule says). */
+  private crashCancelHolder(entry: Landed, uuid: string): void {
+    if (!this.scenario.crashCancelHolder || entry.method !== 'transition') return;
+    if (entry.runKind !== 'on_call_written' || this.holderCrashes.has(uuid)) return;
+    const patch = (entry.result as { patch: { cancel?: { state?: string } } | null } | null)?.patch;
+    const run = this.runs[entry.runId - 1];
+    if (patch?.cancel?.state !== 'sending' || !run) return;
+    this.holderCrashes.set(uuid, this.clock.now());
+    this.plan.counts.crash.cancel_holder += 1;
+    run.instance.kill(this.clock.now());
+  }
+
   /** An app's answer written through the Firebase SDK (the rules allowed it): no function runs. */
   async clientAnswer(
     call: SimCall,
@@ -518,6 +532,7 @@ export class World {
     if (entry.store !== 'calls') return;
     const at = this.clock.now();
     const uuid = entry.args[1] as string;
+    this.crashCancelHolder(entry, uuid);
     if (entry.method === 'createOnce') {
       const { call, created } = entry.result as { call: Call; created: boolean };
       if (created)

@@ -1,4 +1,8 @@
-import { CANCEL_BUDGET_MS, CANCEL_RETRY_MS } from '../../../functions/core/cancelJob';
+import {
+  CANCEL_BUDGET_MS,
+  CANCEL_LEASE_MS,
+  CANCEL_RETRY_MS,
+} from '../../../functions/core/cancelJob';
 import type { SimCall, SimPhone } from '../world';
 import type { Facts } from './facts';
 
@@ -6,17 +10,19 @@ import type { Facts } from './facts';
  * How soon a phone that rang gets its cancel, in virtual ms, once nothing fails any more.
  *
  * Owed while nothing fails (the call ended, or a late incoming push reached the phone, after
- * the calm): the write that owes it reaches the cancel trigger within the schedule's trigger
+ * the calm and what it left behind): the write that owes it reaches the cancel trigger within the schedule's trigger
  * delay D (Eventarc's), which sends at once; a follow-up waits for the round being sent to
  * finish (a slow provider: 3 s) and for its own delivery (D again), or for pushes in flight to
  * land (the fan-out lease and IN_FLIGHT_MS, 5 s after the end). Hence 2·D + CALM_SLACK_MS.
  *
- * Owed while things failed: from the calm, a trigger run that failed waits for Eventarc's
+ * Owed while things failed (or soon after): from the calm, a trigger run that failed waits for Eventarc's
  * backoff (10 s to 10 minutes), so the expiry job's sweeper, a minute apart, sends it once a
  * dead run's lease (15 s) has lapsed, and a round caught in flight may take its whole budget
  * (10 s): AFTER_STORM_BOUND_MS.
  *
  * A call that ran out its ring time ends when the expiry job next runs: one JOB_PERIOD_MS more.
+ * When the schedule killed the run that took the cancel job, the next delivery of its event
+ * (Eventarc's first retry, after 10 s) waits for its lease to lapse: CANCEL_LEASE_MS more.
  */
 export const CALM_SLACK_MS = 5_000;
 export const AFTER_STORM_BOUND_MS = 90_000;
@@ -64,7 +70,9 @@ export function owedCancels(facts: Facts, call: SimCall): Owed[] {
       phone,
       at,
       reachedAt: reached.length > 0 ? Math.min(...reached) : null,
-      calm: at >= world.calmAt,
+      // Past what the faults left behind: a lease a dead run took (15 s), a round in flight
+      // that waits on a provider holding its request (its 10 s budget).
+      calm: at >= world.calmAt + CANCEL_LEASE_MS + CANCEL_BUDGET_MS,
       by: end.by,
     });
   }
@@ -89,7 +97,8 @@ export function everyRungPhoneStopped(facts: Facts, call: SimCall, out: string[]
   const retryUntil = Math.max(expiresAt, end.at + CANCEL_BUDGET_MS);
   if (facts.world.calmAt >= retryUntil - CANCEL_BUDGET_MS - CANCEL_RETRY_MS) return;
   const period = end.by === 'deadline' ? JOB_PERIOD_MS : 0;
-  const calmBound = 2 * facts.world.scenario.triggerDelayMax + CALM_SLACK_MS;
+  const holderDied = facts.world.holderCrashes.has(call.callUuid) ? CANCEL_LEASE_MS : 0;
+  const calmBound = 2 * facts.world.scenario.triggerDelayMax + CALM_SLACK_MS + holderDied;
   for (const owed of owedCancels(facts, call)) {
     const bound = owed.calm
       ? owed.at + calmBound + period
