@@ -6,12 +6,12 @@ import type { FcmRecordedRequest } from '../support/fakeFcm';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { cancelPushes, fcmMessage, startProviders, type Providers } from '../support/providers';
-import { eventually } from '../support/wait';
+import { SUITE_TIMEOUT_MS, eventually } from '../support/wait';
 
 const dataOf = (r: FcmRecordedRequest) => fcmMessage(r).data;
 
 describe('reliability: duplicates, races and provider faults (emulator, fake providers)', function () {
-  this.timeout(120_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let fakes: Providers;
   let tenant: TestTenant;
   const apps: TestApp[] = [];

@@ -4,6 +4,7 @@ import { createTenant, db, storedCall, type TestTenant } from '../support/emulat
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { startProviders, type Providers } from '../support/providers';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 const PAYLOAD_KEYS = [
   'call_id',
@@ -19,7 +20,7 @@ const PAYLOAD_KEYS = [
 ];
 
 describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', function () {
-  this.timeout(30_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let tenant: TestTenant;
   let fakes: Providers;
 
@@ -193,7 +194,8 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
       elapsed >= 4_000,
       `the hanging push held the request until the deadline (${elapsed} ms)`,
     );
-    assert.ok(spread < 1_000, `all six pushes left together (spread ${spread} ms)`);
+    // Measured against the hang, not a clock budget: a busy machine slows both alike.
+    assert.ok(spread < elapsed / 2, `all six pushes left together (spread ${spread} ms)`);
   });
 
   it('removes dead tokens at once and records each device outcome', async () => {

@@ -12,6 +12,7 @@ import {
   type Firestore,
 } from 'firebase/firestore';
 import { ALICE, BOB, CAROL, app, randomId, seed, seedScene, useRulesEnv } from './rulesEnv';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 /** Every way a client could touch a document: none may succeed. */
 async function assertUntouchable(db: Firestore, path: string): Promise<void> {
@@ -25,7 +26,7 @@ async function assertUntouchable(db: Firestore, path: string): Promise<void> {
 }
 
 describe('rules: server-only documents', function () {
-  this.timeout(30_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   const rulesEnv = useRulesEnv();
 
   it('keeps tenants, API keys, pairing codes, rate limits and the outbox from every client', async () => {
