@@ -1,6 +1,8 @@
 import { handleAnswerWritten } from '../../functions/triggers/handleAnswerWritten';
 import { handleCallWritten } from '../../functions/triggers/handleCallWritten';
-import type { TriggerEvent, World } from './world';
+import type { TriggerEvent } from './records';
+import type { World } from './world';
+import { eventServices } from './runPorts';
 
 /** Eventarc's retry of a failed delivery: exponential backoff from 10 s to 10 minutes. */
 const MIN_BACKOFF_MS = 10_000;
@@ -45,12 +47,12 @@ export class Eventarc {
     const time = new Date(event.at).toISOString();
     if (event.kind === 'call') {
       const run = world.startRun('onCallWritten', 'on_call_written', event.callUuid);
-      const services = () => Promise.resolve(world.eventServices(run));
+      const services = () => Promise.resolve(eventServices(world, run));
       const write = { tenant: world.tenant, callUuid: event.callUuid, time, after: event.after };
       return (await world.execute(run, () => handleCallWritten(write, services))).ok;
     }
     const run = world.startRun('onAnswerWritten', 'on_answer_written', event.callUuid);
-    const services = () => Promise.resolve(world.eventServices(run));
+    const services = () => Promise.resolve(eventServices(world, run));
     const write = {
       tenant: world.tenant,
       callUuid: event.callUuid,

@@ -2,36 +2,21 @@ import { callUuid } from '../../functions/core/callUuid';
 import type { Clock } from '../../functions/core/clock';
 import type { Call, Device } from '../../functions/core/model';
 import { applyPatch } from '../../functions/core/patch';
-import type { CallStore, DeviceStore, MemberStore } from '../../functions/core/ports';
-import type { Provider, PushSender } from '../../functions/core/push';
-import type { ApiContext } from '../../functions/http/types';
-import type { ExpiryQueries } from '../../functions/scheduled/runExpiry';
-import { withDeadline } from '../../functions/store/deadline';
-import { callsWithDeadline, devicesWithDeadline } from '../../functions/store/storeDeadlines';
-import type { EventServices } from '../../functions/triggers/eventServices';
 import { FakeClock } from '../support/fakeClock';
-import {
-  FakePairingStore,
-  FakeRateLimiter,
-  TEST_ENDPOINTS,
-  TEST_PUSH_DEPLOYMENT,
-} from '../support/fakes';
 import type { Backend } from './backend';
 import { Eventarc } from './eventarc';
 import { FaultPlan, type FaultCounts } from './faults';
 import { Instance, never, Run, type FunctionName } from './instances';
+import { deviceOf, EXTENSION, makePhone, type SimPhone } from './phones';
 import { SimProviders, type TokenTruth } from './providers';
+import type { AppAnswer, ChurnRecord, PbxReply, SimCall } from './records';
 import { Rng } from './rng';
-import type { CallSpec, PhoneSpec, Scenario } from './scenario';
-import {
-  countingErrors,
-  faultyStore,
-  type Landed,
-  type Observation,
-  type StoreEnv,
-} from './storeLayer';
+import type { Scenario } from './scenario';
+import type { Landed, Observation, StoreEnv } from './storeLayer';
 
-export const EXTENSION = '100';
+export { deviceOf, EXTENSION, pushToken, type SimPhone } from './phones';
+export type { AppAnswer, ChurnRecord, PbxReply, SimCall, TriggerEvent } from './records';
+
 export const API_KEY = 'cwk_sim_0123456789abcdefghij';
 /** PUSH_SEND_BUDGET_MS's default (functions/config.ts). */
 export const SEND_BUDGET_MS = 8_000;
@@ -41,113 +26,6 @@ export const FUNCTION_TIMEOUT_MS = 60_000;
 const STORM_AFTER_DEADLINE_MS = 120_000;
 /** The expiry job keeps running this long after the last ring deadline. */
 const HORIZON_AFTER_DEADLINE_MS = 300_000;
-
-/** A phone of the schedule: its app's user, its registration and its tokens over time. */
-export interface SimPhone {
-  index: number;
-  deviceId: string;
-  spec: PhoneSpec;
-  uid: string;
-  idToken: string;
-  fcmToken?: string;
-  voipToken?: string;
-  /** When its registration was acknowledged (-Infinity: before the schedule), or null. */
-  registeredAt: number | null;
-  /** When its app asked to unregister it, or null. */
-  deletedAt: number | null;
-  rotations: number;
-}
-
-/** One call of the schedule. */
-export interface SimCall {
-  index: number;
-  spec: CallSpec;
-  callId: string;
-  callUuid: string;
-  /** Absolute virtual time of its first POST. */
-  startAt: number;
-}
-
-/** What the PBX heard back from a request about a call. */
-export interface PbxReply {
-  callUuid: string;
-  runId: number;
-  route: 'post' | 'cancel' | 'get';
-  startedAt: number;
-  at: number;
-  /** null: no answer within the PBX's HTTP timeout. */
-  httpStatus: number | null;
-  body: Record<string, unknown>;
-}
-
-/** An answer an app made, and what it was told. */
-export interface AppAnswer {
-  callUuid: string;
-  phone: number;
-  action: 'accept' | 'decline';
-  via: 'firestore' | 'https';
-  at: number;
-  httpStatus?: number;
-  outcome?: string;
-}
-
-/** A registration change an app or the PBX made, and when it was acknowledged. */
-export interface ChurnRecord {
-  phone: number;
-  kind: string;
-  at: number;
-  ackAt: number | null;
-}
-
-/** A write a trigger is delivered (Eventarc's event). */
-export type TriggerEvent =
-  | { kind: 'call'; callUuid: string; after: Call; at: number }
-  | {
-      kind: 'answer';
-      callUuid: string;
-      deviceId: string;
-      data: Record<string, unknown>;
-      at: number;
-    };
-
-const segment = (text: string) => Buffer.from(text).toString('base64url');
-
-function makePhone(spec: PhoneSpec, index: number, seed: number): SimPhone {
-  const deviceId = `d${index}`;
-  const uid = `uid-${deviceId}`;
-  const voip = spec.kind === 'ios_voip' || spec.kind === 'ios_voip_fcm';
-  return {
-    index,
-    deviceId,
-    spec,
-    uid,
-    // JWT-shaped, as identify() expects an ID token to be; verifyIdToken maps it back.
-    idToken: `${segment('{"alg":"none"}')}.${segment(JSON.stringify({ uid }))}.sig`,
-    ...(spec.kind === 'ios_voip' ? {} : { fcmToken: `fcm-${index}-${seed.toString(36)}-0` }),
-    ...(voip
-      ? { voipToken: (seed.toString(16) + index.toString(16)).padStart(64, 'a').slice(-64) }
-      : {}),
-    registeredAt: null,
-    deletedAt: null,
-    rotations: 0,
-  };
-}
-
-/** The token incoming pushes go to, and the one cancels go to. */
-export const pushToken = (p: SimPhone) => p.voipToken ?? p.fcmToken ?? '';
-
-/** The device record a phone registers. */
-export function deviceOf(phone: SimPhone, now: number): Device {
-  return {
-    deviceId: phone.deviceId,
-    extension: EXTENSION,
-    platform: phone.spec.kind === 'android' ? 'android' : 'ios',
-    ...(phone.fcmToken ? { fcmToken: phone.fcmToken } : {}),
-    ...(phone.voipToken ? { voipToken: phone.voipToken, appId: 'com.example.phone' } : {}),
-    apnsEnv: phone.spec.registeredEnv,
-    lastSeenAt: now,
-  };
-}
 
 /**
  * Everything one schedule runs against: virtual time, the stores (in memory or on the
@@ -178,7 +56,7 @@ export class World {
   private readonly rang = new Map<string, (() => void)[]>();
   /** When the schedule killed a cancel job's holder on purpose (crashCancelHolder), per call. */
   readonly holderCrashes = new Map<string, number>();
-  private readonly backend: Backend;
+  readonly backend: Backend;
 
   constructor(
     readonly scenario: Scenario,
@@ -344,7 +222,8 @@ export class World {
     };
   }
 
-  private env(): StoreEnv {
+  /** The store layer's view of this world (storeLayer.ts). */
+  storeEnv(): StoreEnv {
     return {
       clock: this.clock,
       rng: this.rng,
@@ -353,102 +232,6 @@ export class World {
       observations: this.observations,
       onLanded: (entry) => this.publish(entry),
       listenerGraceMs: this.backend.listenerGraceMs,
-    };
-  }
-
-  callStore(run: Run): CallStore {
-    const faulty = faultyStore<CallStore>(this.backend.calls, run, this.env(), {
-      store: 'calls',
-      listeners: ['waitFor'],
-      seen: (method, result) => {
-        const call =
-          method === 'createOnce' || method === 'transition'
-            ? (result as { call?: Call } | null)?.call
-            : method === 'get' || method === 'waitFor'
-              ? (result as Call | null)
-              : undefined;
-        return call
-          ? [{ callUuid: call.callUuid, status: call.status, expiresAt: call.expiresAt }]
-          : [];
-      },
-    });
-    return countingErrors(
-      callsWithDeadline(faulty, run.instance.budget, this.runClock(run)),
-      run,
-      this.clock,
-    );
-  }
-
-  deviceStore(run: Run): DeviceStore {
-    const faulty = faultyStore<DeviceStore>(this.backend.devices, run, this.env(), {
-      store: 'devices',
-    });
-    return countingErrors(
-      devicesWithDeadline(faulty, run.instance.budget, this.runClock(run)),
-      run,
-      this.clock,
-    );
-  }
-
-  private memberStore(run: Run): MemberStore {
-    const faulty = faultyStore<MemberStore>(this.backend.members, run, this.env(), {
-      store: 'members',
-    });
-    return countingErrors(
-      withDeadline(faulty, run.instance.budget, { clock: this.runClock(run) }),
-      run,
-      this.clock,
-    );
-  }
-
-  queries(run: Run): ExpiryQueries {
-    return countingErrors(
-      faultyStore<ExpiryQueries>(this.backend.queries, run, this.env(), { store: 'queries' }),
-      run,
-      this.clock,
-    );
-  }
-
-  senders(run: Run): Record<Provider, PushSender> {
-    const sender = this.providers.sender(run, this.runClock(run));
-    return { fcm: sender, apns: sender };
-  }
-
-  /** The api function's context for one request (functions/http/api.ts builds the real one). */
-  apiContext(run: Run): ApiContext {
-    return {
-      resolveApiKey: (key) => Promise.resolve(key === API_KEY ? { id: this.tenant } : null),
-      verifyIdToken: (token) => {
-        const phone = this.phones.find((p) => p.idToken === token);
-        return Promise.resolve(phone ? { uid: phone.uid } : null);
-      },
-      tenant: (id) => Promise.resolve({ id }),
-      devices: this.deviceStore(run),
-      calls: this.callStore(run),
-      members: this.memberStore(run),
-      pairing: new FakePairingStore(),
-      rateLimiter: new FakeRateLimiter(),
-      callRate: run.instance.callRate,
-      sendersFor: () => Promise.resolve(this.senders(run)),
-      endpoints: TEST_ENDPOINTS,
-      sendBudgetMs: SEND_BUDGET_MS,
-      pushDeployment: TEST_PUSH_DEPLOYMENT,
-      clock: this.runClock(run),
-      reportError: () => undefined,
-    };
-  }
-
-  /** What a trigger or the expiry job runs on (functions/wiring.ts builds the real one). */
-  eventServices(run: Run): EventServices {
-    const quiet = () => undefined;
-    return {
-      calls: this.callStore(run),
-      devices: this.deviceStore(run),
-      sendersFor: () => Promise.resolve(this.senders(run)),
-      endpoints: TEST_ENDPOINTS,
-      sendBudgetMs: SEND_BUDGET_MS,
-      clock: this.runClock(run),
-      log: { info: quiet, warn: quiet, error: quiet },
     };
   }
 

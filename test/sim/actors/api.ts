@@ -2,6 +2,7 @@ import { handle } from '../../../functions/http/router';
 import { apiRequest, type ApiRequestInit } from '../../support/fakes';
 import type { Run } from '../instances';
 import type { World } from '../world';
+import { apiContext } from '../runPorts';
 
 export interface ApiReply {
   run: Run;
@@ -29,7 +30,7 @@ export async function callApi(
   const startedAt = world.clock.now();
   const stop = new AbortController();
   const served = world.execute(run, () =>
-    handle(apiRequest(request.method, request.path, request), world.apiContext(run)),
+    handle(apiRequest(request.method, request.path, request), apiContext(world, run)),
   );
   const reply = await Promise.race([
     served,

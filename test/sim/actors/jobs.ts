@@ -1,5 +1,6 @@
 import { runExpiryJob } from '../../../functions/scheduled/runExpiry';
 import type { World } from '../world';
+import { eventServices, queries } from '../runPorts';
 
 const PERIOD_MS = 60_000;
 
@@ -12,6 +13,6 @@ export async function jobs(world: World): Promise<void> {
   for (let at = world.start + world.scenario.jobPhase; at <= world.horizon; at += PERIOD_MS) {
     await clock.sleep(at - clock.now());
     const run = world.startRun('expireCalls', 'job', null);
-    void world.execute(run, () => runExpiryJob(world.eventServices(run), world.queries(run)));
+    void world.execute(run, () => runExpiryJob(eventServices(world, run), queries(world, run)));
   }
 }
