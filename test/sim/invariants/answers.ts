@@ -34,9 +34,11 @@ export function oneAnswerWins(facts: Facts, call: SimCall, out: string[]): void 
     const expected = ['cancelled', 'missed'];
     if (!expected.includes(status))
       out.push(`${call.callId}: the PBX's cancel came first but the call is ${status}`);
-  } else if (!near && end.by === 'deadline' && (status === 'accepted' || status === 'declined')) {
-    out.push(`${call.callId}: ${status} though no answer came before the deadline`);
   }
+  const first = facts.enders(call)[0];
+  const answered = status === 'accepted' || status === 'declined';
+  if (answered && (!first || first.at > expiresAt + facts.skew + 1))
+    out.push(`${call.callId}: ${status} though no answer came before the deadline`);
   const outcomes = answerOutcomes(facts, call);
   const won = outcomes.filter((o) => o.outcome === 'won');
   if (won.length > 1) out.push(`${call.callId}: ${won.length} answers won`);
@@ -48,9 +50,8 @@ export function oneAnswerWins(facts: Facts, call: SimCall, out: string[]): void 
   }
   if ((status === 'accepted' || status === 'declined') && won.length !== 1)
     out.push(`${call.callId}: ${status} with ${won.length} winning answers`);
-  const settles = facts.landedOn(call, 'calls', 'settleAnswer');
-  const first = settles.sort((a, b) => a.at - b.at)[0];
-  if (won.length === 1 && first && first.at >= expiresAt + facts.skew + 1)
+  const firstSettle = facts.landedOn(call, 'calls', 'settleAnswer').sort((a, b) => a.at - b.at)[0];
+  if (won.length === 1 && firstSettle && firstSettle.at >= expiresAt + facts.skew + 1)
     out.push(`${call.callId}: an answer won after the deadline`);
   for (const told of facts.world.appAnswers) {
     if (told.callUuid !== call.callUuid || told.outcome === undefined) continue;

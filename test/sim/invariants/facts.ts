@@ -68,13 +68,17 @@ export class Facts {
    */
   end(call: SimCall): { at: number; by: 'answer' | 'pbx' | 'deadline'; landed?: Landed } {
     const expiresAt = this.expiresAt(call) ?? Infinity;
-    const enders = [
+    const first = this.enders(call)[0];
+    if (!first || first.at >= expiresAt) return { at: expiresAt, by: 'deadline' };
+    return { at: first.at, by: first.method === 'settleAnswer' ? 'answer' : 'pbx', landed: first };
+  }
+
+  /** The answers settled and PBX cancels that landed on a call, in the order they did. */
+  enders(call: SimCall): Landed[] {
+    return [
       ...this.landedOn(call, 'calls', 'settleAnswer'),
       ...this.landedOn(call, 'calls', 'transition').filter((l) => l.runKind === 'pbx_cancel'),
     ].sort((a, b) => a.at - b.at);
-    const first = enders[0];
-    if (!first || first.at >= expiresAt) return { at: expiresAt, by: 'deadline' };
-    return { at: first.at, by: first.method === 'settleAnswer' ? 'answer' : 'pbx', landed: first };
   }
 
   /** Phones whose app wrote an answer to the call (they know the outcome without a cancel). */
