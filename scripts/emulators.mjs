@@ -63,6 +63,10 @@ function manifestJar(manifest) {
  */
 export function emulatorEnv(root, base = process.env) {
   const env = { ...base };
+  // The Functions emulator gives each new worker 30 s to load the functions, unless this says
+  // otherwise (firebase-tools lib/emulator/functionsRuntimeWorker.js, waitForSocketReady); a
+  // busy 2-core machine starting dozens at once (50 concurrent requests) can take longer.
+  env.FUNCTIONS_DISCOVERY_TIMEOUT ??= '180';
   if (!env.FIRESTORE_EMULATOR_BINARY_PATH && existsSync(GCLOUD_FIRESTORE_JAR)) {
     const dir = join(root, '.cache');
     mkdirSync(dir, { recursive: true });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { callUuid } from '../../functions/core/callUuid';
 import { createTenant, db, storedCall, type TestTenant } from '../support/emulator';
-import { api } from '../support/http';
+import { api, retrying503 } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { startProviders, type Providers } from '../support/providers';
 import { SUITE_TIMEOUT_MS } from '../support/wait';
@@ -308,10 +308,13 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
 
     const burstId = callId();
     const replies = await Promise.all(
-      Array.from({ length: 20 }, () => ring({ call_id: burstId, to: '1001' })),
+      Array.from({ length: 20 }, () => retrying503(() => ring({ call_id: burstId, to: '1001' }))),
     );
-    assert.equal(replies.filter((r) => r.status === 201).length, 1);
-    assert.equal(replies.filter((r) => r.status === 200).length, 19);
+    // One request made the call (answered 503 instead if its create landed after its deadline,
+    // on a busy machine); every other answer is the same call.
+    const created = replies.filter((r) => r.status === 201).length;
+    assert.ok(created === 1 || (created === 0 && replies.some((r) => r.retried)), `${created}`);
+    assert.equal(replies.filter((r) => r.status === 200).length, 20 - created);
     assert.equal(new Set(replies.map((r) => r.fields.call_uuid)).size, 1);
     const pushes = fakes.fcm
       .requestsFor(token)
