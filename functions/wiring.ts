@@ -92,6 +92,7 @@ export async function eventServices(): Promise<EventServices> {
     endpoints: services.endpoints,
     sendBudgetMs: services.sendBudgetMs,
     clock: services.clock,
+    random: Math.random,
     log: logger,
   };
 }

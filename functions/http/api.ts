@@ -46,6 +46,7 @@ async function makeContext(): Promise<ApiContext> {
     resolveApiKey: (key) => tenants.resolveApiKey(key),
     tenant: (id) => tenants.tenant(id),
     verifyIdToken,
+    random: Math.random,
     callRate: new CallRateLimiter(() => CALLS_PER_EXTENSION_PER_MINUTE.value()),
     pushDeployment: {
       apnsTeamId: APNS_TEAM_ID.value(),

@@ -15,13 +15,13 @@ export type ExpiryQueries = Pick<
  * a call still ringing, and cancel jobs left pending or held by a run that died.
  */
 export async function runExpiryJob(services: EventServices, queries: ExpiryQueries) {
-  const { calls, devices, clock, endpoints, sendBudgetMs } = services;
+  const { calls, devices, clock, endpoints, sendBudgetMs, random } = services;
   const now = clock.now();
   const expired = await expireRingingCalls(
     { calls, ringingPastDeadline: (at) => queries.ringingPastDeadline(at) },
     now,
   );
-  const common = { calls, devices, endpoints, clock, sendBudgetMs };
+  const common = { calls, devices, endpoints, clock, sendBudgetMs, random };
   const swept = await sweep(
     {
       ring: common,

@@ -24,5 +24,7 @@ export interface EventServices {
   /** Longest one fan-out may spend pushing, retries included. */
   sendBudgetMs: number;
   clock: Clock;
+  /** In [0, 1): retry jitter and lease holder ids (Math.random; seeded in the simulation). */
+  random: () => number;
   log: EventLog;
 }

@@ -30,7 +30,7 @@ export async function handleCallWritten(
 ): Promise<void> {
   const { after, tenant, callUuid } = write;
   if (after?.cancel?.state !== 'pending') return;
-  const { calls, devices, endpoints, clock, log, sendersFor } = await services();
+  const { calls, devices, endpoints, clock, random, log, sendersFor } = await services();
   if (tooOld(write.time, clock.now())) {
     log.error('cancel event too old; dropped', { callUuid });
     return;
@@ -44,6 +44,7 @@ export async function handleCallWritten(
       senders: await sendersFor(tenant),
       endpoints,
       clock,
+      random,
       leaseMs: CANCEL_LEASE_MS,
       sendBudgetMs: CANCEL_BUDGET_MS,
     },

@@ -100,6 +100,7 @@ export function apiContext(world: World, run: Run): ApiContext {
     sendBudgetMs: SEND_BUDGET_MS,
     pushDeployment: TEST_PUSH_DEPLOYMENT,
     clock: world.runClock(run),
+    random: () => world.rng.next(),
     reportError: () => undefined,
   };
 }
@@ -114,6 +115,7 @@ export function eventServices(world: World, run: Run): EventServices {
     endpoints: TEST_ENDPOINTS,
     sendBudgetMs: SEND_BUDGET_MS,
     clock: world.runClock(run),
+    random: () => world.rng.next(),
     log: { info: quiet, warn: quiet, error: quiet },
   };
 }

@@ -94,6 +94,7 @@ export const postCall: RouteHandler = async (req, _params, ctx) => {
     endpoints: ctx.endpoints,
     sendBudgetMs: ctx.sendBudgetMs,
     clock: ctx.clock,
+    random: ctx.random,
   });
   return { status: duplicate ? 200 : 201, body: { ...result } };
 };
