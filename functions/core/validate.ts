@@ -6,7 +6,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   // zod reports an issue where a value first goes wrong, so every step but the last is an
   // object; `?.` still keeps a null or a primitive from throwing.
   return path.reduce<unknown>(
-    (value, key) => (value as Record<PropertyKey, unknown>)?.[key],
+    (value, key) => (value as Record<PropertyKey, unknown> | null | undefined)?.[key],
     input,
   );
 }

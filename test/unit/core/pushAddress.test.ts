@@ -422,7 +422,7 @@ describe('parseDeviceRegistration: what a refusal says', () => {
     });
     assert.equal(result.success, false);
     assert.deepEqual(
-      result.error?.issues.map((i) => [i.path.join('.'), i.message]),
+      result.error.issues.map((i) => [i.path.join('.'), i.message]),
       [['pn_provider', 'is not supported']],
     );
   });
