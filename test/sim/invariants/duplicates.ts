@@ -19,8 +19,8 @@ const byPhone = (records: ProviderRecord[]) => {
 /**
  * A repeated push is still one call: per phone and call, at most one incoming push reaches the
  * phone, except a retry of a push whose outcome the system could not know (the provider's
- * answer was lost, or the run that sent it died or was hit by a fault before it could record
- * it). The one switch to the other APNs environment reaches a phone at most once, since only
+ * answer was lost, or the run that sent it died or was hit by a fault): while the run that
+ * sent the first is healthy, the fan-out lease keeps every other request off the phone. The one switch to the other APNs environment reaches a phone at most once, since only
  * one environment takes a token. Each carries the same call_uuid and collapse id (checked with
  * the pushes).
  */
@@ -28,7 +28,7 @@ export function oneIncomingPerPhone(facts: Facts, call: SimCall, out: string[]):
   for (const [phone, reached] of byPhone(facts.pushes(call, 'incoming_call'))) {
     for (const [k, push] of reached.entries()) {
       if (k === 0) continue;
-      const unsure = reached.slice(0, k).some((earlier) => !facts.confirmed(earlier, push.start));
+      const unsure = reached.slice(0, k).some((earlier) => !facts.settled(earlier, push.start));
       if (!unsure)
         out.push(
           `${call.callId}: d${phone} got a second incoming push (run ${push.runId} at ${push.start}) while the first was known`,

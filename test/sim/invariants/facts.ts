@@ -115,6 +115,15 @@ export class Facts {
   }
 
   /**
+   * Whether a push's sender knew its outcome and was in good health at `at`: it heard the
+   * provider's verdict, and nothing had gone wrong on its run (a fault, a store error, death).
+   */
+  settled(push: ProviderRecord, at: number): boolean {
+    const run = this.run(push.runId);
+    return push.heard && run !== undefined && !run.troubledBy(at);
+  }
+
+  /**
    * Whether a push's outcome was known to the system by `at`: the provider's verdict reached a
    * sender that recorded it (nothing went wrong on its run, and it finished) by then.
    */

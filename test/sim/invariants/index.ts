@@ -2,7 +2,7 @@ import { oneAnswerWins } from './answers';
 import { everyRungPhoneStopped, lateBounded } from './cancels';
 import { oneCancelPerRound, oneIncomingPerPhone } from './duplicates';
 import type { Facts } from './facts';
-import { checkedBeforeEachPush, everyPhoneRings } from './ring';
+import { checkedBeforeEachPush, everyPhoneRings, pbxToldTheTruth } from './ring';
 import { timelineTrue, tokensDroppedOnlyWhenDead } from './tokens';
 
 export { Facts, type FinalView } from './facts';
@@ -16,6 +16,7 @@ export function violations(facts: Facts): string[] {
   const out: string[] = [];
   for (const call of facts.world.calls) {
     everyPhoneRings(facts, call, out);
+    pbxToldTheTruth(facts, call, out);
     checkedBeforeEachPush(facts, call, out);
     oneIncomingPerPhone(facts, call, out);
     oneCancelPerRound(facts, call, out);

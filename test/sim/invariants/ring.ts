@@ -3,6 +3,8 @@ import { collapseId } from '../../../functions/core/render';
 import type { SimCall } from '../world';
 import type { Facts } from './facts';
 
+/** A duplicate of a call with nothing left to push answers within a few store round trips. */
+const PROMPT_MS = 1_000;
 /** A resumer needs this long before the deadline to take the lease and push. */
 const RESUME_MARGIN_MS = 1_000;
 /** What a clean run may still take, after it ends, to start a push another clean run holds. */
@@ -99,3 +101,33 @@ export function checkedBeforeEachPush(facts: Facts, call: SimCall, out: string[]
       out.push(`${call.callId}: incoming push with collapse id ${send.collapse}`);
   }
 }
+
+/**
+ * What the PBX hears about the pushes is true: a POST's `pushed` never counts more phones than
+ * a push reached; and a retried or concurrent duplicate answers within a few store round trips
+ * when every request before it finished cleanly (nothing left to push, nobody to wait for).
+ */
+export function pbxToldTheTruth(facts: Facts, call: SimCall, out: string[]): void {
+  const { world } = facts;
+  const reached = facts.pushes(call, 'incoming_call').filter((r) => r.reached);
+  const posts = world.runs.filter((r) => r.kind === 'pbx_post' && r.callUuid === call.callUuid);
+  for (const reply of world.pbxReplies) {
+    if (reply.callUuid !== call.callUuid || reply.route !== 'post') continue;
+    if (reply.httpStatus === null || reply.httpStatus >= 300) continue;
+    const phones = new Set(reached.filter((r) => r.arrival <= reply.at).map((r) => r.phone));
+    const pushed = Number(reply.body.pushed);
+    if (pushed > phones.size)
+      out.push(`${call.callId}: the PBX heard pushed=${pushed}, ${phones.size} phones reached`);
+    const run = facts.run(reply.runId);
+    if (!run || reply.httpStatus !== 200 || run.troubledAt !== Infinity) continue;
+    const before = posts.filter((r) => r.startedAt < run.startedAt);
+    const settled = before.every(
+      (r) => r.troubledAt === Infinity && r.stoppedAt <= run.startedAt,
+    );
+    if (before.length > 0 && settled && reply.at > run.startedAt + PROMPT_MS)
+      out.push(
+        `${call.callId}: a duplicate waited ${reply.at - run.startedAt} ms with nothing left to push`,
+      );
+  }
+}
+

@@ -3,6 +3,7 @@ import type { CancelState } from '../../../functions/core/callState';
 import {
   CANCEL_BUDGET_MS,
   CANCEL_RETRY_MS,
+  cancelBusy,
   cancelRetryUntil,
   cancelWaitUntil,
   finishCancelPatch,
@@ -223,5 +224,66 @@ describe('followUpPatch', () => {
 
   it('asks nothing of a call that still rings', () => {
     assert.equal(followUpPatch(ringingCall(), ['a-pixel']), null);
+  });
+});
+
+describe('the cancel job, at its edges', () => {
+  it('is not busy once sent, whatever its last round waited for', () => {
+    assert.equal(cancelWaitUntil({ ...pending, state: 'sent', notBefore: now + 5_000 }, now), null);
+    assert.equal(cancelBusy({ ...pending, state: 'sent', notBefore: now + 5_000 }, now), false);
+  });
+
+  it('counts a lease as held through its last millisecond, a round as due at its time', () => {
+    const sending: CancelState = { ...pending, state: 'sending', leaseUntil: now };
+    assert.equal(cancelWaitUntil(sending, now), now);
+    assert.equal(cancelBusy(sending, now), true);
+    assert.equal(cancelWaitUntil({ ...sending, leaseUntil: now - 1 }, now), null);
+    assert.equal(cancelBusy({ ...sending, leaseUntil: now - 1 }, now), false);
+    assert.equal(cancelWaitUntil({ ...pending, notBefore: now }, now), null);
+    assert.equal(cancelWaitUntil({ ...pending, notBefore: now + 1 }, now), now + 1);
+    assert.equal(cancelBusy(undefined, now), false);
+  });
+
+  it('keeps a round sorted, whatever order devices are owed in', () => {
+    const patch = followUpPatch(ended(pending), ['c-phone', 'b-tablet']);
+    assert.deepEqual(patch, { cancel: { targets: ['a-pixel', 'b-tablet', 'c-phone'] } });
+  });
+
+  it('writes nothing when a device is already owed a follow-up', () => {
+    const sending: CancelState = { ...pending, state: 'sending', more: ['b-tablet'] };
+    assert.equal(followUpPatch(ended(sending), ['b-tablet']), null);
+    assert.deepEqual(followUpPatch(ended(sending), ['c-phone']), {
+      cancel: { more: ['b-tablet', 'c-phone'] },
+    });
+  });
+
+  it('opens a job for a call that ended without one', () => {
+    const call = { ...ended(pending), cancel: undefined, endReason: undefined };
+    assert.deepEqual(followUpPatch(call, ['b-tablet', 'a-pixel']), {
+      cancel: { state: 'pending', reason: 'other', targets: ['a-pixel', 'b-tablet'], round: 0 },
+    });
+    assert.deepEqual(followUpPatch({ ...call, endReason: 'timeout' }, ['a-pixel'])?.cancel, {
+      state: 'pending',
+      reason: 'timeout',
+      targets: ['a-pixel'],
+      round: 0,
+    });
+  });
+
+  it('retries a cancel the provider refused with 500 too, not one it refused with 499', () => {
+    const call = ended({ ...pending, state: 'sending', leaseUntil: now + 15_000, takenAt: now });
+    const refused = (providerStatus: number): DeliveryResult => ({
+      status: 'failed',
+      attempts: 5,
+      pushedAt: now,
+      settledAt: now,
+      providerStatus,
+      reason: 'x',
+    });
+    const next = (status: number) =>
+      applyPatch(call, finishCancelPatch(call, 0, { 'a-pixel': refused(status) }, now)).cancel;
+    assert.equal(next(500)?.state, 'pending');
+    assert.equal(next(429)?.state, 'pending');
+    assert.equal(next(499)?.state, 'sent');
   });
 });

@@ -128,3 +128,25 @@ describe('the fan-out lease', () => {
     assert.equal(renewFanOutLease(c, NOW + 1_000, 2_500, 'other'), null);
   });
 });
+
+describe('applyDeliveries: what it writes', () => {
+  it('writes nothing when no outcome says more than the record, and no follow-up is owed', () => {
+    const recorded = call({ a: delivery('accepted', { settledAt: NOW }) });
+    assert.equal(applyDeliveries(recorded, { a: result('failed') }), null);
+    assert.equal(applyDeliveries(recorded, { a: result('accepted') }), null);
+  });
+
+  it('replaces an outcome of the same rank only when the record never settled', () => {
+    const unsettled = call({ a: delivery('failed', { reason: 'old' }) });
+    assert.equal(after(unsettled, { a: result('failed', 'new') }).deliveries.a?.reason, 'new');
+    const settled = call({ a: delivery('failed', { reason: 'old', settledAt: NOW }) });
+    assert.equal(applyDeliveries(settled, { a: result('failed', 'new') }), null);
+  });
+
+  it('adds a device to a pending round whatever the provider says, since it is not sent yet', () => {
+    const ringing = call({ a: delivery('pending'), b: delivery('pending') });
+    const ended = applyPatch(ringing, applyPbxCancel(ringing, 'hangup', NOW + 10));
+    const pending = applyPatch(ended, { cancel: { targets: ['b'], takenAt: NOW + 5_000 } });
+    assert.deepEqual(after(pending, { a: result('accepted') }).cancel?.targets, ['a', 'b']);
+  });
+});
