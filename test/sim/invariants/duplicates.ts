@@ -20,9 +20,10 @@ const byPhone = (records: ProviderRecord[]) => {
  * A repeated push is still one call: per phone and call, at most one incoming push reaches the
  * phone, except a retry of a push whose outcome the system could not know (the provider's
  * answer was lost, or the run that sent it died or was hit by a fault): while the run that
- * sent the first is healthy, the fan-out lease keeps every other request off the phone. The one switch to the other APNs environment reaches a phone at most once, since only
- * one environment takes a token. Each carries the same call_uuid and collapse id (checked with
- * the pushes).
+ * sent the first is healthy, the fan-out lease keeps every other request off the phone. The
+ * one switch to the other APNs environment reaches a phone at most once, since only one
+ * environment takes a token. Each carries the same call_uuid and collapse id (checked with the
+ * pushes).
  */
 export function oneIncomingPerPhone(facts: Facts, call: SimCall, out: string[]): void {
   for (const [phone, reached] of byPhone(facts.pushes(call, 'incoming_call'))) {

@@ -121,13 +121,10 @@ export function pbxToldTheTruth(facts: Facts, call: SimCall, out: string[]): voi
     const run = facts.run(reply.runId);
     if (!run || reply.httpStatus !== 200 || run.troubledAt !== Infinity) continue;
     const before = posts.filter((r) => r.startedAt < run.startedAt);
-    const settled = before.every(
-      (r) => r.troubledAt === Infinity && r.stoppedAt <= run.startedAt,
-    );
+    const settled = before.every((r) => r.troubledAt === Infinity && r.stoppedAt <= run.startedAt);
     if (before.length > 0 && settled && reply.at > run.startedAt + PROMPT_MS)
       out.push(
         `${call.callId}: a duplicate waited ${reply.at - run.startedAt} ms with nothing left to push`,
       );
   }
 }
-
