@@ -11,12 +11,12 @@ import type { PushSender, Provider } from './core/push';
 import type { PushEndpoints } from './core/render';
 import { sendersFor } from './push/senders';
 import { FirestoreCallStore } from './store/callStore';
-import { StoreBudget } from './store/deadline';
 import { FirestoreDeviceStore } from './store/deviceStore';
 import { firestore } from './store/firestore';
 import { FirestoreMemberStore } from './store/memberStore';
-import { callsWithDeadline, devicesWithDeadline } from './store/storeDeadlines';
+import { callsWithDeadline, devicesWithDeadline, eventStoreBudget } from './store/storeDeadlines';
 import { TenantDirectory, type Tenant } from './store/tenantDirectory';
+import type { EventServices } from './triggers/eventServices';
 
 /** Everything the functions share, wired once per instance. */
 export interface Services {
@@ -36,8 +36,8 @@ export interface Services {
   events: { calls: CallStore; devices: DeviceStore };
 }
 
-/** 5 s per store call once warm; 15 s for a cold instance's first. */
-const eventBudget = new StoreBudget(5_000, 15_000);
+/** 5 s per store call once warm; 15 s for a cold instance's first (eventStoreBudget). */
+const eventBudget = eventStoreBudget();
 
 let services: Promise<Services> | undefined;
 
@@ -80,4 +80,19 @@ export function getServices(): Promise<Services> {
     throw err;
   });
   return services;
+}
+
+/** What the triggers and scheduled jobs run on, over the shared services. */
+export async function eventServices(): Promise<EventServices> {
+  const services = await getServices();
+  const { logger } = await import('firebase-functions/v2');
+  return {
+    ...services.events,
+    sendersFor: async (tenant) => services.sendersFor(await services.tenants.tenant(tenant)),
+    endpoints: services.endpoints,
+    sendBudgetMs: services.sendBudgetMs,
+    clock: services.clock,
+    random: Math.random,
+    log: logger,
+  };
 }

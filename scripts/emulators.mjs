@@ -62,10 +62,11 @@ function manifestJar(manifest) {
  * FIRESTORE_EMULATOR_BINARY_PATH; elsewhere firebase-tools downloads its own.
  */
 export function emulatorEnv(root, base = process.env) {
-  // How long the Functions emulator waits for a new worker to load (its default is 30 s): on a
-  // shared 2-core machine a burst of parallel requests starts several workers at once, and one
-  // that misses the wait leaves its request unanswered.
-  const env = { FUNCTIONS_DISCOVERY_TIMEOUT: '120', ...base };
+  const env = { ...base };
+  // The Functions emulator gives each new worker 30 s to load the functions, unless this says
+  // otherwise (firebase-tools lib/emulator/functionsRuntimeWorker.js, waitForSocketReady); a
+  // busy 2-core machine starting dozens at once (50 concurrent requests) can take longer.
+  env.FUNCTIONS_DISCOVERY_TIMEOUT ??= '180';
   if (!env.FIRESTORE_EMULATOR_BINARY_PATH && existsSync(GCLOUD_FIRESTORE_JAR)) {
     const dir = join(root, '.cache');
     mkdirSync(dir, { recursive: true });

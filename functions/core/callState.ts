@@ -114,10 +114,14 @@ export function applyAnswer(
   return { outcome: 'won', patch };
 }
 
-/** The PBX stopped the call (caller hung up, answered elsewhere, ...). Idempotent. */
+/**
+ * The PBX stopped the call (caller hung up, answered elsewhere, ...). Idempotent. A PBX that
+ * gave up because nobody answered in time (reason `timeout`) ends the call `missed`, as the
+ * expiry job does: one name for it, whichever side noticed first.
+ */
 export function applyPbxCancel(call: Call, reason: PbxCancelReason, now: number): CallPatch | null {
   if (isFinal(call.status)) return null;
-  return end(call, 'cancelled', reason, now);
+  return end(call, reason === 'timeout' ? 'missed' : 'cancelled', reason, now);
 }
 
 /** The ring time ran out with no answer. */

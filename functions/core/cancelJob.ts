@@ -15,16 +15,41 @@ export const CANCEL_LEASE_MS = 15_000;
 export const CANCEL_BUDGET_MS = 10_000;
 /** A request already sent reaches the provider within this (what a dead instance sent lands). */
 export const IN_FLIGHT_MS = 1_000;
+/** Two instances' clocks agree within this (they are NTP-synchronised; the simulation skews them). */
+export const CLOCK_SKEW_MS = 1_000;
+/** A cancel no provider accepted is sent again in a round this much later. */
+export const CANCEL_RETRY_MS = 2_000;
 
-/** Takes the job if it is due: pending, or sending under an expired lease (the run that took it died). */
+/**
+ * Until when a cancel no provider accepted is sent again: while the phone may still ring (the
+ * incoming push expires at the ring deadline, and the app stops there), and for one round's
+ * budget after a call that ended at its deadline (the missed-call notice).
+ */
+export const cancelRetryUntil = (call: Call) =>
+  Math.max(call.expiresAt, (call.endedAt ?? call.expiresAt) + CANCEL_BUDGET_MS);
+
+const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
+
+/**
+ * Takes the job if it is due: pending, or sending under an expired lease (the run that took it
+ * died). A round taken over from a dead run also covers the devices owed a follow-up while that
+ * run held it: their pushes were recorded before this take, so this round's cancels come after.
+ */
 export function leaseCancel(
   cancel: CancelState | undefined,
   now: number,
   leaseMs: number,
 ): CancelState | null {
   if (!cancel || cancelWaitUntil(cancel, now) !== null) return null;
-  const due = cancel.state === 'pending' || cancel.state === 'sending';
-  return due ? { ...cancel, state: 'sending', leaseUntil: now + leaseMs, takenAt: now } : null;
+  if (cancel.state !== 'pending' && cancel.state !== 'sending') return null;
+  const owed = cancel.more ?? [];
+  return {
+    ...cancel,
+    state: 'sending',
+    leaseUntil: now + leaseMs,
+    takenAt: now,
+    ...(owed.length > 0 ? { targets: union(cancel.targets, owed), more: [] } : {}),
+  };
 }
 
 /**
@@ -50,11 +75,13 @@ export function leaseCancelPatch(call: Call, now: number, leaseMs: number): Call
 /**
  * Records a round's outcomes. The run that finishes the current round closes it: the job is
  * sent, or the next round becomes pending. The next round takes the devices owed a follow-up
- * meanwhile (their incoming push was recorded after this round began) and, once, the targets
+ * meanwhile (their incoming push was recorded after this round began); once, the targets
  * whose incoming push is still unrecorded: a request holding the fan-out lease may still land
  * one after this cancel. That round waits until the lease has lapsed and what was in flight has
  * landed (a live request records its pushes, and owes the follow-up itself; a dead one can
- * not). A run that lost its lease to another only adds its outcomes.
+ * not). And, until cancelRetryUntil, the devices whose cancel no provider accepted and that are
+ * worth another try (worthRetrying), CANCEL_RETRY_MS later. A run that lost its lease to
+ * another only adds its outcomes.
  */
 export function finishCancelPatch(
   call: Call,
@@ -69,7 +96,13 @@ export function finishCancelPatch(
     cancel.afterInFlight || (cancel.takenAt ?? now) >= landedBy
       ? []
       : cancel.targets.filter((id) => call.deliveries[id]?.status === 'pending');
-  const next = union(cancel.more ?? [], inFlight);
+  const retry =
+    now + CANCEL_RETRY_MS < cancelRetryUntil(call)
+      ? Object.entries(results)
+          .filter(([, r]) => worthRetrying(r))
+          .map(([id]) => id)
+      : [];
+  const next = union(union(cancel.more ?? [], inFlight), retry);
   if (next.length === 0) return { cancels: results, cancel: { state: 'sent', sentAt: now } };
   return {
     cancels: results,
@@ -78,13 +111,25 @@ export function finishCancelPatch(
       targets: next,
       more: [],
       round: round + 1,
-      notBefore: inFlight.length > 0 ? Math.max(landedBy, now) : 0,
+      notBefore: Math.max(
+        inFlight.length > 0 ? Math.max(landedBy, now) : 0,
+        retry.length > 0 ? now + CANCEL_RETRY_MS : 0,
+      ),
       afterInFlight: inFlight.length > 0,
     },
   };
 }
 
-const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
+/**
+ * A cancel worth another round: it never left (our sender failed), went unanswered, or the
+ * provider was only busy (5xx, 429). A refusal of the request itself (4xx) would come again.
+ */
+function worthRetrying(result: DeliveryResult): boolean {
+  if (result.status === 'unknown') return true;
+  if (result.status !== 'failed') return false;
+  const status = result.providerStatus;
+  return status === undefined || status === 429 || status >= 500;
+}
 
 /**
  * Asks for another cancel to `devices` of an ended call: a pending round that does not target

@@ -1,5 +1,5 @@
 import type { CallPatch } from './callState';
-import { followUpPatch } from './cancelJob';
+import { CLOCK_SKEW_MS, followUpPatch } from './cancelJob';
 import type { DeliveryResult } from './deliver';
 import { stillHolds } from './fanOutLease';
 import type { Call, Delivery } from './model';
@@ -33,7 +33,8 @@ function outcome(result: DeliveryResult): Partial<Delivery> {
  * Records push outcomes on the call (the transition of `CallStore.transition`). When the call
  * has ended meanwhile, a device whose push may have rung is owed a cancel sent after this
  * record: the cancel job may already have stopped it before this push reached it, and on
- * Android the push would then have replaced the cancel under their shared collapse key.
+ * Android the push would then have replaced the cancel under their shared collapse key. Not
+ * when the round being sent was taken after the provider accepted the push: its cancel follows.
  */
 export function applyDeliveries(
   call: Call,
@@ -56,12 +57,25 @@ export function applyDeliveries(
   // A device that answered needs no cancel: its app has the answer's outcome.
   const owed = Object.entries(results)
     .filter(([id, r]) => (r.status === 'accepted' || r.status === 'unknown') && !merged[id]?.answer)
+    .filter(([id, r]) => !stoppedAfter(call, id, r))
     .map(([id]) => id)
     .filter((id) => id in call.deliveries);
   const followUp = followUpPatch(call, owed);
   if (Object.keys(deliveries).length === 0 && !followUp) return null;
   const pushed = Object.values(merged).filter((d) => d.status === 'accepted').length;
   return { deliveries, pushed, ...followUp };
+}
+
+/**
+ * Whether the cancel round being sent (or the last one sent) stops the device after this push
+ * already: it targets the device, and was taken after the provider had accepted the push (by
+ * more than two instances' clocks can disagree), so its cancel comes after it.
+ */
+function stoppedAfter(call: Call, deviceId: string, result: DeliveryResult): boolean {
+  const cancel = call.cancel;
+  if (cancel?.state !== 'sending' && cancel?.state !== 'sent') return false;
+  if (cancel.takenAt === undefined || result.status !== 'accepted') return false;
+  return cancel.targets.includes(deviceId) && result.settledAt + CLOCK_SKEW_MS < cancel.takenAt;
 }
 
 /**

@@ -3,12 +3,12 @@ import { AppError } from './errors';
 
 /** The input's value at a zod issue path (zod 4 leaves `issue.input` unset by default). */
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
+  // zod reports an issue where a value first goes wrong, so every step but the last is an
+  // object; `?.` still keeps a null or a primitive from throwing.
+  return path.reduce<unknown>(
+    (value, key) => (value as Record<PropertyKey, unknown> | null | undefined)?.[key],
+    input,
+  );
 }
 
 /**

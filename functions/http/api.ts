@@ -3,8 +3,8 @@ import { APNS_TEAM_ID, CALLS_PER_EXTENSION_PER_MINUTE, FCM_SENDER_ID } from '../
 import { CallRateLimiter } from '../core/callRate';
 import { AppError } from '../core/errors';
 import { firestore } from '../store/firestore';
-import { StoreBudget, withDeadline } from '../store/deadline';
-import { callsWithDeadline, devicesWithDeadline } from '../store/storeDeadlines';
+import { withDeadline } from '../store/deadline';
+import { apiStoreBudget, callsWithDeadline, devicesWithDeadline } from '../store/storeDeadlines';
 import { FirestorePairingStore } from '../store/pairingStore';
 import { FirestoreCallCounts } from '../store/callCounts';
 import { ExpiringLru } from '../store/expiringLru';
@@ -20,13 +20,9 @@ let context: Promise<ApiContext> | undefined;
 
 /**
  * Longest one database operation of a request may take before the API
- * answers 503: 1.2 s on a warm instance, 10 s for a cold one's first call.
- * Transactions get 5 s: on one document they queue behind each other's locks
- * (a route and a trigger settling the same call), which is not an outage.
- * Every route reads before its first transaction, so an outage still answers
- * 503 in under 2 s.
+ * answers 503 (apiStoreBudget: 1.2 s warm, 10 s cold, 5 s for transactions).
  */
-const storeBudget = new StoreBudget(1_200, 10_000, 5_000);
+const storeBudget = apiStoreBudget();
 
 /**
  * How long an instance trusts an ID token it verified with a revocation check: also the longest a
@@ -73,6 +69,7 @@ async function makeContext(): Promise<ApiContext> {
     longPolls: withDeadline(new FirestoreLongPolls(db), ms),
     tenant: (id) => tenants.tenant(id),
     verifyIdToken,
+    random: Math.random,
     callRate: new CallRateLimiter(() => CALLS_PER_EXTENSION_PER_MINUTE.value()),
     pushDeployment: {
       apnsTeamId: APNS_TEAM_ID.value(),

@@ -68,6 +68,8 @@ export interface ApiContext {
   /** The APNs team and Firebase project RFC 8599 push addresses must name. */
   pushDeployment: PushDeployment;
   clock: Clock;
+  /** In [0, 1): retry jitter and lease holder ids (Math.random; seeded in the simulation). */
+  random: () => number;
   /** Logs an error the client only sees as 500 or 503. */
   reportError(err: unknown): void;
 }

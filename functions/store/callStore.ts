@@ -1,5 +1,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { applyAnswer, type Answer, type CallPatch } from '../core/callState';
+import { systemClock, type Clock } from '../core/clock';
 import type { Call } from '../core/model';
 import type { CallStore } from '../core/ports';
 import { createIfAbsent, firestoreModule, paths } from './firestore';
@@ -12,6 +13,8 @@ export class FirestoreCallStore implements CallStore {
     private readonly db: Firestore,
     /** Days a call is kept: its `purgeAt` drives the TTL policy. */
     private readonly retentionDays: () => number,
+    /** The server's time: an answer's deadline is judged by it, and waitFor times out on it. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   private ref(tenant: string, callUuid: string) {
@@ -64,7 +67,7 @@ export class FirestoreCallStore implements CallStore {
       if (settled) return settled;
       if (!snap.exists) return 'no_call';
       // A transaction may be retried for a while: judge the deadline as of the commit.
-      const at = Math.max(now, Date.now());
+      const at = Math.max(now, this.clock.now());
       const { outcome, patch } = applyAnswer(snap.data() as Call, answer, at);
       tx.set(ref, patch, { merge: true });
       tx.set(answerRef, { outcome }, { merge: true });
@@ -99,19 +102,22 @@ export class FirestoreCallStore implements CallStore {
     return new Promise((resolve, reject) => {
       let last: Call | null = null;
       let settled = false;
+      const stop = new AbortController();
       const finish = (err?: unknown) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        stop.abort();
         unsubscribe();
         if (err) reject(err instanceof Error ? err : new Error('listener failed'));
         else resolve(last);
       };
-      const timer = setTimeout(finish, timeoutMs);
       const unsubscribe = this.ref(tenant, callUuid).onSnapshot((snap) => {
         last = snap.exists ? (snap.data() as Call) : null;
         if (last && done(last)) finish();
       }, finish);
+      void this.clock.sleep(timeoutMs, stop.signal).then(() => {
+        finish();
+      });
     });
   }
 }

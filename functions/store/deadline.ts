@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../core/clock';
 import { AppError, busyError } from '../core/errors';
 
 /**
@@ -34,6 +35,8 @@ export interface DeadlineOptions<T> {
   except?: readonly (keyof T)[];
   /** Methods that run a transaction: they get the budget's transactionMs. */
   transactions?: readonly (keyof T)[];
+  /** The time the deadlines run on (virtual in the simulation). */
+  clock?: Clock;
 }
 
 /**
@@ -49,7 +52,11 @@ export function withDeadline<T extends object>(
   budget: StoreBudget,
   options: DeadlineOptions<T> | readonly (keyof T)[] = {},
 ): T {
-  const { except = [], transactions = [] } = Array.isArray(options)
+  const {
+    except = [],
+    transactions = [],
+    clock = systemClock,
+  } = Array.isArray(options)
     ? { except: options as readonly (keyof T)[] }
     : (options as DeadlineOptions<T>);
   return new Proxy(store, {
@@ -61,28 +68,26 @@ export function withDeadline<T extends object>(
       return (...args: unknown[]) => {
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result;
-        let timer: NodeJS.Timeout | undefined;
         const isTransaction = transactions.includes(property as keyof T);
-        const timeout = new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(() => {
-            // A transaction runs after the request's first read answered: past its budget it is
-            // waiting on other transactions' locks (contention), not on a dead database.
-            reject(
-              isTransaction
-                ? busyError()
-                : new AppError(
-                    'unavailable',
-                    'The database did not answer in time; try again shortly.',
-                  ),
-            );
-          }, ms());
+        const stop = new AbortController();
+        const timeout = clock.sleep(ms(), stop.signal).then(() => {
+          // A cancelled timer (the call answered first) must not reject anything.
+          if (stop.signal.aborted) return new Promise<never>(() => undefined);
+          // A transaction runs after the request's first read answered: past its budget it is
+          // waiting on other transactions' locks (contention), not on a dead database.
+          throw isTransaction
+            ? busyError()
+            : new AppError(
+                'unavailable',
+                'The database did not answer in time; try again shortly.',
+              );
         });
         const answered = result.then((answer: unknown) => {
           budget.succeeded();
           return answer;
         });
         return Promise.race([answered, timeout]).finally(() => {
-          clearTimeout(timer);
+          stop.abort();
         });
       };
     },

@@ -3,9 +3,10 @@ import { createTenant, db } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, voipToken } from '../support/ids';
 import { startProviders } from '../support/providers';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 describe('APNs environments (emulator, fake APNs)', function () {
-  this.timeout(60_000);
+  this.timeout(SUITE_TIMEOUT_MS);
 
   it('finding 6: a development build registered as production keeps its token and rings through sandbox', async () => {
     const fakes = await startProviders();

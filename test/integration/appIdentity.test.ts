@@ -3,9 +3,10 @@ import { makeMember, signInApp, type TestApp } from '../support/app';
 import { createTenant, db, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
 import { fcmToken } from '../support/ids';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 describe('app identity: members, pairing, app and seed registration (emulator, Auth emulator)', function () {
-  this.timeout(30_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let tenant: TestTenant;
   const apps: TestApp[] = [];
 

@@ -9,6 +9,7 @@ import {
 } from '../support/emulator';
 import { curl, parseHashcompat } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 /**
  * The PBX API as libcurl reaches it: form POSTs (what Asterisk's CURL(url,data)
@@ -18,7 +19,7 @@ import { callId, fcmToken } from '../support/ids';
  * Asterisk in test/e2e/asterisk.
  */
 describe('PBX requests over curl (emulator)', function () {
-  this.timeout(30_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let tenant: TestTenant;
 
   beforeEach(async () => {

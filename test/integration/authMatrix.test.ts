@@ -5,6 +5,7 @@ import { signInApp, type TestApp } from '../support/app';
 import { createTenant, db, PROJECT_ID, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 /** An ID token the Auth emulator would have issued, but expired an hour ago. */
 function expiredIdToken(uid: string): string {
@@ -23,7 +24,7 @@ function expiredIdToken(uid: string): string {
 }
 
 describe('auth matrix: every route refuses every wrong credential (emulator)', function () {
-  this.timeout(120_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let owner: TestTenant;
   let other: TestTenant;
   let outsider: TestApp;

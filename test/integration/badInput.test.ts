@@ -6,6 +6,7 @@ import { memberApp, type TestApp } from '../support/app';
 import { BASE_URL, createTenant, db, tenantSnapshot, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 /**
  * Property-based: thousands of malformed bodies, content types, query strings
@@ -119,7 +120,7 @@ async function send(
 }
 
 describe('bad input: property-based (emulator, fast-check)', function () {
-  this.timeout(240_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let tenant: TestTenant;
   let app: TestApp;
   let idToken: string;

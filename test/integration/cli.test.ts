@@ -9,6 +9,7 @@ import { db, ROOT } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { startProviders } from '../support/providers';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 interface Run {
   code: number;
@@ -71,7 +72,7 @@ const createTenant = (...options: string[]) =>
   json<Created>(['tenants', 'create', newId(), ...options]);
 
 describe('operator CLI (emulator)', function () {
-  this.timeout(90_000);
+  this.timeout(SUITE_TIMEOUT_MS);
 
   it('creates a tenant whose key, shown once and stored only as a hash, works against the API', async () => {
     const id = newId();

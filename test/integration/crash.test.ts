@@ -5,12 +5,12 @@ import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { fcmMessage, startProviders } from '../support/providers';
 import { processesConnectedTo } from '../support/sockets';
-import { eventually } from '../support/wait';
+import { SUITE_TIMEOUT_MS, eventually } from '../support/wait';
 
 const fcmPort = () => Number(new URL(process.env.CALLWAKE_FCM_ORIGIN ?? '').port);
 
 describe('an instance that dies on the ring path (emulator, SIGKILL)', function () {
-  this.timeout(120_000);
+  this.timeout(SUITE_TIMEOUT_MS);
 
   it('finding 1: the PBX retry rings every device after the worker serving POST /v1/calls was killed mid fan-out', async () => {
     const fakes = await startProviders();

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { api } from '../support/http';
 import { createTenant, db, tenantSnapshot, type TestTenant } from '../support/emulator';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 const FCM_A = 'fcm-token-aaaaaaaaaaaaaaaaaaaaaaaa';
 const FCM_B = 'fcm-token-bbbbbbbbbbbbbbbbbbbbbbbb';
 const VOIP = 'ab'.repeat(32);
 
 describe('device registry (emulator)', function () {
-  this.timeout(30_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let tenant: TestTenant;
 
   beforeEach(async () => {

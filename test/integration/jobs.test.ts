@@ -17,7 +17,7 @@ import {
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { cancelPushes, fcmMessage, startProviders, type Providers } from '../support/providers';
-import { eventually } from '../support/wait';
+import { SUITE_TIMEOUT_MS, eventually } from '../support/wait';
 
 /**
  * Scheduled functions and redelivered triggers, run in this process with
@@ -25,7 +25,7 @@ import { eventually } from '../support/wait';
  * triggers on the emulator react to what they write.
  */
 describe('scheduled jobs and trigger redelivery (emulator, firebase-functions-test)', function () {
-  this.timeout(60_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   const fft = firebaseFunctionsTest({ projectId: PROJECT_ID });
   let fakes: Providers;
   let tenant: TestTenant;
@@ -68,7 +68,8 @@ describe('scheduled jobs and trigger redelivery (emulator, firebase-functions-te
     await expireCalls.run(scheduled());
     assert.equal((await stored(id)).status, 'ringing', 'not before its deadline');
 
-    await new Promise((resolve) => setTimeout(resolve, 5_200));
+    const { expiresAt } = await stored(id);
+    await eventually(() => Date.now() > expiresAt, 'the ring deadline');
     await expireCalls.run(scheduled());
     const call = await stored(id);
     assert.equal(call.status, 'missed');

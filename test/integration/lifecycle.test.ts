@@ -6,12 +6,12 @@ import { callPath, createTenant, db, storedCall, type TestTenant } from '../supp
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { cancelPushes, fcmMessage, startProviders, type Providers } from '../support/providers';
-import { eventually } from '../support/wait';
+import { SUITE_TIMEOUT_MS, eventually } from '../support/wait';
 
 const messageOf = fcmMessage;
 
 describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app)', function () {
-  this.timeout(60_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let fakes: Providers;
   let tenant: TestTenant;
   const apps: TestApp[] = [];
@@ -81,10 +81,9 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
       'the receipt on the timeline',
     );
 
-    // The PBX long-polls while the user accepts.
+    // The PBX long-polls while the user accepts: it hears `accepted`, which it could not have
+    // by waiting out its 20 s (that answers `ringing`).
     const polled = api('GET', `/v1/calls/${id}?wait=20`, { key: tenant.key });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const acceptedAt = Date.now();
     await setDoc(doc(app.db, `tenants/${tenant.id}/calls/${uuid}/answers/pixel`), {
       action: 'accept',
       deviceId: 'pixel',
@@ -92,10 +91,8 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
       answeredAt: serverTimestamp(),
     });
     const answer = await polled;
-    const learnedAfter = Date.now() - acceptedAt;
     assert.equal(answer.fields.status, 'accepted', answer.text);
     assert.equal(answer.fields.answered_by, 'pixel');
-    assert.ok(learnedAfter < 5_000, `the long-poll answered ${learnedAfter} ms after the accept`);
 
     // The other device stops ringing: a regular push through its FCM token, never a VoIP push.
     const [cancel] = await eventually(

@@ -4,9 +4,10 @@ import { createTenant, db, storedCall } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { startProviders } from '../support/providers';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 describe('outbox mode: pushes rendered and stored, not sent (emulator)', function () {
-  this.timeout(30_000);
+  this.timeout(SUITE_TIMEOUT_MS);
 
   it('stores each push exactly as it would be sent, with the token masked', async () => {
     const fakes = await startProviders();

@@ -13,7 +13,7 @@ import { FakeApns, type ApnsRecordedRequest } from '../support/fakeApns';
 import { api } from '../support/http';
 import { callId, voipToken } from '../support/ids';
 import { startProviders } from '../support/providers';
-import { eventually } from '../support/wait';
+import { SUITE_TIMEOUT_MS, eventually } from '../support/wait';
 
 const INSTANCE = join(__dirname, '..', 'support', 'apnsInstance.ts');
 const PROCESSES = 8;
@@ -59,7 +59,7 @@ const tooMany = (requests: ApnsRecordedRequest[]) =>
   requests.filter((r) => r.reason === 'TooManyProviderTokenUpdates');
 
 describe('APNs provider token across processes (finding 8)', function () {
-  this.timeout(90_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   const children: ChildProcess[] = [];
 
   afterEach(() => {

@@ -8,6 +8,7 @@ import {
 } from '../support/emulator';
 import { api } from '../support/http';
 import { voipToken } from '../support/ids';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 /**
  * RFC 8599 push addresses on the emulator: the deployment's APNs team
@@ -16,7 +17,7 @@ import { voipToken } from '../support/ids';
  * nothing. The parsing itself is unit-tested (test/unit/core/pushAddress).
  */
 describe('RFC 8599 push addresses (emulator)', function () {
-  this.timeout(30_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let tenant: TestTenant;
   const team = localConfig().APNS_TEAM_ID!;
 

@@ -3,15 +3,15 @@ import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
 import { memberApp, registerAppDevice, type TestApp } from '../support/app';
 import { callPath, createTenant, db, storedCall, type TestTenant } from '../support/emulator';
 import type { FcmRecordedRequest } from '../support/fakeFcm';
-import { api } from '../support/http';
+import { api, retrying503 } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { cancelPushes, fcmMessage, startProviders, type Providers } from '../support/providers';
-import { eventually } from '../support/wait';
+import { SUITE_TIMEOUT_MS, eventually } from '../support/wait';
 
 const dataOf = (r: FcmRecordedRequest) => fcmMessage(r).data;
 
 describe('reliability: duplicates, races and provider faults (emulator, fake providers)', function () {
-  this.timeout(120_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let fakes: Providers;
   let tenant: TestTenant;
   const apps: TestApp[] = [];
@@ -57,11 +57,16 @@ describe('reliability: duplicates, races and provider faults (emulator, fake pro
     const id = callId();
     const replies = await Promise.all(
       Array.from({ length: 50 }, () =>
-        api('POST', '/v1/calls', { key: tenant.key, form: { call_id: id, to: '1001' } }),
+        retrying503(() =>
+          api('POST', '/v1/calls', { key: tenant.key, form: { call_id: id, to: '1001' } }),
+        ),
       ),
     );
-    assert.equal(replies.filter((r) => r.status === 201).length, 1);
-    assert.equal(replies.filter((r) => r.status === 200).length, 49);
+    // One request made the call (answered 503 instead if its create landed after its deadline,
+    // on a busy machine); every other answer is the same call.
+    const created = replies.filter((r) => r.status === 201).length;
+    assert.ok(created === 1 || (created === 0 && replies.some((r) => r.retried)), `${created}`);
+    assert.equal(replies.filter((r) => r.status === 200).length, 50 - created);
     assert.equal(new Set(replies.map((r) => r.fields.call_uuid)).size, 1);
     for (const token of tokens) assert.equal(fakes.fcm.requestsFor(token).length, 1);
   });

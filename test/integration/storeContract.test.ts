@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { PROJECT_ID, requireEmulators } from '../support/emulator';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 // The Firestore stores on the emulator, held to the contract the in-memory doubles pass in
 // the unit tests (test/unit/store/contract.test.ts).
 describe('store contracts (Firestore emulator)', function () {
-  this.timeout(30_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   // A client of its own: the shared one's listeners may still be reconnecting after the
   // resilience suite restarted the emulator.
   const db = () => {

@@ -8,6 +8,7 @@ import { callPath, createTenant, db, PROJECT_ID, storedCall } from '../support/e
 import { firestoreJvm } from '../support/firestoreEmulator';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 /** Pauses the emulated Firestore triggers: this test delivers the event itself. */
 async function backgroundTriggers(step: 'disable' | 'enable'): Promise<void> {
@@ -25,7 +26,7 @@ async function backgroundTriggers(step: 'disable' | 'enable'): Promise<void> {
  * and delivers it again, as the deployed trigger's retry policy makes Eventarc do.
  */
 describe('a trigger run that fails is retried (emulator, firebase-functions-test)', function () {
-  this.timeout(60_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   const fft = firebaseFunctionsTest({ projectId: PROJECT_ID });
   after(() => {
     fft.cleanup();

@@ -26,9 +26,10 @@ import {
   type Scene,
   without,
 } from './rulesEnv';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 describe('rules: call answers', function () {
-  this.timeout(20_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   const rulesEnv = useRulesEnv();
   let scene: Scene;
 

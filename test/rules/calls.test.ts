@@ -12,9 +12,10 @@ import {
 } from 'firebase/firestore';
 import assert from 'node:assert/strict';
 import { ALICE, BOB, CAROL, app, seedScene, useRulesEnv, type Scene } from './rulesEnv';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 describe('rules: calls', function () {
-  this.timeout(20_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   const rulesEnv = useRulesEnv();
   let scene: Scene;
 

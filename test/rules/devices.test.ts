@@ -22,6 +22,7 @@ import {
   useRulesEnv,
   type Scene,
 } from './rulesEnv';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 /**
  * Devices are server-only (firestore.rules, core/deviceAccess.ts): a token moves to whoever
@@ -29,7 +30,7 @@ import {
  * lastSeenAt. Apps register through PUT /v1/app/devices/{id}.
  */
 describe('rules: devices', function () {
-  this.timeout(20_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   const rulesEnv = useRulesEnv();
   let scene: Scene;
 

@@ -22,9 +22,10 @@ import {
   type Scene,
   without,
 } from './rulesEnv';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 describe('rules: delivery receipts', function () {
-  this.timeout(20_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   const rulesEnv = useRulesEnv();
   let scene: Scene;
 

@@ -14,6 +14,7 @@ import {
   type Firestore,
 } from 'firebase/firestore';
 import { ALICE, BOB, CAROL, DAVE, app, randomId, seed, seedScene, useRulesEnv } from './rulesEnv';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 /** Every way a client could touch a document: none may succeed. */
 async function assertUntouchable(db: Firestore, path: string): Promise<void> {
@@ -27,7 +28,7 @@ async function assertUntouchable(db: Firestore, path: string): Promise<void> {
 }
 
 describe('rules: server-only documents', function () {
-  this.timeout(30_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   const rulesEnv = useRulesEnv();
 
   it('keeps tenants, API keys, signing secrets, pairing codes, limits and the outbox from every client', async () => {

@@ -21,7 +21,7 @@ import { registerAppDevice, signInApp, type TestApp } from '../support/app';
 import { callPath, db } from '../support/emulator';
 import { api, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
-import { eventually } from '../support/wait';
+import { SUITE_TIMEOUT_MS, eventually } from '../support/wait';
 import { asUser, closeWorld, makeWorld, wholeTenant, type World } from './world';
 
 /** A device in the shape the old rules let a member write through the SDK. */
@@ -48,7 +48,7 @@ async function refusedBySdk(what: string, attempt: Promise<unknown>): Promise<vo
 }
 
 describe('security: findings 1–6 tried at both doors, by every principal (emulators, JS SDK as the app)', function () {
-  this.timeout(120_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let w: World;
   const extraApps: TestApp[] = [];
   const tokens = {

@@ -19,6 +19,7 @@ export class FakeClock implements Clock {
   private readonly timers: Timer[] = [];
   private seq = 0;
   private pumping = false;
+  private holds = 0;
   private idle: (() => void)[] = [];
 
   constructor(public current = 1_700_000_000_000) {}
@@ -47,6 +48,21 @@ export class FakeClock implements Clock {
     });
   }
 
+  /**
+   * Stops time while real I/O is in flight (a call to the Firestore emulator), so that no timer
+   * fires as if it had taken virtual time. Returns the release.
+   */
+  hold(): () => void {
+    this.holds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds -= 1;
+      if (this.holds === 0) this.pump();
+    };
+  }
+
   /** Timers not yet fired. */
   get pending(): number {
     return this.timers.length;
@@ -65,6 +81,7 @@ export class FakeClock implements Clock {
     this.pumping = true;
     setImmediate(() => {
       this.pumping = false;
+      if (this.holds > 0) return;
       const timer = this.timers.shift();
       if (timer) {
         this.current = Math.max(this.current, timer.at);

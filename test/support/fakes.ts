@@ -373,6 +373,7 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     sendBudgetMs: 8_000,
     pushDeployment: TEST_PUSH_DEPLOYMENT,
     clock,
+    random: Math.random,
     sender,
     reported,
     sendersAskedFor,

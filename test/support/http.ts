@@ -69,6 +69,22 @@ export async function api(method: string, path: string, options: CallOptions = {
 }
 
 /**
+ * A request as a PBX that retries a 503 makes it (a SIP retransmission, Kamailio's retry): a
+ * cold instance's store budget can run out on a busy machine, and the answer to the retry is
+ * the one that counts. `retried` says whether it took more than one.
+ */
+export async function retrying503(
+  send: () => Promise<Reply>,
+  tries = 5,
+): Promise<Reply & { retried: boolean }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const reply = await send();
+    if (reply.status !== 503 || attempt >= tries) return { ...reply, retried: attempt > 1 };
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+/**
  * Runs the `curl` command line with the given arguments against the API and
  * returns status and body: libcurl, as Asterisk's CURL() uses it (its
  * User-Agent too). What Asterisk itself sends is shown by the real-Asterisk

@@ -1,8 +1,18 @@
+/**
+ * How long one emulator test may take before mocha calls it hung: generous, because CI runs
+ * on a 2-core machine that may be busy with other work (tests wait on conditions, never on a
+ * clock, so a slow machine only makes them slower).
+ */
+export const SUITE_TIMEOUT_MS = 300_000;
+
+/** How long a condition may take to come true before a test gives up on it. */
+export const CONDITION_TIMEOUT_MS = 60_000;
+
 /** Polls `probe` until it returns a value (not undefined/false) or `timeoutMs` passes. */
 export async function eventually<T>(
   probe: () => T | undefined | false | Promise<T | undefined | false>,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = CONDITION_TIMEOUT_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -7,6 +7,7 @@ import { AppError, limitError } from '../../core/errors';
 import { limitFor } from '../../core/limits';
 import { startIncomingCall } from '../../core/incomingCall';
 import type { Call } from '../../core/model';
+import { applyPatch } from '../../core/patch';
 import { callIdSchema, emptyAsUndefined, incomingCallSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { authenticatePbx, requireTenant } from '../apiKey';
@@ -111,6 +112,7 @@ export const postCall: RouteHandler = async (req, _params, ctx) => {
         admitCall({ counts: ctx.callCounts, calls: ctx.calls }, tenant, uuid, ctx.clock.now()),
       ]);
     },
+    random: ctx.random,
   });
   return { status: duplicate ? 200 : 201, body: { ...result } };
 };
@@ -188,7 +190,7 @@ export const cancelCall: RouteHandler = async (req, params, ctx) => {
     applyPbxCancel(call, reason, now),
   );
   if (!result) throw new AppError('not_found', `No call ${call_id} is known.`);
-  const status = result.patch ? 'cancelled' : result.call.status;
+  const status = applyPatch(result.call, result.patch).status;
   return {
     status: 200,
     body: { status, call_id, call_uuid: result.call.callUuid, cancelled: result.patch !== null },

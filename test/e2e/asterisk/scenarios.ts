@@ -124,7 +124,7 @@ export async function hungUp(w: World, f: Figures, round: number): Promise<void>
 
 /** 91001 rings 1001 for 5 s: the Local channel cancels with reason timeout; the caller gets 480. */
 export async function noAnswer(w: World, f: Figures): Promise<void> {
-  const call = await ringing(w, 'noanswer', '91001');
+  const call = await ringing(w, 'missed', '91001');
   w.calls.add(call.pbxCall);
   const { trace, invite } = await finished(call.run, 'caller');
   f.inviteToPush = call.push.receivedAt - invite.at;
@@ -140,12 +140,10 @@ export async function noAnswer(w: World, f: Figures): Promise<void> {
   f.inviteToCancelPush = pushed.receivedAt - invite.at;
   assert(pushed.data.reason === 'timeout', `cancel push reason ${pushed.data.reason}`);
   const { retval } = await outcome(w, call.callId);
-  assert(retval === 'noanswer', `GOSUB_RETVAL ${retval}`);
+  assert(retval === 'missed', `GOSUB_RETVAL ${retval}`);
+  // One name for it: the include's answer and callwake's status agree.
   const status = await callStatus(w, call.pbxCall);
-  assert(
-    status.status === 'cancelled' || status.status === 'missed',
-    `callwake status ${String(status.status)}`,
-  );
+  assert(status.status === 'missed', `callwake status ${String(status.status)}`);
 }
 
 /**

@@ -25,3 +25,31 @@ describe('CallRateLimiter', () => {
     assert.equal(limiter.allow('k', 'call-2', 100), false);
   });
 });
+
+describe('CallRateLimiter: its memory', () => {
+  it('forgets a call once it is a whole window old, not before', () => {
+    const limiter = new CallRateLimiter(() => 1, 60_000);
+    assert.equal(limiter.allow('k', 'a', 0), true);
+    assert.equal(limiter.allow('k', 'b', 59_999), false);
+    assert.equal(limiter.allow('k', 'b', 60_000), true, 'a window later, a counts no more');
+  });
+
+  it('drops idle extensions once it tracks more than 10,000, and keeps the busy ones', () => {
+    const limiter = new CallRateLimiter(() => 1, 60_000);
+    for (let i = 0; i < 10_000; i += 1) limiter.allow(`idle-${i}`, 'c', 0);
+    assert.equal(limiter.allow('busy', 'c', 59_000), true);
+    // The 10,001st extension prunes every one whose calls all left the window.
+    assert.equal(limiter.allow('new', 'c', 60_000), true);
+    const windows = (limiter as unknown as { windows: Map<string, unknown> }).windows;
+    assert.deepEqual([...windows.keys()].sort(), ['busy', 'new']);
+    assert.equal(limiter.allow('busy', 'd', 60_001), false, 'the busy one still counts its call');
+  });
+
+  it('keeps every extension while it tracks 10,000 or fewer, idle or not', () => {
+    const limiter = new CallRateLimiter(() => 1, 60_000);
+    for (let i = 0; i < 9_999; i += 1) limiter.allow(`idle-${i}`, 'c', 0);
+    limiter.allow('late', 'c', 60_000);
+    const windows = (limiter as unknown as { windows: Map<string, unknown> }).windows;
+    assert.equal(windows.size, 10_000);
+  });
+});

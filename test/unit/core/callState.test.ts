@@ -163,7 +163,7 @@ describe('applyAnswer', () => {
 describe('applyPbxCancel', () => {
   const now = NOW + 7_000;
 
-  for (const reason of PBX_CANCEL_REASONS) {
+  for (const reason of PBX_CANCEL_REASONS.filter((r) => r !== 'timeout')) {
     it(`cancels a ringing call with reason ${reason}, stopping every device that may ring`, () => {
       assert.deepEqual(applyPbxCancel(callWithDeliveries(), reason, now), {
         status: 'cancelled',
@@ -173,6 +173,19 @@ describe('applyPbxCancel', () => {
       });
     });
   }
+
+  it('ends a call the PBX gave up on for its ring timeout as missed, as the expiry job does', () => {
+    assert.deepEqual(applyPbxCancel(callWithDeliveries(), 'timeout', now), {
+      status: 'missed',
+      endReason: 'timeout',
+      endedAt: now,
+      cancel: {
+        state: 'pending',
+        reason: 'timeout',
+        targets: ['a-pixel', 'b-iphone', 'e-tablet'],
+      },
+    });
+  });
 
   it('is idempotent: a cancelled call is not cancelled again', () => {
     const call = callWithDeliveries();

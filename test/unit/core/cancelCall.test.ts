@@ -259,6 +259,25 @@ describe('sendCancels', () => {
     assert.ok(s.devices.peek(TENANT, 'b-tablet'));
   });
 
+  it('sends a round that reached no provider again, until the ring deadline', async () => {
+    const s = await setup();
+    const neverLeft: SendResult = { kind: 'failed', retryable: true, reason: 'access_token_error' };
+    // Every attempt of the first round fails before a request leaves; the next round gets through.
+    for (const token of [PIXEL_TOKEN, TABLET_TOKEN, IPHONE_TOKEN]) {
+      s.fcm.script(token, neverLeft, neverLeft, neverLeft, neverLeft, neverLeft, ACCEPTED);
+    }
+    assert.deepEqual(await sendCancels(TENANT, s.call.callUuid, s.deps), sentRun(0));
+    const waiting = (await stored(s)).cancel;
+    assert.equal(waiting?.state, 'pending', 'not closed as sent');
+    assert.deepEqual(waiting.targets, ['a-pixel', 'b-tablet', 'c-iphone']);
+    assert.ok(s.clock.now() < s.call.expiresAt);
+    assert.deepEqual(await runCancelJob(TENANT, s.call.callUuid, s.deps, 20_000), sentRun(3));
+    const call = await stored(s);
+    assert.equal(call.cancel?.state, 'sent');
+    assert.equal(call.cancels?.['a-pixel']?.status, 'accepted');
+    assert.equal(s.fcm.sentTo(PIXEL_TOKEN).length, 6);
+  });
+
   it('marks a job with no targets sent without pushing anything', async () => {
     const s = await setup({ targets: [] });
     assert.deepEqual(await sendCancels(TENANT, s.call.callUuid, s.deps), sentRun(0));
@@ -291,6 +310,7 @@ describe('runCancelJob (what a trigger delivery runs)', () => {
     assert.deepEqual(await first, sentRun(3));
     assert.deepEqual(await second, IDLE);
     assert.equal(s.fcm.sent.length, 3);
+    assert.ok(s.clock.now() < NOW + 60_000, 'as soon as the job is done, not at its lease');
   });
 
   it('reports busy when the lease outlives its wait: the trigger throws and is redelivered', async () => {

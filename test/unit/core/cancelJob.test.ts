@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import type { CancelState } from '../../../functions/core/callState';
 import {
+  CANCEL_BUDGET_MS,
+  CANCEL_RETRY_MS,
+  cancelBusy,
+  cancelRetryUntil,
   cancelWaitUntil,
   finishCancelPatch,
   followUpPatch,
@@ -56,6 +60,25 @@ describe('leaseCancel', () => {
     assert.deepEqual(leaseCancel(sending, now, 60_000), {
       ...pending,
       state: 'sending',
+      leaseUntil: now + 60_000,
+      takenAt: now,
+    });
+  });
+
+  it("takes over a dead run's round with the devices owed a follow-up meanwhile in it", () => {
+    // Their pushes were recorded while the dead run held it: this round's cancels follow them.
+    const held: CancelState = {
+      ...pending,
+      state: 'sending',
+      leaseUntil: now - 1,
+      takenAt: now - 15_001,
+      more: ['b-tablet'],
+    };
+    assert.deepEqual(leaseCancel(held, now, 60_000), {
+      ...pending,
+      state: 'sending',
+      targets: ['a-pixel', 'b-tablet'],
+      more: [],
       leaseUntil: now + 60_000,
       takenAt: now,
     });
@@ -127,6 +150,49 @@ describe('finishCancelPatch', () => {
     assert.equal(applyPatch(call, finishCancelPatch(call, 0, {}, now)).cancel?.state, 'sent');
   });
 
+  it('sends again, a little later, to targets whose cancel no provider took, and not to a refused one', () => {
+    const outcome = (status: DeliveryResult['status'], extra: Partial<DeliveryResult> = {}) => ({
+      status,
+      attempts: 5,
+      pushedAt: now,
+      settledAt: now,
+      ...extra,
+    });
+    const targets = ['a-pixel', 'b-never-left', 'c-busy', 'd-unanswered', 'e-refused', 'f-dead'];
+    const call = ended(sending({ targets }));
+    const results: Record<string, DeliveryResult> = {
+      'a-pixel': accepted,
+      'b-never-left': outcome('failed', { reason: 'access_token_error' }),
+      'c-busy': outcome('failed', { providerStatus: 503, reason: 'UNAVAILABLE' }),
+      'd-unanswered': outcome('unknown', { reason: 'timeout' }),
+      'e-refused': outcome('failed', { providerStatus: 400, reason: 'INVALID_ARGUMENT' }),
+      'f-dead': outcome('dead_token', { providerStatus: 404, reason: 'UNREGISTERED' }),
+    };
+    const job = applyPatch(call, finishCancelPatch(call, 0, results, now)).cancel!;
+    assert.deepEqual(
+      [job.state, job.targets, job.round, job.notBefore, job.afterInFlight],
+      ['pending', ['b-never-left', 'c-busy', 'd-unanswered'], 1, now + CANCEL_RETRY_MS, false],
+    );
+    assert.equal(cancelWaitUntil(job, now), now + CANCEL_RETRY_MS, 'not taken before it is due');
+  });
+
+  it('stops retrying when the phone would stop ringing on its own: at the ring deadline', () => {
+    const call = ended(sending());
+    const failed = { ...accepted, status: 'failed' as const, reason: 'access_token_error' };
+    assert.equal(cancelRetryUntil(call), call.expiresAt);
+    const before = call.expiresAt - CANCEL_RETRY_MS - 1;
+    const last = applyPatch(call, finishCancelPatch(call, 0, { 'a-pixel': failed }, before));
+    assert.equal(last.cancel?.state, 'pending');
+    const at = call.expiresAt - CANCEL_RETRY_MS;
+    const done = applyPatch(call, finishCancelPatch(call, 0, { 'a-pixel': failed }, at));
+    assert.equal(done.cancel?.state, 'sent');
+  });
+
+  it("gives a call that ended at its deadline one round's budget of retries (the missed-call notice)", () => {
+    const call = { ...ended(sending()), endedAt: NOW + 30_000 };
+    assert.equal(cancelRetryUntil(call), NOW + 30_000 + CANCEL_BUDGET_MS);
+  });
+
   it('only records outcomes for a round another run has moved past', () => {
     const call = ended({ ...pending, state: 'sent', round: 0 });
     assert.deepEqual(finishCancelPatch(call, 0, { 'a-pixel': accepted }, now), {
@@ -158,5 +224,66 @@ describe('followUpPatch', () => {
 
   it('asks nothing of a call that still rings', () => {
     assert.equal(followUpPatch(ringingCall(), ['a-pixel']), null);
+  });
+});
+
+describe('the cancel job, at its edges', () => {
+  it('is not busy once sent, whatever its last round waited for', () => {
+    assert.equal(cancelWaitUntil({ ...pending, state: 'sent', notBefore: now + 5_000 }, now), null);
+    assert.equal(cancelBusy({ ...pending, state: 'sent', notBefore: now + 5_000 }, now), false);
+  });
+
+  it('counts a lease as held through its last millisecond, a round as due at its time', () => {
+    const sending: CancelState = { ...pending, state: 'sending', leaseUntil: now };
+    assert.equal(cancelWaitUntil(sending, now), now);
+    assert.equal(cancelBusy(sending, now), true);
+    assert.equal(cancelWaitUntil({ ...sending, leaseUntil: now - 1 }, now), null);
+    assert.equal(cancelBusy({ ...sending, leaseUntil: now - 1 }, now), false);
+    assert.equal(cancelWaitUntil({ ...pending, notBefore: now }, now), null);
+    assert.equal(cancelWaitUntil({ ...pending, notBefore: now + 1 }, now), now + 1);
+    assert.equal(cancelBusy(undefined, now), false);
+  });
+
+  it('keeps a round sorted, whatever order devices are owed in', () => {
+    const patch = followUpPatch(ended(pending), ['c-phone', 'b-tablet']);
+    assert.deepEqual(patch, { cancel: { targets: ['a-pixel', 'b-tablet', 'c-phone'] } });
+  });
+
+  it('writes nothing when a device is already owed a follow-up', () => {
+    const sending: CancelState = { ...pending, state: 'sending', more: ['b-tablet'] };
+    assert.equal(followUpPatch(ended(sending), ['b-tablet']), null);
+    assert.deepEqual(followUpPatch(ended(sending), ['c-phone']), {
+      cancel: { more: ['b-tablet', 'c-phone'] },
+    });
+  });
+
+  it('opens a job for a call that ended without one', () => {
+    const call = { ...ended(pending), cancel: undefined, endReason: undefined };
+    assert.deepEqual(followUpPatch(call, ['b-tablet', 'a-pixel']), {
+      cancel: { state: 'pending', reason: 'other', targets: ['a-pixel', 'b-tablet'], round: 0 },
+    });
+    assert.deepEqual(followUpPatch({ ...call, endReason: 'timeout' }, ['a-pixel'])?.cancel, {
+      state: 'pending',
+      reason: 'timeout',
+      targets: ['a-pixel'],
+      round: 0,
+    });
+  });
+
+  it('retries a cancel the provider refused with 500 too, not one it refused with 499', () => {
+    const call = ended({ ...pending, state: 'sending', leaseUntil: now + 15_000, takenAt: now });
+    const refused = (providerStatus: number): DeliveryResult => ({
+      status: 'failed',
+      attempts: 5,
+      pushedAt: now,
+      settledAt: now,
+      providerStatus,
+      reason: 'x',
+    });
+    const next = (status: number) =>
+      applyPatch(call, finishCancelPatch(call, 0, { 'a-pixel': refused(status) }, now)).cancel;
+    assert.equal(next(500)?.state, 'pending');
+    assert.equal(next(429)?.state, 'pending');
+    assert.equal(next(499)?.state, 'sent');
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { deliver } from '../../../functions/core/deliver';
+import { deliver, mayHaveReached } from '../../../functions/core/deliver';
 import type { PushMeta, RenderedPush, SendResult } from '../../../functions/core/push';
 import { DEFAULT_RETRY_POLICY } from '../../../functions/core/retryPolicy';
 import { FakeClock, FakeSender } from '../../support/fakes';
@@ -313,5 +313,75 @@ describe('deliver: what issue 10 added', () => {
     const result = await deliver(sender, PUSH, start, META, { clock });
     assert.equal(sender.sent.length, 0);
     assert.equal(result.reason, 'deadline');
+  });
+});
+
+describe('deliver: where an APNs answer may lead', () => {
+  let clock: FakeClock;
+  let start: number;
+  beforeEach(() => {
+    clock = new FakeClock();
+    start = clock.now();
+  });
+  const bad: SendResult = { kind: 'dead_token', status: 400, reason: 'BadDeviceToken' };
+  const voip: RenderedPush = { ...PUSH, provider: 'apns', apnsEnv: 'production' };
+
+  it('takes BadDeviceToken from anything but APNs, or without an environment, as final', async () => {
+    for (const push of [PUSH, { ...voip, apnsEnv: undefined }]) {
+      const sender = new FakeSender(clock).script(TOKEN, bad);
+      const result = await deliver(sender, push, start + 10_000, META, { clock });
+      assert.equal(sender.sent.length, 1, push.provider);
+      assert.equal(result.status, 'dead_token');
+    }
+  });
+
+  it('does not try the other environment past the last attempt, nor call the token dead', async () => {
+    const sender = new FakeSender(clock).script(TOKEN, bad);
+    const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 };
+    const result = await deliver(sender, voip, start + 10_000, META, { clock, policy });
+    assert.equal(sender.sent.length, 1);
+    assert.deepEqual([result.status, result.reason], ['failed', 'BadDeviceToken']);
+  });
+
+  it('tries the other environment while a whole attempt still fits before the deadline', async () => {
+    const fits = new FakeSender(clock).script(TOKEN, bad);
+    const deadline = start + DEFAULT_RETRY_POLICY.minAttemptMs;
+    await deliver(fits, voip, deadline, META, { clock });
+    assert.equal(fits.sent.length, 2, 'exactly minAttemptMs left: room for it');
+    const late = new FakeSender(clock).script(TOKEN, bad);
+    await deliver(late, voip, clock.now() + DEFAULT_RETRY_POLICY.minAttemptMs - 1, META, {
+      clock,
+    });
+    assert.equal(late.sent.length, 1);
+  });
+
+  it('says it stopped when the push was no longer wanted after a BadDeviceToken', async () => {
+    const sender = new FakeSender(clock).script(TOKEN, bad);
+    const result = await deliver(sender, voip, start + 10_000, META, {
+      clock,
+      stillWanted: () => Promise.resolve(false),
+    });
+    assert.equal(sender.sent.length, 1);
+    assert.deepEqual([result.status, result.reason], ['failed', 'stopped']);
+  });
+});
+
+describe('mayHaveReached', () => {
+  it('is false for the failures no request left for, true for a silence', () => {
+    for (const reason of [
+      'sender_closed',
+      'missing_apns_env',
+      'apns_setup_failed',
+      'apns_not_configured',
+      'access_token_error',
+    ]) {
+      assert.equal(mayHaveReached({ kind: 'failed', retryable: true, reason }), false, reason);
+    }
+    assert.equal(mayHaveReached({ kind: 'failed', retryable: true, reason: 'timeout' }), true);
+    assert.equal(mayHaveReached({ kind: 'failed', retryable: true, reason: '' }), true);
+    assert.equal(
+      mayHaveReached({ kind: 'failed', retryable: true, status: 503, reason: 'timeout' }),
+      false,
+    );
   });
 });

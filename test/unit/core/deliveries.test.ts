@@ -75,6 +75,25 @@ describe('applyDeliveries', () => {
     );
   });
 
+  it('owes no follow-up when the round being sent was taken after the provider took the push', () => {
+    const ringing = call({ a: delivery('pending'), b: delivery('pending') });
+    const ended = applyPatch(ringing, applyPbxCancel(ringing, 'hangup', NOW + 10));
+    // Taken 2 s after the pushes were accepted (NOW + 40): its cancels come after them...
+    const early = applyPatch(ended, {
+      cancel: { state: 'sending', takenAt: NOW + 2_040, leaseUntil: NOW + 20_000 },
+    });
+    assert.equal(after(early, { a: result('accepted') }).cancel?.more, undefined);
+    // ...but not when the clocks of two instances could put it before them, nor for an
+    // unanswered push (the provider may take it any time), nor for a device it does not target.
+    const close = applyPatch(ended, {
+      cancel: { state: 'sending', takenAt: NOW + 1_040, leaseUntil: NOW + 20_000 },
+    });
+    assert.deepEqual(after(close, { a: result('accepted') }).cancel?.more, ['a']);
+    assert.deepEqual(after(early, { b: result('unknown') }).cancel?.more, ['b']);
+    const other = applyPatch(early, { cancel: { targets: ['b'] } });
+    assert.deepEqual(after(other, { a: result('accepted') }).cancel?.more, ['a']);
+  });
+
   it('owes nothing while the call rings, or to a device that answered', () => {
     const ringing = call({ a: delivery('pending') });
     assert.equal(after(ringing, { a: result('accepted') }).cancel, undefined);
@@ -107,5 +126,27 @@ describe('the fan-out lease', () => {
       fanOut: { leaseUntil: NOW + 3_500 },
     });
     assert.equal(renewFanOutLease(c, NOW + 1_000, 2_500, 'other'), null);
+  });
+});
+
+describe('applyDeliveries: what it writes', () => {
+  it('writes nothing when no outcome says more than the record, and no follow-up is owed', () => {
+    const recorded = call({ a: delivery('accepted', { settledAt: NOW }) });
+    assert.equal(applyDeliveries(recorded, { a: result('failed') }), null);
+    assert.equal(applyDeliveries(recorded, { a: result('accepted') }), null);
+  });
+
+  it('replaces an outcome of the same rank only when the record never settled', () => {
+    const unsettled = call({ a: delivery('failed', { reason: 'old' }) });
+    assert.equal(after(unsettled, { a: result('failed', 'new') }).deliveries.a?.reason, 'new');
+    const settled = call({ a: delivery('failed', { reason: 'old', settledAt: NOW }) });
+    assert.equal(applyDeliveries(settled, { a: result('failed', 'new') }), null);
+  });
+
+  it('adds a device to a pending round whatever the provider says, since it is not sent yet', () => {
+    const ringing = call({ a: delivery('pending'), b: delivery('pending') });
+    const ended = applyPatch(ringing, applyPbxCancel(ringing, 'hangup', NOW + 10));
+    const pending = applyPatch(ended, { cancel: { targets: ['b'], takenAt: NOW + 5_000 } });
+    assert.deepEqual(after(pending, { a: result('accepted') }).cancel?.targets, ['a', 'b']);
   });
 });

@@ -96,6 +96,10 @@ describe('deviceAccess: who may change a device', () => {
     assert.equal(owner.status, 403);
     assert.doesNotMatch(owner.message, /alice|bob/);
     assert.equal(
+      owner.message,
+      'Device phone is registered by another user or by the PBX; use your own device id.',
+    );
+    assert.equal(
       refusalError('phone', { reason: 'not_member', extension: '200' }).message,
       'You are not a member of extension 200.',
     );

@@ -85,7 +85,7 @@ describe('toAppError', () => {
   });
 
   it('maps other gRPC codes and error codes to internal', () => {
-    for (const code of [0, 3, 5, 7, 9, 13, 16, '14', 'ENOTFOUND', 'ECONNREFUSEDX']) {
+    for (const code of [0, 3, 5, 7, 9, 13, 16, '14', 'ENOTFOUND', 'ECONNREFUSEDX', 'XECONNRESET']) {
       assert.equal(toAppError({ code }).code, 'internal', String(code));
     }
   });

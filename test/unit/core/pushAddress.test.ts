@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AppError } from '../../../functions/core/errors';
-import { parseDeviceRegistration, type PushDeployment } from '../../../functions/core/pushAddress';
+import {
+  parseDeviceRegistration,
+  pushAddressSchema,
+  type PushDeployment,
+} from '../../../functions/core/pushAddress';
 import { deviceRegistrationSchema } from '../../../functions/core/schemas';
 import { TEST_PUSH_DEPLOYMENT } from '../../support/fakes';
 
@@ -335,6 +339,91 @@ describe('parseDeviceRegistration: properties', () => {
         assert.deepEqual(deviceRegistrationSchema.parse(parsed), parsed);
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('parseDeviceRegistration: what a refusal says', () => {
+  const ios = {
+    pn_provider: 'apns',
+    pn_prid: `${VOIP}:voip&${REMOTE}:remote`,
+    pn_param: `${TEAM}.org.linphone.phone.voip&remote`,
+  };
+  const voipOnly = { pn_provider: 'apns', pn_prid: VOIP, pn_param: `${TEAM}.org.x.voip` };
+  const android = { pn_provider: 'fcm', pn_prid: FCM, pn_param: SENDER };
+  const says = (body: Record<string, unknown>) => refusal(body).message;
+
+  it('names the field and what is wrong with it, in words a PBX admin can act on', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...android, pn_param: '%E0%A4%A' }, 'pn_param: is not correctly %-escaped'],
+      [{ ...android, pn_provider: 'f'.repeat(33) }, 'pn_provider: must be at most 32 characters'],
+      [{ ...android, pn_param: 'a%20b' }, 'pn_param: must be visible ASCII without spaces'],
+      [
+        { ...android, pn_provider: '-fcm' },
+        'pn_provider: must be a push service such as apns or fcm',
+      ],
+      [
+        { ...voipOnly, pn_param: 'nodots' },
+        'pn_param: must be <TeamID>.<bundle id>.voip (RFC 8599 §10) or voip&remote',
+      ],
+      [
+        { ...voipOnly, pn_param: 'ZZZZZ99999.org.x.voip' },
+        "pn_param: does not name this deployment's APNs team (APNS_TEAM_ID)",
+      ],
+      [{ ...voipOnly, pn_param: `${TEAM}.-org.voip` }, 'pn_param: has an invalid bundle id'],
+      [{ ...ios, pn_param: `${TEAM}.org.x.voip&voip` }, 'pn_param: names a service twice'],
+      [
+        { ...ios, pn_prid: `${VOIP}:voip` },
+        'pn_prid: must hold one token per service in pn_param (2)',
+      ],
+      [
+        { ...ios, pn_prid: `${VOIP}&${REMOTE}` },
+        'pn_prid: must be <token> or <token>:voip&<token>:remote, as pn_param says',
+      ],
+      [{ ...ios, pn_prid: `${VOIP}:voip&${REMOTE}:voip` }, 'pn_prid: names a service twice'],
+      [
+        { ...voipOnly, pn_prid: 'abc' },
+        'pn_prid: must carry the hex PushKit token (64-200 hex digits) for voip',
+      ],
+      [{ ...voipOnly, platform: 'android' }, 'platform: must be ios for APNs'],
+      [
+        { ...android, pn_param: 'someone-else' },
+        "pn_param: must name this deployment's Firebase project, by id or number (FCM_SENDER_ID)",
+      ],
+      [
+        { ...android, fcm_token: FCM },
+        'fcm_token: give either the pn_* fields or the token fields, not both',
+      ],
+    ];
+    for (const [body, message] of cases) assert.equal(says(body), message, JSON.stringify(body));
+  });
+
+  it('reads an APNs pn-param whole: the team first, the services last, nothing around them', () => {
+    const first = 'pn_param: must be <TeamID>.<bundle id>.voip (RFC 8599 §10) or voip&remote';
+    assert.equal(says({ ...voipOnly, pn_param: `.${TEAM}.org.x.voip` }), first);
+    assert.equal(says({ ...voipOnly, pn_param: `.${TEAM}.org` }), first);
+    const noVoip = 'pn_param: must offer the voip service: callwake rings iPhones with VoIP pushes';
+    assert.equal(says({ ...voipOnly, pn_param: `${TEAM}.org.x.voipX` }), noVoip);
+    assert.equal(says({ ...voipOnly, pn_param: `${TEAM}.org` }), noVoip);
+  });
+
+  it('reads each pn-prid token whole: a token, then at most its service', () => {
+    const shape = 'pn_prid: must be <token> or <token>:voip&<token>:remote, as pn_param says';
+    assert.equal(says({ ...voipOnly, pn_prid: `junk:${VOIP}` }), shape);
+    assert.equal(says({ ...voipOnly, pn_prid: `${VOIP}:voipX` }), shape);
+    assert.equal(says({ ...ios, pn_prid: `junk:${VOIP}:voip&${REMOTE}:remote` }), shape);
+    assert.equal(says({ ...ios, pn_prid: `${VOIP}:voipX&${REMOTE}:remote` }), shape);
+  });
+
+  it('answers a provider it does not know with an issue on pn_provider', () => {
+    const result = pushAddressSchema(TEST_PUSH_DEPLOYMENT).safeParse({
+      ...android,
+      pn_provider: 'hms',
+    });
+    assert.equal(result.success, false);
+    assert.deepEqual(
+      result.error.issues.map((i) => [i.path.join('.'), i.message]),
+      [['pn_provider', 'is not supported']],
     );
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { callUuid } from '../../../functions/core/callUuid';
 import { FANOUT_LEASE_MS } from '../../../functions/core/fanOutLease';
 import { startIncomingCall, type IncomingCallDeps } from '../../../functions/core/incomingCall';
+import { applyPbxCancel } from '../../../functions/core/callState';
 import { sweep, type SweepDeps } from '../../../functions/core/maintenance';
 import type { Call } from '../../../functions/core/model';
 import type { SendResult } from '../../../functions/core/push';
@@ -115,5 +116,215 @@ describe('the fan-out lease: who finishes a call whose pushes were never all sen
     assert.deepEqual(await sweep(deps, NOW + 1_000), { resumed: 1, cancels: 0, failed: 0 });
     assert.equal(s.fcm.sent.length, 2);
     assert.deepEqual(await sweep(deps, NOW + 2_000), { resumed: 0, cancels: 0, failed: 0 });
+  });
+});
+
+/** Counts the store transactions on each call (a lease renewal, a take, a record are each one). */
+function countTransitions(calls: FakeCallStore): Map<string, number[]> {
+  const at = new Map<string, number[]>();
+  const transition = calls.transition.bind(calls);
+  calls.transition = (tenant, uuid, change) => {
+    at.set(uuid, [...(at.get(uuid) ?? []), Date.now()]);
+    return transition(tenant, uuid, change);
+  };
+  return at;
+}
+
+describe('the fan-out lease heartbeat', () => {
+  it('renews at half the lease while the pushes are slow, and stops with them', async () => {
+    const s = setup();
+    const renewals: number[] = [];
+    const transition = s.calls.transition.bind(s.calls);
+    s.calls.transition = (tenant, uuid, change) => {
+      renewals.push(s.clock.now());
+      return transition(tenant, uuid, change);
+    };
+    const slow = deferred<SendResult>();
+    s.fcm.script(FCM_TOKEN, slow);
+    const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
+    await s.clock.sleep(7_000);
+    slow.resolve(ACCEPTED);
+    await ringing;
+    // Renewals at 2, 4 and 6 s, then the record; none once the work is done.
+    assert.deepEqual(
+      renewals.map((at) => at - NOW),
+      [FANOUT_LEASE_MS / 2, FANOUT_LEASE_MS, (3 * FANOUT_LEASE_MS) / 2, 7_000],
+    );
+    await s.clock.sleep(30_000);
+    assert.equal(renewals.length, 4, 'no renewal after the work');
+  });
+
+  it('tries a failed renewal again a quarter lease later, and keeps the lease', async () => {
+    const s = setup();
+    const tries: number[] = [];
+    const transition = s.calls.transition.bind(s.calls);
+    s.calls.transition = (tenant, uuid, change) => {
+      tries.push(s.clock.now() - NOW);
+      if (tries.length === 1) return Promise.reject(new Error('store outage'));
+      return transition(tenant, uuid, change);
+    };
+    const slow = deferred<SendResult>();
+    s.fcm.script(FCM_TOKEN, slow);
+    const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
+    await s.clock.sleep(3_500);
+    slow.resolve(ACCEPTED);
+    await ringing;
+    assert.deepEqual(tries, [
+      FANOUT_LEASE_MS / 2,
+      FANOUT_LEASE_MS / 2 + FANOUT_LEASE_MS / 4,
+      3_500,
+    ]);
+  });
+
+  it('stops renewing once another request took the lease', async () => {
+    const s = setup();
+    const renewals: number[] = [];
+    const transition = s.calls.transition.bind(s.calls);
+    s.calls.transition = (tenant, uuid, change) => {
+      renewals.push(s.clock.now() - NOW);
+      return transition(tenant, uuid, change);
+    };
+    const slow = deferred<SendResult>();
+    s.fcm.script(FCM_TOKEN, slow);
+    const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
+    await settle();
+    const call = s.calls.peek(TENANT, UUID)!;
+    s.calls.put({ ...call, fanOut: { leaseUntil: NOW + 1_000, holder: 'another' } });
+    await s.clock.sleep(9_000);
+    slow.resolve(ACCEPTED);
+    await ringing;
+    assert.deepEqual(renewals, [FANOUT_LEASE_MS / 2, 9_000], 'one try, then only the record');
+  });
+});
+
+describe('resuming a fan-out', () => {
+  it('a duplicate of a call whose pushes are all recorded answers at once', async () => {
+    const s = setup();
+    await startIncomingCall(TENANT, REQUEST, s.deps);
+    const before = s.clock.now();
+    const copy = await startIncomingCall(TENANT, REQUEST, s.deps);
+    assert.equal(copy.duplicate, true);
+    assert.equal(s.clock.now(), before, 'no wait');
+  });
+
+  it('a duplicate looks again soon, then less often, and gives up at its own budget', async () => {
+    const s = setup();
+    await orphan(s, NOW + 60_000);
+    const copy = await startIncomingCall(TENANT, REQUEST, s.deps);
+    assert.equal(copy.pushed, 0, 'the lease never lapsed within its budget');
+    assert.equal(s.clock.now(), NOW + s.deps.sendBudgetMs);
+    const polls = s.clock.sleeps.filter((ms) => ms <= 1_000);
+    assert.deepEqual(polls.slice(0, 6), [100, 200, 400, 800, 1_000, 1_000]);
+    assert.equal(s.fcm.sent.length, 0);
+  });
+
+  it('a duplicate pushes nothing when another took the lease as it reached for it', async () => {
+    const s = setup();
+    await orphan(s, NOW);
+    const transition = s.calls.transition.bind(s.calls);
+    let raced = false;
+    s.calls.transition = (tenant, uuid, change) => {
+      if (!raced) {
+        raced = true;
+        const call = s.calls.peek(tenant, uuid)!;
+        s.calls.put({ ...call, fanOut: { leaseUntil: NOW + 60_000, holder: 'another' } });
+      }
+      return transition(tenant, uuid, change);
+    };
+    const copy = await startIncomingCall(TENANT, REQUEST, { ...s.deps, sendBudgetMs: 500 });
+    assert.equal(copy.pushed, 0);
+    assert.equal(s.fcm.sent.length, 0);
+  });
+
+  it('records a device deleted since with reason no_device (unknown: the dead request may have pushed it), and pushes the rest', async () => {
+    const s = setup();
+    await orphan(s, NOW);
+    await s.devices.remove(TENANT, '100', 'tablet');
+    const retry = await startIncomingCall(TENANT, REQUEST, s.deps);
+    assert.equal(retry.pushed, 1);
+    const tablet = s.calls.peek(TENANT, UUID)!.deliveries.tablet!;
+    assert.deepEqual([tablet.status, tablet.reason, tablet.attempts], ['unknown', 'no_device', 0]);
+  });
+});
+
+describe('pushing and recording', () => {
+  it('retries a push only while the call still rings', async () => {
+    const s = setup();
+    s.fcm.script(FCM_TOKEN, {
+      kind: 'failed',
+      retryable: true,
+      status: 503,
+      reason: 'UNAVAILABLE',
+    });
+    const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
+    await settle();
+    await s.calls.transition(TENANT, UUID, (c) => applyPbxCancel(c, 'hangup', s.clock.now()));
+    await ringing;
+    assert.equal(s.fcm.sentTo(FCM_TOKEN).length, 1, 'no retry after the hang-up');
+  });
+
+  it('answers how many pushes a provider accepted when their record fails', async () => {
+    const s = setup();
+    s.fcm.script('tablet-token', { kind: 'failed', retryable: false, status: 400, reason: 'x' });
+    const transition = s.calls.transition.bind(s.calls);
+    s.calls.transition = () => Promise.reject(new Error('store outage'));
+    const answer = await startIncomingCall(TENANT, REQUEST, s.deps);
+    s.calls.transition = transition;
+    assert.equal(answer.pushed, 1);
+  });
+
+  it('makes no write for a call with no device to push', async () => {
+    const s = setup();
+    const at = countTransitions(s.calls);
+    const answer = await startIncomingCall(TENANT, { ...REQUEST, to: '999' }, s.deps);
+    assert.equal(answer.status, 'no_devices');
+    assert.equal(at.size, 0);
+  });
+});
+
+describe('the sweeper', () => {
+  it('finishes what dead instances left, leaves what live ones hold, and counts it all', async () => {
+    const s = setup();
+    const stalled = await orphan(s, NOW);
+    const held = { ...stalled, callId: 'held', callUuid: callUuid(TENANT, 'held') };
+    s.calls.put({ ...held, fanOut: { leaseUntil: NOW + 60_000, holder: 'alive' } });
+    const ended = (id: string, cancel: Call['cancel']): Call => ({
+      ...stalled,
+      callId: id,
+      callUuid: callUuid(TENANT, id),
+      status: 'cancelled',
+      deliveries: { pixel: { ...stalled.deliveries.pixel!, status: 'accepted' } },
+      ...(cancel ? { cancel } : {}),
+    });
+    const orphaned = ended('orphaned', { state: 'pending', reason: 'hangup', targets: ['pixel'] });
+    const busy = ended('busy', {
+      state: 'sending',
+      reason: 'hangup',
+      targets: ['pixel'],
+      leaseUntil: NOW + 60_000,
+    });
+    const elsewhere = { ...ended('elsewhere', undefined), tenant: 'gone' };
+    for (const call of [orphaned, busy]) s.calls.put(call);
+    const at = countTransitions(s.calls);
+    const deps: SweepDeps = {
+      ring: s.deps as SweepDeps['ring'],
+      cancel: { ...s.deps, clock: s.clock, leaseMs: 15_000, sendBudgetMs: 10_000 },
+      sendersFor: (tenant) =>
+        tenant === 'gone'
+          ? Promise.reject(new Error('no such tenant'))
+          : Promise.resolve(s.deps.senders),
+      ringingCalls: () => Promise.resolve(s.calls.all().filter((c) => c.status === 'ringing')),
+      openCancelJobs: () =>
+        Promise.resolve([
+          ...s.calls
+            .all()
+            .filter((c) => c.cancel?.state === 'pending' || c.cancel?.state === 'sending'),
+          { ...elsewhere, cancel: { state: 'pending', reason: 'hangup', targets: [] } },
+        ]),
+    };
+    assert.deepEqual(await sweep(deps, NOW + 1_000), { resumed: 1, cancels: 1, failed: 1 });
+    assert.equal(at.get(held.callUuid), undefined, 'a held lease is not even tried');
+    assert.equal(at.get(busy.callUuid), undefined, 'a held cancel job is not even tried');
+    assert.equal(s.calls.peek(TENANT, orphaned.callUuid)?.cancel?.state, 'sent');
   });
 });

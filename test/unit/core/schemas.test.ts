@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
+import type { z } from 'zod';
 import {
+  appIdSchema,
   callIdSchema,
   deviceIdSchema,
   deviceRegistrationSchema,
+  emptyAsUndefined,
   extensionSchema,
+  fcmTokenSchema,
   incomingCallSchema,
   RING_TIMEOUT,
+  tenantSchema,
+  uidSchema,
 } from '../../../functions/core/schemas';
 
 const VOIP_TOKEN = 'ab'.repeat(32);
@@ -219,5 +225,51 @@ describe('deviceRegistrationSchema', () => {
         .success,
       false,
     );
+  });
+});
+
+describe('identifier schemas: the whole value, in words', () => {
+  const says = (schema: z.ZodType, value: unknown) => {
+    const result = schema.safeParse(value);
+    return result.success ? 'ok' : result.error.issues.map((i) => i.message).join('; ');
+  };
+
+  it('refuse a Firestore-unsafe id, saying so', () => {
+    for (const [schema, what] of [
+      [deviceIdSchema, 'device id'],
+      [tenantSchema, 'tenant id'],
+      [uidSchema, 'uid'],
+    ] as const) {
+      assert.equal(says(schema, '__x__'), `is not a valid ${what}`);
+      for (const ok of ['a__x__', '__x__a']) assert.equal(says(schema, ok), 'ok', ok);
+    }
+    for (const schema of [deviceIdSchema, uidSchema]) {
+      assert.equal(says(schema, '..'), says(schema, '__x__').replace('__x__', '..'));
+      assert.equal(says(schema, '..a'), 'ok');
+      assert.equal(says(schema, 'a..'), 'ok');
+    }
+  });
+
+  it('match the whole value, not a part of it', () => {
+    assert.equal(says(tenantSchema, 'acme corp'), 'must be a tenant id');
+    assert.equal(says(tenantSchema, ' acme'), 'must be a tenant id');
+    assert.equal(says(tenantSchema, 'acme '), 'must be a tenant id');
+    assert.equal(says(uidSchema, 'uid one'), 'must be a Firebase Auth uid');
+    assert.equal(says(uidSchema, ' uid'), 'must be a Firebase Auth uid');
+    assert.equal(says(uidSchema, 'uid '), 'must be a Firebase Auth uid');
+  });
+
+  it('say what is wrong with a call id, a token or an app id', () => {
+    assert.equal(says(callIdSchema, ''), 'is required; must be visible ASCII without spaces');
+    assert.equal(says(fcmTokenSchema, 'x'.repeat(4097)), 'must be at most 4096 characters');
+    assert.equal(says(fcmTokenSchema, 'a b'), 'must be visible ASCII without spaces');
+    assert.equal(says(appIdSchema, '-app'), 'must be a package name or bundle id');
+  });
+
+  it('take JSON null for an optional field as absent, as an empty form value', () => {
+    assert.equal(emptyAsUndefined(null), undefined);
+    assert.equal(emptyAsUndefined('  '), undefined);
+    assert.equal(emptyAsUndefined('x'), 'x');
+    assert.equal(emptyAsUndefined(0), 0);
   });
 });

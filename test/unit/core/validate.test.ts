@@ -80,4 +80,10 @@ describe('validate', () => {
   it('uses "body" for a problem with the input as a whole', () => {
     assert.equal(failure(incomingCallSchema, undefined).message, 'body: is required');
   });
+
+  it('names a nested field by its dotted path', () => {
+    const schema = z.object({ a: z.object({ b: z.string({ error: 'must be text' }) }) });
+    assert.equal(failure(schema, { a: { b: 1 } }).message, 'a.b: must be text');
+    assert.equal(failure(schema, { a: {} }).message, 'a.b: is required');
+  });
 });

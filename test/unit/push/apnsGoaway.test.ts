@@ -29,7 +29,7 @@ describe('ApnsSender when APNs sends GOAWAY', () => {
     await apns.close();
   });
 
-  const send = (token: string) => sender.send(renderVoip(token), Date.now() + 2_000);
+  const send = (token: string) => sender.send(renderVoip(token), Date.now() + 30_000);
   /** The requests Apple acted on (not refused by a GOAWAY). */
   const processed = (token: string) => apns.requestsFor(token).filter((r) => !r.refusedByGoaway);
 

@@ -53,7 +53,7 @@ describe('APNs provider tokens under scale-out', () => {
   const push = (sender: ApnsSender, env: ApnsEnv = 'production') => {
     const token = newDeviceToken();
     if (env === 'sandbox') sandbox.register(token);
-    return sender.send(renderVoip(token, {}, env), Date.now() + 3_000);
+    return sender.send(renderVoip(token, {}, env), Date.now() + 30_000);
   };
   const jwts = () => new Set([...production.requests, ...sandbox.requests].map((r) => r.jwt));
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { AppError } from '../../../functions/core/errors';
 import { StoreBudget, withDeadline } from '../../../functions/store/deadline';
+import { FakeClock } from '../../support/fakeClock';
 
 class SlowStore {
   calls = 0;
@@ -28,16 +29,26 @@ describe('withDeadline', () => {
   });
 
   it('turns a hung database call into a 503 unavailable after the deadline', async () => {
-    const started = Date.now();
+    const clock = new FakeClock();
+    const started = clock.now();
     await assert.rejects(
-      withDeadline(new SlowStore(), new StoreBudget(20, 20)).hang(),
+      withDeadline(new SlowStore(), new StoreBudget(20, 20), { clock }).hang(),
       (err: unknown) => {
         assert.ok(err instanceof AppError);
         assert.equal(err.status, 503);
         return true;
       },
     );
-    assert.ok(Date.now() - started < 200);
+    assert.equal(clock.now() - started, 20);
+  });
+
+  it('leaves no timer behind once the call answers', async () => {
+    const clock = new FakeClock();
+    assert.equal(
+      await withDeadline(new SlowStore(), new StoreBudget(20, 20), { clock }).fast(),
+      'ok',
+    );
+    assert.equal(clock.pending, 0);
   });
 
   it('gives a cold client its long budget until its first answer', async () => {

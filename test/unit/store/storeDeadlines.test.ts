@@ -3,6 +3,7 @@ import { AppError } from '../../../functions/core/errors';
 import type { CallStore, DeviceStore } from '../../../functions/core/ports';
 import { StoreBudget } from '../../../functions/store/deadline';
 import { callsWithDeadline, devicesWithDeadline } from '../../../functions/store/storeDeadlines';
+import { FakeClock } from '../../support/fakeClock';
 
 /** A store whose every method hangs, as Firestore's client does while the backend is gone. */
 function hung<T extends object>(methods: (keyof T)[]): T {
@@ -33,9 +34,10 @@ const DEVICE_METHODS: (keyof DeviceStore)[] = [
 describe('store deadlines on every request and event path', () => {
   it('every call and device store call fails in time: 503 for a read or write, 429 busy for a transaction', async () => {
     const budget = new StoreBudget(20, 20, 40);
-    const calls = callsWithDeadline(hung<CallStore>(CALL_METHODS), budget);
-    const devices = devicesWithDeadline(hung<DeviceStore>(DEVICE_METHODS), budget);
-    const started = Date.now();
+    const clock = new FakeClock();
+    const calls = callsWithDeadline(hung<CallStore>(CALL_METHODS), budget, clock);
+    const devices = devicesWithDeadline(hung<DeviceStore>(DEVICE_METHODS), budget, clock);
+    const started = clock.now();
     const all = [
       ...CALL_METHODS.map((m) => (calls[m] as () => Promise<unknown>)()),
       ...DEVICE_METHODS.map((m) => (devices[m] as () => Promise<unknown>)()),
@@ -59,7 +61,8 @@ describe('store deadlines on every request and event path', () => {
       const expected = transactions.includes(name) ? 429 : 503;
       assert.ok(reason instanceof AppError && reason.status === expected, name);
     });
-    assert.ok(Date.now() - started < 1_000);
+    // Virtual time: a cold instance's budget (20 ms) bounds every call, transactions too.
+    assert.equal(clock.now() - started, 20);
   });
 
   it('gives transactions their own budget, and leaves the long-poll its own timeout', async () => {

@@ -284,6 +284,16 @@ describe('POST /v1/calls/{call_id}/cancel through the router', () => {
     assert.equal((await ctx.calls.get('acme', callUuid('acme', 'c-json')))?.endReason, 'busy');
   });
 
+  it('ends the call missed when the PBX gives up for its ring timeout, and says so', async () => {
+    assert.deepEqual(await cancel('c-cancel', 'reason=timeout'), {
+      status: 200,
+      body: { status: 'missed', call_id: 'c-cancel', call_uuid: uuid, cancelled: true },
+    });
+    const stored = await ctx.calls.get('acme', uuid);
+    assert.equal(stored?.status, 'missed');
+    assert.equal(stored.endReason, 'timeout');
+  });
+
   it('leaves an answered call as it is', async () => {
     await ctx.calls.transition('acme', uuid, () => ({ status: 'accepted' }));
     assert.deepEqual(await cancel('c-cancel'), {

@@ -1,0 +1,30 @@
+import type { Clock } from '../core/clock';
+import type { CallStore, DeviceStore } from '../core/ports';
+import type { Provider, PushSender } from '../core/push';
+import type { PushEndpoints } from '../core/render';
+
+/** Where an event handler's log lines go (firebase-functions' logger when deployed). */
+export interface EventLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * What the triggers and the scheduled jobs run on: the stores (every call bounded by the event
+ * budget), each tenant's senders, time and a log. functions/wiring.ts builds it for the deployed
+ * functions; the simulation (test/sim) builds one per instance over its own stores and
+ * providers, so it drives these same handlers.
+ */
+export interface EventServices {
+  calls: CallStore;
+  devices: DeviceStore;
+  sendersFor: (tenant: string) => Promise<Record<Provider, PushSender>>;
+  endpoints: PushEndpoints;
+  /** Longest one fan-out may spend pushing, retries included. */
+  sendBudgetMs: number;
+  clock: Clock;
+  /** In [0, 1): retry jitter and lease holder ids (Math.random; seeded in the simulation). */
+  random: () => number;
+  log: EventLog;
+}

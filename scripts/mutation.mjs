@@ -1,0 +1,33 @@
+// `npm run test:mutation [-- --stores]`: StrykerJS mutates functions/core (stryker.config.mjs)
+// and runs the unit tests and the simulation against every mutant; with --stores, it mutates
+// the Firestore stores and runs the store contract and the simulation on the emulator
+// (stryker.stores.config.mjs, inside `firebase emulators:exec`). It prints the mutation score
+// and every surviving mutant, and fails below the threshold. Not part of `npm test`.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
+import { emulatorArgs, requireDeployNode, root } from './runtime.mjs';
+
+requireDeployNode('npm run test:mutation');
+const stores = process.argv.includes('--stores');
+const stryker = join(root, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js');
+const env = {
+  ...process.env,
+  // A killed mutant should fail fast: the first violating schedule, not its smallest form.
+  CALLWAKE_SIM_NO_SHRINK: '1',
+  // Each mutant of a store runs a shorter simulation on the emulator than npm test's.
+  ...(stores ? { CALLWAKE_SIM_FIRESTORE_SCHEDULES: '40' } : {}),
+};
+const config = stores ? 'stryker.stores.config.mjs' : 'stryker.config.mjs';
+const command = stores
+  ? [
+      ...emulatorArgs('emulators:exec', { only: 'firestore,auth', project: PROJECT_ID }),
+      `${process.execPath} ${stryker} run ${config}`,
+    ]
+  : [stryker, 'run', config];
+const result = spawnSync(process.execPath, command, {
+  cwd: root,
+  stdio: 'inherit',
+  env: stores ? emulatorEnv(root, env) : env,
+});
+process.exit(result.status ?? 1);

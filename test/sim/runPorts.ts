@@ -1,0 +1,129 @@
+import type { CallStore, DeviceStore, MemberStore } from '../../functions/core/ports';
+import type { Provider, PushSender } from '../../functions/core/push';
+import type { ApiContext } from '../../functions/http/types';
+import type { ExpiryQueries } from '../../functions/scheduled/runExpiry';
+import { withDeadline } from '../../functions/store/deadline';
+import { callsWithDeadline, devicesWithDeadline } from '../../functions/store/storeDeadlines';
+import type { EventServices } from '../../functions/triggers/eventServices';
+import type { Call } from '../../functions/core/model';
+import {
+  FakeLongPolls,
+  FakePairingStore,
+  FakeRateLimiter,
+  FakeReplayGuard,
+  TEST_ENDPOINTS,
+  TEST_PUSH_DEPLOYMENT,
+} from '../support/fakes';
+import type { Run } from './instances';
+import { countingErrors, faultyStore } from './storeLayer';
+import { API_KEY, SEND_BUDGET_MS, type World } from './world';
+
+/**
+ * The ports one run sees, as functions/wiring.ts and functions/http/api.ts build them for a
+ * deployed instance: the world's stores behind the store layer's faults and the production
+ * store deadlines (on the run's clock, with its instance's budget), its senders, its clock.
+ */
+
+export function callStore(world: World, run: Run): CallStore {
+  const faulty = faultyStore<CallStore>(world.backend.calls, run, world.storeEnv(), {
+    store: 'calls',
+    listeners: ['waitFor'],
+    seen: (method, result) => {
+      const call =
+        method === 'createOnce' || method === 'transition'
+          ? (result as { call?: Call } | null)?.call
+          : method === 'get' || method === 'waitFor'
+            ? (result as Call | null)
+            : undefined;
+      return call
+        ? [{ callUuid: call.callUuid, status: call.status, expiresAt: call.expiresAt }]
+        : [];
+    },
+  });
+  return countingErrors(
+    callsWithDeadline(faulty, run.instance.budget, world.runClock(run)),
+    run,
+    world.clock,
+  );
+}
+
+export function deviceStore(world: World, run: Run): DeviceStore {
+  const faulty = faultyStore<DeviceStore>(world.backend.devices, run, world.storeEnv(), {
+    store: 'devices',
+  });
+  return countingErrors(
+    devicesWithDeadline(faulty, run.instance.budget, world.runClock(run)),
+    run,
+    world.clock,
+  );
+}
+
+function memberStore(world: World, run: Run): MemberStore {
+  const faulty = faultyStore<MemberStore>(world.backend.members, run, world.storeEnv(), {
+    store: 'members',
+  });
+  return countingErrors(
+    withDeadline(faulty, run.instance.budget, { clock: world.runClock(run) }),
+    run,
+    world.clock,
+  );
+}
+
+export function queries(world: World, run: Run): ExpiryQueries {
+  return countingErrors(
+    faultyStore<ExpiryQueries>(world.backend.queries, run, world.storeEnv(), { store: 'queries' }),
+    run,
+    world.clock,
+  );
+}
+
+export function senders(world: World, run: Run): Record<Provider, PushSender> {
+  const sender = world.providers.sender(run, world.runClock(run));
+  return { fcm: sender, apns: sender };
+}
+
+/** The api function's context for one request (functions/http/api.ts builds the real one). */
+export function apiContext(world: World, run: Run): ApiContext {
+  return {
+    resolveApiKey: (key) => Promise.resolve(key === API_KEY ? { id: world.tenant } : null),
+    verifyIdToken: (token) => {
+      const phone = world.phones.find((p) => p.idToken === token);
+      return Promise.resolve(phone ? { uid: phone.uid } : null);
+    },
+    tenant: (id) => Promise.resolve({ id }),
+    devices: deviceStore(world, run),
+    calls: callStore(world, run),
+    members: memberStore(world, run),
+    pairing: new FakePairingStore(),
+    rateLimiter: new FakeRateLimiter(),
+    // The PBX authenticates with its API key here; signing, replays and the tenant's limits have
+    // their own unit and emulator suites, and a schedule's few calls stay far below the limits.
+    resolveSigningKey: () => Promise.resolve(null),
+    replays: new FakeReplayGuard(),
+    callCounts: world.backend.callCounts,
+    longPolls: new FakeLongPolls(),
+    callRate: run.instance.callRate,
+    sendersFor: () => Promise.resolve(senders(world, run)),
+    endpoints: TEST_ENDPOINTS,
+    sendBudgetMs: SEND_BUDGET_MS,
+    pushDeployment: TEST_PUSH_DEPLOYMENT,
+    clock: world.runClock(run),
+    random: () => world.rng.next(),
+    reportError: () => undefined,
+  };
+}
+
+/** What a trigger or the expiry job runs on (functions/wiring.ts builds the real one). */
+export function eventServices(world: World, run: Run): EventServices {
+  const quiet = () => undefined;
+  return {
+    calls: callStore(world, run),
+    devices: deviceStore(world, run),
+    sendersFor: () => Promise.resolve(senders(world, run)),
+    endpoints: TEST_ENDPOINTS,
+    sendBudgetMs: SEND_BUDGET_MS,
+    clock: world.runClock(run),
+    random: () => world.rng.next(),
+    log: { info: quiet, warn: quiet, error: quiet },
+  };
+}
