@@ -1,4 +1,4 @@
-import type { CancelState, EndReason } from './callState';
+import type { CallEndReason, CancelState } from './callState';
 import type { DeliveryResult } from './deliver';
 import type { ApnsEnv, Provider } from './push';
 
@@ -70,7 +70,7 @@ export interface Call {
   answeredByUid?: string;
   answeredAt?: number;
   endedAt?: number;
-  endReason?: EndReason;
+  endReason?: CallEndReason;
   deliveries: Record<string, Delivery>;
   /**
    * Who may push the call's pending deliveries: the creating request holds the lease from the

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { callUuid } from '../../core/callUuid';
-import { applyReceipt } from '../../core/callState';
+import { applyReceipt, asOf } from '../../core/callState';
 import { AppError } from '../../core/errors';
 import type { Call } from '../../core/model';
 import { callIdSchema, deviceIdSchema, tenantSchema } from '../../core/schemas';
@@ -65,7 +65,7 @@ export const postAnswer: RouteHandler = async (req, rawParams, ctx) => {
     status: 200,
     body: {
       outcome: outcome === 'won' ? 'won' : 'late',
-      status: now?.status ?? call.status,
+      status: asOf(now ?? call, ctx.clock.now()).status,
       call_uuid: call.callUuid,
     },
   };
@@ -80,5 +80,8 @@ export const postAck: RouteHandler = async (req, rawParams, ctx) => {
   await ctx.calls.createReceipt(call.tenant, call.callUuid, device_id, uid);
   const now = ctx.clock.now();
   await ctx.calls.transition(call.tenant, call.callUuid, (c) => applyReceipt(c, device_id, now));
-  return { status: 200, body: { status: call.status, call_uuid: call.callUuid } };
+  return {
+    status: 200,
+    body: { status: asOf(call, ctx.clock.now()).status, call_uuid: call.callUuid },
+  };
 };

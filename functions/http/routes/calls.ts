@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { callUuid } from '../../core/callUuid';
-import { applyPbxCancel, PBX_CANCEL_REASONS } from '../../core/callState';
+import {
+  applyExpiry,
+  applyPbxCancel,
+  asOf,
+  pastDeadline,
+  PBX_CANCEL_REASONS,
+} from '../../core/callState';
 import { AppError } from '../../core/errors';
 import { startIncomingCall } from '../../core/incomingCall';
 import type { Call } from '../../core/model';
@@ -98,24 +104,46 @@ export const postCall: RouteHandler = async (req, _params, ctx) => {
 };
 
 /**
+ * A call found ringing past its deadline: writes `missed` now (the cancel pushes follow from the
+ * call trigger) rather than leaving it to the deadline task or the minute job. The answer does not
+ * depend on the write: the call is missed either way (asOf), and a write that fails is finished by
+ * the task or the job. An answer that won just before the deadline is what the write returns.
+ */
+async function expireIfDue(ctx: ApiContext, call: Call): Promise<Call> {
+  const now = ctx.clock.now();
+  if (!pastDeadline(call, now)) return call;
+  try {
+    const result = await ctx.calls.transition(call.tenant, call.callUuid, (c) =>
+      applyExpiry(c, now),
+    );
+    return asOf(result?.call ?? call, now);
+  } catch (err) {
+    ctx.reportError(err);
+    return asOf(call, now);
+  }
+}
+
+/**
  * GET /v1/calls/{call_id}[?wait=N]: the call's state. With wait, a ringing
- * call holds the request until its state changes (a Firestore listener) or N
- * seconds pass: the dialplan long-polls instead of polling.
+ * call holds the request until its state changes (a Firestore listener), its
+ * ring time ends, or N seconds pass: the dialplan long-polls instead of polling.
  */
 export const getCall: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const { call_id } = validate(callParams, params);
   const { wait } = validate(waitQuery, { wait: req.query.get('wait') ?? undefined });
   let call = await findCall(ctx, tenant.id, call_id);
-  if (call.status === 'ringing' && wait > 0) {
+  const left = call.expiresAt - ctx.clock.now();
+  if (call.status === 'ringing' && wait > 0 && left > 0) {
     call =
       (await ctx.calls.waitFor(
         tenant.id,
         call.callUuid,
         (c) => c.status !== 'ringing',
-        wait * 1000,
+        Math.min(wait * 1000, left),
       )) ?? call;
   }
+  call = await expireIfDue(ctx, call);
   return { status: 200, body: callView(call, wantsJson(req.headers.accept)) };
 };
 
@@ -134,9 +162,15 @@ export const cancelCall: RouteHandler = async (req, params, ctx) => {
     applyPbxCancel(call, reason, now),
   );
   if (!result) throw new AppError('not_found', `No call ${call_id} is known.`);
-  const status = result.patch ? 'cancelled' : result.call.status;
+  const status = (result.patch?.status as Call['status'] | undefined) ?? result.call.status;
   return {
     status: 200,
-    body: { status, call_id, call_uuid: result.call.callUuid, cancelled: result.patch !== null },
+    body: {
+      status,
+      call_id,
+      call_uuid: result.call.callUuid,
+      // Past the deadline the call had already ended (missed) before this cancel came.
+      cancelled: result.patch !== null && !pastDeadline(result.call, now),
+    },
   };
 };

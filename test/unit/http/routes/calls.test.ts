@@ -430,6 +430,68 @@ describe('GET /v1/calls/{call_id}?wait=N through the router', () => {
     assert.deepEqual(asked, [{ uuid, timeoutMs: 7_000, ringingDone: false, endedDone: true }]);
   });
 
+  describe('at the ring deadline', () => {
+    const late = callUuid('acme', 'c-late');
+    const getLate = (query: string) =>
+      handle(
+        apiRequest('GET', '/v1/calls/c-late', {
+          headers: { Authorization: `Bearer ${KEY}` },
+          query,
+        }),
+        ctx,
+      );
+
+    beforeEach(async () => {
+      await ctx.calls.createOnce(
+        ringingCall({ callId: 'c-late', expiresAt: ctx.clock.now() + 2_000 }),
+      );
+    });
+
+    it('returns a long-poll at the deadline with missed, and writes it', async () => {
+      const started = ctx.clock.now();
+      const res = await getLate('wait=25');
+      assert.equal(ctx.clock.now() - started, 2_000, 'held until the deadline, not 25 s');
+      assert.equal(res.body.status, 'missed');
+      assert.equal(res.body.end_reason, 'timeout');
+      const stored = await ctx.calls.get('acme', late);
+      assert.equal(stored?.status, 'missed');
+      assert.equal(stored.cancel?.state, 'pending', 'the cancel pushes follow');
+    });
+
+    it('answers missed to a plain GET after the deadline, and writes it', async () => {
+      await ctx.clock.sleep(2_000);
+      assert.equal((await getLate('')).body.status, 'missed');
+      assert.equal((await ctx.calls.get('acme', late))?.status, 'missed');
+    });
+
+    it('answers missed even when the write fails (the deadline task or the job writes it)', async () => {
+      await ctx.clock.sleep(2_001);
+      ctx.calls.transition = () => Promise.reject(new Error('store down'));
+      const res = await getLate('');
+      assert.equal(res.status, 200);
+      assert.equal(res.body.status, 'missed');
+    });
+
+    it('answers ringing one millisecond before the deadline', async () => {
+      await ctx.clock.sleep(1_999);
+      assert.equal((await getLate('')).body.status, 'ringing');
+    });
+
+    it('tells a PBX that cancels after the deadline that the call was missed', async () => {
+      await ctx.clock.sleep(3_000);
+      const res = await handle(
+        apiRequest('POST', '/v1/calls/c-late/cancel', {
+          headers: { Authorization: `Bearer ${KEY}`, ...FORM },
+          body: 'reason=hangup',
+        }),
+        ctx,
+      );
+      assert.equal(res.body.status, 'missed');
+      assert.equal(res.body.cancelled, false);
+      assert.equal((await ctx.calls.get('acme', late))?.endReason, 'timeout');
+    });
+  });
+
   it('shows each device on the timeline when JSON is asked for', async () => {
     const res = await get('', JSON_ACCEPT);
     const iso = (ms: number) => new Date(ms).toISOString();
