@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
+import { EMULATORS, PROJECT_ID, emulatorEnv } from './emulators.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
 import { DEPLOY_NODE_MAJOR, DEPLOY_RUNTIME, emulatorArgs, requireDeployNode } from './runtime.mjs';
 import { TEST_ENV } from './test-env.mjs';
@@ -117,10 +117,7 @@ const code = await mocha('integration tests (emulators)', null, env, async () =>
   const result = await run(
     'integration tests (emulators)',
     process.execPath,
-    [
-      ...emulatorArgs('emulators:exec', { only: 'firestore,functions,auth', project: PROJECT_ID }),
-      inner,
-    ],
+    [...emulatorArgs('emulators:exec', { only: EMULATORS, project: PROJECT_ID }), inner],
     env,
   );
   integrationOutput = result.output;

@@ -15,6 +15,7 @@ import { keyCommands } from './keys';
 import { memberCommands } from './members';
 import { stdoutOutput } from './output';
 import { pairingCommands } from './pairing';
+import { pushCommands } from './pushes';
 import { tenantCommands } from './tenants';
 
 export const COMMANDS: Command[] = [
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   ...keyCommands,
   ...deviceCommands,
   ...callCommands,
+  ...pushCommands,
   ...memberCommands,
   ...pairingCommands,
 ];

@@ -2,7 +2,8 @@ import { callUuid } from './callUuid';
 import { systemClock, type Clock } from './clock';
 import { FANOUT_LEASE_MS, leaseHolder } from './fanOutLease';
 import type { Call, Delivery } from './model';
-import type { CallStore, DeviceStore } from './ports';
+import { AppError } from './errors';
+import type { CallStore, DeviceStore, ExtensionDirectory } from './ports';
 import type { PushSender, Provider } from './push';
 import type { PlannedPush, PushEndpoints } from './render';
 import type { RetryPolicy } from './retryPolicy';
@@ -22,6 +23,8 @@ export interface IncomingCallDeps {
   leaseMs?: number;
   policy?: RetryPolicy;
   random?: () => number;
+  /** Tells a typo'd extension from one whose phones are gone; absent, both are no_devices. */
+  extensions?: ExtensionDirectory;
 }
 
 export interface IncomingCallAnswer {
@@ -70,6 +73,18 @@ export async function startIncomingCall(
   const ring: RingDeps = { ...deps, clock };
   const uuid = callUuid(tenant, request.call_id);
   const devices = await deps.devices.listByExtension(tenant, request.to);
+  // Only when there is nothing to ring: the ring path pays no extra read.
+  if (
+    devices.length === 0 &&
+    deps.extensions &&
+    !(await deps.extensions.everUsed(tenant, request.to))
+  ) {
+    throw new AppError(
+      'unknown_extension',
+      `to: extension ${request.to} has never had a device or a member in this tenant; check the extension (a phone registers with PUT /v1/extensions/${request.to}/devices/{device_id}).`,
+      { to: 'has never had a device or a member' },
+    );
+  }
   const now = clock.now();
   const base: Call = {
     tenant,
@@ -105,6 +120,13 @@ export async function startIncomingCall(
   };
 
   const { call: stored, created } = await deps.calls.createOnce(call);
+  if (!created && stored.extension !== request.to) {
+    throw new AppError(
+      'conflict',
+      `call_id: ${request.call_id} is already a call to extension ${stored.extension}; give each call its own call_id (in Asterisk, the channel's \${UNIQUEID}).`,
+      { call_id: `is already a call to extension ${stored.extension}` },
+    );
+  }
   if (!created) {
     const resumed = await resumeFanOut(stored, ring, clock.now() + deps.sendBudgetMs);
     return { ...answer(resumed.call, true), pushed: resumed.pushed ?? resumed.call.pushed };

@@ -5,6 +5,7 @@ import { AppError } from '../core/errors';
 import { firestore } from '../store/firestore';
 import { StoreBudget, withDeadline } from '../store/deadline';
 import { callsWithDeadline, devicesWithDeadline } from '../store/storeDeadlines';
+import { FirestoreExtensionDirectory } from '../store/extensionDirectory';
 import { FirestorePairingStore } from '../store/pairingStore';
 import { FirestoreRateLimiter } from '../store/rateLimiter';
 import { getServices } from '../wiring';
@@ -47,6 +48,7 @@ async function makeContext(): Promise<ApiContext> {
     devices: devicesWithDeadline(services.devices, ms),
     calls: callsWithDeadline(services.calls, ms),
     members: withDeadline(services.members, ms),
+    extensions: withDeadline(new FirestoreExtensionDirectory(db), ms),
     resolveApiKey: (key) => tenants.resolveApiKey(key),
     tenant: (id) => tenants.tenant(id),
     verifyIdToken,

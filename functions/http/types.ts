@@ -1,4 +1,11 @@
-import type { CallStore, DeviceStore, MemberStore, PairingStore, RateLimiter } from '../core/ports';
+import type {
+  CallStore,
+  DeviceStore,
+  ExtensionDirectory,
+  MemberStore,
+  PairingStore,
+  RateLimiter,
+} from '../core/ports';
 import type { CallRateLimiter } from '../core/callRate';
 import type { Clock } from '../core/deliver';
 import type { PushSender, Provider } from '../core/push';
@@ -39,6 +46,7 @@ export interface ApiContext {
   devices: DeviceStore;
   calls: CallStore;
   members: MemberStore;
+  extensions: ExtensionDirectory;
   pairing: PairingStore;
   rateLimiter: RateLimiter;
   /** Throttles abusive call rates per extension. */

@@ -3,6 +3,7 @@ import { eventOptions } from '../config';
 import { runCancelJob } from '../core/cancelCall';
 import { CANCEL_BUDGET_MS, CANCEL_LEASE_MS } from '../core/cancelJob';
 import type { Call } from '../core/model';
+import { scheduleDeadline } from '../tasks/deadlineQueue';
 import { getServices } from '../wiring';
 import { tooOld } from './retries';
 
@@ -10,6 +11,9 @@ import { tooOld } from './retries';
 const MAX_WAIT_MS = CANCEL_LEASE_MS + 5_000;
 
 /**
+ * A call created ringing gets the task that ends it at its deadline (tasks/onCallDeadline.ts);
+ * scheduling it failing throws, and the platform retries the event.
+ *
  * Once ringing stops (an answer, the PBX's cancel, or the expiry job), every
  * other device gets its cancel push. Runs while the call's cancel job is
  * pending; the job is taken under a lease, so a redelivered trigger, or this
@@ -25,6 +29,10 @@ export const onCallWritten = onDocumentWritten(
   },
   async (event) => {
     const after = event.data?.after.data() as Call | undefined;
+    if (after?.status === 'ringing' && !event.data?.before.exists) {
+      await scheduleDeadline(after);
+      return;
+    }
     if (after?.cancel?.state !== 'pending') return;
     const services = await getServices();
     const { logger } = await import('firebase-functions/v2');

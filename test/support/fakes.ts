@@ -101,6 +101,12 @@ export class FakeMemberStore implements MemberStore {
     return this.members.has(this.key(tenant, extension, uid));
   }
 
+  /** Whether the extension has any member. */
+  hasAny(tenant: string, extension: string): boolean {
+    const prefix = JSON.stringify([tenant, extension]).slice(0, -1);
+    return [...this.members].some((key) => key.startsWith(`${prefix},`));
+  }
+
   isMember(tenant: string, extension: string, uid: string): Promise<boolean> {
     return Promise.resolve(this.has(tenant, extension, uid));
   }
@@ -205,6 +211,8 @@ export type FakeApiContext = ApiContext & {
   sender: FakeSender;
   reported: unknown[];
   sendersAskedFor: Tenant[];
+  /** `tenant/extension` pairs used once (their phones since gone). */
+  usedExtensions: Set<string>;
 };
 
 /** An ApiContext over the fakes; `keys` maps API keys to tenant ids. */
@@ -218,6 +226,7 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     members.has(tenant, ext, uid),
   );
   const members = new FakeMemberStore(devices);
+  const usedExtensions = new Set<string>();
   return {
     resolveApiKey: (key) => {
       const id = Object.hasOwn(keys, key) ? keys[key] : undefined;
@@ -232,6 +241,14 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     devices,
     calls: new FakeCallStore(clock),
     members,
+    // Used: an extension that has a device or a member now, or was named in `usedExtensions`.
+    extensions: {
+      everUsed: async (tenant, extension) =>
+        usedExtensions.has(`${tenant}/${extension}`) ||
+        (await devices.listByExtension(tenant, extension)).length > 0 ||
+        members.hasAny(tenant, extension),
+    },
+    usedExtensions,
     pairing: new FakePairingStore(),
     rateLimiter: new FakeRateLimiter(),
     callRate: new CallRateLimiter(() => 30),

@@ -3,7 +3,7 @@ import { callUuid } from '../../core/callUuid';
 import { applyReceipt, asOf } from '../../core/callState';
 import { AppError } from '../../core/errors';
 import type { Call } from '../../core/model';
-import { callIdSchema, deviceIdSchema, tenantSchema } from '../../core/schemas';
+import { callIdSchema, choice, deviceIdSchema, tenantSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { validBody } from '../body';
 import { candidateTenants, requireUser } from '../identity';
@@ -11,7 +11,7 @@ import type { ApiContext, RouteHandler } from '../types';
 
 const params = z.object({ call_id: callIdSchema });
 const deviceBody = z.object({ device_id: deviceIdSchema, tenant: tenantSchema.optional() });
-const answerBody = deviceBody.extend({ action: z.enum(['accept', 'decline']) });
+const answerBody = deviceBody.extend({ action: choice(['accept', 'decline']) });
 
 /**
  * The call `uid` may act on with `deviceId`: the user must be a member of the

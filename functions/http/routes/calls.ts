@@ -10,11 +10,11 @@ import {
 import { AppError } from '../../core/errors';
 import { startIncomingCall } from '../../core/incomingCall';
 import type { Call } from '../../core/model';
-import { callIdSchema, incomingCallSchema } from '../../core/schemas';
+import { callIdSchema, choice, incomingCallSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';
 import { validBody } from '../body';
-import { wantsJson } from '../negotiate';
+import { answersJson } from '../negotiate';
 import type { ApiContext, ResponseBody, RouteHandler } from '../types';
 
 const callParams = z.object({ call_id: callIdSchema });
@@ -99,6 +99,7 @@ export const postCall: RouteHandler = async (req, _params, ctx) => {
     endpoints: ctx.endpoints,
     sendBudgetMs: ctx.sendBudgetMs,
     clock: ctx.clock,
+    extensions: ctx.extensions,
   });
   return { status: duplicate ? 200 : 201, body: { ...result } };
 };
@@ -144,10 +145,13 @@ export const getCall: RouteHandler = async (req, params, ctx) => {
       )) ?? call;
   }
   call = await expireIfDue(ctx, call);
-  return { status: 200, body: callView(call, wantsJson(req.headers.accept)) };
+  return {
+    status: 200,
+    body: callView(call, answersJson(req.headers.accept, req.headers['content-type'])),
+  };
 };
 
-const cancelBody = z.object({ reason: z.enum(PBX_CANCEL_REASONS).default('hangup') });
+const cancelBody = z.object({ reason: choice(PBX_CANCEL_REASONS).default('hangup') });
 
 /** POST /v1/calls/{call_id}/cancel: the caller hung up (or the PBX stopped the call). Idempotent. */
 export const cancelCall: RouteHandler = async (req, params, ctx) => {

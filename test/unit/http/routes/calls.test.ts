@@ -101,12 +101,47 @@ describe('POST /v1/calls through the router', () => {
     assert.equal(ctx.sender.sent.length, 2);
   });
 
-  it('answers 201 no_devices for an extension without devices', async () => {
+  it('answers 201 no_devices for an extension whose phones are all gone', async () => {
+    ctx.usedExtensions.add('acme/555');
     const res = await postCall(ctx, 'call_id=c2&to=555');
     assert.equal(res.status, 201);
     assert.equal(res.body.status, 'no_devices');
     assert.equal(res.body.devices, 0);
     assert.equal(ctx.sender.sent.length, 0);
+  });
+
+  it('answers 404 unknown_extension, storing nothing, for an extension never used (a typo)', async () => {
+    const res = await postCall(ctx, 'call_id=c-typo&to=1O01');
+    assert.deepEqual(res, {
+      status: 404,
+      body: {
+        error: 'unknown_extension',
+        message:
+          'to: extension 1O01 has never had a device or a member in this tenant; check the extension (a phone registers with PUT /v1/extensions/1O01/devices/{device_id}).',
+        details: { to: 'has never had a device or a member' },
+      },
+    });
+    assert.equal(await ctx.calls.get('acme', callUuid('acme', 'c-typo')), null);
+  });
+
+  it('counts an extension with only a member as used', async () => {
+    await ctx.members.add('acme', '556', 'uid-1', 'api');
+    assert.equal((await postCall(ctx, 'call_id=c3&to=556')).body.status, 'no_devices');
+  });
+
+  it('answers 409 when a call_id is reused for another extension, changing nothing', async () => {
+    const first = await postCall(ctx, 'call_id=c-reused&to=100');
+    ctx.usedExtensions.add('acme/200');
+    const again = await postCall(ctx, 'call_id=c-reused&to=200');
+    assert.equal(first.status, 201);
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error, 'conflict');
+    assert.match(
+      String(again.body.message),
+      /^call_id: c-reused is already a call to extension 100;/,
+    );
+    assert.equal((await ctx.calls.get('acme', callUuid('acme', 'c-reused')))?.extension, '100');
+    assert.equal(ctx.sender.sent.length, 2, 'nothing pushed again');
   });
 
   it("keeps tenants apart: another tenant's key sees none of acme's devices", async () => {
@@ -117,9 +152,9 @@ describe('POST /v1/calls through the router', () => {
       }),
       ctx,
     );
-    assert.equal(res.status, 201);
-    assert.equal(res.body.status, 'no_devices');
-    assert.equal(res.body.call_uuid, callUuid('globex', 'c1'));
+    // Extension 100 is used in acme, never in globex.
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error, 'unknown_extension');
   });
 
   it('answers 401 without a key or with a wrong key, before reading the body', async () => {
@@ -190,6 +225,7 @@ describe('POST /v1/calls through the router', () => {
 describe('GET /v1/calls/{call_id} through the router', () => {
   it('shows a known call and 404s an unknown one', async () => {
     const ctx = fakeApiContext({ [KEY]: 'acme' });
+    ctx.usedExtensions.add('acme/100');
     const headers = { Authorization: `Bearer ${KEY}` };
     await handle(
       apiRequest('POST', '/v1/calls', {
