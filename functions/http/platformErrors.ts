@@ -54,6 +54,7 @@ export function platformError(status: number, contentType: string | undefined): 
 }
 
 function replaceErrorPage(req: IncomingMessage, res: ServerResponse): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with `this` below
   const end = res.end;
   // One signature for end's overloads: (chunk?, encoding?, callback?).
   res.end = function (this: ServerResponse, ...args: unknown[]) {

@@ -137,7 +137,7 @@ describe('POST /v1/calls through the router', () => {
     assert.equal(again.status, 409);
     assert.equal(again.body.error, 'conflict');
     assert.match(
-      String(again.body.message),
+      again.body.message as string,
       /^call_id: c-reused is already a call to extension 100;/,
     );
     assert.equal((await ctx.calls.get('acme', callUuid('acme', 'c-reused')))?.extension, '100');
