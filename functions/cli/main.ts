@@ -44,6 +44,7 @@ const OPTION_HELP: Record<OptionName, [string, string]> = {
     'live, or outbox (pushes only stored in pushOutbox); default: PUSH_MODE',
   ],
   'no-qr': ['--no-qr', 'print the code and URI without the QR code'],
+  'qr-file': ['--qr-file <file>', 'also write the QR code to a .png or .svg file'],
 };
 
 const optionLines = (names: OptionName[]) =>

@@ -7,8 +7,6 @@ export const ERROR_STATUS = {
   unauthenticated: 401,
   permission_denied: 403,
   not_found: 404,
-  /** A call to an extension that has never had a device nor a member: a typo, most likely. */
-  unknown_extension: 404,
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,

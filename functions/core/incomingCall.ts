@@ -23,7 +23,7 @@ export interface IncomingCallDeps {
   leaseMs?: number;
   policy?: RetryPolicy;
   random?: () => number;
-  /** Tells a typo'd extension from one whose phones are gone; absent, both are no_devices. */
+  /** Tells a typo'd extension (unknown_extension) from one whose phones are gone (no_devices). */
   extensions?: ExtensionDirectory;
 }
 
@@ -73,18 +73,11 @@ export async function startIncomingCall(
   const ring: RingDeps = { ...deps, clock };
   const uuid = callUuid(tenant, request.call_id);
   const devices = await deps.devices.listByExtension(tenant, request.to);
-  // Only when there is nothing to ring: the ring path pays no extra read.
-  if (
+  // Asked only when there is nothing to ring: the ring path pays no extra read.
+  const unknown =
     devices.length === 0 &&
-    deps.extensions &&
-    !(await deps.extensions.everUsed(tenant, request.to))
-  ) {
-    throw new AppError(
-      'unknown_extension',
-      `to: extension ${request.to} has never had a device or a member in this tenant; check the extension (a phone registers with PUT /v1/extensions/${request.to}/devices/{device_id}).`,
-      { to: 'has never had a device or a member' },
-    );
-  }
+    deps.extensions !== undefined &&
+    !(await deps.extensions.everUsed(tenant, request.to));
   const now = clock.now();
   const base: Call = {
     tenant,
@@ -92,7 +85,7 @@ export async function startIncomingCall(
     callUuid: uuid,
     extension: request.to,
     sipCallId: request.sip_call_id ?? request.call_id,
-    status: devices.length > 0 ? 'ringing' : 'no_devices',
+    status: devices.length > 0 ? 'ringing' : unknown ? 'unknown_extension' : 'no_devices',
     ringTimeout: request.ring_timeout,
     createdAt: now,
     expiresAt: now + request.ring_timeout * 1000,

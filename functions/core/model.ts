@@ -21,7 +21,15 @@ export interface Device {
 }
 
 export type CallStatus =
-  'ringing' | 'no_devices' | 'accepted' | 'declined' | 'missed' | 'cancelled';
+  | 'ringing'
+  /** The extension has been used, but no phone of it is registered now. */
+  | 'no_devices'
+  /** The extension has never had a device nor a member: a typo, most likely. */
+  | 'unknown_extension'
+  | 'accepted'
+  | 'declined'
+  | 'missed'
+  | 'cancelled';
 
 /** How one device was reached for one call. */
 export interface Delivery {

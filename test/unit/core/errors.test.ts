@@ -10,7 +10,6 @@ describe('AppError', () => {
     unauthenticated: 401,
     permission_denied: 403,
     not_found: 404,
-    unknown_extension: 404,
     method_not_allowed: 405,
     conflict: 409,
     payload_too_large: 413,
