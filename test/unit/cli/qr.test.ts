@@ -38,6 +38,7 @@ function screen(text: string, theme: 'light' | 'dark', scale = 6): number[][] {
     let bg = own.bg;
     const top: number[] = [];
     const bottom: number[] = [];
+    // eslint-disable-next-line no-control-regex -- terminal escapes are what it reads
     for (const match of line.matchAll(/\x1b\[([\d;]*)m|([^\x1b])/g)) {
       if (match[1] !== undefined) {
         const codes = match[1].split(';').map(Number);
