@@ -75,6 +75,9 @@ export function emulatorEnv(root, base = process.env) {
   // (lib/emulator/hub.js); a private temporary folder keeps another suite of the same project on
   // this machine (in another network namespace) from replacing or removing that file, which
   // made `--export-on-exit` find no emulators to export.
+  // The CLI gives the functions 10 s to load (runtimes/discovery/index.js); a machine under heavy
+  // load (CI, several suites at once) needs more.
+  env.FUNCTIONS_DISCOVERY_TIMEOUT ??= '60';
   if (!base.CALLWAKE_SHARED_TMPDIR) {
     env.TMPDIR = join(root, '.cache', 'emulators-tmp');
     mkdirSync(env.TMPDIR, { recursive: true });
