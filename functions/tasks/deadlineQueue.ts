@@ -1,6 +1,7 @@
 import { isEmulator, REGION } from '../config';
 import { deadlineTaskId } from '../core/deadline';
 import type { Call } from '../core/model';
+import { firestore } from '../store/firestore';
 
 /**
  * Schedules the task that ends `call` at its deadline (onCallDeadline), once per call: a
@@ -13,6 +14,7 @@ import type { Call } from '../core/model';
  */
 export async function scheduleDeadline(call: Pick<Call, 'tenant' | 'callUuid' | 'expiresAt'>) {
   if (isEmulator() && !process.env.CLOUD_TASKS_EMULATOR_HOST) return 'no_queue';
+  await firestore(); // initializes the default app, which getFunctions() uses
   const { getFunctions } = await import('firebase-admin/functions');
   const queue = getFunctions().taskQueue(`locations/${REGION.value()}/functions/onCallDeadline`);
   try {
