@@ -9,4 +9,5 @@ export const FUNCTION_MODULES = {
   onReceiptWritten: './triggers/onReceiptWritten',
   expireCalls: './scheduled/expireCalls',
   pruneStale: './scheduled/pruneStale',
+  onCallDeadline: './tasks/onCallDeadline',
 } as const;

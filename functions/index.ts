@@ -13,6 +13,7 @@ import type * as CallTrigger from './triggers/onCallWritten';
 import type * as ReceiptTrigger from './triggers/onReceiptWritten';
 import type * as Expiry from './scheduled/expireCalls';
 import type * as Prune from './scheduled/pruneStale';
+import type * as Deadline from './tasks/onCallDeadline';
 import { FUNCTION_MODULES } from './functionModules';
 
 type Name = keyof typeof FUNCTION_MODULES;
@@ -29,3 +30,4 @@ export const onCallWritten = load('onCallWritten') as typeof CallTrigger.onCallW
 export const onReceiptWritten = load('onReceiptWritten') as typeof ReceiptTrigger.onReceiptWritten;
 export const expireCalls = load('expireCalls') as typeof Expiry.expireCalls;
 export const pruneStale = load('pruneStale') as typeof Prune.pruneStale;
+export const onCallDeadline = load('onCallDeadline') as typeof Deadline.onCallDeadline;

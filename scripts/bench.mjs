@@ -10,7 +10,7 @@ import { copyFileSync, createWriteStream, mkdirSync, readFileSync } from 'node:f
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
+import { EMULATORS, PROJECT_ID, emulatorEnv } from './emulators.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
 import { emulatorArgs, requireDeployNode } from './runtime.mjs';
 import { TEST_ENV } from './test-env.mjs';
@@ -71,7 +71,7 @@ const child = spawn(
     // callwake plus the peers it is measured against (bench/peers): floor and seeds' design.
     ...emulatorArgs('emulators:exec', {
       config: 'firebase.bench.json',
-      only: 'firestore,functions,auth',
+      only: EMULATORS,
       project: PROJECT_ID,
     }),
     `${bin('tsx')} bench/main.ts`,

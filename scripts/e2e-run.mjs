@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { PROJECT_ID } from './emulators.mjs';
+import { EMULATORS, PROJECT_ID } from './emulators.mjs';
 import { emulatorArgs } from './runtime.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -83,13 +83,13 @@ export function e2eRun(name, work) {
   }
 
   /**
-   * Runs `inner` inside `firebase emulators:exec` (Firestore, Functions, Auth) in its own
+   * Runs `inner` inside `firebase emulators:exec` (EMULATORS: scripts/emulators.mjs) in its own
    * process group, so that on a timeout or a signal the emulators (Java included) end together.
    * Resolves with the exit code, the output and whether `limitMs` ran out.
    */
   async function underEmulators(inner, env, limitMs) {
     const args = emulatorArgs('emulators:exec', {
-      only: 'firestore,functions,auth',
+      only: EMULATORS,
       project: PROJECT_ID,
     });
     const child = spawn(process.execPath, [...args, inner], {

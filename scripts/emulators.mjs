@@ -1,10 +1,18 @@
-// Environment for `firebase emulators:*`: runs the Firestore emulator from the
-// machine's gcloud package when present, so no download is needed offline.
+// Environment for `firebase emulators:*`: runs the Firestore and Pub/Sub emulators from the
+// machine's gcloud packages when present, so no download is needed offline.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 
 export const PROJECT_ID = 'demo-callwake';
+/**
+ * The emulators of the local stack, the tests and the SIP runs alike: Pub/Sub carries the
+ * scheduled functions (firebase-tools registers each on topic firebase-schedule-<name>, and
+ * ignores them without it) and Cloud Tasks the task that ends a call at its deadline.
+ */
+export const EMULATORS = 'firestore,functions,auth,pubsub,tasks';
+export const GCLOUD_PUBSUB_EMULATOR =
+  '/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator';
 export const GCLOUD_FIRESTORE_JAR =
   '/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar';
 const MAIN_CLASS = 'com.google.cloud.datastore.emulator.firestore.CloudFirestore';
@@ -63,10 +71,19 @@ function manifestJar(manifest) {
  */
 export function emulatorEnv(root, base = process.env) {
   const env = { ...base };
+  // firebase-tools finds its running emulator hub through os.tmpdir()/hub-<project>.json
+  // (lib/emulator/hub.js); a private temporary folder keeps another suite of the same project on
+  // this machine (in another network namespace) from replacing or removing that file, which
+  // made `--export-on-exit` find no emulators to export.
   // The Functions emulator gives each new worker 30 s to load the functions, unless this says
-  // otherwise (firebase-tools lib/emulator/functionsRuntimeWorker.js, waitForSocketReady); a
-  // busy 2-core machine starting dozens at once (50 concurrent requests) can take longer.
+  // otherwise (firebase-tools lib/emulator/functionsRuntimeWorker.js, waitForSocketReady), and
+  // the CLI's discovery reads it too (runtimes/discovery/index.js, 10 s by default); a busy
+  // 2-core machine starting dozens of workers at once (50 concurrent requests) needs longer.
   env.FUNCTIONS_DISCOVERY_TIMEOUT ??= '180';
+  if (!base.CALLWAKE_SHARED_TMPDIR) {
+    env.TMPDIR = join(root, '.cache', 'emulators-tmp');
+    mkdirSync(env.TMPDIR, { recursive: true });
+  }
   if (!env.FIRESTORE_EMULATOR_BINARY_PATH && existsSync(GCLOUD_FIRESTORE_JAR)) {
     const dir = join(root, '.cache');
     mkdirSync(dir, { recursive: true });
@@ -77,6 +94,28 @@ export function emulatorEnv(root, base = process.env) {
       `Class-Path: file:${GCLOUD_FIRESTORE_JAR}\r\n\r\n`;
     writeFileSync(launcher, manifestJar(manifest));
     env.FIRESTORE_EMULATOR_BINARY_PATH = launcher;
+  }
+  // The Pub/Sub emulator from the gcloud package (google-cloud-cli-pubsub-emulator). firebase-tools
+  // chmods the file it is given (downloadableEmulators.js getDownloadDetails), so it gets a
+  // wrapper of ours, not the package's own script.
+  if (!env.PUBSUB_EMULATOR_BINARY_PATH && existsSync(GCLOUD_PUBSUB_EMULATOR)) {
+    const dir = join(root, '.cache');
+    mkdirSync(dir, { recursive: true });
+    const wrapper = join(dir, 'pubsub-emulator.sh');
+    // The CLI stops the emulator with SIGINT and, when it has not exited 4 s later, kills every
+    // process named like pubsub-emulator on the machine (lib/emulator/pubsubEmulator.js
+    // PUBSUB_KILL_COMMAND), other suites' included. The JVM can take longer than that on a busy
+    // machine; it holds nothing to save, so the wrapper ends it at once.
+    const script = [
+      '#!/bin/sh',
+      `${GCLOUD_PUBSUB_EMULATOR} "$@" &`,
+      'child=$!',
+      "trap 'kill -9 $child 2>/dev/null; exit 0' INT TERM",
+      'wait $child',
+      '',
+    ].join('\n');
+    writeFileSync(wrapper, script, { mode: 0o755 });
+    env.PUBSUB_EMULATOR_BINARY_PATH = wrapper;
   }
   return env;
 }

@@ -1,12 +1,16 @@
-// `npm start`: the local stack. Firestore, Auth and Functions emulators for
-// project demo-callwake, the default tenant seeded, then every endpoint with a
-// ready-to-paste curl line. Ctrl-C stops everything.
+// `npm start`: the local stack. Firestore, Auth, Functions, Pub/Sub and Cloud Tasks emulators
+// for project demo-callwake, the scheduled functions run on their schedules, the default tenant
+// seeded, then every endpoint with a ready-to-paste curl line. Ctrl-C stops everything and saves
+// the emulators' data in .emulator-data/, which the next start loads (`npm start -- --clean`
+// starts empty).
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
+import { EMULATORS, PROJECT_ID, emulatorEnv } from './emulators.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
 import { emulatorArgs, requireDeployNode } from './runtime.mjs';
+import { runSchedules } from './schedules.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 requireDeployNode('npm start');
@@ -17,24 +21,72 @@ const built = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], 
 if (built.status !== 0) process.exit(built.status ?? 1);
 const BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
 const { PBX_API_KEY: key } = ensureLocalSecrets(root);
+// CALLWAKE_DATA_DIR: another place for the data (the tests keep theirs apart).
+const DATA = process.env.CALLWAKE_DATA_DIR ?? join(root, '.emulator-data');
+const clean = process.argv.includes('--clean');
+if (clean) rmSync(DATA, { recursive: true, force: true });
+const saved = existsSync(join(DATA, 'firebase-export-metadata.json'));
 
 const child = spawn(
   process.execPath,
-  emulatorArgs('emulators:start', { only: 'firestore,functions,auth', project: PROJECT_ID }),
-  { cwd: root, env: emulatorEnv(root), stdio: 'inherit' },
+  [
+    ...emulatorArgs('emulators:start', { only: EMULATORS, project: PROJECT_ID }),
+    ...(saved ? ['--import', DATA] : []),
+    '--export-on-exit',
+    DATA,
+  ],
+  // Its own process group: a terminal's Ctrl-C reaches this script only, which passes it on once
+  // (the CLI takes a second SIGINT as "exit now", without saving the data).
+  { cwd: root, env: emulatorEnv(root), stdio: 'inherit', detached: true },
 );
+let stopSchedules = () => undefined;
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => child.kill(signal));
+  process.on(signal, () => {
+    stopSchedules();
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping the emulators and saving their data; this takes a few seconds.');
+    child.kill('SIGINT');
+  });
 }
+// This script gone by any other way: the emulators go with it.
+process.on('exit', () => {
+  if (child.exitCode === null) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
 child.on('exit', (code) => process.exit(code ?? 0));
 
-async function waitForApi(deadline) {
+const answers = async (url) => {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false; // not up yet
+  }
+};
+
+/**
+ * Waits for the whole stack, not only the API: the deadline task's queue and the schedules'
+ * topics are registered last, and the banner should come after the CLI's own table.
+ */
+async function waitForStack(deadline) {
+  const ready = [
+    `${BASE}/v1/health`,
+    `http://127.0.0.1:8085/v1/projects/${PROJECT_ID}/topics/firebase-schedule-expireCalls`,
+  ];
   while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${BASE}/v1/health`);
-      if (res.ok) return true;
-    } catch {
-      // not up yet
+    const queues = await fetch('http://127.0.0.1:9499/queueStats')
+      .then((res) => (res.ok ? res.json() : {}))
+      .catch(() => ({}));
+    const queued = Object.keys(queues).some((key) => key.endsWith('-onCallDeadline'));
+    if (queued && (await Promise.all(ready.map(answers))).every(Boolean)) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      return true;
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -51,17 +103,29 @@ async function seedDefaultTenant() {
     .set({ name: 'Default tenant', seededAt: Date.now() }, { merge: true });
 }
 
-if (!(await waitForApi(Date.now() + 120_000))) {
-  console.error('The API did not come up within 2 minutes; see the emulator output above.');
+if (!(await waitForStack(Date.now() + 180_000))) {
+  console.error('The stack did not come up within 3 minutes; see the emulator output above.');
   child.kill('SIGINT');
 } else {
   await seedDefaultTenant();
+  stopSchedules = runSchedules({
+    root,
+    pubsubHost: '127.0.0.1:8085',
+    project: PROJECT_ID,
+    log: (line) => console.log(`[schedules] ${line}`),
+  });
   const auth = `-H 'Authorization: Bearer ${key}'`;
+  const data = saved
+    ? `loaded from ${DATA} (saved at the last Ctrl-C; \`npm start -- --clean\` starts empty)`
+    : `empty${clean ? ' (--clean)' : ''}; saved to ${DATA} when you press Ctrl-C`;
   console.log(`
-callwake is running (push mode: outbox, pushes are stored in the pushOutbox collection).
+callwake is running (push mode: outbox: pushes are stored, not sent; see them with
+\`npx callwake calls pushes default <call-id>\`).
 
   Base URL     ${BASE}
-  PBX API key  ${key}   (from .secret.local; set CALLWAKE_API_KEY to choose your own)
+  PBX API key  ${key}   (tenant "default", from .secret.local; set CALLWAKE_API_KEY to choose your own)
+  Data         ${data}
+  Schedules    expireCalls every minute, pruneStale daily; each call also ends at its own deadline
 
   # health
   curl -s ${BASE}/v1/health
@@ -81,6 +145,8 @@ callwake is running (push mode: outbox, pushes are stored in the pushOutbox coll
   curl -s ${auth} ${BASE}/v1/calls/1700000000.1/cancel -d reason=hangup
   # the call's timeline, per device (JSON)
   curl -s ${auth} -H 'Accept: application/json' ${BASE}/v1/calls/1700000000.1
+  # the pushes the call sent, with their payloads (tokens masked)
+  npx callwake calls pushes default 1700000000.1
   # a pairing code for the app's QR scanner
   curl -s -X POST ${auth} ${BASE}/v1/extensions/1001/pairing-codes
   # make a Firebase Auth user (uid from the Auth emulator) a member of extension 1001
@@ -88,8 +154,10 @@ callwake is running (push mode: outbox, pushes are stored in the pushOutbox coll
   # unregister a device
   curl -s -X DELETE ${auth} ${BASE}/v1/extensions/1001/devices/pixel-1
 
-  App routes (/v1/app/...) take the app user's Firebase ID token instead of the API key; see README.md.
+  App routes (/v1/app/...) take the app user's Firebase ID token instead of the API key: sign in
+  against the Auth emulator as docs/app-integration.md shows.
 
-Firestore emulator: 127.0.0.1:8080  Auth emulator: 127.0.0.1:9099  Press Ctrl-C to stop.
+Firestore emulator: 127.0.0.1:8080  Auth emulator: 127.0.0.1:9099  Pub/Sub: 127.0.0.1:8085
+Cloud Tasks: 127.0.0.1:9499  Press Ctrl-C to stop (and save the data).
 `);
 }

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
+import { EMULATORS, PROJECT_ID, emulatorEnv } from './emulators.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
 import { DEPLOY_NODE_MAJOR, DEPLOY_RUNTIME, emulatorArgs, requireDeployNode } from './runtime.mjs';
 import { TEST_ENV } from './test-env.mjs';
@@ -117,10 +117,7 @@ const code = await mocha('integration tests (emulators)', null, env, async () =>
   const result = await run(
     'integration tests (emulators)',
     process.execPath,
-    [
-      ...emulatorArgs('emulators:exec', { only: 'firestore,functions,auth', project: PROJECT_ID }),
-      inner,
-    ],
+    [...emulatorArgs('emulators:exec', { only: EMULATORS, project: PROJECT_ID }), inner],
     env,
   );
   integrationOutput = result.output;
@@ -159,6 +156,16 @@ if (leaks.length === 0) {
 if (leaks.length > 0) finish(1);
 if (files) finish(code === 0 ? 0 : 1);
 
+// The local stack as a user runs it (`npm start`): a call's deadline with no harness around it,
+// and a tenant's key across a restart.
+const stack = await run('local stack (npm start, Ctrl-C, npm start)', process.execPath, [
+  join(root, 'scripts', 'stack-check.mjs'),
+]);
+const stackCount = /^stack-check: (\d+) passed, (\d+) failed/m.exec(stack.output);
+totals.passed += Number(stackCount?.[1] ?? 0);
+totals.failed +=
+  Number(stackCount?.[2] ?? 0) + (stack.code !== 0 && !Number(stackCount?.[2]) ? 1 : 0);
+
 // Real SIP end to end: Kamailio, SIPp and linphonec against the emulated functions. The
 // caller of `npm test` holds no emulator lock of ours, so the run needs none.
 const sip = await run(
@@ -187,4 +194,4 @@ const asteriskCount = /^e2e-asterisk: (\d+) passed, (\d+) failed/m.exec(asterisk
 totals.passed += Number(asteriskCount?.[1] ?? 0);
 totals.failed +=
   Number(asteriskCount?.[2] ?? 0) + (asterisk.code !== 0 && !Number(asteriskCount?.[2]) ? 1 : 0);
-finish(code === 0 && sip.code === 0 && asterisk.code === 0 ? 0 : 1);
+finish(code === 0 && stack.code === 0 && sip.code === 0 && asterisk.code === 0 ? 0 : 1);

@@ -74,7 +74,11 @@ function timelineLine(t: TimelineEntry): string {
   return `    ${t.device_id}: ${steps.filter(Boolean).join(', ')}`;
 }
 
-async function findCall(ctx: CliContext, tenant: string, given: string): Promise<DocumentSnapshot> {
+export async function findCall(
+  ctx: CliContext,
+  tenant: string,
+  given: string,
+): Promise<DocumentSnapshot> {
   const id = checked(callIdSchema, 'call-id', given);
   const col = ctx.db.collection(paths.calls(tenant));
   const snap = await col.doc(callUuid(tenant, id)).get();
@@ -186,6 +190,9 @@ async function showCall(inv: Invocation): Promise<void> {
               t.cancel_status,
             ]),
           )),
+      ...(v.timeline.length === 0
+        ? []
+        : ['', `The pushes' payloads: callwake calls pushes ${tenant.id} ${v.call_id}`]),
     ],
   );
 }

@@ -15,6 +15,7 @@ import { keyCommands } from './keys';
 import { memberCommands } from './members';
 import { stdoutOutput } from './output';
 import { pairingCommands } from './pairing';
+import { pushCommands } from './pushes';
 import { tenantCommands } from './tenants';
 
 export const COMMANDS: Command[] = [
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   ...keyCommands,
   ...deviceCommands,
   ...callCommands,
+  ...pushCommands,
   ...memberCommands,
   ...pairingCommands,
 ];
@@ -42,6 +44,7 @@ const OPTION_HELP: Record<OptionName, [string, string]> = {
     'live, or outbox (pushes only stored in pushOutbox); default: PUSH_MODE',
   ],
   'no-qr': ['--no-qr', 'print the code and URI without the QR code'],
+  'qr-file': ['--qr-file <file>', 'also write the QR code to a .png or .svg file'],
 };
 
 const optionLines = (names: OptionName[]) =>

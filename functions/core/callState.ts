@@ -6,7 +6,14 @@ import type { Call, CallStatus, Delivery } from './model';
  * once to a final state; whoever gets there first wins, inside a transaction.
  */
 
+/** Why the other phones are told to stop: the `reason` of a cancel push. */
 export type EndReason = 'answered_elsewhere' | 'declined' | 'hangup' | 'timeout' | 'busy' | 'other';
+/** Why the call stopped ringing: a cancel reason, or `answered` for the call a phone took. */
+export type CallEndReason = EndReason | 'answered';
+
+/** The cancel push's reason for a call that ended for `reason`: the others learn it was taken. */
+export const cancelReasonOf = (reason: CallEndReason | undefined): EndReason =>
+  reason === 'answered' ? 'answered_elsewhere' : (reason ?? 'other');
 export const PBX_CANCEL_REASONS = [
   'hangup',
   'timeout',
@@ -71,12 +78,36 @@ export function ringingDevices(call: Call, except?: string): string[] {
 function end(
   call: Call,
   status: CallStatus,
-  reason: EndReason,
+  reason: CallEndReason,
   now: number,
   except?: string,
 ): CallPatch {
-  const cancel: CancelState = { state: 'pending', reason, targets: ringingDevices(call, except) };
+  const cancel: CancelState = {
+    state: 'pending',
+    reason: cancelReasonOf(reason),
+    targets: ringingDevices(call, except),
+  };
   return { status, endReason: reason, endedAt: now, cancel };
+}
+
+/** A ringing call whose ring time has run out: it is over, whether or not a job has said so. */
+export const pastDeadline = (call: Call, now: number) =>
+  call.status === 'ringing' && now >= call.expiresAt;
+
+/**
+ * The call as it stands at `now`: a ringing call past its deadline is `missed` (reason
+ * `timeout`, ended at the deadline) even before a job or a request has written it. Every answer
+ * the API gives goes through here, so the status, the long-poll and the answer's outcome agree
+ * at the deadline; the write follows (applyExpiry), from whichever comes first.
+ */
+export function asOf(call: Call, now: number): Call {
+  if (!pastDeadline(call, now)) return call;
+  return { ...call, status: 'missed', endReason: 'timeout', endedAt: call.expiresAt };
+}
+
+/** The ring time ran out: the call ends `missed` at its deadline, and every device is told. */
+function expire(call: Call): CallPatch {
+  return end(call, 'missed', 'timeout', call.expiresAt);
 }
 
 /**
@@ -91,10 +122,10 @@ export function applyAnswer(
 ): { outcome: 'won' | 'late'; patch: CallPatch } {
   const record = { answer: answer.action, answeredAt: answer.answeredAt };
   if (isFinal(call.status) || now >= call.expiresAt) {
-    return {
-      outcome: 'late',
-      patch: { deliveries: { [answer.deviceId]: { ...record, late: true } } },
-    };
+    const late = { deliveries: { [answer.deviceId]: { ...record, late: true } } };
+    // Past the deadline a still-ringing call is missed: this write says so too.
+    const patch = pastDeadline(call, now) ? { ...expire(call), ...late } : late;
+    return { outcome: 'late', patch };
   }
   const accepted = answer.action === 'accept';
   const patch: CallPatch = {
@@ -102,7 +133,7 @@ export function applyAnswer(
     ...end(
       call,
       accepted ? 'accepted' : 'declined',
-      accepted ? 'answered_elsewhere' : 'declined',
+      accepted ? 'answered' : 'declined',
       now,
       answer.deviceId,
     ),
@@ -115,19 +146,20 @@ export function applyAnswer(
 }
 
 /**
- * The PBX stopped the call (caller hung up, answered elsewhere, ...). Idempotent. A PBX that
- * gave up because nobody answered in time (reason `timeout`) ends the call `missed`, as the
- * expiry job does: one name for it, whichever side noticed first.
+ * The PBX stopped the call (caller hung up, answered elsewhere, ...). Idempotent. Its own ring
+ * timeout (`timeout`) and a cancel that comes after the deadline both end the call `missed`:
+ * one name for nobody answering in time, whoever noticed first.
  */
 export function applyPbxCancel(call: Call, reason: PbxCancelReason, now: number): CallPatch | null {
   if (isFinal(call.status)) return null;
+  if (pastDeadline(call, now)) return expire(call);
   return end(call, reason === 'timeout' ? 'missed' : 'cancelled', reason, now);
 }
 
 /** The ring time ran out with no answer. */
 export function applyExpiry(call: Call, now: number): CallPatch | null {
-  if (isFinal(call.status) || call.expiresAt > now) return null;
-  return end(call, 'missed', 'timeout', now);
+  if (!pastDeadline(call, now)) return null;
+  return expire(call);
 }
 
 /** The app acknowledged a push: fills in the device's delivered time once. */

@@ -1,4 +1,4 @@
-import type { CallPatch, CancelState } from './callState';
+import { cancelReasonOf, type CallPatch, type CancelState } from './callState';
 import type { DeliveryResult } from './deliver';
 import type { Call } from './model';
 
@@ -140,7 +140,7 @@ export function followUpPatch(call: Call, devices: readonly string[]): CallPatch
   if (call.status === 'ringing' || devices.length === 0) return null;
   const cancel = call.cancel;
   if (!cancel) {
-    const reason = call.endReason ?? 'other';
+    const reason = cancelReasonOf(call.endReason);
     return { cancel: { state: 'pending', reason, targets: union([], devices), round: 0 } };
   }
   if (cancel.state === 'pending') {

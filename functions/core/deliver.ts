@@ -80,7 +80,7 @@ function toDeliveryResult(last: SendResult, p: Progress, now: number): DeliveryR
     return {
       ...base,
       status: 'accepted',
-      providerStatus: last.status,
+      ...(last.status === undefined ? {} : { providerStatus: last.status }),
       ...(last.providerId ? { providerId: last.providerId } : {}),
       ...(p.switchedTo ? { apnsEnv: p.switchedTo } : {}),
     };

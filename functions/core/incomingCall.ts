@@ -3,7 +3,8 @@ import { defaultDeviceCaps, type DeviceCaps } from './deviceAccess';
 import { systemClock, type Clock } from './clock';
 import { FANOUT_LEASE_MS, leaseHolder } from './fanOutLease';
 import type { Call, Delivery } from './model';
-import type { CallStore, DeviceStore } from './ports';
+import { AppError } from './errors';
+import type { CallStore, DeviceStore, ExtensionDirectory } from './ports';
 import type { PushSender, Provider } from './push';
 import type { PlannedPush, PushEndpoints } from './render';
 import type { RetryPolicy } from './retryPolicy';
@@ -30,6 +31,8 @@ export interface IncomingCallDeps {
   leaseMs?: number;
   policy?: RetryPolicy;
   random?: () => number;
+  /** Tells a typo'd extension (unknown_extension) from one whose phones are gone (no_devices). */
+  extensions?: ExtensionDirectory;
 }
 
 export interface IncomingCallAnswer {
@@ -81,6 +84,11 @@ export async function startIncomingCall(
     deps.devices.listForRing(tenant, request.to, deps.caps ?? defaultDeviceCaps()),
     deps.admit?.(),
   ]);
+  // Asked only when there is nothing to ring: the ring path pays no extra read.
+  const unknown =
+    devices.length === 0 &&
+    deps.extensions !== undefined &&
+    !(await deps.extensions.everUsed(tenant, request.to));
   const now = clock.now();
   const base: Call = {
     tenant,
@@ -88,7 +96,7 @@ export async function startIncomingCall(
     callUuid: uuid,
     extension: request.to,
     sipCallId: request.sip_call_id ?? request.call_id,
-    status: devices.length > 0 ? 'ringing' : 'no_devices',
+    status: devices.length > 0 ? 'ringing' : unknown ? 'unknown_extension' : 'no_devices',
     ringTimeout: request.ring_timeout,
     createdAt: now,
     expiresAt: now + request.ring_timeout * 1000,
@@ -116,6 +124,13 @@ export async function startIncomingCall(
   };
 
   const { call: stored, created } = await deps.calls.createOnce(call);
+  if (!created && stored.extension !== request.to) {
+    throw new AppError(
+      'conflict',
+      `call_id: ${request.call_id} is already a call to extension ${stored.extension}; give each call its own call_id (in Asterisk, the channel's \${UNIQUEID}).`,
+      { call_id: `is already a call to extension ${stored.extension}` },
+    );
+  }
   if (!created) {
     const resumed = await resumeFanOut(stored, ring, clock.now() + deps.sendBudgetMs);
     return { ...answer(resumed.call, true), pushed: resumed.pushed ?? resumed.call.pushed };

@@ -1,4 +1,4 @@
-import type { CancelState, EndReason } from './callState';
+import type { CallEndReason, CancelState } from './callState';
 import type { DeliveryResult } from './deliver';
 import type { ApnsEnv, Provider } from './push';
 
@@ -21,7 +21,15 @@ export interface Device {
 }
 
 export type CallStatus =
-  'ringing' | 'no_devices' | 'accepted' | 'declined' | 'missed' | 'cancelled';
+  | 'ringing'
+  /** The extension has been used, but no phone of it is registered now. */
+  | 'no_devices'
+  /** The extension has never had a device nor a member: a typo, most likely. */
+  | 'unknown_extension'
+  | 'accepted'
+  | 'declined'
+  | 'missed'
+  | 'cancelled';
 
 /** How one device was reached for one call. */
 export interface Delivery {
@@ -69,7 +77,7 @@ export interface Call {
   answeredBy?: string;
   answeredAt?: number;
   endedAt?: number;
-  endReason?: EndReason;
+  endReason?: CallEndReason;
   deliveries: Record<string, Delivery>;
   /**
    * Who may push the call's pending deliveries: the creating request holds the lease from the

@@ -85,6 +85,15 @@ export interface CallStore {
   ): Promise<Call | null>;
 }
 
+/** Which extensions a tenant has ever used. */
+export interface ExtensionDirectory {
+  /**
+   * Whether the extension has ever had a device or a member: told apart from one whose phones
+   * are all gone (`no_devices`), since a call to one never used is most likely a typo.
+   */
+  everUsed(tenant: string, extension: string): Promise<boolean>;
+}
+
 export interface Membership {
   tenant: string;
   extension: string;

@@ -24,7 +24,8 @@ export interface RenderedPush {
 
 /** The provider's verdict on one send attempt. Senders never throw for provider errors. */
 export type SendResult =
-  | { kind: 'accepted'; status: number; providerId?: string }
+  /** `status`: the provider's HTTP status; none when nothing was sent (the outbox). */
+  | { kind: 'accepted'; status?: number; providerId?: string }
   /** The token is dead for good: remove it (FCM UNREGISTERED, APNs 410, BadDeviceToken, ...). */
   | { kind: 'dead_token'; status: number; reason: string }
   | {

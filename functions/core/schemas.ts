@@ -12,6 +12,20 @@ export const emptyAsUndefined = (value: unknown): unknown =>
 export const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess(emptyAsUndefined, schema.optional());
 
+/**
+ * One of `values`, in any letter case and with spaces around trimmed (`iOS` is `ios`), as forms
+ * and JSON alike send it; empty is absent.
+ */
+export const choice = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess(
+    (value) => {
+      if (typeof value !== 'string') return value;
+      const trimmed = value.trim().toLowerCase();
+      return trimmed === '' ? undefined : trimmed;
+    },
+    z.enum(values, { error: `must be one of ${values.join(', ')}` }),
+  );
+
 /** Visible ASCII, no spaces: what SIP user parts, Call-IDs and tokens are made of. */
 export const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 
@@ -70,7 +84,7 @@ const displaySchema = (max: number) =>
     .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
     .transform((value) => value.trim());
 
-export const platformSchema = z.enum(['android', 'ios']);
+export const platformSchema = choice(['android', 'ios']);
 
 export const deviceRegistrationSchema = z
   .object({
@@ -80,7 +94,7 @@ export const deviceRegistrationSchema = z
     app_id: optional(appIdSchema),
     // Absent: the device keeps the environment it has (a VoIP push may have corrected it);
     // a new device starts at production.
-    apns_env: optional(z.enum(['production', 'sandbox'])),
+    apns_env: optional(choice(['production', 'sandbox'])),
   })
   .superRefine((device, ctx) => {
     if (!device.fcm_token && !device.voip_token) {

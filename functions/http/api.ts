@@ -5,6 +5,7 @@ import { AppError } from '../core/errors';
 import { firestore } from '../store/firestore';
 import { withDeadline } from '../store/deadline';
 import { apiStoreBudget, callsWithDeadline, devicesWithDeadline } from '../store/storeDeadlines';
+import { FirestoreExtensionDirectory } from '../store/extensionDirectory';
 import { FirestorePairingStore } from '../store/pairingStore';
 import { FirestoreCallCounts } from '../store/callCounts';
 import { ExpiringLru } from '../store/expiringLru';
@@ -62,6 +63,7 @@ async function makeContext(): Promise<ApiContext> {
     devices: devicesWithDeadline(services.devices, ms),
     calls: callsWithDeadline(services.calls, ms),
     members: withDeadline(services.members, ms, { transactions: ['answerInvitation', 'remove'] }),
+    extensions: withDeadline(new FirestoreExtensionDirectory(db), ms),
     resolveApiKey: (key) => tenants.resolveApiKey(key),
     resolveSigningKey: (id) => tenants.resolveSigningKey(id),
     replays: withDeadline(new FirestoreReplayGuard(db), ms),

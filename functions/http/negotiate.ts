@@ -1,8 +1,22 @@
 import type { ResponseBody, ResponseValue } from './types';
 
-/** JSON for clients that ask for it; everything else gets what Asterisk's hashcompat reads. */
+const JSON_TYPE = /application\/(?:[\w.+-]*\+)?json/i;
+
+/** The client names JSON in its Accept header. */
 export function wantsJson(accept: string | undefined): boolean {
-  return /application\/(?:[\w.+-]*\+)?json/i.test(accept ?? '');
+  return JSON_TYPE.test(accept ?? '');
+}
+
+/**
+ * Whether to answer JSON: when Accept asks for it; form (`key=value&...`, what Asterisk's
+ * hashcompat reads) when Accept asks for a form or plain text; otherwise (no Accept, or only
+ * `*\/*`, which libcurl sends) in the request's own format: JSON for a JSON body, a form for a
+ * form body or none.
+ */
+export function answersJson(accept: string | undefined, contentType: string | undefined): boolean {
+  if (wantsJson(accept)) return true;
+  if (/application\/x-www-form-urlencoded|text\/plain/i.test(accept ?? '')) return false;
+  return JSON_TYPE.test(contentType ?? '');
 }
 
 function flatten(prefix: string, value: ResponseValue, out: [string, string][]): void {
@@ -36,8 +50,9 @@ export function toHashcompat(body: ResponseBody): string {
 export function renderBody(
   body: ResponseBody,
   accept: string | undefined,
+  contentType?: string,
 ): { contentType: string; text: string } {
-  return wantsJson(accept)
+  return answersJson(accept, contentType)
     ? { contentType: 'application/json; charset=utf-8', text: JSON.stringify(body) }
     : { contentType: 'application/x-www-form-urlencoded; charset=utf-8', text: toHashcompat(body) };
 }

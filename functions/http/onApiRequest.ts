@@ -3,8 +3,13 @@ import { apiOptions } from '../config';
 import { toAppError } from '../core/errors';
 import { apiContext, readBody, toApiRequest } from './api';
 import { renderBody } from './negotiate';
+import { answerPlatformErrors, markApiResponse } from './platformErrors';
 import { errorResponse, handle, routeName } from './router';
 import type { ApiResponse } from './types';
+
+// Before the first request: the platform's own error pages (a JSON body that does not parse)
+// are answered in the API's format from then on.
+answerPlatformErrors();
 
 /** The HTTPS API: PBX routes (API key) and app routes (Firebase ID token). */
 export const api = onRequest(apiOptions(), async (req, res) => {
@@ -16,7 +21,12 @@ export const api = onRequest(apiOptions(), async (req, res) => {
   } catch (err) {
     response = errorResponse(toAppError(err));
   }
-  const { contentType, text } = renderBody(response.body, req.get('accept'));
+  const { contentType, text } = renderBody(
+    response.body,
+    req.get('accept'),
+    req.get('content-type'),
+  );
+  markApiResponse(res);
   res
     .status(response.status)
     .set({ ...response.headers, 'Content-Type': contentType, 'Cache-Control': 'no-store' });

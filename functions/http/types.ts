@@ -2,6 +2,7 @@ import type {
   CallCounts,
   CallStore,
   DeviceStore,
+  ExtensionDirectory,
   LongPolls,
   MemberStore,
   PairingStore,
@@ -58,6 +59,7 @@ export interface ApiContext {
   devices: DeviceStore;
   calls: CallStore;
   members: MemberStore;
+  extensions: ExtensionDirectory;
   pairing: PairingStore;
   rateLimiter: RateLimiter;
   /** Throttles abusive call rates per extension. */

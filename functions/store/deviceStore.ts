@@ -166,6 +166,12 @@ export class FirestoreDeviceStore implements DeviceStore {
       }
       const createdAt = before?.createdAt ?? device.lastSeenAt;
       tx.set(ref, { ...device, registrar: registrarOf(device), createdAt });
+      // The extension has had a device (FirestoreExtensionDirectory).
+      tx.set(
+        this.db.doc(paths.extension(tenant, device.extension)),
+        { extension: device.extension, lastDeviceAt: device.lastSeenAt },
+        { merge: true },
+      );
       return { created: !current.exists };
     });
   }

@@ -54,6 +54,7 @@ export const paths = {
   tenant: (tenant: string) => `tenants/${tenant}`,
   devices: (tenant: string) => `tenants/${tenant}/devices`,
   calls: (tenant: string) => `tenants/${tenant}/calls`,
+  extension: (tenant: string, extension: string) => `tenants/${tenant}/extensions/${extension}`,
   members: (tenant: string, extension: string) =>
     `tenants/${tenant}/extensions/${extension}/members`,
   invitations: (tenant: string, extension: string) =>

@@ -34,6 +34,10 @@ export class FirestoreMemberStore implements MemberStore {
     via: 'pairing' | 'invitation',
   ): Promise<boolean> {
     const ref = this.ref(tenant, extension, uid);
+    // First: a member that exists always has its extension marked used (extensionDirectory.ts).
+    await this.db
+      .doc(paths.extension(tenant, extension))
+      .set({ extension, lastMemberAt: Date.now() }, { merge: true });
     return createIfAbsent(ref, { uid, tenant, extension, via, createdAt: Date.now() });
   }
 

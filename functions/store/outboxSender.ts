@@ -31,6 +31,7 @@ export class OutboxSender implements PushSender {
       deviceId: meta?.deviceId ?? null,
       createdAt: Date.now(),
     });
-    return { kind: 'accepted', status: 200, providerId: `outbox/${ref.id}` };
+    // No HTTP status: nothing was sent, and a timeline must not say a provider answered.
+    return { kind: 'accepted', providerId: `outbox/${ref.id}` };
   }
 }

@@ -202,7 +202,7 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       assert.equal(await store.settleAnswer(tenant, 'no-such-call', answer('x'), now), 'no_call');
     });
 
-    it('makes an answer settled at or after the ring deadline late, judged as of the commit', async () => {
+    it('makes an answer settled at or after the ring deadline late, judged as of the commit, and the call missed', async () => {
       const now = Date.now();
       const call = ringing(tenant, { expiresAt: now - 1 });
       await store.createOnce(call);
@@ -213,7 +213,10 @@ export function callStoreContract(name: string, make: () => CallStore): void {
         await store.settleAnswer(tenant, call.callUuid, answer('pixel.8'), stale),
         'late',
       );
-      assert.equal((await store.get(tenant, call.callUuid))?.status, 'ringing');
+      const after = plain(await store.get(tenant, call.callUuid))!;
+      assert.equal(after.status, 'missed');
+      assert.equal(after.endReason, 'timeout');
+      assert.equal(after.deliveries['pixel.8']?.late, true);
     });
 
     it('stores one receipt per device', async () => {

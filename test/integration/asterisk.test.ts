@@ -78,7 +78,7 @@ describe('PBX requests over curl (emulator)', function () {
       `call_id=${id}&to=2002`,
     ]);
     assert.equal(reply.status, 201, reply.text);
-    assert.equal(parseHashcompat(reply.text).status, 'no_devices');
+    assert.equal(parseHashcompat(reply.text).status, 'unknown_extension');
   });
 
   it('accepts the key as the HTTP Basic password (CURLOPT(userpwd) on older Asterisk)', async () => {
@@ -91,7 +91,7 @@ describe('PBX requests over curl (emulator)', function () {
     ]);
     assert.equal(reply.status, 201, reply.text);
     const status = await curl(`/v1/calls/${id}`, ['-u', `pbx:${tenant.key}`]);
-    assert.equal(parseHashcompat(status.text).status, 'no_devices');
+    assert.equal(parseHashcompat(status.text).status, 'unknown_extension');
   });
 
   it('accepts the deployment key (PBX_API_KEY) for the default tenant', async () => {

@@ -109,7 +109,7 @@ describe('operator CLI (emulator)', function () {
 
     const call = await api('POST', '/v1/calls', { key, form: { call_id: callId(), to: '1001' } });
     assert.equal(call.status, 201, call.text);
-    assert.equal(call.fields.status, 'no_devices');
+    assert.equal(call.fields.status, 'unknown_extension');
 
     await fails(['tenants', 'create', id], 1, /Tenant cli-\w+ already exists/);
     await fails(['tenants', 'create', 'bad/id'], 2, /tenant must be a tenant id: "bad\/id"/);

@@ -73,5 +73,13 @@ describe('outbox mode: pushes rendered and stored, not sent (emulator)', functio
     assert.equal(fakes.apns.sandbox.requestsFor(iphone).length, 0);
     const stored = await storedCall(tenant.id, id);
     assert.equal(stored.deliveries.pixel!.status, 'accepted');
+    // Stored, not sent: the timeline names no provider's HTTP status.
+    const shown = await api('GET', `/v1/calls/${id}`, { key: tenant.key });
+    const timeline = shown.fields.timeline as Record<string, unknown>[];
+    assert.equal(timeline.length, 2);
+    for (const entry of timeline) {
+      assert.equal(entry.push_status, 'accepted');
+      assert.equal('provider_status' in entry, false, JSON.stringify(entry));
+    }
   });
 });

@@ -286,13 +286,34 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     assert.ok((await db().doc(`tenants/${tenant.id}/devices/flaky`).get()).exists);
   });
 
-  it('answers no_devices for an extension with no device', async () => {
+  it('answers no_devices for an extension whose phones are all gone', async () => {
+    await register('4040', 'gone', { platform: 'android', fcm_token: fcmToken() });
+    await api('DELETE', '/v1/extensions/4040/devices/gone', { key: tenant.key });
     const id = callId();
     const reply = await ring({ call_id: id, to: '4040' });
     assert.equal(reply.status, 201);
     assert.equal(reply.fields.status, 'no_devices');
     assert.equal(reply.fields.devices, 0);
     assert.equal((await callDoc(id)).status, 'no_devices');
+  });
+
+  it('answers unknown_extension for an extension that never had a device nor a member', async () => {
+    const id = callId();
+    const reply = await ring({ call_id: id, to: '4O40' });
+    assert.equal(reply.status, 201);
+    assert.equal(reply.fields.status, 'unknown_extension');
+    assert.equal((await callDoc(id)).status, 'unknown_extension');
+  });
+
+  it('answers 409 to a call_id reused for another extension, and keeps the first call', async () => {
+    await register('1001', 'pixel', { platform: 'android', fcm_token: fcmToken() });
+    const id = callId();
+    assert.equal((await ring({ call_id: id, to: '1001' })).status, 201);
+    const reused = await ring({ call_id: id, to: '1002' });
+    assert.equal(reused.status, 409);
+    assert.equal(reused.fields.error, 'conflict');
+    assert.match(String(reused.fields.message), /is already a call to extension 1001/);
+    assert.equal((await callDoc(id)).extension, '1001');
   });
 
   it('treats a retried or concurrent duplicate as the same call and pushes nothing again', async () => {
@@ -348,7 +369,7 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     await ring({ call_id: id, to: '1001' });
     const mine = await api('GET', `/v1/calls/${encodeURIComponent(id)}`, { key: tenant.key });
     assert.equal(mine.status, 200);
-    assert.equal(mine.fields.status, 'no_devices');
+    assert.equal(mine.fields.status, 'unknown_extension');
     assert.equal(mine.fields.answered_by, undefined);
     const other = await createTenant('live');
     const theirs = await api('GET', `/v1/calls/${encodeURIComponent(id)}`, { key: other.key });

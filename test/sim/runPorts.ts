@@ -102,6 +102,8 @@ export function apiContext(world: World, run: Run): ApiContext {
     replays: new FakeReplayGuard(),
     callCounts: world.backend.callCounts,
     longPolls: new FakeLongPolls(),
+    // Every app user of a schedule is a member of its one extension: it has been used.
+    extensions: { everUsed: () => Promise.resolve(true) },
     callRate: run.instance.callRate,
     sendersFor: () => Promise.resolve(senders(world, run)),
     endpoints: TEST_ENDPOINTS,

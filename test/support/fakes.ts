@@ -109,6 +109,12 @@ export class FakeMemberStore implements MemberStore {
     return this.members.has(this.key(tenant, extension, uid));
   }
 
+  /** Whether the extension has any member. */
+  hasAny(tenant: string, extension: string): boolean {
+    const prefix = JSON.stringify([tenant, extension]).slice(0, -1);
+    return [...this.members].some((key) => key.startsWith(`${prefix},`));
+  }
+
   isMember(tenant: string, extension: string, uid: string): Promise<boolean> {
     return Promise.resolve(this.has(tenant, extension, uid));
   }
@@ -313,6 +319,8 @@ export type FakeApiContext = ApiContext & {
   sender: FakeSender;
   reported: unknown[];
   sendersAskedFor: Tenant[];
+  /** `tenant/extension` pairs used once (their phones since gone). */
+  usedExtensions: Set<string>;
 };
 
 /**
@@ -338,6 +346,7 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
       return [signingKeyId(secret), { tenant, secret }] as const;
     }),
   );
+  const usedExtensions = new Set<string>();
   return {
     resolveApiKey: (key) => {
       const id = Object.hasOwn(keys, key) ? keys[key] : undefined;
@@ -362,6 +371,14 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     devices,
     calls,
     members,
+    // Used: an extension that has a device or a member now, or was named in `usedExtensions`.
+    extensions: {
+      everUsed: async (tenant, extension) =>
+        usedExtensions.has(`${tenant}/${extension}`) ||
+        (await devices.listByExtension(tenant, extension)).length > 0 ||
+        members.hasAny(tenant, extension),
+    },
+    usedExtensions,
     pairing: new FakePairingStore(),
     rateLimiter: new FakeRateLimiter(),
     callRate: new CallRateLimiter(() => 30),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { callUuid } from '../../core/callUuid';
-import { applyReceipt } from '../../core/callState';
+import { applyReceipt, asOf } from '../../core/callState';
 import { AppError } from '../../core/errors';
 import type { Call } from '../../core/model';
-import { callIdSchema, deviceIdSchema, tenantSchema } from '../../core/schemas';
+import { callIdSchema, choice, deviceIdSchema, tenantSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { validBody } from '../body';
 import { candidateTenants, requireUser } from '../identity';
@@ -11,7 +11,7 @@ import type { ApiContext, RouteHandler } from '../types';
 
 const params = z.object({ call_id: callIdSchema });
 const deviceBody = z.object({ device_id: deviceIdSchema, tenant: tenantSchema.optional() });
-const answerBody = deviceBody.extend({ action: z.enum(['accept', 'decline']) });
+const answerBody = deviceBody.extend({ action: choice(['accept', 'decline']) });
 
 /**
  * The call `uid` may act on with `deviceId`: in the tenant the request names (or the user's only
@@ -60,7 +60,7 @@ export const postAnswer: RouteHandler = async (req, rawParams, ctx) => {
     status: 200,
     body: {
       outcome: outcome === 'won' ? 'won' : 'late',
-      status: now?.status ?? call.status,
+      status: asOf(now ?? call, ctx.clock.now()).status,
       call_uuid: call.callUuid,
     },
   };
@@ -75,5 +75,8 @@ export const postAck: RouteHandler = async (req, rawParams, ctx) => {
   await ctx.calls.createReceipt(call.tenant, call.callUuid, device_id, uid);
   const now = ctx.clock.now();
   await ctx.calls.transition(call.tenant, call.callUuid, (c) => applyReceipt(c, device_id, now));
-  return { status: 200, body: { status: call.status, call_uuid: call.callUuid } };
+  return {
+    status: 200,
+    body: { status: asOf(call, ctx.clock.now()).status, call_uuid: call.callUuid },
+  };
 };

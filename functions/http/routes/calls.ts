@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { callUuid } from '../../core/callUuid';
-import { applyPbxCancel, PBX_CANCEL_REASONS } from '../../core/callState';
+import {
+  applyExpiry,
+  applyPbxCancel,
+  asOf,
+  pastDeadline,
+  PBX_CANCEL_REASONS,
+} from '../../core/callState';
 import { admitCall } from '../../core/callAdmission';
 import { defaultDeviceCaps } from '../../core/deviceAccess';
 import { AppError, limitError } from '../../core/errors';
@@ -8,11 +14,11 @@ import { limitFor } from '../../core/limits';
 import { startIncomingCall } from '../../core/incomingCall';
 import type { Call } from '../../core/model';
 import { applyPatch } from '../../core/patch';
-import { callIdSchema, emptyAsUndefined, incomingCallSchema } from '../../core/schemas';
+import { callIdSchema, choice, emptyAsUndefined, incomingCallSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { authenticatePbx, requireTenant } from '../apiKey';
 import { validBody } from '../body';
-import { wantsJson } from '../negotiate';
+import { answersJson } from '../negotiate';
 import type { Tenant } from '../../store/tenantDirectory';
 import type { ApiContext, ApiRequest, ApiResponse, ResponseBody, RouteHandler } from '../types';
 
@@ -113,14 +119,36 @@ export const postCall: RouteHandler = async (req, _params, ctx) => {
       ]);
     },
     random: ctx.random,
+    extensions: ctx.extensions,
   });
   return { status: duplicate ? 200 : 201, body: { ...result } };
 };
 
 /**
+/**
+ * A call found ringing past its deadline: writes `missed` now (the cancel pushes follow from the
+ * call trigger) rather than leaving it to the deadline task or the minute job. The answer does not
+ * depend on the write: the call is missed either way (asOf), and a write that fails is finished by
+ * the task or the job. An answer that won just before the deadline is what the write returns.
+ */
+async function expireIfDue(ctx: ApiContext, call: Call): Promise<Call> {
+  const now = ctx.clock.now();
+  if (!pastDeadline(call, now)) return call;
+  try {
+    const result = await ctx.calls.transition(call.tenant, call.callUuid, (c) =>
+      applyExpiry(c, now),
+    );
+    return asOf(result?.call ?? call, now);
+  } catch (err) {
+    ctx.reportError(err);
+    return asOf(call, now);
+  }
+}
+
+/**
  * The call's state. With `wait`, a ringing call holds the request until its state changes (a
- * Firestore listener) or `wait` seconds pass: the dialplan long-polls instead of polling. Each
- * long-poll counts against the tenant's long_polls limit while it is held.
+ * Firestore listener), its ring time ends, or `wait` seconds pass: the dialplan long-polls
+ * instead of polling. Each long-poll counts against the tenant's long_polls limit while held.
  */
 async function followCall(
   req: ApiRequest,
@@ -130,9 +158,11 @@ async function followCall(
   ctx: ApiContext,
 ): Promise<ApiResponse> {
   let call = await findCall(ctx, tenant.id, callId);
-  if (call.status === 'ringing' && wait > 0) {
+  const left = call.expiresAt - ctx.clock.now();
+  if (call.status === 'ringing' && wait > 0 && left > 0) {
     const limit = limitFor('long_polls', tenant);
-    const end = await ctx.longPolls.hold(tenant.id, limit, ctx.clock.now(), wait * 1000);
+    const held = Math.min(wait * 1000, left);
+    const end = await ctx.longPolls.hold(tenant.id, limit, ctx.clock.now(), held);
     if (!end) {
       throw limitError(
         'long_polls',
@@ -142,18 +172,18 @@ async function followCall(
     }
     try {
       call =
-        (await ctx.calls.waitFor(
-          tenant.id,
-          call.callUuid,
-          (c) => c.status !== 'ringing',
-          wait * 1000,
-        )) ?? call;
+        (await ctx.calls.waitFor(tenant.id, call.callUuid, (c) => c.status !== 'ringing', held)) ??
+        call;
     } finally {
       // Best effort: a long-poll whose record stays stops counting at its end anyway.
       await end().catch(() => undefined);
     }
   }
-  return { status: 200, body: callView(call, wantsJson(req.headers.accept)) };
+  call = await expireIfDue(ctx, call);
+  return {
+    status: 200,
+    body: callView(call, answersJson(req.headers.accept, req.headers['content-type'])),
+  };
 }
 
 /** GET /v1/calls/{call_id}[?wait=N]: the call's state, long-polled with wait. */
@@ -175,7 +205,7 @@ export const postWait: RouteHandler = async (req, params, ctx) => {
   return followCall(req, tenant, call_id, wait, ctx);
 };
 
-const cancelBody = z.object({ reason: z.enum(PBX_CANCEL_REASONS).default('hangup') });
+const cancelBody = z.object({ reason: choice(PBX_CANCEL_REASONS).default('hangup') });
 
 /** POST /v1/calls/{call_id}/cancel: the caller hung up (or the PBX stopped the call). Idempotent. */
 export const cancelCall: RouteHandler = async (req, params, ctx) => {
@@ -193,6 +223,12 @@ export const cancelCall: RouteHandler = async (req, params, ctx) => {
   const status = applyPatch(result.call, result.patch).status;
   return {
     status: 200,
-    body: { status, call_id, call_uuid: result.call.callUuid, cancelled: result.patch !== null },
+    body: {
+      status,
+      call_id,
+      call_uuid: result.call.callUuid,
+      // Past the deadline the call had already ended (missed) before this cancel came.
+      cancelled: result.patch !== null && !pastDeadline(result.call, now),
+    },
   };
 };

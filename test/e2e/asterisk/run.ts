@@ -17,7 +17,15 @@ import { eventually } from '../../support/wait';
 import { Pbx } from './pbx';
 import { stopAll, WORK } from './processes';
 import { RecordingProxy } from '../recordingProxy';
-import { answered, declined, hungUp, noAnswer, plainDial, type Figures } from './scenarios';
+import {
+  answered,
+  declined,
+  hungUp,
+  noAnswer,
+  plainDial,
+  registeredAndPushed,
+  type Figures,
+} from './scenarios';
 import { leaksIn, replayAll } from '../pbxSecrets';
 import { checkRequests } from './wire';
 import { DEVICE_ID, ms, PORTS, type World } from './world';
@@ -76,6 +84,8 @@ async function scenarios(w: World): Promise<Record<string, unknown>> {
     if (figures.acceptTo200Ok !== undefined) accepts.push(figures.acceptTo200Ok);
   }
   await test('declined: the app declines, the caller gets 486 Busy Here', (f) => declined(w, f));
+  await test('a registered phone and a pushed phone ring together; the registered one answers; the pushed one gets answered_elsewhere', (f) =>
+    registeredAndPushed(w, f));
   const hangups: number[] = [];
   const posts: number[] = [];
   for (let round = 1; round <= HANGUPS; round += 1) {

@@ -173,3 +173,58 @@ export async function plainDial(w: World, f: Figures, tag: string, ext: string):
     await register(ext, 0);
   }
 }
+
+/**
+ * A phone registered when the call comes (a desk phone) and a phone woken by push, on one
+ * extension: both ring at once; the registered one answers first (after 2 s of ringing); the
+ * pushed one gets a cancel push with reason answered_elsewhere.
+ */
+export async function registeredAndPushed(w: World, f: Figures): Promise<void> {
+  await register('1001', 60);
+  const phone = phoneAnswering('phone-registered', '1001', 'phone_answer_later.xml');
+  try {
+    const call = await ringing(w, 'registered', '1001');
+    w.calls.add(call.pbxCall);
+    const [{ trace, invite }, phoneCode] = await Promise.all([
+      finished(call.run, 'caller'),
+      phone.done,
+    ]);
+    const phoneTrace = sipTrace(phone.messages);
+    const phoneInvite = first(phoneTrace, false, /^INVITE/);
+    const phoneOk = first(phoneTrace, true, /^SIP\/2\.0 200/, /INVITE/);
+    assert(
+      phoneCode === 0,
+      `registered phone SIPp exited ${phoneCode}\n      ${sipFlow(phoneTrace)}`,
+    );
+    assert(
+      phoneInvite && phoneOk,
+      `the registered phone was not rung:\n      ${sipFlow(phoneTrace)}`,
+    );
+    f.inviteToPush = call.push.receivedAt - invite.at;
+    f.inviteToRegisteredInvite = phoneInvite.at - invite.at;
+    // Rang together: the push left before the registered phone answered.
+    assert(
+      call.push.receivedAt < phoneOk.at,
+      'the push came only after the registered phone answered',
+    );
+    const ok = first(trace, false, /^SIP\/2\.0 200/, /INVITE/);
+    assert(ok, `the caller got no 200 OK:\n      ${sipFlow(trace)}`);
+    f.registeredAnswerTo200Ok = ok.at - phoneOk.at;
+    const cancel = await waitPush(
+      w,
+      'call_cancelled',
+      call.push.receivedAt,
+      (d) => d.call_uuid === call.push.data.call_uuid,
+    );
+    f.registeredAnswerToCancelPush = cancel.receivedAt - phoneOk.at;
+    assert(cancel.data.reason === 'answered_elsewhere', `cancel push reason ${cancel.data.reason}`);
+    const status = await callStatus(w, call.pbxCall);
+    assert(status.status === 'cancelled', `callwake status ${String(status.status)}`);
+    assert(status.end_reason === 'answered_elsewhere', `end_reason ${String(status.end_reason)}`);
+    const { retval } = await outcome(w, call.callId);
+    assert(retval === 'answered', `GOSUB_RETVAL ${retval}`);
+  } finally {
+    stop(phone, 'SIGKILL');
+    await register('1001', 0);
+  }
+}

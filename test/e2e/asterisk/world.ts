@@ -77,8 +77,8 @@ export function caller(name: string, scenario: string, service: string, callId: 
 }
 
 /** The phone's SIPp in server mode: answers the one INVITE Asterisk sends it. */
-export function phoneAnswering(name: string, ext: string): SippRun {
-  return sipp(name, 'phone_answer.xml', {
+export function phoneAnswering(name: string, ext: string, scenario = 'phone_answer.xml'): SippRun {
+  return sipp(name, scenario, {
     remote: PORTS.asterisk,
     port: PORTS.phone,
     service: ext,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  asOf,
   applyAnswer,
   applyExpiry,
   applyPbxCancel,
@@ -80,7 +81,7 @@ describe('applyAnswer', () => {
       outcome: 'won',
       patch: {
         status: 'accepted',
-        endReason: 'answered_elsewhere',
+        endReason: 'answered',
         endedAt: now,
         cancel: {
           state: 'pending',
@@ -144,6 +145,32 @@ describe('applyAnswer', () => {
     }
   });
 
+  it('makes an answer at or after the deadline of a ringing call late, and the call missed', () => {
+    const call = callWithDeliveries();
+    for (const at of [call.expiresAt, call.expiresAt + 10_000]) {
+      const result = applyAnswer(call, answer({ deviceId: 'e-tablet' }), at);
+      assert.deepEqual(result, {
+        outcome: 'late',
+        patch: {
+          status: 'missed',
+          endReason: 'timeout',
+          endedAt: call.expiresAt,
+          cancel: {
+            state: 'pending',
+            reason: 'timeout',
+            targets: ['a-pixel', 'b-iphone', 'e-tablet'],
+          },
+          deliveries: { 'e-tablet': { answer: 'accept', answeredAt: NOW + 4_000, late: true } },
+        },
+      });
+    }
+  });
+
+  it('lets an answer one millisecond before the deadline win', () => {
+    const call = callWithDeliveries();
+    assert.equal(applyAnswer(call, answer(), call.expiresAt - 1).outcome, 'won');
+  });
+
   for (const status of FINAL) {
     it(`records an answer to a ${status} call as late, touching nothing else`, () => {
       const call = callWithDeliveries({ status });
@@ -187,6 +214,12 @@ describe('applyPbxCancel', () => {
     });
   });
 
+  it('finds a call it cancels after the deadline missed, ended at the deadline', () => {
+    const call = callWithDeliveries();
+    const patch = applyPbxCancel(call, 'hangup', call.expiresAt + 2_000);
+    assert.deepEqual(patch, applyExpiry(call, call.expiresAt));
+  });
+
   it('is idempotent: a cancelled call is not cancelled again', () => {
     const call = callWithDeliveries();
     const first = applyPbxCancel(call, 'hangup', now);
@@ -216,10 +249,8 @@ describe('applyExpiry', () => {
       cancel: { state: 'pending', reason: 'timeout', targets: ['a-pixel', 'b-iphone', 'e-tablet'] },
     };
     assert.deepEqual(applyExpiry(call, call.expiresAt), expected);
-    assert.deepEqual(applyExpiry(call, call.expiresAt + 60_000), {
-      ...expected,
-      endedAt: call.expiresAt + 60_000,
-    });
+    // Whenever it is written, the call ended at its deadline.
+    assert.deepEqual(applyExpiry(call, call.expiresAt + 60_000), expected);
   });
 
   for (const status of FINAL) {
@@ -266,5 +297,24 @@ describe('applyReceipt', () => {
     assert.deepEqual(applyReceipt(callWithDeliveries({ status: 'accepted' }), 'a-pixel', NOW), {
       deliveries: { 'a-pixel': { deliveredAt: NOW } },
     });
+  });
+});
+
+describe('asOf', () => {
+  it('shows a ringing call past its deadline as missed at the deadline, without writing', () => {
+    const call = callWithDeliveries();
+    assert.equal(asOf(call, call.expiresAt - 1), call);
+    assert.deepEqual(asOf(call, call.expiresAt), {
+      ...call,
+      status: 'missed',
+      endReason: 'timeout',
+      endedAt: call.expiresAt,
+    });
+    assert.equal(call.status, 'ringing');
+  });
+
+  it('leaves an ended call as it ended', () => {
+    const call = callWithDeliveries({ status: 'accepted' });
+    assert.equal(asOf(call, call.expiresAt + 60_000), call);
   });
 });

@@ -42,7 +42,7 @@ describe('expireRingingCalls', () => {
     const stored = await calls.get('acme', overdue.callUuid);
     assert.equal(stored?.status, 'missed');
     assert.equal(stored.endReason, 'timeout');
-    assert.equal(stored.endedAt, now);
+    assert.equal(stored.endedAt, overdue.expiresAt);
     assert.deepEqual(stored.cancel, { state: 'pending', reason: 'timeout', targets: [] });
     assert.equal(await status(dueNow), 'missed');
   });
@@ -71,7 +71,7 @@ describe('expireRingingCalls', () => {
     const d = await deps([overdue]);
     assert.equal(await expireRingingCalls(d, now), 1);
     assert.equal(await expireRingingCalls(d, now + 60_000), 0);
-    assert.equal((await calls.get('acme', overdue.callUuid))?.endedAt, now);
+    assert.equal((await calls.get('acme', overdue.callUuid))?.endedAt, overdue.expiresAt);
   });
 
   it('returns 0 when nothing is due', async () => {

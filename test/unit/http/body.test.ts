@@ -57,7 +57,7 @@ describe('parseBody', () => {
         buf('to=100&to=200'),
         undefined,
         'invalid_argument',
-        'Field to is given more than once.',
+        'to: is given more than once; send it once.',
       );
     });
 
@@ -72,18 +72,27 @@ describe('parseBody', () => {
   });
 
   describe('JSON', () => {
-    it('reads a JSON object, keeping its value types', () => {
+    it('reads a JSON object as a form would be: numbers and booleans as their text, null as absent', () => {
       assert.deepEqual(
         parseBody(
-          buf('{"call_id":"c1","to":"100","ring_timeout":45}'),
+          buf('{"call_id":"c1","to":1001,"ring_timeout":45,"flag":true,"from":null}'),
           'application/json; charset=utf-8',
         ),
-        { call_id: 'c1', to: '100', ring_timeout: 45 },
+        { call_id: 'c1', to: '1001', ring_timeout: '45', flag: 'true' },
+      );
+    });
+
+    it('refuses a field holding an object or a list, naming it', () => {
+      rejects(
+        buf('{"to":{"ext":1},"from":[1]}'),
+        'application/json',
+        'invalid_argument',
+        'to: must be a single value (text or a number), not an object or a list; from: must be a single value (text or a number), not an object or a list',
       );
     });
 
     it('reads +json media types', () => {
-      assert.deepEqual(parseBody(buf('{"a":1}'), 'application/merge-patch+json'), { a: 1 });
+      assert.deepEqual(parseBody(buf('{"a":1}'), 'application/merge-patch+json'), { a: '1' });
     });
 
     it('reads an empty JSON body as no fields', () => {
@@ -95,7 +104,7 @@ describe('parseBody', () => {
         buf('{"to":'),
         'application/json',
         'invalid_argument',
-        'Request body is not valid JSON.',
+        'body: is not valid JSON; send one JSON object, e.g. {"call_id": "1700000000.1", "to": "1001"}.',
       );
     });
 
@@ -105,7 +114,7 @@ describe('parseBody', () => {
           buf(text),
           'application/json',
           'invalid_argument',
-          'Request body must be a JSON object.',
+          'body: must be one JSON object of fields, e.g. {"call_id": "1700000000.1", "to": "1001"}.',
         );
       }
     });

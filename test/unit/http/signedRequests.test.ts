@@ -103,6 +103,7 @@ describe('signed PBX requests through the router', () => {
       signedBody(ctx, 'POST', '/v1/calls/c-2/wait', 'wait=0'),
     );
     assert.equal(res.status, 200);
-    assert.equal(res.body.status, 'no_devices');
+    // The call as stored: extension 100 never had a phone nor a member here.
+    assert.equal(res.body.status, 'unknown_extension');
   });
 });

@@ -91,7 +91,8 @@ describe('app call routes through the router', () => {
       assert.equal(call.status, 'accepted');
       assert.equal(call.answeredBy, 'alice-pixel');
       assert.equal(call.answeredAt, ctx.clock.now());
-      assert.equal(call.endReason, 'answered_elsewhere');
+      assert.equal(call.endReason, 'answered');
+      assert.equal(call.cancel?.reason, 'answered_elsewhere');
       assert.deepEqual(call.cancel, {
         state: 'pending',
         reason: 'answered_elsewhere',

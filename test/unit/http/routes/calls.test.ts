@@ -101,12 +101,44 @@ describe('POST /v1/calls through the router', () => {
     assert.equal(ctx.sender.sent.length, 2);
   });
 
-  it('answers 201 no_devices for an extension without devices', async () => {
+  it('answers 201 no_devices for an extension whose phones are all gone', async () => {
+    ctx.usedExtensions.add('acme/555');
     const res = await postCall(ctx, 'call_id=c2&to=555');
     assert.equal(res.status, 201);
     assert.equal(res.body.status, 'no_devices');
     assert.equal(res.body.devices, 0);
     assert.equal(ctx.sender.sent.length, 0);
+  });
+
+  it('answers 201 unknown_extension for an extension never used (a typo)', async () => {
+    const res = await postCall(ctx, 'call_id=c-typo&to=1O01');
+    assert.equal(res.status, 201);
+    assert.equal(res.body.status, 'unknown_extension');
+    assert.equal(
+      (await ctx.calls.get('acme', callUuid('acme', 'c-typo')))?.status,
+      'unknown_extension',
+    );
+    assert.equal(ctx.sender.sent.length, 0);
+  });
+
+  it('counts an extension with only a member as used', async () => {
+    await ctx.members.add('acme', '556', 'uid-1', 'invitation');
+    assert.equal((await postCall(ctx, 'call_id=c3&to=556')).body.status, 'no_devices');
+  });
+
+  it('answers 409 when a call_id is reused for another extension, changing nothing', async () => {
+    const first = await postCall(ctx, 'call_id=c-reused&to=100');
+    ctx.usedExtensions.add('acme/200');
+    const again = await postCall(ctx, 'call_id=c-reused&to=200');
+    assert.equal(first.status, 201);
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error, 'conflict');
+    assert.match(
+      again.body.message as string,
+      /^call_id: c-reused is already a call to extension 100;/,
+    );
+    assert.equal((await ctx.calls.get('acme', callUuid('acme', 'c-reused')))?.extension, '100');
+    assert.equal(ctx.sender.sent.length, 2, 'nothing pushed again');
   });
 
   it("keeps tenants apart: another tenant's key sees none of acme's devices", async () => {
@@ -117,8 +149,9 @@ describe('POST /v1/calls through the router', () => {
       }),
       ctx,
     );
+    // Extension 100 is used in acme, never in globex.
     assert.equal(res.status, 201);
-    assert.equal(res.body.status, 'no_devices');
+    assert.equal(res.body.status, 'unknown_extension');
     assert.equal(res.body.call_uuid, callUuid('globex', 'c1'));
   });
 
@@ -190,6 +223,7 @@ describe('POST /v1/calls through the router', () => {
 describe('GET /v1/calls/{call_id} through the router', () => {
   it('shows a known call and 404s an unknown one', async () => {
     const ctx = fakeApiContext({ [KEY]: 'acme' });
+    ctx.usedExtensions.add('acme/100');
     const headers = { Authorization: `Bearer ${KEY}` };
     await handle(
       apiRequest('POST', '/v1/calls', {
@@ -438,6 +472,68 @@ describe('GET /v1/calls/{call_id}?wait=N through the router', () => {
     const res = await get('wait=7');
     assert.equal(res.body.status, 'ringing', 'still ringing when the wait ran out');
     assert.deepEqual(asked, [{ uuid, timeoutMs: 7_000, ringingDone: false, endedDone: true }]);
+  });
+
+  describe('at the ring deadline', () => {
+    const late = callUuid('acme', 'c-late');
+    const getLate = (query: string) =>
+      handle(
+        apiRequest('GET', '/v1/calls/c-late', {
+          headers: { Authorization: `Bearer ${KEY}` },
+          query,
+        }),
+        ctx,
+      );
+
+    beforeEach(async () => {
+      await ctx.calls.createOnce(
+        ringingCall({ callId: 'c-late', expiresAt: ctx.clock.now() + 2_000 }),
+      );
+    });
+
+    it('returns a long-poll at the deadline with missed, and writes it', async () => {
+      const started = ctx.clock.now();
+      const res = await getLate('wait=25');
+      assert.equal(ctx.clock.now() - started, 2_000, 'held until the deadline, not 25 s');
+      assert.equal(res.body.status, 'missed');
+      assert.equal(res.body.end_reason, 'timeout');
+      const stored = await ctx.calls.get('acme', late);
+      assert.equal(stored?.status, 'missed');
+      assert.equal(stored.cancel?.state, 'pending', 'the cancel pushes follow');
+    });
+
+    it('answers missed to a plain GET after the deadline, and writes it', async () => {
+      await ctx.clock.sleep(2_000);
+      assert.equal((await getLate('')).body.status, 'missed');
+      assert.equal((await ctx.calls.get('acme', late))?.status, 'missed');
+    });
+
+    it('answers missed even when the write fails (the deadline task or the job writes it)', async () => {
+      await ctx.clock.sleep(2_001);
+      ctx.calls.transition = () => Promise.reject(new Error('store down'));
+      const res = await getLate('');
+      assert.equal(res.status, 200);
+      assert.equal(res.body.status, 'missed');
+    });
+
+    it('answers ringing one millisecond before the deadline', async () => {
+      await ctx.clock.sleep(1_999);
+      assert.equal((await getLate('')).body.status, 'ringing');
+    });
+
+    it('tells a PBX that cancels after the deadline that the call was missed', async () => {
+      await ctx.clock.sleep(3_000);
+      const res = await handle(
+        apiRequest('POST', '/v1/calls/c-late/cancel', {
+          headers: { Authorization: `Bearer ${KEY}`, ...FORM },
+          body: 'reason=hangup',
+        }),
+        ctx,
+      );
+      assert.equal(res.body.status, 'missed');
+      assert.equal(res.body.cancelled, false);
+      assert.equal((await ctx.calls.get('acme', late))?.endReason, 'timeout');
+    });
   });
 
   it('shows each device on the timeline when JSON is asked for', async () => {

@@ -1,0 +1,169 @@
+// The local stack as a user runs it: `npm start` (scripts/start.mjs) in a data directory of its
+// own. A tenant made with the CLI, a call with ring_timeout=5 that nobody answers (missed at its
+// deadline through the long-poll, GET and the document, with no test harness around it), then
+// Ctrl-C and a second start: the tenant's key still works and the call is still there.
+// Prints `stack-check: N passed, M failed` for scripts/test.mjs. Needs the emulators' ports free.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PROJECT_ID } from './emulators.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
+const STARTUP_MS = 300_000; // a cold start of five emulators on a busy 2-core machine
+const data = mkdtempSync(join(tmpdir(), 'callwake-stack-'));
+let passed = 0;
+let failed = 0;
+
+function check(ok, what, detail = '') {
+  console.log(`  ${ok ? '✔' : '✖'} ${what}${detail ? ` (${detail})` : ''}`);
+  if (ok) passed += 1;
+  else failed += 1;
+  return ok;
+}
+
+/** `npm start` with its output kept; resolves once its banner is printed. */
+function start(args) {
+  const child = spawn(process.execPath, [join(root, 'scripts', 'start.mjs'), ...args], {
+    cwd: root,
+    env: { ...process.env, CALLWAKE_DATA_DIR: data },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no banner within 5 minutes')), STARTUP_MS);
+    const read = (chunk) => {
+      output += chunk;
+      if (output.includes('callwake is running')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    exited.then((code) => reject(new Error(`npm start exited (${code}) before its banner`)));
+  });
+  return { child, ready, exited, output: () => output };
+}
+
+/** Ctrl-C as a terminal sends it, then waits for the data to be saved and the stack gone. */
+async function stop(stack) {
+  stack.child.kill('SIGINT');
+  const timer = setTimeout(() => stack.child.kill('SIGKILL'), 120_000);
+  const code = await stack.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+const pbx = (key) => ({ Authorization: `Bearer ${key}`, Accept: 'application/json' });
+async function call(method, path, key, form) {
+  const res = await fetch(`${BASE}${path}`, {
+    method,
+    headers: pbx(key),
+    body: form ? new globalThis.URLSearchParams(form) : undefined,
+  });
+  const text = await res.text();
+  let json = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // reported through the status below
+  }
+  return { status: res.status, json, text };
+}
+
+function cli(...args) {
+  const run = spawnSync(process.execPath, [join(root, 'bin', 'callwake.js'), ...args, '--json'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080' },
+  });
+  if (run.status !== 0) throw new Error(`callwake ${args.join(' ')}: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+async function firstRun() {
+  const stack = start(['--clean']);
+  try {
+    await stack.ready;
+    check(true, 'npm start -- --clean came up');
+    const { key } = cli('tenants', 'create', 'stackcheck');
+    const device = await call('PUT', '/v1/extensions/1001/devices/pixel', key, {
+      platform: 'android',
+      fcm_token: `fcm_${'s'.repeat(60)}`,
+    });
+    check(device.status === 201 || device.status === 200, 'the CLI-made key registers a device');
+    const callId = `stack.${Date.now()}`;
+    const ring = await call('POST', '/v1/calls', key, {
+      call_id: callId,
+      to: '1001',
+      ring_timeout: '5',
+    });
+    check(ring.json.status === 'ringing', 'a call with ring_timeout=5 rings', ring.text);
+    const expiresAt = Date.parse(ring.json.expires_at);
+    const polled = await call('GET', `/v1/calls/${encodeURIComponent(callId)}?wait=25`, key);
+    const returned = Date.now();
+    check(
+      polled.json.status === 'missed' && returned < expiresAt + 10_000,
+      'the long-poll returns missed at the deadline',
+      `${returned - expiresAt} ms after it`,
+    );
+    const got = await call('GET', `/v1/calls/${encodeURIComponent(callId)}`, key);
+    check(got.json.status === 'missed', 'GET says missed', got.json.status);
+    const doc = await waitForDocument(ring.json.call_uuid, returned + 30_000);
+    check(doc === 'missed', 'the call document says missed', doc);
+    return { key, callId };
+  } finally {
+    const code = await stop(stack);
+    check(
+      existsSync(join(data, 'firebase-export-metadata.json')),
+      'Ctrl-C saved the data',
+      `exit ${code}`,
+    );
+  }
+}
+
+/** The stored status (the document is named by the call's call_uuid), read through the Firestore emulator's REST API as an owner. */
+async function waitForDocument(callUuid, deadline) {
+  const url = `http://127.0.0.1:8080/v1/projects/${PROJECT_ID}/databases/(default)/documents/tenants/stackcheck/calls/${callUuid}`;
+  let status;
+  while (Date.now() < deadline) {
+    const res = await fetch(url, { headers: { Authorization: 'Bearer owner' } });
+    status = res.ok ? (await res.json()).fields?.status?.stringValue : undefined;
+    if (status === 'missed') return status;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return status;
+}
+
+async function secondRun({ key, callId }) {
+  const stack = start([]);
+  try {
+    await stack.ready;
+    check(stack.output().includes('loaded from'), 'the second start loads the saved data');
+    const got = await call('GET', `/v1/calls/${encodeURIComponent(callId)}`, key);
+    check(
+      got.status === 200 && got.json.status === 'missed',
+      "the tenant's key works after the restart and the call is kept",
+      `HTTP ${got.status}`,
+    );
+    const ring = await call('POST', '/v1/calls', key, { call_id: `${callId}.2`, to: '1001' });
+    check(ring.json.status === 'ringing', 'a new call rings after the restart', ring.text);
+  } finally {
+    await stop(stack);
+  }
+}
+
+try {
+  console.log(`local stack in ${data}`);
+  await secondRun(await firstRun());
+} catch (error) {
+  check(false, 'the local stack run', error instanceof Error ? error.message : String(error));
+} finally {
+  rmSync(data, { recursive: true, force: true });
+}
+console.log(`stack-check: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
