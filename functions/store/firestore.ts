@@ -54,10 +54,13 @@ export const paths = {
   tenant: (tenant: string) => `tenants/${tenant}`,
   devices: (tenant: string) => `tenants/${tenant}/devices`,
   calls: (tenant: string) => `tenants/${tenant}/calls`,
+  metricShards: (tenant: string) => `tenants/${tenant}/metricShards`,
   members: (tenant: string, extension: string) =>
     `tenants/${tenant}/extensions/${extension}/members`,
   pairingCodes: 'pairingCodes',
   rateLimits: 'rateLimits',
   apiKeys: 'apiKeys',
   pushOutbox: 'pushOutbox',
+  operators: 'operators',
+  metricsKeys: 'metricsKeys',
 } as const;
