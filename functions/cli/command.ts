@@ -21,6 +21,7 @@ export const OPTIONS = {
   name: { type: 'string' },
   'push-mode': { type: 'string' },
   'no-qr': { type: 'boolean' },
+  role: { type: 'string' },
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;

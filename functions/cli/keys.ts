@@ -1,40 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import type { Firestore, Transaction } from 'firebase-admin/firestore';
-import { paths } from '../store/firestore';
+import type { Firestore } from 'firebase-admin/firestore';
+import { createKey, keyIdOf, keysOf, revokeKey, type KeyRecord } from '../store/apiKeyStore';
 import { API_KEY_CACHE_MS, DEFAULT_TENANT, hashApiKey } from '../store/tenantDirectory';
 import { emit, nextPageHint, pageOf, paging, type Command, type Invocation } from './command';
 import { existingTenant } from './context';
 import { CliError } from './errors';
 import { table, when } from './output';
 
-/** apiKeys/{sha256(key)}: a key is never stored, only its hash. */
-interface ApiKeyDoc {
-  tenant: string;
-  createdAt: number;
-  revoked?: boolean;
-}
-
-interface KeyRecord extends ApiKeyDoc {
-  hash: string;
-}
-
-/** Enough of the hash to name a key in lists and `keys revoke`; says nothing about the key. */
-const keyIdOf = (hash: string) => hash.slice(0, 12);
 const MIN_KEY_ID = 8;
 // The API caches key lookups this long (TenantDirectory), so a revocation takes that long to bite.
 const API_KEY_CACHE_SECONDS = API_KEY_CACHE_MS / 1000;
-
-/** 256 random bits, URL-safe: fits a header, a dialplan variable and a shell argument. */
-const newApiKey = () => `cwk_${randomBytes(32).toString('base64url')}`;
-
-/** Creates a key for `tenant` inside `tx`; the clear key is returned once, never stored. */
-export function addKey(db: Firestore, tx: Transaction, tenant: string) {
-  const key = newApiKey();
-  const hash = hashApiKey(key);
-  const doc: ApiKeyDoc = { tenant, createdAt: Date.now() };
-  tx.create(db.collection(paths.apiKeys).doc(hash), doc);
-  return { key, keyId: keyIdOf(hash) };
-}
 
 /** The lines that show a new key: the only time anyone sees it. */
 export function newKeyLines(tenant: string, key: string, keyId: string): string[] {
@@ -47,14 +21,6 @@ export function newKeyLines(tenant: string, key: string, keyId: string): string[
   ];
 }
 
-async function keysOf(db: Firestore, tenant: string, tx?: Transaction): Promise<KeyRecord[]> {
-  const query = db.collection(paths.apiKeys).where('tenant', '==', tenant);
-  const snap = tx ? await tx.get(query) : await query.get();
-  return snap.docs
-    .map((doc) => ({ ...(doc.data() as ApiKeyDoc), hash: doc.id }))
-    .sort((a, b) => a.createdAt - b.createdAt || a.hash.localeCompare(b.hash));
-}
-
 const revokedLines = (old: KeyRecord[]) =>
   old.length === 0
     ? []
@@ -62,15 +28,10 @@ const revokedLines = (old: KeyRecord[]) =>
         `Revoked ${old.length} older key${old.length === 1 ? '' : 's'}: ${old.map((k) => keyIdOf(k.hash)).join(', ')}. The API may accept ${old.length === 1 ? 'it' : 'them'} for up to ${API_KEY_CACHE_SECONDS} more seconds (it caches key lookups).`,
       ];
 
-async function createKey(inv: Invocation, rotate: boolean): Promise<void> {
+async function createKeyCommand(inv: Invocation, rotate: boolean): Promise<void> {
   const { db } = inv.ctx;
   const tenant = (await existingTenant(inv.ctx, inv.args.tenant ?? '')).id;
-  const { key, keyId, revoked } = await db.runTransaction(async (tx) => {
-    const active = rotate ? (await keysOf(db, tenant, tx)).filter((k) => !k.revoked) : [];
-    for (const old of active)
-      tx.update(db.collection(paths.apiKeys).doc(old.hash), { revoked: true });
-    return { ...addKey(db, tx, tenant), revoked: active };
-  });
+  const { key, keyId, revoked } = await createKey(db, tenant, rotate);
   emit(
     inv,
     () => ({ tenant, key, key_id: keyId, revoked: revoked.map((k) => keyIdOf(k.hash)) }),
@@ -99,14 +60,12 @@ async function findKey(db: Firestore, tenant: string, given: string): Promise<Ke
   return match;
 }
 
-async function revokeKey(inv: Invocation): Promise<void> {
+async function revokeKeyCommand(inv: Invocation): Promise<void> {
   const { db } = inv.ctx;
   const tenant = (await existingTenant(inv.ctx, inv.args.tenant ?? '')).id;
   const key = await findKey(db, tenant, inv.args.key ?? '');
   const keyId = keyIdOf(key.hash);
-  if (!key.revoked) {
-    await db.collection(paths.apiKeys).doc(key.hash).update({ revoked: true });
-  }
+  await revokeKey(db, key);
   const left = (await keysOf(db, tenant)).filter((k) => !k.revoked).length;
   emit(
     inv,
@@ -172,21 +131,21 @@ export const keyCommands: Command[] = [
     args: ['tenant'],
     options: [],
     summary: 'another API key for the tenant; its other keys keep working',
-    run: (inv) => createKey(inv, false),
+    run: (inv) => createKeyCommand(inv, false),
   },
   {
     name: 'keys rotate',
     args: ['tenant'],
     options: [],
     summary: 'a new API key for the tenant, revoking all its other keys',
-    run: (inv) => createKey(inv, true),
+    run: (inv) => createKeyCommand(inv, true),
   },
   {
     name: 'keys revoke',
     args: ['tenant', 'key'],
     options: [],
     summary: 'revoke a key, given its key id or the key itself',
-    run: revokeKey,
+    run: revokeKeyCommand,
   },
   {
     name: 'keys list',

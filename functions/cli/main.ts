@@ -13,6 +13,8 @@ import { deviceCommands } from './devices';
 import { describeError, exitCodeOf, UsageError, type Target } from './errors';
 import { keyCommands } from './keys';
 import { memberCommands } from './members';
+import { operatorCommands } from './operators';
+import { scrapeKeyCommands } from './scrapeKeys';
 import { stdoutOutput } from './output';
 import { pairingCommands } from './pairing';
 import { tenantCommands } from './tenants';
@@ -24,6 +26,8 @@ export const COMMANDS: Command[] = [
   ...callCommands,
   ...memberCommands,
   ...pairingCommands,
+  ...operatorCommands,
+  ...scrapeKeyCommands,
 ];
 
 const OPTION_HELP: Record<OptionName, [string, string]> = {
@@ -42,6 +46,7 @@ const OPTION_HELP: Record<OptionName, [string, string]> = {
     'live, or outbox (pushes only stored in pushOutbox); default: PUSH_MODE',
   ],
   'no-qr': ['--no-qr', 'print the code and URI without the QR code'],
+  role: ['--role <role>', 'viewer (sees calls, devices, health) or admin (also keys, test rings)'],
 };
 
 const optionLines = (names: OptionName[]) =>

@@ -6,6 +6,7 @@ import { firestore } from '../store/firestore';
 import { StoreBudget, withDeadline } from '../store/deadline';
 import { callsWithDeadline, devicesWithDeadline } from '../store/storeDeadlines';
 import { FirestorePairingStore } from '../store/pairingStore';
+import { FirestoreOperations } from '../store/operationsStore';
 import { FirestoreRateLimiter } from '../store/rateLimiter';
 import { getServices } from '../wiring';
 import { MAX_BODY_BYTES } from './body';
@@ -58,6 +59,7 @@ async function makeContext(): Promise<ApiContext> {
     },
     pairing: withDeadline(new FirestorePairingStore(db), ms),
     rateLimiter: withDeadline(new FirestoreRateLimiter(db), ms),
+    operations: withDeadline(new FirestoreOperations(db), ms, { transactions: ['createKey'] }),
     reportError: (err) => {
       logger.error('request failed', { error: err instanceof Error ? err.stack : String(err) });
     },

@@ -16,7 +16,7 @@ export const api = onRequest(apiOptions(), async (req, res) => {
   } catch (err) {
     response = errorResponse(toAppError(err));
   }
-  const { contentType, text } = renderBody(response.body, req.get('accept'));
+  const { contentType, text } = response.raw ?? renderBody(response.body, req.get('accept'));
   res
     .status(response.status)
     .set({ ...response.headers, 'Content-Type': contentType, 'Cache-Control': 'no-store' });

@@ -16,6 +16,7 @@ import type { Tenant } from '../../functions/store/tenantDirectory';
 import { FakeCallStore } from './fakeCallStore';
 import { FakeClock } from './fakeClock';
 import { FakeDeviceStore } from './fakeDeviceStore';
+import { FakeOperations } from './fakeOperations';
 
 export { FakeCallStore, type AnswerDoc, type StoreWrite } from './fakeCallStore';
 export { FakeClock } from './fakeClock';
@@ -194,6 +195,7 @@ export const TEST_PUSH_DEPLOYMENT: PushDeployment = {
 };
 
 export type FakeApiContext = ApiContext & {
+  operations: FakeOperations;
   devices: FakeDeviceStore;
   calls: FakeCallStore;
   members: FakeMemberStore;
@@ -243,6 +245,7 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     sendBudgetMs: 8_000,
     pushDeployment: TEST_PUSH_DEPLOYMENT,
     clock,
+    operations: new FakeOperations(),
     sender,
     reported,
     sendersAskedFor,
