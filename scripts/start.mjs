@@ -5,17 +5,23 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
+import { writeLocalConfig } from './hosting-local.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
 import { emulatorArgs, requireDeployNode } from './runtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 requireDeployNode('npm start');
 const BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
+const CONSOLE = 'http://127.0.0.1:5000';
 const { PBX_API_KEY: key } = ensureLocalSecrets(root);
 
 const child = spawn(
   process.execPath,
-  emulatorArgs('emulators:start', { only: 'firestore,functions,auth', project: PROJECT_ID }),
+  emulatorArgs('emulators:start', {
+    only: 'firestore,functions,auth,hosting',
+    project: PROJECT_ID,
+    config: writeLocalConfig(root),
+  }),
   { cwd: root, env: emulatorEnv(root), stdio: 'inherit' },
 );
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -57,6 +63,8 @@ callwake is running (push mode: outbox, pushes are stored in the pushOutbox coll
 
   Base URL     ${BASE}
   PBX API key  ${key}   (from .secret.local; set CALLWAKE_API_KEY to choose your own)
+  Console      ${CONSOLE}   (operators sign in there; docs/console.md)
+  Metrics      ${BASE}/v1/metrics   (Prometheus text, with the API key)
 
   # health
   curl -s ${BASE}/v1/health
@@ -83,7 +91,14 @@ callwake is running (push mode: outbox, pushes are stored in the pushOutbox coll
   # unregister a device
   curl -s -X DELETE ${auth} ${BASE}/v1/extensions/1001/devices/pixel-1
 
+  # the tenant's metrics, as Prometheus scrapes them
+  curl -s ${auth} ${BASE}/v1/metrics
+
   App routes (/v1/app/...) take the app user's Firebase ID token instead of the API key; see README.md.
+
+  The console: add a user in the Auth emulator, then make it an operator of tenant default:
+  curl -s -X POST -H 'Content-Type: application/json' 'http://127.0.0.1:9099/identitytoolkit.googleapis.com/v1/accounts:signUp?key=fake-api-key' -d '{"email":"ops@example.com","password":"change-me"}'
+  npx callwake operators grant default ops@example.com --role admin
 
 Firestore emulator: 127.0.0.1:8080  Auth emulator: 127.0.0.1:9099  Press Ctrl-C to stop.
 `);
