@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core' with { 'resolution-mode': 'import' };
 import { memberApp, registerAppDevice, type TestApp } from '../support/app';
 import { launchChromium } from '../support/chromium';
-import { createTenant, ROOT, type TestTenant } from '../support/emulator';
+import { createTenant, db, ROOT, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { createOperator, type TestOperator } from '../support/operators';
@@ -22,6 +22,14 @@ import {
 } from './browser';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
+
+/** The tenant's API keys as stored (hash and revoked flag), read past the API. */
+async function keysOfTenant(tenant: string): Promise<{ id: string; revoked: boolean }[]> {
+  const snap = await db().collection('apiKeys').where('tenant', '==', tenant).get();
+  return snap.docs
+    .map((d) => ({ id: d.id, revoked: d.get('revoked') === true }))
+    .sort((x, y) => x.id.localeCompare(y.id));
+}
 
 /** The page's visible text and its HTML, for what must (not) be in it. */
 const contents = (page: Page) =>
@@ -305,6 +313,60 @@ describe('the operator console in a real Chromium (Hosting, Auth, Firestore, Fun
     const refused = await viewerPage.$eval('.refused', (p) => p.textContent);
     assert.match(refused, /needs the admin role/);
     assert.equal(await viewerPage.$$eval('tr[data-key]', (trs) => trs.length), 0);
+
+    // Past the page: the viewer's own browser session asks the API directly, with the ID token
+    // its sign-in stored, to create a key and to revoke the tenant's key. Both are refused and
+    // the tenant's keys stay as they were.
+    const keysBefore = await keysOfTenant(a.id);
+    const activeId = keysBefore.find((k) => !k.revoked)?.id ?? '';
+    assert.ok(activeId, 'the tenant has an active key to try to revoke');
+    const attempts = await viewerPage.evaluate(
+      async (tenant, keyId) => {
+        const token = await new Promise<string>((resolve, reject) => {
+          const open = indexedDB.open('firebaseLocalStorageDb');
+          open.onerror = () => {
+            reject(new Error('no Firebase Auth storage'));
+          };
+          open.onsuccess = () => {
+            const read = open.result
+              .transaction('firebaseLocalStorage')
+              .objectStore('firebaseLocalStorage')
+              .getAll();
+            read.onsuccess = () => {
+              const rows = read.result as {
+                value?: { stsTokenManager?: { accessToken?: string } };
+              }[];
+              resolve(
+                rows.find((r) => r.value?.stsTokenManager)?.value?.stsTokenManager?.accessToken ??
+                  '',
+              );
+            };
+            read.onerror = () => {
+              reject(new Error('Firebase Auth storage unreadable'));
+            };
+          };
+        });
+        const post = async (path: string) => {
+          const res = await fetch(path, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+          });
+          return { status: res.status, body: await res.text() };
+        };
+        return {
+          signedIn: token.length > 0,
+          create: await post(`/v1/console/tenants/${tenant}/keys`),
+          revoke: await post(`/v1/console/tenants/${tenant}/keys/${keyId}/revoke`),
+        };
+      },
+      a.id,
+      activeId.slice(0, 12),
+    );
+    assert.ok(attempts.signedIn, 'the viewer holds an ID token');
+    assert.equal(attempts.create.status, 403, attempts.create.body);
+    assert.equal(attempts.revoke.status, 403, attempts.revoke.body);
+    assert.ok(!attempts.create.body.includes('cwk_'), 'no key in the refusal');
+    assert.deepEqual(await keysOfTenant(a.id), keysBefore, "the tenant's keys are unchanged");
     await viewerPage.close();
   });
 
