@@ -25,6 +25,25 @@ export default tseslint.config(
     },
   },
   {
+    // The console renders what came from outside (caller names, device ids) as text only:
+    // no HTML parsing sink may be used (console/src/dom.ts makes every element).
+    files: ['console/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { property: 'innerHTML', message: 'Render text with console/src/dom.ts.' },
+        { property: 'outerHTML', message: 'Render text with console/src/dom.ts.' },
+        { property: 'insertAdjacentHTML', message: 'Render text with console/src/dom.ts.' },
+        { property: 'srcdoc', message: 'No HTML from strings.' },
+        { object: 'document', property: 'write', message: 'No HTML from strings.' },
+        { object: 'document', property: 'writeln', message: 'No HTML from strings.' },
+        { property: 'createContextualFragment', message: 'No HTML from strings.' },
+        { property: 'parseFromString', message: 'No HTML from strings.' },
+      ],
+      'no-restricted-globals': ['error', { name: 'eval', message: 'No code from strings.' }],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

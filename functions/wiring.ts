@@ -14,6 +14,7 @@ import { FirestoreCallStore } from './store/callStore';
 import { FirestoreDeviceStore } from './store/deviceStore';
 import { firestore } from './store/firestore';
 import { FirestoreMemberStore } from './store/memberStore';
+import { callLogLines } from './store/callLog';
 import { callsWithDeadline, devicesWithDeadline, eventStoreBudget } from './store/storeDeadlines';
 import { TenantDirectory, type Tenant } from './store/tenantDirectory';
 import type { EventServices } from './triggers/eventServices';
@@ -52,7 +53,14 @@ async function make(): Promise<Services> {
   });
   const endpoints = providerEndpoints();
   const devices = new FirestoreDeviceStore(db);
-  const calls = new FirestoreCallStore(db, () => CALL_RETENTION_DAYS.value());
+  const calls = new FirestoreCallStore(
+    db,
+    () => CALL_RETENTION_DAYS.value(),
+    systemClock,
+    (call, seen) => {
+      for (const line of callLogLines(call, seen)) logger.info(line.message, line.fields);
+    },
+  );
   return {
     tenants: new TenantDirectory(db, () => PBX_API_KEY.value()),
     devices,

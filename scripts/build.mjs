@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildConsole } from './build-console.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -74,3 +75,6 @@ await build({
   plugins: [zodEnglishOnly],
   logLevel: 'warning',
 });
+
+// The operator console, served by Firebase Hosting (scripts/build-console.mjs).
+await buildConsole(root);

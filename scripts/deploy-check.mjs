@@ -23,6 +23,7 @@ const validate = cli('deploy/functions/validate');
 const functionsEnv = cli('functions/env');
 const supported = cli('deploy/functions/runtimes/supported');
 const projectConfig = cli('functions/projectConfig');
+const hostingConfig = cli('deploy/hosting/convertConfig');
 
 let passed = 0;
 let failed = 0;
@@ -47,6 +48,7 @@ async function discover(projectId) {
     firebase: firebaseConfig,
   });
   const rows = [];
+  const backends = [];
   for (const [codebase, wantBuild] of Object.entries(builds)) {
     const userEnvs = functionsEnv.loadUserEnvs({ functionsSource: root, projectId });
     // isEmulator skips only the Secret Manager lookups, which need the project.
@@ -58,6 +60,7 @@ async function discover(projectId) {
       isEmulator: true,
     });
     validate.endpointsAreValid(want);
+    backends.push(want);
     for (const endpoint of backend.allEndpoints(want)) {
       rows.push({
         codebase,
@@ -73,7 +76,28 @@ async function discover(projectId) {
       });
     }
   }
-  return rows.sort((a, b) => a.name.localeCompare(b.name));
+  rows.sort((a, b) => a.name.localeCompare(b.name));
+  return Object.assign(rows, { backend: backend.merge(...backends) });
+}
+
+/**
+ * Where Hosting's rewrites of firebase.json land in a deploy of `want`: the CLI's own lookup
+ * (deploy/hosting/convertConfig.js, findEndpointForRewrite), which picks the function's region
+ * when the rewrite names none.
+ */
+function rewriteTargets(want) {
+  const config = JSON.parse(readFileSync(join(root, 'firebase.json'), 'utf8'));
+  return (config.hosting?.rewrites ?? [])
+    .filter((r) => r.function)
+    .map((r) => {
+      const { matchingEndpoint } = hostingConfig.findEndpointForRewrite(
+        'check',
+        want,
+        r.function.functionId,
+        r.function.region,
+      );
+      return { source: r.source, endpoint: matchingEndpoint };
+    });
 }
 
 /** The table under "## Functions as deployed" in docs/deploy.md. */
@@ -171,6 +195,15 @@ console.log(
 check(
   tuned.every((r) => r.region === 'europe-west1'),
   'REGION moves every function (europe-west1)',
+);
+const rewrites = rewriteTargets(tuned.backend);
+check(
+  rewrites.length > 0 &&
+    rewrites.every((r) => r.endpoint?.id === 'api' && r.endpoint.region === 'europe-west1'),
+  "Hosting's /v1/** rewrite reaches the api function in REGION (the console's API)",
+  rewrites
+    .map((r) => `${r.source} → ${r.endpoint?.id ?? 'nothing'} ${r.endpoint?.region ?? ''}`)
+    .join(', '),
 );
 check(
   tuned.every((r) => r.minInstances === (r.name === 'api' ? 1 : 0)),

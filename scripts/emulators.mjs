@@ -11,6 +11,8 @@ export const PROJECT_ID = 'demo-callwake';
  * ignores them without it) and Cloud Tasks the task that ends a call at its deadline.
  */
 export const EMULATORS = 'firestore,functions,auth,pubsub,tasks';
+/** With Hosting, which serves the console: `npm start` and the browser tests. */
+export const WITH_CONSOLE = `${EMULATORS},hosting`;
 export const GCLOUD_PUBSUB_EMULATOR =
   '/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator';
 export const GCLOUD_FIRESTORE_JAR =

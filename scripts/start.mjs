@@ -7,7 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EMULATORS, PROJECT_ID, emulatorEnv } from './emulators.mjs';
+import { PROJECT_ID, WITH_CONSOLE, emulatorEnv } from './emulators.mjs';
+import { writeLocalConfig } from './hosting-local.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
 import { emulatorArgs, requireDeployNode } from './runtime.mjs';
 import { runSchedules } from './schedules.mjs';
@@ -20,6 +21,7 @@ const built = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], 
 });
 if (built.status !== 0) process.exit(built.status ?? 1);
 const BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
+const CONSOLE = 'http://127.0.0.1:5000';
 const { PBX_API_KEY: key } = ensureLocalSecrets(root);
 // CALLWAKE_DATA_DIR: another place for the data (the tests keep theirs apart).
 const DATA = process.env.CALLWAKE_DATA_DIR ?? join(root, '.emulator-data');
@@ -30,7 +32,11 @@ const saved = existsSync(join(DATA, 'firebase-export-metadata.json'));
 const child = spawn(
   process.execPath,
   [
-    ...emulatorArgs('emulators:start', { only: EMULATORS, project: PROJECT_ID }),
+    ...emulatorArgs('emulators:start', {
+      only: WITH_CONSOLE,
+      project: PROJECT_ID,
+      config: writeLocalConfig(root),
+    }),
     ...(saved ? ['--import', DATA] : []),
     '--export-on-exit',
     DATA,
@@ -126,6 +132,8 @@ callwake is running (push mode: outbox: pushes are stored, not sent; see them wi
   PBX API key  ${key}   (tenant "default", from .secret.local; set CALLWAKE_API_KEY to choose your own)
   Data         ${data}
   Schedules    expireCalls every minute, pruneStale daily; each call also ends at its own deadline
+  Console      ${CONSOLE}   (operators sign in there; docs/console.md)
+  Metrics      ${BASE}/v1/metrics   (Prometheus text, with the API key)
 
   # health
   curl -s ${BASE}/v1/health
@@ -154,8 +162,15 @@ callwake is running (push mode: outbox: pushes are stored, not sent; see them wi
   # unregister a device
   curl -s -X DELETE ${auth} ${BASE}/v1/extensions/1001/devices/pixel-1
 
+  # the tenant's metrics, as Prometheus scrapes them
+  curl -s ${auth} ${BASE}/v1/metrics
+
   App routes (/v1/app/...) take the app user's Firebase ID token instead of the API key: sign in
   against the Auth emulator as docs/app-integration.md shows.
+
+  The console: add a user in the Auth emulator, then make it an operator of tenant default:
+  curl -s -X POST -H 'Content-Type: application/json' 'http://127.0.0.1:9099/identitytoolkit.googleapis.com/v1/accounts:signUp?key=fake-api-key' -d '{"email":"ops@example.com","password":"change-me"}'
+  npx callwake operators grant default ops@example.com --role admin
 
 Firestore emulator: 127.0.0.1:8080  Auth emulator: 127.0.0.1:9099  Pub/Sub: 127.0.0.1:8085
 Cloud Tasks: 127.0.0.1:9499  Press Ctrl-C to stop (and save the data).

@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EMULATORS, PROJECT_ID, emulatorEnv } from './emulators.mjs';
+import { PROJECT_ID, WITH_CONSOLE, emulatorEnv } from './emulators.mjs';
+import { writeLocalConfig } from './hosting-local.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
 import { DEPLOY_NODE_MAJOR, DEPLOY_RUNTIME, emulatorArgs, requireDeployNode } from './runtime.mjs';
 import { TEST_ENV } from './test-env.mjs';
@@ -61,6 +62,8 @@ function finish(code) {
 
 const checks = [
   ['type check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+  ['type check (console)', bin('tsc'), ['-p', 'console/tsconfig.json', '--noEmit']],
+  ['type check (browser tests)', bin('tsc'), ['-p', 'test/console/tsconfig.json', '--noEmit']],
   ['lint', bin('eslint'), ['.', '--max-warnings=0']],
   ['format check', bin('prettier'), ['--check', '.']],
 ];
@@ -92,7 +95,7 @@ mkdirSync(join(root, '.cache', 'test'), { recursive: true });
 const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
 const suites = files
   ? `'${files}'`
-  : `'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts' 'test/security/**/*.test.ts'`;
+  : `'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts' 'test/security/**/*.test.ts' 'test/console/**/*.test.ts'`;
 const inner = `${bin('mocha')} --require tsx/cjs --require test/support/integrationHooks.ts ${suites}`;
 /**
  * Every log line the emulated functions wrote during the suite, scanned for
@@ -117,7 +120,15 @@ const code = await mocha('integration tests (emulators)', null, env, async () =>
   const result = await run(
     'integration tests (emulators)',
     process.execPath,
-    [...emulatorArgs('emulators:exec', { only: EMULATORS, project: PROJECT_ID }), inner],
+    [
+      // Hosting serves the console to the browser tests (test/console).
+      ...emulatorArgs('emulators:exec', {
+        only: WITH_CONSOLE,
+        project: PROJECT_ID,
+        config: writeLocalConfig(root),
+      }),
+      inner,
+    ],
     env,
   );
   integrationOutput = result.output;

@@ -2,7 +2,7 @@ import type { DocumentSnapshot, Query } from 'firebase-admin/firestore';
 import { callUuid } from '../core/callUuid';
 import type { Call } from '../core/model';
 import { callIdSchema, extensionSchema } from '../core/schemas';
-import { callView } from '../http/routes/calls';
+import { callView } from '../core/callView';
 import { paths } from '../store/firestore';
 import {
   checked,

@@ -22,6 +22,7 @@ export const OPTIONS = {
   'push-mode': { type: 'string' },
   'no-qr': { type: 'boolean' },
   'qr-file': { type: 'string' },
+  role: { type: 'string' },
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -7,6 +7,7 @@ import { CliError, UsageError } from './errors';
 
 export const EMULATOR_PROJECT = 'demo-callwake';
 const DEFAULT_EMULATOR_HOST = '127.0.0.1:8080';
+const DEFAULT_AUTH_EMULATOR_HOST = '127.0.0.1:9099';
 const PROBE_TIMEOUT_MS = 2_000;
 
 /** Resolves once something listens at host:port, or fails with what to do about it. */
@@ -53,6 +54,8 @@ export async function connect(project: string | undefined): Promise<CliContext> 
     const configured = process.env.FIRESTORE_EMULATOR_HOST ?? '';
     const host = configured === '' ? DEFAULT_EMULATOR_HOST : configured;
     process.env.FIRESTORE_EMULATOR_HOST = host;
+    // `operators grant` looks users up by email in the Auth emulator.
+    process.env.FIREBASE_AUTH_EMULATOR_HOST ??= DEFAULT_AUTH_EMULATOR_HOST;
     // config.ts reads it: PUSH_MODE "auto" then means the outbox, as for the emulated functions.
     process.env.FUNCTIONS_EMULATOR = 'true';
     // google-gax asks the GCE metadata server for a universe domain on every channel, and
@@ -66,6 +69,7 @@ export async function connect(project: string | undefined): Promise<CliContext> 
       );
     }
     delete process.env.FIRESTORE_EMULATOR_HOST;
+    delete process.env.FIREBASE_AUTH_EMULATOR_HOST;
     delete process.env.FUNCTIONS_EMULATOR;
   }
   return { db: await firestore(), project: id, emulator };

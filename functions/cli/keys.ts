@@ -1,54 +1,22 @@
-import { randomBytes } from 'node:crypto';
-import type { Firestore, Transaction } from 'firebase-admin/firestore';
+import type { Firestore } from 'firebase-admin/firestore';
 import { paths } from '../store/firestore';
-import { signingKeyId, signingSecretFor } from '../core/pbxSignature';
+import {
+  createKey,
+  keyIdOf,
+  keysOf,
+  revokeKey,
+  signingFor,
+  type KeyRecord,
+} from '../store/apiKeyStore';
 import { API_KEY_CACHE_MS, DEFAULT_TENANT, hashApiKey } from '../store/tenantDirectory';
 import { emit, nextPageHint, pageOf, paging, type Command, type Invocation } from './command';
 import { existingTenant } from './context';
 import { CliError } from './errors';
 import { table, when } from './output';
 
-/** apiKeys/{sha256(key)}: a key is never stored, only its hash. */
-interface ApiKeyDoc {
-  tenant: string;
-  createdAt: number;
-  revoked?: boolean;
-  signingKeyId?: string;
-}
-
-interface KeyRecord extends ApiKeyDoc {
-  hash: string;
-}
-
-/** Enough of the hash to name a key in lists and `keys revoke`; says nothing about the key. */
-const keyIdOf = (hash: string) => hash.slice(0, 12);
 const MIN_KEY_ID = 8;
 // The API caches key lookups this long (TenantDirectory), so a revocation takes that long to bite.
 const API_KEY_CACHE_SECONDS = API_KEY_CACHE_MS / 1000;
-
-/** 256 random bits, URL-safe: fits a header, a dialplan variable and a shell argument. */
-const newApiKey = () => `cwk_${randomBytes(32).toString('base64url')}`;
-
-/** A PBX signing secret and its id, derived from `key`, and the document that stores them. */
-function signingFor(tenant: string, key: string, hash: string) {
-  const secret = signingSecretFor(key);
-  const id = signingKeyId(secret);
-  return { secret, id, doc: { tenant, apiKey: hash, secret, createdAt: Date.now() } };
-}
-
-/**
- * Creates a key for `tenant` inside `tx`, with the PBX signing secret derived from it; the clear
- * key and secret are returned once, the key never stored.
- */
-export function addKey(db: Firestore, tx: Transaction, tenant: string) {
-  const key = newApiKey();
-  const hash = hashApiKey(key);
-  const signing = signingFor(tenant, key, hash);
-  const doc: ApiKeyDoc = { tenant, createdAt: Date.now(), signingKeyId: signing.id };
-  tx.create(db.collection(paths.apiKeys).doc(hash), doc);
-  tx.set(db.collection(paths.signingKeys).doc(signing.id), signing.doc);
-  return { key, keyId: keyIdOf(hash), signingSecret: signing.secret, signingKeyId: signing.id };
-}
 
 /** The lines that show a new key and its signing secret: the only time anyone sees them. */
 export function newKeyLines(
@@ -69,14 +37,6 @@ export function newKeyLines(
   ];
 }
 
-async function keysOf(db: Firestore, tenant: string, tx?: Transaction): Promise<KeyRecord[]> {
-  const query = db.collection(paths.apiKeys).where('tenant', '==', tenant);
-  const snap = tx ? await tx.get(query) : await query.get();
-  return snap.docs
-    .map((doc) => ({ ...(doc.data() as ApiKeyDoc), hash: doc.id }))
-    .sort((a, b) => a.createdAt - b.createdAt || a.hash.localeCompare(b.hash));
-}
-
 const revokedLines = (old: KeyRecord[]) =>
   old.length === 0
     ? []
@@ -84,15 +44,10 @@ const revokedLines = (old: KeyRecord[]) =>
         `Revoked ${old.length} older key${old.length === 1 ? '' : 's'}: ${old.map((k) => keyIdOf(k.hash)).join(', ')}. The API may accept ${old.length === 1 ? 'it' : 'them'} for up to ${API_KEY_CACHE_SECONDS} more seconds (it caches key lookups).`,
       ];
 
-async function createKey(inv: Invocation, rotate: boolean): Promise<void> {
+async function createKeyCommand(inv: Invocation, rotate: boolean): Promise<void> {
   const { db } = inv.ctx;
   const tenant = (await existingTenant(inv.ctx, inv.args.tenant ?? '')).id;
-  const { revoked, ...created } = await db.runTransaction(async (tx) => {
-    const active = rotate ? (await keysOf(db, tenant, tx)).filter((k) => !k.revoked) : [];
-    for (const old of active)
-      tx.update(db.collection(paths.apiKeys).doc(old.hash), { revoked: true });
-    return { ...addKey(db, tx, tenant), revoked: active };
-  });
+  const { revoked, ...created } = await createKey(db, tenant, rotate);
   emit(
     inv,
     () => ({
@@ -166,14 +121,12 @@ async function findKey(db: Firestore, tenant: string, given: string): Promise<Ke
   return match;
 }
 
-async function revokeKey(inv: Invocation): Promise<void> {
+async function revokeKeyCommand(inv: Invocation): Promise<void> {
   const { db } = inv.ctx;
   const tenant = (await existingTenant(inv.ctx, inv.args.tenant ?? '')).id;
   const key = await findKey(db, tenant, inv.args.key ?? '');
   const keyId = keyIdOf(key.hash);
-  if (!key.revoked) {
-    await db.collection(paths.apiKeys).doc(key.hash).update({ revoked: true });
-  }
+  await revokeKey(db, key);
   const left = (await keysOf(db, tenant)).filter((k) => !k.revoked).length;
   emit(
     inv,
@@ -239,21 +192,21 @@ export const keyCommands: Command[] = [
     args: ['tenant'],
     options: [],
     summary: 'another API key for the tenant; its other keys keep working',
-    run: (inv) => createKey(inv, false),
+    run: (inv) => createKeyCommand(inv, false),
   },
   {
     name: 'keys rotate',
     args: ['tenant'],
     options: [],
     summary: 'a new API key for the tenant, revoking all its other keys',
-    run: (inv) => createKey(inv, true),
+    run: (inv) => createKeyCommand(inv, true),
   },
   {
     name: 'keys revoke',
     args: ['tenant', 'key'],
     options: [],
     summary: 'revoke a key, given its key id or the key itself',
-    run: revokeKey,
+    run: revokeKeyCommand,
   },
   {
     name: 'keys signing-secret',

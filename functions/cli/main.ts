@@ -13,6 +13,8 @@ import { deviceCommands } from './devices';
 import { describeError, exitCodeOf, UsageError, type Target } from './errors';
 import { keyCommands } from './keys';
 import { memberCommands } from './members';
+import { operatorCommands } from './operators';
+import { scrapeKeyCommands } from './scrapeKeys';
 import { stdoutOutput } from './output';
 import { pairingCommands } from './pairing';
 import { pushCommands } from './pushes';
@@ -26,6 +28,8 @@ export const COMMANDS: Command[] = [
   ...pushCommands,
   ...memberCommands,
   ...pairingCommands,
+  ...operatorCommands,
+  ...scrapeKeyCommands,
 ];
 
 const OPTION_HELP: Record<OptionName, [string, string]> = {
@@ -45,6 +49,7 @@ const OPTION_HELP: Record<OptionName, [string, string]> = {
   ],
   'no-qr': ['--no-qr', 'print the code and URI without the QR code'],
   'qr-file': ['--qr-file <file>', 'also write the QR code to a .png or .svg file'],
+  role: ['--role <role>', 'viewer (sees calls, devices, health) or admin (also keys, test rings)'],
 };
 
 const optionLines = (names: OptionName[]) =>

@@ -11,7 +11,8 @@ import {
   type Invocation,
 } from './command';
 import { CliError, UsageError } from './errors';
-import { addKey, newKeyLines } from './keys';
+import { addKey } from '../store/apiKeyStore';
+import { newKeyLines } from './keys';
 import { table, when } from './output';
 
 /** tenants/{id}; documents made before the CLI may lack the name and creation time. */

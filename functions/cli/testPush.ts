@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   CALL_RETENTION_DAYS,
   PUSH_SEND_BUDGET_MS,
@@ -6,11 +5,9 @@ import {
   providerEndpoints,
   pushMode,
 } from '../config';
-import { startIncomingCall } from '../core/incomingCall';
-import type { Delivery, Device } from '../core/model';
-import type { DeviceStore } from '../core/ports';
-import { deviceIdSchema, incomingCallSchema } from '../core/schemas';
-import { validate } from '../core/validate';
+import type { Delivery } from '../core/model';
+import { deviceIdSchema } from '../core/schemas';
+import { ringOneDevice, testCallId } from '../core/testRing';
 import { sendersFor } from '../push/senders';
 import { FirestoreCallStore } from '../store/callStore';
 import { FirestoreDeviceStore } from '../store/deviceStore';
@@ -30,20 +27,6 @@ function intParam(param: { value(): number; options: { default?: unknown } }): n
 // The APNs key (a secret) and its ids (params): environment variables outside the functions
 // runtime; unset ones would only log warnings.
 const APNS_SETTINGS = ['APNS_KEY', 'APNS_KEY_ID', 'APNS_TEAM_ID'];
-
-/** The tenant's device store narrowed to one device: the test call rings it alone. */
-function onlyDevice(store: DeviceStore, device: Device): DeviceStore {
-  return {
-    listByExtension: () => Promise.resolve([device]),
-    listForRing: () => Promise.resolve([device]),
-    upsert: (tenant, d, caps) => store.upsert(tenant, d, caps),
-    get: (tenant, id) => store.get(tenant, id),
-    remove: (tenant, ext, id) => store.remove(tenant, ext, id),
-    dropToken: (tenant, id, token) => store.dropToken(tenant, id, token),
-    setApnsEnv: (tenant, id, token, env) => store.setApnsEnv(tenant, id, token, env),
-    getMany: (tenant, ids) => store.getMany(tenant, ids),
-  };
-}
 
 function outcome(d: Delivery): string {
   const via = d.provider === 'apns' ? 'APNs' : 'FCM';
@@ -85,17 +68,11 @@ export async function testPush(inv: Invocation): Promise<void> {
       `A live PushKit push needs the APNs key: set ${apnsUnset.join(', ')} in the environment (the deployment's APNS_KEY secret and its APNS_KEY_ID and APNS_TEAM_ID params).`,
     );
   }
-  const request = validate(incomingCallSchema, {
-    call_id: `test-${Date.now()}-${randomBytes(3).toString('hex')}`,
-    to: device.extension,
-    from: 'callwake',
-    from_name: 'callwake test call',
-  });
   const calls = new FirestoreCallStore(db, () => intParam(CALL_RETENTION_DAYS));
   const { fcmOrigin, apnsOrigins } = providerEndpoints();
-  const answer = await startIncomingCall(tenant.id, request, {
+  const answer = await ringOneDevice(tenant.id, device, testCallId(Date.now()), {
     calls,
-    devices: onlyDevice(devices, device),
+    devices,
     senders: await sendersFor(tenant),
     endpoints: { projectId: projectId(), fcmOrigin, apnsOrigins },
     sendBudgetMs: intParam(PUSH_SEND_BUDGET_MS),
@@ -120,7 +97,7 @@ export async function testPush(inv: Invocation): Promise<void> {
       delivery
         ? [
             `Test call ${answer.call_id} to device ${deviceId} (${device.platform}, extension ${device.extension}) of tenant ${tenant.id}, push mode ${mode}: ${outcome(delivery)}.`,
-            `\`callwake calls show ${tenant.id} ${answer.call_id}\` shows whether the app acknowledged it; unanswered, it becomes a missed call after ${request.ring_timeout} seconds.`,
+            `\`callwake calls show ${tenant.id} ${answer.call_id}\` shows whether the app acknowledged it; unanswered, it becomes a missed call when its ring time ends.`,
           ]
         : [],
   );

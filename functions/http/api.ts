@@ -10,6 +10,7 @@ import { FirestorePairingStore } from '../store/pairingStore';
 import { FirestoreCallCounts } from '../store/callCounts';
 import { ExpiringLru } from '../store/expiringLru';
 import { FirestoreLongPolls } from '../store/longPolls';
+import { FirestoreOperations } from '../store/operationsStore';
 import { FirestoreRateLimiter } from '../store/rateLimiter';
 import { FirestoreReplayGuard } from '../store/replayGuard';
 import { hashApiKey } from '../store/tenantDirectory';
@@ -80,6 +81,7 @@ async function makeContext(): Promise<ApiContext> {
     },
     pairing: withDeadline(new FirestorePairingStore(db), ms),
     rateLimiter: withDeadline(new FirestoreRateLimiter(db), ms),
+    operations: withDeadline(new FirestoreOperations(db), ms, { transactions: ['createKey'] }),
     reportError: (err) => {
       logger.error('request failed', { error: err instanceof Error ? err.stack : String(err) });
     },

@@ -21,11 +21,9 @@ export const api = onRequest(apiOptions(), async (req, res) => {
   } catch (err) {
     response = errorResponse(toAppError(err));
   }
-  const { contentType, text } = renderBody(
-    response.body,
-    req.get('accept'),
-    req.get('content-type'),
-  );
+  // A raw answer (the metrics' text exposition) is sent as it is; any other is negotiated.
+  const { contentType, text } =
+    response.raw ?? renderBody(response.body, req.get('accept'), req.get('content-type'));
   markApiResponse(res);
   res
     .status(response.status)

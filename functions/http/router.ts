@@ -2,9 +2,18 @@ import { AppError, toAppError } from '../core/errors';
 import { postAck, postAnswer } from './routes/appCalls';
 import { deleteAppDevice, putAppDevice } from './routes/appDevices';
 import { cancelCall, getCall, postCall, postWait } from './routes/calls';
+import {
+  getKeys,
+  postConsolePairingCode,
+  postKey,
+  postRevokeKey,
+  postTestRing,
+} from './routes/consoleAdmin';
+import { getConsoleDevices, getConsoleMetrics, getMe } from './routes/consoleRead';
 import { deleteDevice, listDevices, putDevice } from './routes/devices';
 import { acceptInvitation, declineInvitation, listInvitations } from './routes/invitations';
 import { deleteMember, putMember } from './routes/members';
+import { getMetrics } from './routes/metrics';
 import { postPair, postPairingCode } from './routes/pairing';
 import { registerFcmToken, registerPushToken, unregisterFcmToken } from './routes/seedCompat';
 import type { ApiContext, ApiRequest, ApiResponse, RouteHandler } from './types';
@@ -55,6 +64,17 @@ const ROUTES: Route[] = [
   route('/v1/app/devices/{device_id}', { PUT: putAppDevice, DELETE: deleteAppDevice }),
   route('/v1/app/calls/{call_id}/answer', { POST: postAnswer }),
   route('/v1/app/calls/{call_id}/ack', { POST: postAck }),
+  route('/v1/metrics', { GET: getMetrics }),
+  // The operator console (Firebase ID token of an operator of the tenant).
+  route('/v1/console/me', { GET: getMe }),
+  route('/v1/console/tenants/{tenant}/devices', { GET: getConsoleDevices }),
+  route('/v1/console/tenants/{tenant}/metrics', { GET: getConsoleMetrics }),
+  route('/v1/console/tenants/{tenant}/devices/{device_id}/test-ring', { POST: postTestRing }),
+  route('/v1/console/tenants/{tenant}/extensions/{ext}/pairing-codes', {
+    POST: postConsolePairingCode,
+  }),
+  route('/v1/console/tenants/{tenant}/keys', { GET: getKeys, POST: postKey }),
+  route('/v1/console/tenants/{tenant}/keys/{key_id}/revoke', { POST: postRevokeKey }),
   // The seed guides' registration calls, for apps built from them.
   route('/api/register-push-token', { POST: registerPushToken }),
   route('/api/register-fcm-token', { POST: registerFcmToken }),

@@ -14,6 +14,7 @@ import type { Clock } from '../core/deliver';
 import type { PushSender, Provider } from '../core/push';
 import type { PushDeployment } from '../core/pushAddress';
 import type { PushEndpoints } from '../core/render';
+import type { Operations } from '../store/operationsStore';
 import type { SigningKey, Tenant } from '../store/tenantDirectory';
 
 /** An HTTP request reduced to what the API reads; built by the Firebase adapter. */
@@ -38,6 +39,8 @@ export interface ApiResponse {
   status: number;
   body: ResponseBody;
   headers?: Record<string, string>;
+  /** Sent as is instead of the negotiated body (the Prometheus exposition). */
+  raw?: { contentType: string; text: string };
 }
 
 /** Everything a route needs, wired once per instance by the adapter. */
@@ -72,6 +75,8 @@ export interface ApiContext {
   clock: Clock;
   /** In [0, 1): retry jitter and lease holder ids (Math.random; seeded in the simulation). */
   random: () => number;
+  /** Operators, metrics and keys: what the console and the metrics route use. */
+  operations: Operations;
   /** Logs an error the client only sees as 500 or 503. */
   reportError(err: unknown): void;
 }

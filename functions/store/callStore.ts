@@ -1,11 +1,19 @@
-import type { Firestore } from 'firebase-admin/firestore';
+import type { DocumentReference, Firestore, Transaction } from 'firebase-admin/firestore';
 import { applyAnswer, type Answer, type CallPatch } from '../core/callState';
 import { systemClock, type Clock } from '../core/clock';
+import { countersOf, observe, type Observation } from '../core/metrics';
 import type { Call } from '../core/model';
+import { applyPatch } from '../core/patch';
 import type { CallStore } from '../core/ports';
 import { createIfAbsent, firestoreModule, paths } from './firestore';
+import { addCounters } from './metricsStore';
 
 const DAY_MS = 86_400_000;
+/** gRPC ALREADY_EXISTS: a batch's create() found the document there. */
+const ALREADY_EXISTS = 6;
+
+/** Told what each committed call write changed in the metrics (the functions log it). */
+export type CallObserver = (call: Call, observations: readonly Observation[]) => void;
 
 /** Calls under tenants/{tenant}/calls/{callUuid}; the UUID is derived from the PBX's call id. */
 export class FirestoreCallStore implements CallStore {
@@ -15,7 +23,33 @@ export class FirestoreCallStore implements CallStore {
     private readonly retentionDays: () => number,
     /** The server's time: an answer's deadline is judged by it, and waitFor times out on it. */
     private readonly clock: Clock = systemClock,
+    private readonly observer: CallObserver = () => undefined,
   ) {}
+
+  /**
+   * Adds what the write from `before` to `after` changed in the metrics to a counter shard,
+   * in the same transaction: counted once, whatever retries the transaction or redelivers the
+   * event. Returns the observations, for the observer once the transaction has committed.
+   */
+  private async count(
+    tx: Transaction,
+    before: Call | null,
+    after: Call,
+  ): Promise<readonly Observation[]> {
+    const observations = observe(before, after);
+    const counters = countersOf(observations);
+    if (Object.keys(counters).length > 0) await addCounters(this.db, tx, after.tenant, counters);
+    return observations;
+  }
+
+  private report(call: Call, observations: readonly Observation[]): void {
+    if (observations.length === 0) return;
+    try {
+      this.observer(call, observations);
+    } catch {
+      // Logging never fails a call's write.
+    }
+  }
 
   private ref(tenant: string, callUuid: string) {
     return this.db.collection(paths.calls(tenant)).doc(callUuid);
@@ -26,9 +60,33 @@ export class FirestoreCallStore implements CallStore {
     const { Timestamp } = await firestoreModule();
     const purgeAt = Timestamp.fromMillis(call.createdAt + this.retentionDays() * DAY_MS);
     // One winner among concurrent duplicates; the others return the winner's call.
-    if (await createIfAbsent(ref, { ...call, purgeAt })) return { call, created: true };
+    if (await this.createCounted(ref, call, { ...call, purgeAt })) return { call, created: true };
     const snap = await ref.get();
     return { call: snap.data() as Call, created: false };
+  }
+
+  /**
+   * A ringing call changes no metric when created (its pushes are pending): a plain create. A
+   * call created already over (no devices) counts its outcome in the same atomic batch.
+   */
+  private async createCounted(
+    ref: DocumentReference,
+    call: Call,
+    data: Record<string, unknown>,
+  ): Promise<boolean> {
+    const observations = observe(null, call);
+    if (observations.length === 0) return createIfAbsent(ref, data);
+    const batch = this.db.batch();
+    batch.create(ref, data);
+    await addCounters(this.db, batch, call.tenant, countersOf(observations));
+    try {
+      await batch.commit();
+    } catch (err) {
+      if ((err as { code?: unknown }).code === ALREADY_EXISTS) return false;
+      throw err;
+    }
+    this.report(call, observations);
+    return true;
   }
 
   async get(tenant: string, callUuid: string): Promise<Call | null> {
@@ -42,14 +100,20 @@ export class FirestoreCallStore implements CallStore {
     change: (call: Call) => CallPatch | null,
   ): Promise<{ call: Call; patch: CallPatch | null } | null> {
     const ref = this.ref(tenant, callUuid);
-    return this.db.runTransaction(async (tx) => {
+    const result = await this.db.runTransaction(async (tx) => {
       const snap = await tx.get(ref);
       if (!snap.exists) return null;
       const call = snap.data() as Call;
       const patch = change(call);
-      if (patch) tx.set(ref, patch, { merge: true });
-      return { call, patch };
+      if (!patch) return { call, patch, observed: [] };
+      const after = applyPatch(call, patch);
+      const observed = await this.count(tx, call, after);
+      tx.set(ref, patch, { merge: true });
+      return { call, patch, observed, after };
     });
+    if (!result) return null;
+    if (result.after) this.report(result.after, result.observed);
+    return { call: result.call, patch: result.patch };
   }
 
   async settleAnswer(
@@ -60,19 +124,24 @@ export class FirestoreCallStore implements CallStore {
   ): Promise<'won' | 'late' | 'no_call'> {
     const ref = this.ref(tenant, callUuid);
     const answerRef = ref.collection('answers').doc(answer.deviceId);
-    return this.db.runTransaction(async (tx) => {
+    const result = await this.db.runTransaction(async (tx) => {
       const [snap, answerSnap] = await Promise.all([tx.get(ref), tx.get(answerRef)]);
       // Settled already (a trigger redelivered, or the HTTP route got there first): report it.
       const settled = answerSnap.get('outcome') as 'won' | 'late' | undefined;
-      if (settled) return settled;
-      if (!snap.exists) return 'no_call';
+      if (settled) return { outcome: settled };
+      if (!snap.exists) return { outcome: 'no_call' as const };
       // A transaction may be retried for a while: judge the deadline as of the commit.
       const at = Math.max(now, this.clock.now());
-      const { outcome, patch } = applyAnswer(snap.data() as Call, answer, at);
+      const call = snap.data() as Call;
+      const { outcome, patch } = applyAnswer(call, answer, at);
+      const after = applyPatch(call, patch);
+      const observed = await this.count(tx, call, after);
       tx.set(ref, patch, { merge: true });
       tx.set(answerRef, { outcome }, { merge: true });
-      return outcome;
+      return { outcome, after, observed };
     });
+    if (result.after) this.report(result.after, result.observed);
+    return result.outcome;
   }
 
   async createAnswer(tenant: string, callUuid: string, answer: Answer): Promise<boolean> {

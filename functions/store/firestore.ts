@@ -55,6 +55,7 @@ export const paths = {
   devices: (tenant: string) => `tenants/${tenant}/devices`,
   calls: (tenant: string) => `tenants/${tenant}/calls`,
   extension: (tenant: string, extension: string) => `tenants/${tenant}/extensions/${extension}`,
+  metricShards: (tenant: string) => `tenants/${tenant}/metricShards`,
   members: (tenant: string, extension: string) =>
     `tenants/${tenant}/extensions/${extension}/members`,
   invitations: (tenant: string, extension: string) =>
@@ -66,4 +67,6 @@ export const paths = {
   rateLimits: 'rateLimits',
   apiKeys: 'apiKeys',
   pushOutbox: 'pushOutbox',
+  operators: 'operators',
+  metricsKeys: 'metricsKeys',
 } as const;

@@ -49,10 +49,18 @@ describe('auth matrix: every route refuses every wrong credential (emulator)', f
       .replace('{ext}', '1001')
       .replace('{device_id}', 'pixel')
       .replace('{call_id}', encodeURIComponent(id))
-      .replace('{uid}', 'someone');
+      .replace('{uid}', 'someone')
+      .replace('{key_id}', '000000000000');
   const routes = ROUTE_LIST.filter((r) => r !== 'GET /v1/health').map((r) => {
     const [method = '', path = ''] = r.split(' ');
-    return { method, path: concrete(path), pbx: !path.startsWith('/v1/app/'), name: r };
+    const operator = path.startsWith('/v1/console/');
+    return {
+      method,
+      path: concrete(path),
+      pbx: !path.startsWith('/v1/app/') && !operator,
+      operator,
+      name: r,
+    };
   });
   // Valid for every route, so only the credential decides.
   const body = {
@@ -79,7 +87,7 @@ describe('auth matrix: every route refuses every wrong credential (emulator)', f
     ];
     for (const { method, path, name } of routes) {
       for (const [label, headers] of credentials) {
-        const reply = await api(method, path, {
+        const reply = await api(method, path.replace('{tenant}', owner.id), {
           headers,
           ...(method === 'GET' ? {} : { form: body }),
         });
@@ -109,13 +117,18 @@ describe('auth matrix: every route refuses every wrong credential (emulator)', f
     const headers = { Authorization: `Bearer ${await outsider.idToken()}` };
     // The owner's tenant too: the pairing route takes `extension` only together with `tenant`.
     const named = { ...body, tenant: owner.id };
-    for (const { method, path, pbx, name } of routes) {
-      const reply = await api(method, path, {
+    for (const { method, path, pbx, operator, name } of routes) {
+      const reply = await api(method, path.replace('{tenant}', owner.id), {
         headers,
         ...(method === 'GET' ? {} : { form: named }),
       });
       const seedRoute = path.startsWith('/api/');
-      if (pbx && !seedRoute) {
+      if (operator) {
+        // A signed-in user who is no operator: its own (empty) list of tenants, 403 elsewhere.
+        const me = path === '/v1/console/me';
+        assert.equal(reply.status, me ? 200 : 403, `${name}: ${reply.text}`);
+        if (me) assert.deepEqual(reply.fields.tenants, []);
+      } else if (pbx && !seedRoute) {
         assert.equal(reply.status, 401, `${name}: an ID token is no API key`);
       } else {
         assert.ok([403, 404].includes(reply.status), `${name}: ${reply.status} ${reply.text}`);

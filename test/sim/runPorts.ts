@@ -14,6 +14,7 @@ import {
   TEST_ENDPOINTS,
   TEST_PUSH_DEPLOYMENT,
 } from '../support/fakes';
+import { FakeOperations } from '../support/fakeOperations';
 import type { Run } from './instances';
 import { countingErrors, faultyStore } from './storeLayer';
 import { API_KEY, SEND_BUDGET_MS, type World } from './world';
@@ -104,6 +105,8 @@ export function apiContext(world: World, run: Run): ApiContext {
     longPolls: new FakeLongPolls(),
     // Every app user of a schedule is a member of its one extension: it has been used.
     extensions: { everUsed: () => Promise.resolve(true) },
+    // The console's and the metrics' routes: no schedule calls them.
+    operations: new FakeOperations(),
     callRate: run.instance.callRate,
     sendersFor: () => Promise.resolve(senders(world, run)),
     endpoints: TEST_ENDPOINTS,

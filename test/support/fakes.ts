@@ -23,6 +23,7 @@ import type { Tenant } from '../../functions/store/tenantDirectory';
 import { FakeCallStore } from './fakeCallStore';
 import { FakeClock } from './fakeClock';
 import { FakeDeviceStore } from './fakeDeviceStore';
+import { FakeOperations } from './fakeOperations';
 
 export { FakeCallStore, type AnswerDoc, type StoreWrite } from './fakeCallStore';
 export { FakeClock } from './fakeClock';
@@ -304,6 +305,7 @@ export const TEST_PUSH_DEPLOYMENT: PushDeployment = {
 };
 
 export type FakeApiContext = ApiContext & {
+  operations: FakeOperations;
   devices: FakeDeviceStore;
   calls: FakeCallStore;
   members: FakeMemberStore;
@@ -391,6 +393,7 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     pushDeployment: TEST_PUSH_DEPLOYMENT,
     clock,
     random: Math.random,
+    operations: new FakeOperations(),
     sender,
     reported,
     sendersAskedFor,

@@ -4,7 +4,7 @@ import { mkdtempSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PROJECT_ID } from './emulator';
+import { PROJECT_ID, ROOT } from './emulator';
 import { eventually } from './wait';
 
 /**
@@ -33,8 +33,18 @@ export async function firestoreJvm(): Promise<FirestoreJvm> {
     '-f',
     `firestore-emulator.*--port ${port}`,
   ]);
-  const pid = Number(stdout.split('\n')[0]);
-  assert.ok(pid > 0, 'the Firestore emulator process is running');
+  // Other checkouts on this machine may run their own emulator on the same port (each in its
+  // own network namespace, all in one process namespace): take the one this repository started.
+  const pids = stdout.split('\n').filter(Boolean).map(Number);
+  const ours = pids.filter((candidate) => {
+    try {
+      return readlinkSync(`/proc/${candidate}/cwd`) === ROOT;
+    } catch {
+      return false; // exited meanwhile
+    }
+  });
+  const pid = ours[0] ?? 0;
+  assert.ok(pid > 0, `this repository's Firestore emulator is running (of ${pids.length} found)`);
   const nulSeparated = (file: string) =>
     readFileSync(`/proc/${pid}/${file}`, 'utf8').split('\0').filter(Boolean);
   const env = Object.fromEntries(

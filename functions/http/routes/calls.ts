@@ -12,6 +12,7 @@ import { defaultDeviceCaps } from '../../core/deviceAccess';
 import { AppError, limitError } from '../../core/errors';
 import { limitFor } from '../../core/limits';
 import { startIncomingCall } from '../../core/incomingCall';
+import { callView } from '../../core/callView';
 import type { Call } from '../../core/model';
 import { applyPatch } from '../../core/patch';
 import { callIdSchema, choice, emptyAsUndefined, incomingCallSchema } from '../../core/schemas';
@@ -20,7 +21,7 @@ import { authenticatePbx, requireTenant } from '../apiKey';
 import { validBody } from '../body';
 import { answersJson } from '../negotiate';
 import type { Tenant } from '../../store/tenantDirectory';
-import type { ApiContext, ApiRequest, ApiResponse, ResponseBody, RouteHandler } from '../types';
+import type { ApiContext, ApiRequest, ApiResponse, RouteHandler } from '../types';
 
 const callParams = z.object({ call_id: callIdSchema });
 /** Longest a PBX may hold GET /v1/calls/{id}?wait=N open. */
@@ -36,53 +37,6 @@ const waitQuery = z.object({
       .default(0),
   ),
 });
-
-const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-
-/** Drops absent values, so JSON answers carry only the keys that apply. */
-function compact<T extends Record<string, unknown>>(record: T): T {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T;
-}
-
-/** The call as the PBX sees it; with `timeline`, each device's pushed → delivered → answered. */
-export function callView(call: Call, timeline: boolean): ResponseBody {
-  return compact({
-    status: call.status,
-    call_id: call.callId,
-    call_uuid: call.callUuid,
-    extension: call.extension,
-    devices: call.devices,
-    pushed: call.pushed,
-    answered_by: call.answeredBy,
-    end_reason: call.endReason,
-    expires_at: iso(call.expiresAt),
-    ...(timeline
-      ? {
-          timeline: Object.entries(call.deliveries)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([deviceId, d]) =>
-              compact({
-                device_id: deviceId,
-                platform: d.platform,
-                provider: d.provider,
-                kind: d.kind,
-                push_status: d.status,
-                attempts: d.attempts,
-                provider_status: d.providerStatus,
-                reason: d.reason,
-                pushed_at: iso(d.pushedAt),
-                provider_answered_at: iso(d.settledAt),
-                delivered_at: iso(d.deliveredAt),
-                answer: d.answer,
-                answered_at: iso(d.answeredAt),
-                late: d.late,
-                cancel_status: call.cancels?.[deviceId]?.status,
-              }),
-            ),
-        }
-      : {}),
-  });
-}
 
 async function findCall(ctx: ApiContext, tenant: string, callId: string): Promise<Call> {
   const call = await ctx.calls.get(tenant, callUuid(tenant, callId));

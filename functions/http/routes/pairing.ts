@@ -11,25 +11,31 @@ import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';
 import { validBody } from '../body';
 import { requireUser } from '../identity';
-import type { RouteHandler } from '../types';
+import type { ApiContext, ResponseBody, RouteHandler } from '../types';
+
+/** Stores a new one-time pairing code for the extension; the answer holds it in the clear. */
+export async function issuePairingCode(
+  ctx: ApiContext,
+  tenant: string,
+  ext: string,
+): Promise<ResponseBody> {
+  const code = newPairingCode();
+  const expiresAt = ctx.clock.now() + PAIRING_TTL_MS;
+  await ctx.pairing.create(hashPairingCode(code), { tenant, extension: ext, expiresAt });
+  return {
+    code,
+    extension: ext,
+    tenant,
+    expires_at: new Date(expiresAt).toISOString(),
+    pair_uri: pairUri(code, tenant, ext),
+  };
+}
 
 /** POST /v1/extensions/{ext}/pairing-codes: a one-time code the app redeems (shown as a QR code). */
 export const postPairingCode: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const { ext } = validate(z.object({ ext: extensionSchema }), params);
-  const code = newPairingCode();
-  const expiresAt = ctx.clock.now() + PAIRING_TTL_MS;
-  await ctx.pairing.create(hashPairingCode(code), { tenant: tenant.id, extension: ext, expiresAt });
-  return {
-    status: 201,
-    body: {
-      code,
-      extension: ext,
-      tenant: tenant.id,
-      expires_at: new Date(expiresAt).toISOString(),
-      pair_uri: pairUri(code, tenant.id, ext),
-    },
-  };
+  return { status: 201, body: await issuePairingCode(ctx, tenant.id, ext) };
 };
 
 const pairBody = z

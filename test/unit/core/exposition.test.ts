@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { renderExposition } from '../../../functions/core/exposition';
+
+const figures = {
+  tenant: 'acme',
+  counters: {
+    'calls|accepted': 3,
+    'calls|missed': 1,
+    'pushes|fcm|incoming|accepted': 4,
+    'ring|fcm|b1': 3,
+    'ring|fcm|b4': 1,
+    'ring|fcm|sum_ms': 520,
+    'ring|fcm|count': 4,
+    'pushes|webpush|incoming|accepted': 2,
+  },
+  devices: { android: 2, ios: 1 },
+};
+
+const lines = (text: string) => text.trimEnd().split('\n');
+
+describe('the Prometheus exposition', () => {
+  const text = renderExposition([figures], false);
+
+  it('types every family, and every outcome from zero', () => {
+    assert.match(text, /^# TYPE callwake_calls_total counter$/m);
+    assert.match(text, /^# TYPE callwake_ring_latency_seconds histogram$/m);
+    assert.match(text, /^# TYPE callwake_devices gauge$/m);
+    assert.ok(lines(text).includes('callwake_calls_total{outcome="accepted"} 3'));
+    assert.ok(lines(text).includes('callwake_calls_total{outcome="declined"} 0'));
+    assert.ok(lines(text).includes('callwake_devices{platform="ios"} 1'));
+  });
+
+  it('histograms are cumulative in seconds, +Inf equal to the count', () => {
+    const ring = lines(text).filter(
+      (l) => l.startsWith('callwake_ring_latency_seconds') && l.includes('provider="fcm"'),
+    );
+    assert.ok(ring.includes('callwake_ring_latency_seconds_bucket{provider="fcm",le="0.025"} 0'));
+    assert.ok(ring.includes('callwake_ring_latency_seconds_bucket{provider="fcm",le="0.05"} 3'));
+    assert.ok(ring.includes('callwake_ring_latency_seconds_bucket{provider="fcm",le="0.5"} 4'));
+    assert.ok(ring.includes('callwake_ring_latency_seconds_bucket{provider="fcm",le="+Inf"} 4'));
+    assert.ok(ring.includes('callwake_ring_latency_seconds_sum{provider="fcm"} 0.52'));
+    assert.ok(ring.includes('callwake_ring_latency_seconds_count{provider="fcm"} 4'));
+  });
+
+  it('shows a provider it does not know yet once a counter names it', () => {
+    assert.ok(
+      lines(text).includes(
+        'callwake_pushes_total{provider="webpush",kind="incoming",result="accepted"} 2',
+      ),
+    );
+  });
+
+  it('labels each sample with its tenant when several are shown, escaping label values', () => {
+    const many = renderExposition([figures, { ...figures, tenant: 'a"b\\c' }], true);
+    assert.ok(lines(many).includes('callwake_calls_total{tenant="acme",outcome="accepted"} 3'));
+    assert.ok(
+      lines(many).includes('callwake_calls_total{tenant="a\\"b\\\\c",outcome="accepted"} 3'),
+    );
+  });
+});
