@@ -16,6 +16,7 @@ import { memberCommands } from './members';
 import { stdoutOutput } from './output';
 import { pairingCommands } from './pairing';
 import { tenantCommands } from './tenants';
+import { webPushCommands } from './webPush';
 
 export const COMMANDS: Command[] = [
   ...tenantCommands,
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   ...callCommands,
   ...memberCommands,
   ...pairingCommands,
+  ...webPushCommands,
 ];
 
 const OPTION_HELP: Record<OptionName, [string, string]> = {

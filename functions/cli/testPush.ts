@@ -1,11 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  CALL_RETENTION_DAYS,
-  PUSH_SEND_BUDGET_MS,
-  projectId,
-  providerEndpoints,
-  pushMode,
-} from '../config';
+import { CALL_RETENTION_DAYS, PUSH_SEND_BUDGET_MS, pushEndpoints, pushMode } from '../config';
 import { startIncomingCall } from '../core/incomingCall';
 import type { Delivery, Device } from '../core/model';
 import type { DeviceStore } from '../core/ports';
@@ -91,12 +85,11 @@ export async function testPush(inv: Invocation): Promise<void> {
     from_name: 'callwake test call',
   });
   const calls = new FirestoreCallStore(db, () => intParam(CALL_RETENTION_DAYS));
-  const { fcmOrigin, apnsOrigins } = providerEndpoints();
   const answer = await startIncomingCall(tenant.id, request, {
     calls,
     devices: onlyDevice(devices, device),
     senders: await sendersFor(tenant),
-    endpoints: { projectId: projectId(), fcmOrigin, apnsOrigins },
+    endpoints: pushEndpoints(),
     sendBudgetMs: intParam(PUSH_SEND_BUDGET_MS),
   });
   const call = await calls.get(tenant.id, answer.call_uuid);

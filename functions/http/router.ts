@@ -6,6 +6,7 @@ import { deleteDevice, listDevices, putDevice } from './routes/devices';
 import { deleteMember, putMember } from './routes/members';
 import { postPair, postPairingCode } from './routes/pairing';
 import { registerFcmToken, registerPushToken, unregisterFcmToken } from './routes/seedCompat';
+import { getWebPushKey } from './routes/webPush';
 import type { ApiContext, ApiRequest, ApiResponse, RouteHandler } from './types';
 
 interface Route {
@@ -50,6 +51,8 @@ const ROUTES: Route[] = [
   route('/v1/app/devices/{device_id}', { PUT: putAppDevice, DELETE: deleteAppDevice }),
   route('/v1/app/calls/{call_id}/answer', { POST: postAnswer }),
   route('/v1/app/calls/{call_id}/ack', { POST: postAck }),
+  // POST too: Kamailio 5.6's http_client sends a header only with a POST.
+  route('/v1/webpush/public-key', { GET: getWebPushKey, POST: getWebPushKey }),
   // The seed guides' registration calls, for apps built from them.
   route('/api/register-push-token', { POST: registerPushToken }),
   route('/api/register-fcm-token', { POST: registerFcmToken }),

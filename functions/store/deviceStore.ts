@@ -6,6 +6,7 @@ import {
   refusalError,
   type DeviceActor,
 } from '../core/deviceAccess';
+import { holdsToken, tokensOf, withoutTokens } from '../core/deviceTokens';
 import type { Device } from '../core/model';
 import type { DeviceStore } from '../core/ports';
 import type { ApnsEnv } from '../core/push';
@@ -13,11 +14,9 @@ import { paths } from './firestore';
 
 type DeviceDoc = Device & { createdAt: number };
 
-const TOKEN_FIELDS = ['fcmToken', 'voipToken'] as const;
-
 /**
- * Removes `tokens` from another device inside a transaction; the device goes
- * when it has no token left.
+ * Removes `tokens` (of any kind, core/deviceTokens.ts) from another device inside a
+ * transaction; the device goes when it has no token left.
  */
 function stripTokens(
   tx: Transaction,
@@ -25,16 +24,9 @@ function stripTokens(
   doc: DeviceDoc,
   tokens: Set<string>,
 ): void {
-  const remaining = TOKEN_FIELDS.filter((field) => doc[field] && !tokens.has(doc[field]));
-  if (remaining.length === 0) {
-    tx.delete(ref);
-    return;
-  }
-  const kept = Object.entries(doc).filter(
-    ([field, value]) =>
-      !(TOKEN_FIELDS as readonly string[]).includes(field) || !tokens.has(value as string),
-  );
-  tx.set(ref, Object.fromEntries(kept));
+  const kept = withoutTokens(doc, tokens);
+  if (kept === null) tx.delete(ref);
+  else tx.set(ref, kept);
 }
 
 /** Devices under tenants/{tenant}/devices/{deviceId}. */
@@ -52,13 +44,11 @@ export class FirestoreDeviceStore implements DeviceStore {
   async upsert(tenant: string, device: Device): Promise<{ created: boolean }> {
     const col = this.db.collection(paths.devices(tenant));
     const ref = col.doc(device.deviceId);
-    const tokens = new Set(TOKEN_FIELDS.flatMap((field) => (device[field] ? [device[field]] : [])));
+    const held = tokensOf(device);
+    const tokens = new Set(held.map((h) => h.token));
     return this.db.runTransaction(async (tx) => {
       const holders = await Promise.all(
-        TOKEN_FIELDS.flatMap((field) => {
-          const token = device[field];
-          return token ? [tx.get(col.where(field, '==', token))] : [];
-        }),
+        held.map(({ path, token }) => tx.get(col.where(path, '==', token))),
       );
       const current = await tx.get(ref);
       const before = (current.data() as DeviceDoc | undefined) ?? null;
@@ -134,8 +124,7 @@ export class FirestoreDeviceStore implements DeviceStore {
     await this.db.runTransaction(async (tx) => {
       const snap = await tx.get(ref);
       const doc = snap.data() as DeviceDoc | undefined;
-      if (doc && TOKEN_FIELDS.some((field) => doc[field] === token))
-        stripTokens(tx, ref, doc, new Set([token]));
+      if (doc && holdsToken(doc, token)) stripTokens(tx, ref, doc, new Set([token]));
     });
   }
 

@@ -190,7 +190,7 @@ export class World {
 
   senders(run: Run): Record<Provider, PushSender> {
     const sender = this.providers.sender(run);
-    return { fcm: sender, apns: sender };
+    return { fcm: sender, apns: sender, webpush: sender, hms: sender };
   }
 
   ringDeps(run: Run): RingDeps {

@@ -5,11 +5,10 @@ import {
   refusalError,
   type DeviceActor,
 } from '../../functions/core/deviceAccess';
+import { tokensOf, withoutTokens } from '../../functions/core/deviceTokens';
 import type { Device } from '../../functions/core/model';
 import type { DeviceStore } from '../../functions/core/ports';
 import type { ApnsEnv } from '../../functions/core/push';
-
-const TOKEN_FIELDS = ['fcmToken', 'voipToken'] as const;
 
 /** Whether `uid` is a member of `extension` right now (FakeMemberStore.has). */
 type MembershipCheck = (tenant: string, extension: string, uid: string) => boolean;
@@ -73,7 +72,7 @@ export class FakeDeviceStore implements DeviceStore {
     const devices = this.tenant(tenant);
     const refusal = this.refusal(tenant, actorOf(device), device.deviceId, device.extension);
     if (refusal) return Promise.reject(refusalError(device.deviceId, refusal));
-    const tokens = new Set(TOKEN_FIELDS.flatMap((f) => (device[f] ? [device[f]] : [])));
+    const tokens = new Set(tokensOf(device).map((held) => held.token));
     for (const other of [...devices.values()]) {
       if (other.deviceId !== device.deviceId) this.strip(tenant, other, tokens);
     }
@@ -131,10 +130,8 @@ export class FakeDeviceStore implements DeviceStore {
   }
 
   private strip(tenant: string, device: Device, tokens: Set<string>): void {
-    const kept: Device = { ...device };
-    if (kept.fcmToken && tokens.has(kept.fcmToken)) delete kept.fcmToken;
-    if (kept.voipToken && tokens.has(kept.voipToken)) delete kept.voipToken;
-    if (!kept.fcmToken && !kept.voipToken) this.tenant(tenant).delete(device.deviceId);
+    const kept = withoutTokens(device, tokens);
+    if (kept === null) this.tenant(tenant).delete(device.deviceId);
     else this.tenant(tenant).set(device.deviceId, kept);
   }
 }

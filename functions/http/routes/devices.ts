@@ -1,9 +1,9 @@
 import { deviceView, registerDevice, unregisterDevice } from '../../core/devices';
-import { parseDeviceRegistration } from '../../core/pushAddress';
 import { deviceIdSchema, extensionSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';
 import { parseBody } from '../body';
+import { parseRegistration, vetRegistration, webPushAnswer } from '../registration';
 import type { RouteHandler } from '../types';
 import { z } from 'zod';
 
@@ -18,7 +18,8 @@ export const putDevice: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx);
   const { ext, device_id } = validate(deviceParams, params);
   const body = parseBody(req.body, req.headers['content-type']);
-  const input = parseDeviceRegistration(body, ctx.pushDeployment);
+  const input = parseRegistration(body, ctx);
+  await vetRegistration(input, body, ctx);
   const { created, device } = await registerDevice(
     ctx.devices,
     tenant.id,
@@ -29,7 +30,7 @@ export const putDevice: RouteHandler = async (req, params, ctx) => {
   );
   return {
     status: created ? 201 : 200,
-    body: { status: created ? 'created' : 'updated', ...device },
+    body: { status: created ? 'created' : 'updated', ...device, ...webPushAnswer(input, ctx) },
   };
 };
 
