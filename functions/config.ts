@@ -127,9 +127,14 @@ function pushSecrets(): SecretParam[] {
   });
 }
 
-/** Options of the HTTPS API. */
+/**
+ * Options of the HTTPS API. CORS for any origin: browser softphones call the app routes from
+ * their own origin, and every route authenticates with a bearer credential, never a cookie, so
+ * a page of another origin can do nothing its user's browser does not already hold the key to.
+ */
 export function apiOptions() {
   return {
+    cors: true,
     region: REGION,
     minInstances: API_MIN_INSTANCES,
     secrets: [PBX_API_KEY, ...pushSecrets()],
