@@ -28,7 +28,7 @@ export function maskToken(token: string): string {
 /** `https://push.example.net/…wxyz`: which push service, not the subscription. */
 export function maskEndpoint(endpoint: string): string {
   const origin = URL.canParse(endpoint) ? new URL(endpoint).origin : '';
-  return `${origin}/${maskToken(endpoint.slice(origin.length))}`;
+  return `${origin}/${maskToken(endpoint.slice(origin.length).replace(/^\//, ''))}`;
 }
 
 export function deviceView(device: Device): DeviceView {
