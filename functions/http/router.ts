@@ -6,7 +6,7 @@ import { deleteDevice, listDevices, putDevice } from './routes/devices';
 import { deleteMember, putMember } from './routes/members';
 import { postPair, postPairingCode } from './routes/pairing';
 import { registerFcmToken, registerPushToken, unregisterFcmToken } from './routes/seedCompat';
-import { getWebPushKey } from './routes/webPush';
+import { getAppWebPushKey, getWebPushKey } from './routes/webPush';
 import type { ApiContext, ApiRequest, ApiResponse, RouteHandler } from './types';
 
 interface Route {
@@ -51,6 +51,7 @@ const ROUTES: Route[] = [
   route('/v1/app/devices/{device_id}', { PUT: putAppDevice, DELETE: deleteAppDevice }),
   route('/v1/app/calls/{call_id}/answer', { POST: postAnswer }),
   route('/v1/app/calls/{call_id}/ack', { POST: postAck }),
+  route('/v1/app/webpush/public-key', { GET: getAppWebPushKey }),
   // POST too: Kamailio 5.6's http_client sends a header only with a POST.
   route('/v1/webpush/public-key', { GET: getWebPushKey, POST: getWebPushKey }),
   // The seed guides' registration calls, for apps built from them.

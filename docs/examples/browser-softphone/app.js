@@ -82,7 +82,7 @@ const sameKey = (buffer, key) =>
  * (callwake's was rotated) is replaced, since its pushes would be refused.
  */
 async function subscription(registration) {
-  const { public_key: key } = await callwake('GET', '/v1/webpush/public-key');
+  const { public_key: key } = await callwake('GET', '/v1/app/webpush/public-key');
   const existing = await registration.pushManager.getSubscription();
   if (existing && sameKey(existing.options.applicationServerKey, key)) return existing;
   await existing?.unsubscribe();

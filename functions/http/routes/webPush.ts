@@ -1,14 +1,10 @@
 import { AppError } from '../../core/errors';
-import { identify } from '../identity';
-import type { RouteHandler } from '../types';
+import { requireTenant } from '../apiKey';
+import { requireUser } from '../identity';
+import type { ApiContext, RouteHandler } from '../types';
 
-/**
- * GET /v1/webpush/public-key: the VAPID public key a browser subscribes with
- * (`applicationServerKey`), and an RFC 8599 proxy advertises (`+sip.vapid`). Public by design
- * (every push carries it), yet asked for with a credential like every other route.
- */
-export const getWebPushKey: RouteHandler = async (req, _params, ctx) => {
-  await identify(req, ctx, true);
+/** The VAPID public key, or 404 when Web Push is not set up here. */
+function publicKey(ctx: ApiContext): string {
   const key = ctx.pushDeployment.providers.has('webpush') ? ctx.vapidPublicKey() : null;
   if (key === null) {
     throw new AppError(
@@ -16,5 +12,27 @@ export const getWebPushKey: RouteHandler = async (req, _params, ctx) => {
       'Web Push is not set up in this deployment (PUSH_PROVIDERS, VAPID_KEY).',
     );
   }
-  return { status: 200, body: { public_key: key } };
+  return key;
+}
+
+/**
+ * GET (or POST) /v1/webpush/public-key: the VAPID public key an RFC 8599 proxy advertises as
+ * `+sip.vapid`. Public by design (every push carries it), yet asked for with the PBX's key like
+ * every PBX route.
+ */
+export const getWebPushKey: RouteHandler = async (req, _params, ctx) => {
+  await requireTenant(req, ctx);
+  return { status: 200, body: { public_key: publicKey(ctx) } };
+};
+
+/**
+ * GET /v1/app/webpush/public-key: the key a browser subscribes with (`applicationServerKey`),
+ * for a signed-in member of some extension, as every app route is.
+ */
+export const getAppWebPushKey: RouteHandler = async (req, _params, ctx) => {
+  const uid = await requireUser(req, ctx);
+  if ((await ctx.members.membershipsOf(uid)).length === 0) {
+    throw new AppError('permission_denied', 'You are not a member of any extension.');
+  }
+  return { status: 200, body: { public_key: publicKey(ctx) } };
 };
