@@ -2,6 +2,7 @@
 // project demo-callwake, the default tenant seeded, then every endpoint with a
 // ready-to-paste curl line. Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
@@ -11,7 +12,14 @@ import { emulatorArgs, requireDeployNode } from './runtime.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 requireDeployNode('npm start');
 const BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
-const { PBX_API_KEY: key } = ensureLocalSecrets(root);
+const { PBX_API_KEY: key, VAPID_KEY: vapidKey } = ensureLocalSecrets(root);
+/** The local VAPID key's public half, as browsers take it (the uncompressed point, base64url). */
+const { x, y } = createPrivateKey(vapidKey).export({ format: 'jwk' });
+const vapidPublicKey = Buffer.concat([
+  Buffer.from([4]),
+  Buffer.from(x, 'base64url'),
+  Buffer.from(y, 'base64url'),
+]).toString('base64url');
 
 const child = spawn(
   process.execPath,
@@ -57,6 +65,7 @@ callwake is running (push mode: outbox, pushes are stored in the pushOutbox coll
 
   Base URL     ${BASE}
   PBX API key  ${key}   (from .secret.local; set CALLWAKE_API_KEY to choose your own)
+  VAPID key    ${vapidPublicKey}   (Web Push: browsers subscribe with it)
 
   # health
   curl -s ${BASE}/v1/health
@@ -64,6 +73,10 @@ callwake is running (push mode: outbox, pushes are stored in the pushOutbox coll
   curl -s -X PUT ${auth} ${BASE}/v1/extensions/1001/devices/pixel-1 -d platform=android -d fcm_token=demo-fcm-token-0123456789 -d app_id=com.example.sip_phone
   # register an iOS device (PushKit token) for extension 1001
   curl -s -X PUT ${auth} ${BASE}/v1/extensions/1001/devices/iphone-1 -d platform=ios -d voip_token=${'ab'.repeat(32)} -d app_id=com.example.sipPhone -d apns_env=sandbox
+  # register a Huawei phone (HMS Push Kit token) for extension 1001
+  curl -s -X PUT ${auth} ${BASE}/v1/extensions/1001/devices/mate-1 -d platform=android -d hms_token=demo-hms-token-0123456789
+  # the VAPID public key browsers subscribe with (Web Push), then register with their subscription
+  curl -s ${auth} ${BASE}/v1/webpush/public-key
   # list the extension's devices (tokens masked)
   curl -s ${auth} ${BASE}/v1/extensions/1001/devices
   # an incoming call, as Asterisk's CURL() posts it
