@@ -51,6 +51,31 @@ export default tseslint.config(
     },
   },
   {
+    // The browser softphone example: a page's module and its service worker.
+    files: ['docs/examples/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'navigator',
+          'localStorage',
+          'location',
+          'fetch',
+          'crypto',
+          'atob',
+          'btoa',
+          'URL',
+          'URLSearchParams',
+          'FormData',
+          'Notification',
+          'self',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['**/*.mjs'],
     languageOptions: {
       globals: {

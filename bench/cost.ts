@@ -76,7 +76,7 @@ export async function cost(): Promise<CostRow[]> {
   const calls = new FirestoreCallStore(db, () => 30);
   const devices = new FirestoreDeviceStore(db);
   const sender = new FakeSender();
-  const senders = { fcm: sender, apns: sender };
+  const senders = { fcm: sender, apns: sender, webpush: sender, hms: sender };
   const [one = '', ten = ''] = [
     ...(await registerExtensions(tenant, 'c1x', 1, ['android'])),
     ...(await registerExtensions(tenant, 'c10x', 1, TEN_DEVICES)),

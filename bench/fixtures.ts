@@ -9,13 +9,16 @@ import { registerDevice } from '../functions/core/devices';
 import { deviceRegistrationSchema } from '../functions/core/schemas';
 import { validate } from '../functions/core/validate';
 import { FirestoreDeviceStore } from '../functions/store/deviceStore';
+import { parseVapidKey } from '../functions/push/vapidKey';
 import {
   createTenant as createTestTenant,
+  localConfig,
   PROJECT_ID,
   type TestTenant,
 } from '../test/support/emulator';
+import type { FakeWebPush } from '../test/support/fakeWebPush';
 import { api, type Reply } from '../test/support/http';
-import { fcmToken, voipToken } from '../test/support/ids';
+import { fcmToken, hmsToken, voipToken } from '../test/support/ids';
 import { sleep } from './stats';
 
 export type { TestTenant };
@@ -30,7 +33,8 @@ export const createTenant = (pushMode: 'live' | 'outbox') =>
     limits: { calls_per_second: 10_000, calls_in_flight: 100_000, long_polls: 100_000 },
   });
 
-export type Platform = 'android' | 'ios';
+/** A device of the bench: `web` is a browser (Web Push), `huawei` an Android phone on HMS. */
+export type Platform = 'android' | 'ios' | 'web' | 'huawei';
 
 /** The ten devices of a busy extension: five Android phones and five iPhones. */
 export const TEN_DEVICES: Platform[] = [
@@ -58,10 +62,32 @@ export function adminClient(name: string): Firestore {
   return db;
 }
 
-export function deviceForm(platform: Platform): Record<string, string> {
-  return platform === 'android'
-    ? { platform, fcm_token: fcmToken() }
-    : { platform, voip_token: voipToken(), app_id: 'com.example.callwake.bench' };
+let vapidPublicKey: string | undefined;
+
+/**
+ * A device registration of `platform`; a browser's subscription is made at the fake push
+ * service, for the local stack's VAPID key, as the browser's PushManager would.
+ */
+export function deviceForm(platform: Platform, webPush?: FakeWebPush): Record<string, string> {
+  switch (platform) {
+    case 'android':
+      return { platform, fcm_token: fcmToken() };
+    case 'ios':
+      return { platform, voip_token: voipToken(), app_id: 'com.example.callwake.bench' };
+    case 'huawei':
+      return { platform: 'android', hms_token: hmsToken() };
+    case 'web': {
+      if (!webPush) throw new Error('a browser needs the fake Web Push service');
+      vapidPublicKey ??= parseVapidKey(localConfig().VAPID_KEY ?? '').publicKey;
+      const { endpoint, keys } = webPush.subscribe({ applicationServerKey: vapidPublicKey });
+      return {
+        platform,
+        webpush_endpoint: endpoint,
+        webpush_p256dh: keys.p256dh,
+        webpush_auth: keys.auth,
+      };
+    }
+  }
 }
 
 /** Throws with the answer's text unless it has one of `statuses`. */
@@ -97,12 +123,13 @@ export async function registerExtensions(
   prefix: string,
   count: number,
   platforms: Platform[],
+  webPush?: FakeWebPush,
 ): Promise<string[]> {
   const store = new FirestoreDeviceStore(adminClient('bench-fixtures'));
   const extensions = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
   for (const ext of extensions) {
     for (const [j, platform] of platforms.entries()) {
-      const input = validate(deviceRegistrationSchema, deviceForm(platform));
+      const input = validate(deviceRegistrationSchema, deviceForm(platform, webPush));
       await registerDevice(store, tenant.id, ext, `${ext}-${platform}-${j}`, input, Date.now());
     }
   }

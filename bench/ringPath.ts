@@ -1,6 +1,6 @@
 /**
- * Ring path: from the PBX's POST /v1/calls to each push arriving at the fake FCM / APNs
- * (their `receivedAt`, same clock as the bench), for callwake and for its two peers (bench/peers/):
+ * Ring path: from the PBX's POST /v1/calls to each push arriving at the fake FCM / APNs / Web
+ * Push service / HMS (their `receivedAt`, same clock as the bench), for callwake and for its two peers (bench/peers/):
  * the floor and the seeds' design. Scenarios are interleaved call by call, so a noisy moment
  * hits them all alike.
  */
@@ -28,7 +28,7 @@ export interface RingScenario {
   short: string;
   system: RingSystem;
   /** Scenarios ringing the same set of phones compare with each other. */
-  set: 'android1' | 'ios1' | 'mixed10' | 'android10';
+  set: 'android1' | 'ios1' | 'web1' | 'hms1' | 'mixed10' | 'android10' | 'four';
   platforms: Platform[];
 }
 
@@ -65,6 +65,20 @@ export const RING_SCENARIOS: RingScenario[] = [
     platforms: ['ios'],
   },
   {
+    name: '1 device (browser, Web Push)',
+    short: 'browser',
+    system: 'callwake',
+    set: 'web1',
+    platforms: ['web'],
+  },
+  {
+    name: '1 device (Huawei, HMS)',
+    short: 'Huawei',
+    system: 'callwake',
+    set: 'hms1',
+    platforms: ['huawei'],
+  },
+  {
     name: '10 devices (5 Android + 5 iOS)',
     short: '10 devices',
     system: 'callwake',
@@ -77,6 +91,13 @@ export const RING_SCENARIOS: RingScenario[] = [
     system: 'callwake',
     set: 'android10',
     platforms: TEN_ANDROID,
+  },
+  {
+    name: '4 devices (Android, iOS, browser, Huawei)',
+    short: '4 providers',
+    system: 'callwake',
+    set: 'four',
+    platforms: ['android', 'ios', 'web', 'huawei'],
   },
   {
     name: 'floor: 1 device (Android)',
@@ -135,6 +156,13 @@ function callIdOf(body: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
+/** One fake's record, reduced to what the ring path measures: accepted?, which call, when. */
+interface Arrival {
+  accepted: boolean;
+  callId: string | undefined;
+  receivedAt: number;
+}
+
 /** Arrival times of accepted pushes by call id, read from the fakes' records since the last look. */
 class Arrivals {
   private readonly seen = new Map<object, number>();
@@ -142,19 +170,52 @@ class Arrivals {
 
   constructor(private readonly fakes: Providers) {}
 
+  /** Every fake's records, as arrivals. */
+  private lists(): [object, () => Arrival[]][] {
+    const { fcm, apns, webPush, hms } = this.fakes;
+    const plain = (list: { status?: number; body: unknown; receivedAt: number }[]) => () =>
+      list.map((r) => ({
+        accepted: r.status === 200,
+        callId: callIdOf(r.body),
+        receivedAt: r.receivedAt,
+      }));
+    return [
+      [fcm.requests, plain(fcm.requests)],
+      [apns.production.requests, plain(apns.production.requests)],
+      [apns.sandbox.requests, plain(apns.sandbox.requests)],
+      [
+        webPush.requests,
+        () =>
+          webPush.requests.map((r) => ({
+            accepted: r.status === 201,
+            callId: r.payload === undefined ? undefined : callIdOf(JSON.parse(r.payload)),
+            receivedAt: r.receivedAt,
+          })),
+      ],
+      [
+        hms.requests,
+        () =>
+          hms.requests.map((r) => ({
+            accepted: r.code === '80000000',
+            callId: r.data?.call_id,
+            receivedAt: r.receivedAt,
+          })),
+      ],
+    ];
+  }
+
   take(callId: string): number[] {
-    const { fcm, apns } = this.fakes;
-    for (const list of [fcm.requests, apns.production.requests, apns.sandbox.requests]) {
+    for (const [list, arrivals] of this.lists()) {
+      const all = arrivals();
       const from = this.seen.get(list) ?? 0;
-      for (const request of list.slice(from)) {
+      for (const arrival of all.slice(from)) {
         // Only what the provider took reaches a phone: a request refused (say 429
         // TooManyProviderTokenUpdates at a token window's start, then sent again) is no push.
-        if (request.status !== 200) continue;
-        const id = callIdOf(request.body);
-        if (id !== undefined)
-          this.byCall.set(id, [...(this.byCall.get(id) ?? []), request.receivedAt]);
+        if (!arrival.accepted || arrival.callId === undefined) continue;
+        const id = arrival.callId;
+        this.byCall.set(id, [...(this.byCall.get(id) ?? []), arrival.receivedAt]);
       }
-      this.seen.set(list, list.length);
+      this.seen.set(list, all.length);
     }
     const times = this.byCall.get(callId) ?? [];
     this.byCall.delete(callId);
@@ -174,6 +235,7 @@ async function ringer(
   i: number,
   count: number,
   pools: Pools,
+  fakes: Providers,
 ): Promise<Ring> {
   if (scenario.system === 'seeds') {
     const groups = await registerSeedGroups(`s${i}x`, count, scenario.platforms.length);
@@ -186,7 +248,7 @@ async function ringer(
   }
   const pool =
     pools.get(scenario.set) ??
-    (await registerExtensions(tenant, `r${i}x`, count, scenario.platforms));
+    (await registerExtensions(tenant, `r${i}x`, count, scenario.platforms, fakes.webPush));
   pools.set(scenario.set, pool);
   return async (id, call) => {
     const to = pool[call % pool.length] ?? '';
@@ -213,7 +275,7 @@ export async function ringPath(
   const rings: Ring[] = [];
   const pools: Pools = new Map();
   for (const [i, scenario] of scenarios.entries()) {
-    rings.push(await ringer(tenant, scenario, i, extensionCount, pools));
+    rings.push(await ringer(tenant, scenario, i, extensionCount, pools, fakes));
   }
   log(`ring path: ${scenarios.length} scenarios × ${extensionCount} extensions registered`);
   const arrivals = new Arrivals(fakes);

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineInt, defineSecret, defineString } from 'firebase-functions/params';
 import type { SecretParam } from 'firebase-functions/params';
+import { PROVIDERS, type Provider } from './core/push';
+import type { PushEndpoints } from './core/render';
 
 /**
  * Every setting in one place. Values are read at run time through the
@@ -27,6 +29,27 @@ export const APNS_TEAM_ID = defineString('APNS_TEAM_ID', {
   description: 'Apple team ID (Membership details in the Apple Developer account)',
 });
 
+/**
+ * Web Push (browsers): the VAPID key pair (RFC 8292) that signs every push, as a PEM EC P-256
+ * private key or as the JSON `npx web-push generate-vapid-keys --json` prints. Its public half
+ * is what browsers subscribe with (`applicationServerKey`).
+ */
+export const VAPID_KEY = defineSecret('VAPID_KEY');
+/** The VAPID JWT's `sub`: how a push service reaches the operator (mailto: or https:). */
+export const WEBPUSH_SUBJECT = defineString('WEBPUSH_SUBJECT', {
+  default: '',
+  description:
+    'Contact for push services in the VAPID token: mailto:you@example.com or an https URL',
+});
+
+/** HMS Push Kit (Huawei phones): the OAuth 2.0 client secret of the app's project. */
+export const HMS_CLIENT_SECRET = defineSecret('HMS_CLIENT_SECRET');
+/** ...and its client id, which also names the app in the messages:send URL. Not a secret. */
+export const HMS_CLIENT_ID = defineString('HMS_CLIENT_ID', {
+  default: '',
+  description: 'OAuth 2.0 client ID of the app (AppGallery Connect → Project settings)',
+});
+
 /** Where every function runs: the Firestore database's region, or the one nearest to it. */
 export const REGION = defineString('REGION', {
   default: 'us-central1',
@@ -38,9 +61,6 @@ export const API_MIN_INSTANCES = defineInt('API_MIN_INSTANCES', {
   default: 0,
   description: 'Instances of the api function kept running (billed while idle)',
 });
-
-const PROVIDERS = ['fcm', 'apns'] as const;
-type DeployedProvider = (typeof PROVIDERS)[number];
 
 /**
  * A deploy-time setting: the environment's value, else the last of .env and .env.<project> in
@@ -76,7 +96,7 @@ export function deploySetting(
  */
 export function pushProvidersAtDeploy(
   setting = deploySetting('PUSH_PROVIDERS'),
-): ReadonlySet<DeployedProvider> {
+): ReadonlySet<Provider> {
   const listed = (setting ?? 'fcm,apns')
     .split(',')
     .map((name) => name.trim())
@@ -87,17 +107,34 @@ export function pushProvidersAtDeploy(
       `PUSH_PROVIDERS must list one or more of ${PROVIDERS.join(', ')}; got "${setting ?? ''}"`,
     );
   }
-  return new Set(listed as DeployedProvider[]);
+  return new Set(listed as Provider[]);
 }
 
-/** The secrets a function that sends pushes binds: APNs' key when APNs is used; FCM needs none. */
+/** Each provider's secret; FCM needs none (the functions' service account sends). */
+const PROVIDER_SECRETS: Record<Provider, SecretParam | null> = {
+  fcm: null,
+  apns: APNS_KEY,
+  webpush: VAPID_KEY,
+  hms: HMS_CLIENT_SECRET,
+};
+
+/** The secrets a function that sends pushes binds: those of the providers it uses. */
 function pushSecrets(): SecretParam[] {
-  return pushProvidersAtDeploy().has('apns') ? [APNS_KEY] : [];
+  const used = pushProvidersAtDeploy();
+  return PROVIDERS.flatMap((p) => {
+    const secret = PROVIDER_SECRETS[p];
+    return used.has(p) && secret ? [secret] : [];
+  });
 }
 
-/** Options of the HTTPS API. */
+/**
+ * Options of the HTTPS API. CORS for any origin: browser softphones call the app routes from
+ * their own origin, and every route authenticates with a bearer credential, never a cookie, so
+ * a page of another origin can do nothing its user's browser does not already hold the key to.
+ */
 export function apiOptions() {
   return {
+    cors: true,
     region: REGION,
     minInstances: API_MIN_INSTANCES,
     secrets: [PBX_API_KEY, ...pushSecrets()],
@@ -171,19 +208,43 @@ export function projectId(): string {
  * exist to point the providers at test servers, not to be set per deploy.
  */
 export function providerEndpoints() {
+  const env = process.env;
   return {
-    fcmOrigin: process.env.CALLWAKE_FCM_ORIGIN ?? 'https://fcm.googleapis.com',
+    fcmOrigin: env.CALLWAKE_FCM_ORIGIN ?? 'https://fcm.googleapis.com',
     apnsOrigins: {
-      production: process.env.CALLWAKE_APNS_PRODUCTION_ORIGIN ?? 'https://api.push.apple.com',
-      sandbox: process.env.CALLWAKE_APNS_SANDBOX_ORIGIN ?? 'https://api.sandbox.push.apple.com',
+      production: env.CALLWAKE_APNS_PRODUCTION_ORIGIN ?? 'https://api.push.apple.com',
+      sandbox: env.CALLWAKE_APNS_SANDBOX_ORIGIN ?? 'https://api.sandbox.push.apple.com',
     },
     /** Extra CA (PEM file) to trust for APNs: the test server's self-signed certificate. */
-    apnsCaFile: process.env.CALLWAKE_APNS_CA_FILE,
+    apnsCaFile: env.CALLWAKE_APNS_CA_FILE,
     /**
      * A fixed FCM bearer token, honoured on the emulator only: a fake FCM
      * server has no Google OAuth behind it.
      */
-    fcmStaticAccessToken: isEmulator() ? process.env.CALLWAKE_FCM_ACCESS_TOKEN : undefined,
+    fcmStaticAccessToken: isEmulator() ? env.CALLWAKE_FCM_ACCESS_TOKEN : undefined,
+    hmsOrigin: env.CALLWAKE_HMS_ORIGIN ?? 'https://push-api.cloud.huawei.com',
+    hmsTokenUrl:
+      env.CALLWAKE_HMS_TOKEN_URL ?? 'https://oauth-login.cloud.huawei.com/oauth2/v3/token',
+    /** Extra CA (PEM file) to trust for Web Push: the test push service's certificate. */
+    webPushCaFile: env.CALLWAKE_WEBPUSH_CA_FILE,
+    /**
+     * Push service origins exempt from the private-address rule, on the emulator only: the test
+     * push service on 127.0.0.1. Deployed, no endpoint may reach a private address.
+     */
+    webPushTestOrigins: isEmulator()
+      ? (env.CALLWAKE_WEBPUSH_TEST_ORIGINS ?? '').split(',').filter(Boolean)
+      : [],
+  };
+}
+
+/** Where the rendered pushes go (the ring path's PushEndpoints). */
+export function pushEndpoints(): PushEndpoints {
+  const endpoints = providerEndpoints();
+  return {
+    projectId: projectId(),
+    fcmOrigin: endpoints.fcmOrigin,
+    apnsOrigins: endpoints.apnsOrigins,
+    hms: { origin: endpoints.hmsOrigin, clientId: HMS_CLIENT_ID.value() },
   };
 }
 

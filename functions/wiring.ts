@@ -1,10 +1,4 @@
-import {
-  CALL_RETENTION_DAYS,
-  PBX_API_KEY,
-  PUSH_SEND_BUDGET_MS,
-  projectId,
-  providerEndpoints,
-} from './config';
+import { CALL_RETENTION_DAYS, PBX_API_KEY, PUSH_SEND_BUDGET_MS, pushEndpoints } from './config';
 import { systemClock, type Clock } from './core/clock';
 import type { CallStore, DeviceStore } from './core/ports';
 import type { PushSender, Provider } from './core/push';
@@ -51,7 +45,6 @@ async function make(): Promise<Services> {
     node: process.version,
     function: process.env.FUNCTION_TARGET ?? '',
   });
-  const endpoints = providerEndpoints();
   const devices = new FirestoreDeviceStore(db);
   const calls = new FirestoreCallStore(
     db,
@@ -71,11 +64,7 @@ async function make(): Promise<Services> {
     },
     members: new FirestoreMemberStore(db),
     sendersFor,
-    endpoints: {
-      projectId: projectId(),
-      fcmOrigin: endpoints.fcmOrigin,
-      apnsOrigins: endpoints.apnsOrigins,
-    },
+    endpoints: pushEndpoints(),
     sendBudgetMs: PUSH_SEND_BUDGET_MS.value(),
     clock: systemClock,
   };

@@ -215,5 +215,31 @@ check(
   'PUSH_PROVIDERS=fcm: no function binds the APNs key, so none needs setting',
 );
 
+// 3. Every provider: the Web Push and HMS secrets are bound where pushes are sent, nowhere else.
+const every = 'callwake-deploy-check-all';
+const everyFile = join(root, `.env.${every}`);
+writeFileSync(everyFile, 'PUSH_PROVIDERS=fcm,apns,webpush,hms\n');
+let all;
+try {
+  all = await discover(every);
+} finally {
+  rmSync(everyFile, { force: true });
+}
+console.log(
+  `\ndeploy-check: with .env.${every} (PUSH_PROVIDERS=fcm,apns,webpush,hms)\n${show(all)}`,
+);
+const providerSecrets = ['APNS_KEY', 'HMS_CLIENT_SECRET', 'VAPID_KEY'];
+check(
+  all.every((r) => {
+    const pushing = defaults.find((d) => d.name === r.name)?.secrets.includes('APNS_KEY');
+    const want = [
+      ...(r.name === 'api' ? ['PBX_API_KEY'] : []),
+      ...(pushing ? providerSecrets : []),
+    ];
+    return r.secrets.join() === want.sort().join();
+  }),
+  'PUSH_PROVIDERS=fcm,apns,webpush,hms: the pushing functions bind VAPID_KEY and HMS_CLIENT_SECRET too, no other function does',
+);
+
 console.log(`\ndeploy-check: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

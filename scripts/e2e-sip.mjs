@@ -1,8 +1,10 @@
 // `npm run e2e:sip`: callwake end to end with real SIP. Installs Kamailio,
 // SIPp and linphonec from Debian's packages when missing, builds the
-// functions, and runs test/e2e/sip.mjs (SIPp phones, outbox) then
-// test/e2e/linphone.mjs (RFC 8599 with linphonec, the fake FCM and APNs)
-// inside one `firebase emulators:exec` (Firestore, Functions, Auth).
+// functions, and runs test/e2e/sip.mjs (SIPp phones, outbox), then
+// test/e2e/linphone.mjs (RFC 8599 with linphonec, the fake FCM and APNs), then
+// test/e2e/webpush.mjs (RFC 8599 webpush, SIPp as a browser's SIP stack, the
+// fake Web Push service) inside one `firebase emulators:exec` (Firestore,
+// Functions, Auth).
 // Everything listens on 127.0.0.1 only. Ends with one line,
 // "e2e-sip: N passed, N failed"; exits non-zero on any failure.
 //
@@ -18,8 +20,8 @@ import { emulatorEnv } from './emulators.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
 import { TEST_ENV } from './test-env.mjs';
 
-// The whole emulator run (start, both runs, shutdown); a normal run takes about two minutes.
-const RUN_LIMIT_MS = 300_000;
+// The whole emulator run (start, the three runs, shutdown); a normal run takes under three minutes.
+const RUN_LIMIT_MS = 360_000;
 const WORK = join(root, '.cache', 'e2e-sip');
 const PACKAGES = ['kamailio', 'kamailio-utils-modules', 'sip-tester', 'linphone-cli'];
 const { finish, reapChildren, underEmulators, underLock } = e2eRun('e2e-sip', WORK);
@@ -58,7 +60,8 @@ async function main() {
   // Both runs, whatever the first one's outcome; the exit code fails if either failed.
   const sip = `node --import tsx ${join('test', 'e2e', 'sip.mjs')}`;
   const linphone = `node --import tsx ${join('test', 'e2e', 'linphone.mjs')}`;
-  const inner = `${sip}; first=$?; ${linphone} && exit $first`;
+  const webpush = `node --import tsx ${join('test', 'e2e', 'webpush.mjs')}`;
+  const inner = `${sip}; first=$?; ${linphone}; second=$?; ${webpush} && [ $first -eq 0 ] && exit $second`;
   const { code, output, timedOut } = await underEmulators(inner, env, RUN_LIMIT_MS);
   reapChildren();
 
@@ -69,7 +72,7 @@ async function main() {
     counted.failed += line.failed;
   }
   // A run that dies before reporting counts as a failure, never as zero tests.
-  if ((code !== 0 || timedOut || lines.length < 2) && counted.failed === 0) counted.failed = 1;
+  if ((code !== 0 || timedOut || lines.length < 3) && counted.failed === 0) counted.failed = 1;
   finish(counted.passed, counted.failed);
 }
 

@@ -1,7 +1,8 @@
 // The emulator's secret values live in .secret.local (git-ignored). This
 // fills in what is missing: the PBX API key (CALLWAKE_API_KEY when set, else
-// generated once) and a throwaway APNs key so the functions load offline. Its key id and team
-// are params, in .env.demo-callwake.
+// generated once), a throwaway APNs key so the functions load offline (its key id and team
+// are params, in .env.demo-callwake), the local stack's own VAPID key pair for Web Push, and an
+// HMS client secret that the tests' fake Huawei OAuth server is given.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +33,11 @@ export function ensureLocalSecrets(root, env = process.env) {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     values.APNS_KEY = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   }
+  if (!values.VAPID_KEY) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    values.VAPID_KEY = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  }
+  values.HMS_CLIENT_SECRET ||= randomBytes(24).toString('hex');
   // The key id and team are params (.env.demo-callwake), not secrets: none kept here.
   delete values.APNS_KEY_ID;
   delete values.APNS_TEAM_ID;

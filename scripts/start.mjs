@@ -1,9 +1,10 @@
-// `npm start`: the local stack. Firestore, Auth, Functions, Pub/Sub and Cloud Tasks emulators
-// for project demo-callwake, the scheduled functions run on their schedules, the default tenant
-// seeded, then every endpoint with a ready-to-paste curl line. Ctrl-C stops everything and saves
-// the emulators' data in .emulator-data/, which the next start loads (`npm start -- --clean`
-// starts empty).
+// `npm start`: the local stack. Firestore, Auth, Functions, Pub/Sub, Cloud Tasks and Hosting
+// emulators for project demo-callwake, the scheduled functions run on their schedules, the
+// default tenant seeded, then every endpoint with a ready-to-paste curl line. Ctrl-C stops
+// everything and saves the emulators' data in .emulator-data/, which the next start loads
+// (`npm start -- --clean` starts empty).
 import { spawn, spawnSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +23,14 @@ const built = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], 
 if (built.status !== 0) process.exit(built.status ?? 1);
 const BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
 const CONSOLE = 'http://127.0.0.1:5000';
-const { PBX_API_KEY: key } = ensureLocalSecrets(root);
+const { PBX_API_KEY: key, VAPID_KEY: vapidKey } = ensureLocalSecrets(root);
+/** The local VAPID key's public half, as browsers take it (the uncompressed point, base64url). */
+const { x, y } = createPrivateKey(vapidKey).export({ format: 'jwk' });
+const vapidPublicKey = Buffer.concat([
+  Buffer.from([4]),
+  Buffer.from(x, 'base64url'),
+  Buffer.from(y, 'base64url'),
+]).toString('base64url');
 // CALLWAKE_DATA_DIR: another place for the data (the tests keep theirs apart).
 const DATA = process.env.CALLWAKE_DATA_DIR ?? join(root, '.emulator-data');
 const clean = process.argv.includes('--clean');
@@ -130,6 +138,7 @@ callwake is running (push mode: outbox: pushes are stored, not sent; see them wi
 
   Base URL     ${BASE}
   PBX API key  ${key}   (tenant "default", from .secret.local; set CALLWAKE_API_KEY to choose your own)
+  VAPID key    ${vapidPublicKey}   (Web Push: browsers subscribe with it)
   Data         ${data}
   Schedules    expireCalls every minute, pruneStale daily; each call also ends at its own deadline
   Console      ${CONSOLE}   (operators sign in there; docs/console.md)
@@ -141,6 +150,10 @@ callwake is running (push mode: outbox: pushes are stored, not sent; see them wi
   curl -s -X PUT ${auth} ${BASE}/v1/extensions/1001/devices/pixel-1 -d platform=android -d fcm_token=demo-fcm-token-0123456789 -d app_id=com.example.sip_phone
   # register an iOS device (PushKit token) for extension 1001
   curl -s -X PUT ${auth} ${BASE}/v1/extensions/1001/devices/iphone-1 -d platform=ios -d voip_token=${'ab'.repeat(32)} -d app_id=com.example.sipPhone -d apns_env=sandbox
+  # register a Huawei phone (HMS Push Kit token) for extension 1001
+  curl -s -X PUT ${auth} ${BASE}/v1/extensions/1001/devices/mate-1 -d platform=android -d hms_token=demo-hms-token-0123456789
+  # the VAPID public key browsers subscribe with (Web Push), then register with their subscription
+  curl -s ${auth} ${BASE}/v1/webpush/public-key
   # list the extension's devices (tokens masked)
   curl -s ${auth} ${BASE}/v1/extensions/1001/devices
   # an incoming call, as Asterisk's CURL() posts it

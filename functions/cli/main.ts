@@ -19,6 +19,7 @@ import { stdoutOutput } from './output';
 import { pairingCommands } from './pairing';
 import { pushCommands } from './pushes';
 import { tenantCommands } from './tenants';
+import { webPushCommands } from './webPush';
 
 export const COMMANDS: Command[] = [
   ...tenantCommands,
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   ...pairingCommands,
   ...operatorCommands,
   ...scrapeKeyCommands,
+  ...webPushCommands,
 ];
 
 const OPTION_HELP: Record<OptionName, [string, string]> = {

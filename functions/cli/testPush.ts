@@ -1,10 +1,4 @@
-import {
-  CALL_RETENTION_DAYS,
-  PUSH_SEND_BUDGET_MS,
-  projectId,
-  providerEndpoints,
-  pushMode,
-} from '../config';
+import { CALL_RETENTION_DAYS, PUSH_SEND_BUDGET_MS, pushEndpoints, pushMode } from '../config';
 import type { Delivery } from '../core/model';
 import { deviceIdSchema } from '../core/schemas';
 import { ringOneDevice, testCallId } from '../core/testRing';
@@ -69,12 +63,11 @@ export async function testPush(inv: Invocation): Promise<void> {
     );
   }
   const calls = new FirestoreCallStore(db, () => intParam(CALL_RETENTION_DAYS));
-  const { fcmOrigin, apnsOrigins } = providerEndpoints();
   const answer = await ringOneDevice(tenant.id, device, testCallId(Date.now()), {
     calls,
     devices,
     senders: await sendersFor(tenant),
-    endpoints: { projectId: projectId(), fcmOrigin, apnsOrigins },
+    endpoints: pushEndpoints(),
     sendBudgetMs: intParam(PUSH_SEND_BUDGET_MS),
   });
   const call = await calls.get(tenant.id, answer.call_uuid);

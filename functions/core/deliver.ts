@@ -40,6 +40,11 @@ const NOTHING_SENT = new Set([
   'apns_setup_failed',
   'apns_not_configured',
   'access_token_error',
+  'webpush_not_configured',
+  'hms_not_configured',
+  'endpoint_refused',
+  'invalid_subscription',
+  'oauth_error',
 ]);
 
 /**

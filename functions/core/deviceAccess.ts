@@ -65,21 +65,6 @@ export function refusalError(deviceId: string, refusal: DeviceRefusal): AppError
 }
 
 /**
- * Every push token field of a device. A token kind added to Device is added here, and is then
- * unique, owned and moved under the same rule as these (tokenMoveRefusal), at both doors.
- */
-export const TOKEN_FIELDS = ['fcmToken', 'voipToken'] as const;
-export type TokenField = (typeof TOKEN_FIELDS)[number];
-
-/** The push tokens a device holds. */
-export function tokensOf(device: Partial<Pick<Device, TokenField>>): string[] {
-  return TOKEN_FIELDS.flatMap((field) => {
-    const token = device[field];
-    return typeof token === 'string' && token !== '' ? [token] : [];
-  });
-}
-
-/**
  * Who owns a device across the deployment: its app user (the same user in any tenant), or one
  * tenant's PBX.
  */

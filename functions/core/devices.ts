@@ -13,12 +13,23 @@ export interface DeviceView {
   apns_env?: Device['apnsEnv'];
   fcm_token?: string;
   voip_token?: string;
+  hms_token?: string;
+  /** The push service's origin, and the rest of the endpoint masked. */
+  webpush_endpoint?: string;
+  /** Whether pushes to it carry a payload (no keys: an RFC 8599 `webpush` phone). */
+  webpush_payload?: boolean;
   last_seen_at: string;
 }
 
 /** `abcd…wxyz`: enough to tell tokens apart, too little to use one. */
 export function maskToken(token: string): string {
   return token.length < 16 ? '***' : `${token.slice(0, 4)}…${token.slice(-4)}`;
+}
+
+/** `https://push.example.net/…wxyz`: which push service, not the subscription. */
+export function maskEndpoint(endpoint: string): string {
+  const origin = URL.canParse(endpoint) ? new URL(endpoint).origin : '';
+  return `${origin}/${maskToken(endpoint.slice(origin.length).replace(/^\//, ''))}`;
 }
 
 export function deviceView(device: Device): DeviceView {
@@ -30,8 +41,22 @@ export function deviceView(device: Device): DeviceView {
     ...(device.platform === 'ios' ? { apns_env: device.apnsEnv } : {}),
     ...(device.fcmToken ? { fcm_token: maskToken(device.fcmToken) } : {}),
     ...(device.voipToken ? { voip_token: maskToken(device.voipToken) } : {}),
+    ...(device.hmsToken ? { hms_token: maskToken(device.hmsToken) } : {}),
+    ...(device.webPush
+      ? {
+          webpush_endpoint: maskEndpoint(device.webPush.endpoint),
+          webpush_payload: device.webPush.p256dh !== undefined,
+        }
+      : {}),
     last_seen_at: new Date(device.lastSeenAt).toISOString(),
   };
+}
+
+/** The subscription a registration names; keys only when both are given. */
+function webPushOf(input: DeviceRegistration, endpoint: string): Device['webPush'] {
+  return input.webpush_p256dh && input.webpush_auth
+    ? { endpoint, p256dh: input.webpush_p256dh, auth: input.webpush_auth }
+    : { endpoint };
 }
 
 /**
@@ -61,6 +86,8 @@ export async function registerDevice(
     lastSeenAt: now,
     ...(input.fcm_token ? { fcmToken: input.fcm_token } : {}),
     ...(input.voip_token ? { voipToken: input.voip_token } : {}),
+    ...(input.hms_token ? { hmsToken: input.hms_token } : {}),
+    ...(input.webpush_endpoint ? { webPush: webPushOf(input, input.webpush_endpoint) } : {}),
     ...(input.app_id ? { appId: input.app_id } : {}),
     ...(ownerUid ? { ownerUid } : {}),
   };

@@ -1,6 +1,7 @@
 import type { Platform } from './model';
 import {
   LATENCY_BUCKETS_S,
+  CANCEL_PROVIDERS,
   OUTCOMES,
   PROVIDERS,
   PUSH_RESULTS,
@@ -73,7 +74,7 @@ function histogram(
   scope: (f: TenantFigures) => Labels,
 ): string[] {
   const lines = family(name, 'histogram', help);
-  const providers = providersOf(figures, key, key === 'incoming' ? PROVIDERS : ['fcm']);
+  const providers = providersOf(figures, key, key === 'incoming' ? PROVIDERS : CANCEL_PROVIDERS);
   for (const f of figures) {
     for (const provider of providers) {
       const h = `${histogramName(key)}|${provider}`;
@@ -123,14 +124,15 @@ export function renderExposition(
     ),
     ...figures.flatMap((f) =>
       (['incoming', 'cancel'] as const).flatMap((kind) =>
-        providersOf(figures, kind, kind === 'incoming' ? PROVIDERS : ['fcm']).flatMap((provider) =>
-          PUSH_RESULTS.map((result) =>
-            sample(
-              'callwake_pushes_total',
-              { ...scope(f), provider, kind, result },
-              f.counters[`pushes|${provider}|${kind}|${result}`] ?? 0,
+        providersOf(figures, kind, kind === 'incoming' ? PROVIDERS : CANCEL_PROVIDERS).flatMap(
+          (provider) =>
+            PUSH_RESULTS.map((result) =>
+              sample(
+                'callwake_pushes_total',
+                { ...scope(f), provider, kind, result },
+                f.counters[`pushes|${provider}|${kind}|${result}`] ?? 0,
+              ),
             ),
-          ),
         ),
       ),
     ),
@@ -150,7 +152,7 @@ export function renderExposition(
     ),
     ...family('callwake_devices', 'gauge', 'Registered devices, by platform.'),
     ...figures.flatMap((f) =>
-      (['android', 'ios'] as const).map((platform) =>
+      (['android', 'ios', 'web'] as const).map((platform) =>
         sample('callwake_devices', { ...scope(f), platform }, f.devices[platform]),
       ),
     ),

@@ -17,10 +17,13 @@ export const OUTCOMES: readonly Outcome[] = [
   'missed',
   'cancelled',
   'no_devices',
+  'unknown_extension',
 ];
 export type PushResult = Exclude<Delivery['status'], 'pending'>;
 export const PUSH_RESULTS: readonly PushResult[] = ['accepted', 'dead_token', 'unknown', 'failed'];
-export const PROVIDERS: readonly Provider[] = ['fcm', 'apns'];
+export const PROVIDERS: readonly Provider[] = ['fcm', 'apns', 'webpush', 'hms'];
+/** Cancels go through every provider but APNs (cancelProvider). */
+export const CANCEL_PROVIDERS: readonly Provider[] = ['fcm', 'webpush', 'hms'];
 
 /** Histogram upper bounds, in seconds (Prometheus `le`); a last bucket holds the rest (+Inf). */
 export const LATENCY_BUCKETS_S: readonly number[] = [

@@ -4,7 +4,17 @@ import type { ApnsEnv, Provider } from './push';
 
 /** Domain records, independent of how they are stored. */
 
-export type Platform = 'android' | 'ios';
+export type Platform = 'android' | 'ios' | 'web';
+
+/**
+ * A browser's push subscription (RFC 8030): its push resource URI, and the keys RFC 8291
+ * encrypts a payload to. Without keys (an RFC 8599 `webpush` phone) pushes carry no payload.
+ */
+export interface WebPushSubscription {
+  endpoint: string;
+  p256dh?: string;
+  auth?: string;
+}
 
 export interface Device {
   deviceId: string;
@@ -12,6 +22,9 @@ export interface Device {
   platform: Platform;
   fcmToken?: string;
   voipToken?: string;
+  /** HMS Push Kit token (Huawei phones without Google services). */
+  hmsToken?: string;
+  webPush?: WebPushSubscription;
   appId?: string;
   apnsEnv: ApnsEnv;
   /** Epoch ms of the last registration refresh. */
@@ -35,8 +48,12 @@ export type CallStatus =
 export interface Delivery {
   platform: Platform;
   provider: Provider;
-  /** voip: PushKit via APNs; data: FCM data-only; alert / background: FCM with an APNs alert or background push. */
-  kind: 'voip' | 'data' | 'alert' | 'background';
+  /**
+   * voip: PushKit via APNs; data: a data-only push (FCM, HMS, or an encrypted Web Push);
+   * alert / background: FCM with an APNs alert or background push; wake: a Web Push with no
+   * payload (RFC 8599 §12), which only wakes the browser's SIP stack.
+   */
+  kind: 'voip' | 'data' | 'alert' | 'background' | 'wake';
   /**
    * pending: not recorded yet (being pushed, or left by an instance that died); unknown: the
    * provider never answered (a timeout or a reset), so the phone may ring; failed: the provider

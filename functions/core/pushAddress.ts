@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from './errors';
+import type { Provider } from './push';
 import {
   appIdSchema,
   deviceRegistrationSchema,
@@ -9,6 +10,7 @@ import {
   platformSchema,
   VISIBLE_ASCII,
   voipTokenSchema,
+  webPushEndpointSchema,
   type DeviceRegistration,
 } from './schemas';
 import { validate } from './validate';
@@ -28,16 +30,36 @@ export interface PushDeployment {
   fcmProjectId: string;
   /** ...and by number, FCM's sender id (FCM_SENDER_ID; '' when unset). */
   fcmSenderId: string;
+  /** The providers it pushes through (PUSH_PROVIDERS): a device needing another is refused. */
+  providers: ReadonlySet<Provider>;
 }
 
 export const PUSH_ADDRESS_FIELDS = ['pn_provider', 'pn_prid', 'pn_param'] as const;
 
 /** The fields of the token-based registration that a push address replaces. */
-const TOKEN_FIELDS = ['fcm_token', 'voip_token', 'app_id', 'apns_env'] as const;
+const TOKEN_FIELDS = [
+  'fcm_token',
+  'voip_token',
+  'hms_token',
+  'webpush_endpoint',
+  'webpush_p256dh',
+  'webpush_auth',
+  'app_id',
+  'apns_env',
+] as const;
 
 /** `apns.dev` is Linphone's and Flexisip's name for Apple's sandbox (not in RFC 8599). */
 const APPLE = { apns: 'production', 'apns.dev': 'sandbox' } as const;
-const SUPPORTED = ['apns', 'apns.dev', 'fcm'];
+/**
+ * The RFC 8599 push services callwake speaks, and which of its providers each needs. HMS has
+ * no RFC 8599 name (the IANA registry lists apns, fcm and webpush), so `hms` is refused.
+ */
+const SUPPORTED: Record<string, Provider> = {
+  apns: 'apns',
+  'apns.dev': 'apns',
+  fcm: 'fcm',
+  webpush: 'webpush',
+};
 
 /** A URI parameter value as the proxy copied it, RFC 3261 escapes (%XX) undone. */
 const uriParam = (max: number) =>
@@ -68,7 +90,8 @@ const providerSchema = uriParam(32)
 const addressSchema = z.object({
   pn_provider: required(providerSchema),
   pn_prid: required(uriParam(4096)),
-  pn_param: required(uriParam(512)),
+  // Required by apns and fcm; webpush must not have one (RFC 8599 §12).
+  pn_param: optional(uriParam(512)),
   platform: optional(platformSchema),
 });
 
@@ -91,7 +114,8 @@ const TAGGED_TOKEN = /^([^:]+):(voip|remote)$/;
 
 function apple(address: Address, deployment: PushDeployment): Interpretation {
   const issue = (path: Issue['path'], message: string) => ({ issue: { path, message } });
-  const match = APNS_PARAM.exec(address.pn_param) ?? APNS_PARAM_NO_SERVICE.exec(address.pn_param);
+  const param = address.pn_param ?? '';
+  const match = APNS_PARAM.exec(param) ?? APNS_PARAM_NO_SERVICE.exec(param);
   if (!match) {
     return issue('pn_param', 'must be <TeamID>.<bundle id>.voip (RFC 8599 §10) or voip&remote');
   }
@@ -128,7 +152,9 @@ function apple(address: Address, deployment: PushDeployment): Interpretation {
   if (!voip.success) {
     return issue('pn_prid', 'must carry the hex PushKit token (64-200 hex digits) for voip');
   }
-  if (address.platform === 'android') return issue('platform', 'must be ios for APNs');
+  if (address.platform && address.platform !== 'ios') {
+    return issue('platform', 'must be ios for APNs');
+  }
   return {
     registration: {
       platform: 'ios',
@@ -141,13 +167,19 @@ function apple(address: Address, deployment: PushDeployment): Interpretation {
 
 function fcm(address: Address, deployment: PushDeployment): Interpretation {
   const project = address.pn_param;
-  if (project !== deployment.fcmProjectId && project !== (deployment.fcmSenderId || undefined)) {
+  if (
+    project === undefined ||
+    (project !== deployment.fcmProjectId && project !== (deployment.fcmSenderId || undefined))
+  ) {
     const message = "must name this deployment's Firebase project, by id or number (FCM_SENDER_ID)";
     return { issue: { path: 'pn_param', message } };
   }
   const token = fcmTokenSchema.safeParse(address.pn_prid);
   if (!token.success) {
     return { issue: { path: 'pn_prid', message: 'must be the FCM registration token' } };
+  }
+  if (address.platform === 'web') {
+    return { issue: { path: 'platform', message: 'must be android or ios for FCM' } };
   }
   return {
     registration: {
@@ -157,6 +189,26 @@ function fcm(address: Address, deployment: PushDeployment): Interpretation {
   };
 }
 
+/**
+ * RFC 8599 §12: pn-prid is the push resource URI (the subscription's endpoint) and pn-param is
+ * not used. The phone gave no encryption keys, so its pushes carry no payload: one only wakes
+ * its SIP stack, which registers and gets the INVITE.
+ */
+function webPush(address: Address): Interpretation {
+  const issue = (path: Issue['path'], message: string) => ({ issue: { path, message } });
+  if (address.pn_param !== undefined) {
+    return issue('pn_param', 'must be absent for webpush (RFC 8599 §12)');
+  }
+  const endpoint = webPushEndpointSchema.safeParse(address.pn_prid);
+  if (!endpoint.success) {
+    return issue('pn_prid', 'must be the push subscription URI (an https URL)');
+  }
+  if (address.platform && address.platform !== 'web') {
+    return issue('platform', 'must be web for webpush');
+  }
+  return { registration: { platform: 'web', webpush_endpoint: endpoint.data } };
+}
+
 /** The schema of an RFC 8599 registration for this deployment, output as a token registration. */
 export function pushAddressSchema(deployment: PushDeployment) {
   return addressSchema.transform((address, ctx): DeviceRegistration => {
@@ -164,42 +216,77 @@ export function pushAddressSchema(deployment: PushDeployment) {
     const result: Interpretation =
       provider === 'fcm'
         ? fcm(address, deployment)
-        : Object.hasOwn(APPLE, provider)
-          ? apple(address, deployment)
-          : { issue: { path: 'pn_provider', message: 'is not supported' } };
+        : provider === 'webpush'
+          ? webPush(address)
+          : Object.hasOwn(APPLE, provider)
+            ? apple(address, deployment)
+            : { issue: { path: 'pn_provider', message: 'is not supported' } };
     if ('registration' in result) return result.registration;
     ctx.addIssue({ code: 'custom', path: [result.issue.path], message: result.issue.message });
     return z.NEVER;
   });
 }
 
+/** Which provider each token field of a registration is pushed through. */
+const TOKEN_PROVIDERS = [
+  ['voip_token', 'apns'],
+  ['fcm_token', 'fcm'],
+  ['hms_token', 'hms'],
+  ['webpush_endpoint', 'webpush'],
+] as const;
+
+function unsupported(field: string, message: string): AppError {
+  return new AppError('unsupported_provider', `${field}: ${message}`, { [field]: message });
+}
+
+/** Refuses a registration that needs a provider this deployment does not push through. */
+function requireDeployed(
+  registration: DeviceRegistration,
+  deployment: PushDeployment,
+): DeviceRegistration {
+  for (const [field, provider] of TOKEN_PROVIDERS) {
+    if (registration[field] && !deployment.providers.has(provider)) {
+      const message = `this deployment does not push through ${provider} (PUSH_PROVIDERS)`;
+      throw unsupported(field, message);
+    }
+  }
+  return registration;
+}
+
 /**
  * A device registration body, with either the token fields (platform,
  * fcm_token, voip_token, ...) or an RFC 8599 push address (pn_*). Throws
- * `unsupported_provider` for a push service callwake does not speak (the
- * proxy answers the REGISTER 555), `invalid_argument` naming the field for
- * anything else wrong.
+ * `unsupported_provider` for a push service callwake does not speak or this
+ * deployment does not push through (the proxy answers the REGISTER 555),
+ * `invalid_argument` naming the field for anything else wrong.
  */
 export function parseDeviceRegistration(
   body: Record<string, unknown>,
   deployment: PushDeployment,
 ): DeviceRegistration {
   const present = (field: string) => emptyAsUndefined(body[field]) !== undefined;
-  if (!PUSH_ADDRESS_FIELDS.some(present)) return validate(deviceRegistrationSchema, body);
+  if (!PUSH_ADDRESS_FIELDS.some(present)) {
+    return requireDeployed(validate(deviceRegistrationSchema, body), deployment);
+  }
   const mixed = TOKEN_FIELDS.find(present);
   if (mixed !== undefined) {
     const message = 'give either the pn_* fields or the token fields, not both';
     throw new AppError('invalid_argument', `${mixed}: ${message}`, { [mixed]: message });
   }
   const provider = required(providerSchema).safeParse(body.pn_provider);
-  if (provider.success && !SUPPORTED.includes(provider.data)) {
-    const message =
-      provider.data === 'webpush'
-        ? 'webpush is not supported yet: callwake pushes through apns, apns.dev and fcm'
-        : `${provider.data} is not supported: callwake pushes through apns, apns.dev and fcm`;
-    throw new AppError('unsupported_provider', `pn_provider: ${message}`, {
-      pn_provider: message,
-    });
+  if (provider.success) {
+    const needs = Object.hasOwn(SUPPORTED, provider.data) ? SUPPORTED[provider.data] : undefined;
+    const spoken = Object.entries(SUPPORTED)
+      .filter(([, needed]) => deployment.providers.has(needed))
+      .map(([name]) => name)
+      .join(', ');
+    if (needs === undefined || !deployment.providers.has(needs)) {
+      const why = needs === undefined ? 'is not supported' : 'is not enabled in this deployment';
+      throw unsupported(
+        'pn_provider',
+        `${provider.data} ${why}: callwake pushes through ${spoken}`,
+      );
+    }
   }
-  return validate(pushAddressSchema(deployment), body);
+  return requireDeployed(validate(pushAddressSchema(deployment), body), deployment);
 }

@@ -1,12 +1,17 @@
 import type { Call, Delivery, Device } from './model';
 import { incomingCallPayload } from './payload';
 import type { ApnsEnv, RenderedPush } from './push';
+import { hmsRequest, webPushRequest, type HmsEndpoint } from './pushEnvelopes';
 
-/** Where pushes go; real providers by default, fakes in tests. */
+/**
+ * Where pushes go; real providers by default, fakes in tests. (A Web Push goes to the
+ * subscription's own endpoint.)
+ */
 export interface PushEndpoints {
   projectId: string;
   fcmOrigin: string;
   apnsOrigins: Record<ApnsEnv, string>;
+  hms: HmsEndpoint;
 }
 
 /** A push for one device and how it is classified on the call. */
@@ -22,9 +27,13 @@ const fcmUrl = (e: PushEndpoints) =>
 // FCM allows collapse keys and APNs collapse ids of at most 64 bytes; a UUID keeps both short.
 export const collapseId = (call: Call) => `call-${call.callUuid}`;
 
+/** Whole seconds left to ring. */
+const secondsLeft = (call: Call, now: number) =>
+  Math.max(0, Math.floor((call.expiresAt - now) / 1000));
+
 /** Seconds left to ring, as FCM's Duration string; 0 means "deliver now or drop". */
 function remainingTtl(call: Call, now: number): string {
-  return `${Math.max(0, Math.floor((call.expiresAt - now) / 1000))}s`;
+  return `${secondsLeft(call, now)}s`;
 }
 
 /**
@@ -112,6 +121,17 @@ export function renderIncomingCall(
   const { deviceId } = device;
   if (device.platform === 'ios' && device.voipToken && device.appId) {
     return { deviceId, kind: 'voip', push: renderVoip(call, device, device.voipToken, endpoints) };
+  }
+  if (device.platform === 'web') {
+    if (!device.webPush) return null;
+    const ttl = secondsLeft(call, now);
+    const push = webPushRequest(call, device.webPush, ttl, incomingCallPayload(call));
+    return { deviceId, kind: push.webPushKeys ? 'data' : 'wake', push };
+  }
+  if (device.hmsToken) {
+    const ttl = secondsLeft(call, now);
+    const push = hmsRequest(call, endpoints.hms, device.hmsToken, ttl, incomingCallPayload(call));
+    return { deviceId, kind: 'data', push };
   }
   if (!device.fcmToken) return null;
   if (device.platform === 'ios') {

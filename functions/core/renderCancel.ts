@@ -1,6 +1,7 @@
 import type { EndReason } from './callState';
 import type { Call, Device } from './model';
 import { callCancelledPayload } from './payload';
+import { hmsRequest, webPushRequest } from './pushEnvelopes';
 import { collapseId, fcmPush, type PlannedPush, type PushEndpoints } from './render';
 
 /** A cancel arriving later than this is pointless: the phone stopped ringing on its own. */
@@ -16,7 +17,12 @@ const MISSED: ReadonlySet<EndReason> = new Set(['hangup', 'timeout']);
  * Never a VoIP push: iOS makes an app report every VoIP push as a new
  * CallKit call, and stops waking apps that fail to. Android gets a data-only
  * message under the incoming call's collapse key, so an incoming push still
- * waiting in FCM is replaced rather than delivered late.
+ * waiting in FCM is replaced rather than delivered late; HMS the same under the
+ * call's collapse group; a browser a Web Push under the call's Topic, which
+ * replaces the incoming push if the push service still queues it (its service
+ * worker must show a notification for it: "Missed call" in place of the call's).
+ * A browser whose pushes carry no payload (RFC 8599) gets none: an empty push
+ * would only wake it to show a call that has ended.
  */
 export function renderCancel(
   call: Call,
@@ -25,6 +31,18 @@ export function renderCancel(
   endpoints: PushEndpoints,
   now: number,
 ): PlannedPush | null {
+  const { deviceId } = device;
+  if (device.platform === 'web') {
+    if (!device.webPush?.p256dh) return null;
+    const payload = callCancelledPayload(call, reason);
+    const push = webPushRequest(call, device.webPush, CANCEL_TTL_SECONDS, payload);
+    return { deviceId, kind: 'data', push };
+  }
+  if (device.hmsToken) {
+    const data = callCancelledPayload(call, reason);
+    const push = hmsRequest(call, endpoints.hms, device.hmsToken, CANCEL_TTL_SECONDS, data);
+    return { deviceId, kind: 'data', push };
+  }
   const token = device.fcmToken;
   if (!token) return null;
   const data = callCancelledPayload(call, reason);

@@ -1,5 +1,12 @@
 import type { Request } from 'firebase-functions/v2/https';
-import { APNS_TEAM_ID, CALLS_PER_EXTENSION_PER_MINUTE, FCM_SENDER_ID } from '../config';
+import {
+  APNS_TEAM_ID,
+  CALLS_PER_EXTENSION_PER_MINUTE,
+  FCM_SENDER_ID,
+  VAPID_KEY,
+  providerEndpoints,
+  pushProvidersAtDeploy,
+} from '../config';
 import { CallRateLimiter } from '../core/callRate';
 import { AppError } from '../core/errors';
 import { firestore } from '../store/firestore';
@@ -14,6 +21,8 @@ import { FirestoreOperations } from '../store/operationsStore';
 import { FirestoreRateLimiter } from '../store/rateLimiter';
 import { FirestoreReplayGuard } from '../store/replayGuard';
 import { hashApiKey } from '../store/tenantDirectory';
+import { vetWebPushEndpoint } from '../push/endpointGuard';
+import { parseVapidKey } from '../push/vapidKey';
 import { getServices } from '../wiring';
 import { MAX_BODY_BYTES } from './body';
 import type { ApiContext, ApiRequest } from './types';
@@ -53,12 +62,24 @@ async function verifyIdToken(token: string): Promise<{ uid: string } | null> {
   }
 }
 
+/** The VAPID public key, or null when the VAPID_KEY secret is unset or unreadable. */
+function vapidPublicKey(): string | null {
+  try {
+    return parseVapidKey(VAPID_KEY.value()).publicKey;
+  } catch {
+    return null;
+  }
+}
+
 async function makeContext(): Promise<ApiContext> {
   const services = await getServices();
   const db = await firestore();
   const { logger } = await import('firebase-functions/v2');
   const ms = storeBudget;
   const tenants = withDeadline(services.tenants, ms);
+  const providers = pushProvidersAtDeploy();
+  const publicKey = providers.has('webpush') ? vapidPublicKey() : null;
+  const { webPushTestOrigins } = providerEndpoints();
   return {
     ...services,
     devices: devicesWithDeadline(services.devices, ms),
@@ -78,7 +99,11 @@ async function makeContext(): Promise<ApiContext> {
       apnsTeamId: APNS_TEAM_ID.value(),
       fcmProjectId: services.endpoints.projectId,
       fcmSenderId: FCM_SENDER_ID.value(),
+      providers,
     },
+    vetWebPushEndpoint: (endpoint, field) =>
+      vetWebPushEndpoint(endpoint, field, webPushTestOrigins),
+    vapidPublicKey: () => publicKey,
     pairing: withDeadline(new FirestorePairingStore(db), ms),
     rateLimiter: withDeadline(new FirestoreRateLimiter(db), ms),
     operations: withDeadline(new FirestoreOperations(db), ms, { transactions: ['createKey'] }),

@@ -16,6 +16,7 @@ import { deleteMember, putMember } from './routes/members';
 import { getMetrics } from './routes/metrics';
 import { postPair, postPairingCode } from './routes/pairing';
 import { registerFcmToken, registerPushToken, unregisterFcmToken } from './routes/seedCompat';
+import { getAppWebPushKey, getWebPushKey } from './routes/webPush';
 import type { ApiContext, ApiRequest, ApiResponse, RouteHandler } from './types';
 
 interface Route {
@@ -75,6 +76,9 @@ const ROUTES: Route[] = [
   }),
   route('/v1/console/tenants/{tenant}/keys', { GET: getKeys, POST: postKey }),
   route('/v1/console/tenants/{tenant}/keys/{key_id}/revoke', { POST: postRevokeKey }),
+  route('/v1/app/webpush/public-key', { GET: getAppWebPushKey }),
+  // POST too: Kamailio 5.6's http_client sends a header only with a POST.
+  route('/v1/webpush/public-key', { GET: getWebPushKey, POST: getWebPushKey }),
   // The seed guides' registration calls, for apps built from them.
   route('/api/register-push-token', { POST: registerPushToken }),
   route('/api/register-fcm-token', { POST: registerFcmToken }),

@@ -72,6 +72,13 @@ export interface ApiContext {
   sendBudgetMs: number;
   /** The APNs team and Firebase project RFC 8599 push addresses must name. */
   pushDeployment: PushDeployment;
+  /**
+   * Refuses (400 naming `field`, or 503 when DNS does not answer) a Web Push endpoint that
+   * points anywhere but a public push service (push/endpointGuard.ts).
+   */
+  vetWebPushEndpoint(endpoint: string, field: string): Promise<void>;
+  /** The VAPID public key browsers subscribe with, or null when Web Push is not set up. */
+  vapidPublicKey(): string | null;
   clock: Clock;
   /** In [0, 1): retry jitter and lease holder ids (Math.random; seeded in the simulation). */
   random: () => number;

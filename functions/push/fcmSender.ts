@@ -5,6 +5,7 @@
  */
 import type { PushSender, RenderedPush, SendResult } from '../core/push';
 import { parseRetryAfter } from './retryAfter';
+import { untilAborted } from './untilAborted';
 
 /** Options for {@link FcmSender}. */
 export interface FcmSenderOptions {
@@ -190,24 +191,4 @@ function scrub(text: string, secrets: string[]): string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Rejects when `signal` aborts, so a slow token source cannot outlive the deadline. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      reject(new Error('aborted'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error('access token failed'));
-      },
-    );
-  });
 }

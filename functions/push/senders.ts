@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { APNS_KEY_ID, APNS_TEAM_ID, apnsKey, providerEndpoints, pushMode } from '../config';
+import {
+  APNS_KEY_ID,
+  APNS_TEAM_ID,
+  HMS_CLIENT_ID,
+  HMS_CLIENT_SECRET,
+  VAPID_KEY,
+  WEBPUSH_SUBJECT,
+  apnsKey,
+  providerEndpoints,
+  pushMode,
+} from '../config';
 import type { PushMeta, PushSender, Provider, RenderedPush, SendResult } from '../core/push';
 import { firestore } from '../store/firestore';
 import { OutboxSender } from '../store/outboxSender';
@@ -33,6 +43,10 @@ function lazy(make: () => PushSender): PushSender {
 /* eslint-disable @typescript-eslint/no-require-imports */
 const loadApns = () => require('./apnsSender') as typeof import('./apnsSender');
 const loadFcm = () => require('./fcmSender') as typeof import('./fcmSender');
+const loadWebPush = () => require('./webPushSender') as typeof import('./webPushSender');
+const loadHms = () => require('./hmsSender') as typeof import('./hmsSender');
+const loadHmsTokens = () => require('./hmsAccessToken') as typeof import('./hmsAccessToken');
+const loadVapidKey = () => require('./vapidKey') as typeof import('./vapidKey');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 function makeApns(): PushSender {
@@ -61,7 +75,39 @@ function makeFcm(): PushSender {
   });
 }
 
-const live: Record<Provider, PushSender> = { fcm: lazy(makeFcm), apns: lazy(makeApns) };
+/** Web Push needs the VAPID key pair and a contact for push services (WEBPUSH_SUBJECT). */
+function makeWebPush(): PushSender {
+  const subject = WEBPUSH_SUBJECT.value();
+  let keys;
+  try {
+    keys = loadVapidKey().parseVapidKey(VAPID_KEY.value());
+  } catch {
+    return unconfigured('webpush_not_configured');
+  }
+  if (!/^(mailto:|https:)/.test(subject)) return unconfigured('webpush_not_configured');
+  const endpoints = providerEndpoints();
+  const { WebPushSender } = loadWebPush();
+  return new WebPushSender({
+    vapid: { ...keys, subject },
+    testOrigins: endpoints.webPushTestOrigins,
+    ...(endpoints.webPushCaFile ? { ca: readFileSync(endpoints.webPushCaFile, 'utf8') } : {}),
+  });
+}
+
+function makeHms(): PushSender {
+  if (!HMS_CLIENT_ID.value() || !HMS_CLIENT_SECRET.value()) {
+    return unconfigured('hms_not_configured');
+  }
+  const { HmsSender } = loadHms();
+  return new HmsSender(loadHmsTokens().hmsAccessTokens);
+}
+
+const live: Record<Provider, PushSender> = {
+  fcm: lazy(makeFcm),
+  apns: lazy(makeApns),
+  webpush: lazy(makeWebPush),
+  hms: lazy(makeHms),
+};
 let outbox: Record<Provider, PushSender> | undefined;
 
 /**
@@ -74,7 +120,7 @@ export async function sendersFor(tenant: Tenant): Promise<Record<Provider, PushS
   if ((tenant.pushMode ?? pushMode()) === 'live') return live;
   if (!outbox) {
     const sender = new OutboxSender(await firestore());
-    outbox = { fcm: sender, apns: sender };
+    outbox = { fcm: sender, apns: sender, webpush: sender, hms: sender };
   }
   return outbox;
 }

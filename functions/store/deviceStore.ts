@@ -12,7 +12,6 @@ import {
   deviceChangeRefusal,
   extensionsAtStake,
   refusalError,
-  TOKEN_FIELDS,
   tokenConflict,
   tokenInUseError,
   tokenMoves,
@@ -22,6 +21,7 @@ import {
   type TokenHolder,
 } from '../core/deviceAccess';
 import { limitError } from '../core/errors';
+import { holdsToken, tokensOf, withoutTokens } from '../core/deviceTokens';
 import type { Device } from '../core/model';
 import type { DeviceStore } from '../core/ports';
 import type { ApnsEnv } from '../core/push';
@@ -37,8 +37,8 @@ type DeviceDoc = Device & { createdAt: number; registrar?: 'app' | 'pbx' };
 const registrarOf = (device: Device) => (device.ownerUid ? 'app' : 'pbx');
 
 /**
- * Removes `tokens` from another device inside a transaction; the device goes
- * when it has no token left.
+ * Removes `tokens` (of any kind, core/deviceTokens.ts) from another device inside a
+ * transaction; the device goes when it has no token left.
  */
 function stripTokens(
   tx: Transaction,
@@ -46,16 +46,9 @@ function stripTokens(
   doc: DeviceDoc,
   tokens: Set<string>,
 ): void {
-  const remaining = TOKEN_FIELDS.filter((field) => doc[field] && !tokens.has(doc[field]));
-  if (remaining.length === 0) {
-    tx.delete(ref);
-    return;
-  }
-  const kept = Object.entries(doc).filter(
-    ([field, value]) =>
-      !(TOKEN_FIELDS as readonly string[]).includes(field) || !tokens.has(value as string),
-  );
-  tx.set(ref, Object.fromEntries(kept));
+  const kept = withoutTokens(doc, tokens);
+  if (kept === null) tx.delete(ref);
+  else tx.set(ref, kept);
 }
 
 /** The tenant of a device document (tenants/{tenant}/devices/{id}), or null for any other. */
@@ -116,10 +109,9 @@ export class FirestoreDeviceStore implements DeviceStore {
   /** Every device in the deployment holding one of `device`'s tokens, read in `tx`. */
   private async tokenHolders(tx: Transaction, device: Device): Promise<TokenHolder[]> {
     const snaps = await Promise.all(
-      TOKEN_FIELDS.flatMap((field) => {
-        const token = device[field];
-        return token ? [tx.get(this.db.collectionGroup('devices').where(field, '==', token))] : [];
-      }),
+      tokensOf(device).map(({ path, token }) =>
+        tx.get(this.db.collectionGroup('devices').where(path, '==', token)),
+      ),
     );
     return snaps.flatMap((snap) =>
       snap.docs.flatMap((doc) => {
@@ -145,7 +137,7 @@ export class FirestoreDeviceStore implements DeviceStore {
   async upsert(tenant: string, device: Device, caps?: DeviceCaps): Promise<{ created: boolean }> {
     const col = this.db.collection(paths.devices(tenant));
     const ref = col.doc(device.deviceId);
-    const tokens = new Set(TOKEN_FIELDS.flatMap((field) => (device[field] ? [device[field]] : [])));
+    const tokens = new Set(tokensOf(device).map((held) => held.token));
     return this.db.runTransaction(async (tx) => {
       const holders = await this.tokenHolders(tx, device);
       const current = await tx.get(ref);
@@ -231,8 +223,7 @@ export class FirestoreDeviceStore implements DeviceStore {
     await this.db.runTransaction(async (tx) => {
       const snap = await tx.get(ref);
       const doc = snap.data() as DeviceDoc | undefined;
-      if (doc && TOKEN_FIELDS.some((field) => doc[field] === token))
-        stripTokens(tx, ref, doc, new Set([token]));
+      if (doc && holdsToken(doc, token)) stripTokens(tx, ref, doc, new Set([token]));
     });
   }
 

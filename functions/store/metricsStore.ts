@@ -45,7 +45,7 @@ export async function readCounters(db: Firestore, tenant: string): Promise<Count
 }
 
 /**
- * The tenant's devices by platform: two count() aggregations, each billed one read per 1,000
+ * The tenant's devices by platform: three count() aggregations, each billed one read per 1,000
  * devices counted (at least one).
  */
 export async function deviceCounts(
@@ -55,8 +55,8 @@ export async function deviceCounts(
   const devices = db.collection(paths.devices(tenant));
   const count = async (platform: string) =>
     (await devices.where('platform', '==', platform).count().get()).data().count;
-  const [android, ios] = await Promise.all([count('android'), count('ios')]);
-  return { android, ios };
+  const [android, ios, web] = await Promise.all([count('android'), count('ios'), count('web')]);
+  return { android, ios, web };
 }
 
 /** Everything one tenant's scrape shows. */

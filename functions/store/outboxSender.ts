@@ -3,13 +3,19 @@ import { maskToken } from '../core/devices';
 import type { PushMeta, PushSender, RenderedPush, SendResult } from '../core/push';
 import { paths } from './firestore';
 
-/** The push as stored: identical to what would be sent, with the token masked everywhere. */
+/**
+ * The push as stored: identical to what would be sent, with the token masked everywhere (a Web
+ * Push endpoint is its token) and a Web Push subscription's keys masked (its `auth` secret would
+ * let a reader of the outbox decrypt the pushes).
+ */
 export function maskedPush(push: RenderedPush): Omit<RenderedPush, 'token'> & { token: string } {
   const masked = maskToken(push.token);
+  const keys = push.webPushKeys;
   const json = JSON.stringify({
     ...push,
     token: masked,
     url: push.url.split(push.token).join(masked),
+    ...(keys ? { webPushKeys: { p256dh: maskToken(keys.p256dh), auth: '***' } } : {}),
   });
   // The token also sits inside FCM bodies (message.token); replace it wherever it appears.
   return JSON.parse(json.split(push.token).join(masked)) as RenderedPush;

@@ -45,6 +45,27 @@ function iphone(deviceId: string, overrides: Partial<Device> = {}): Device {
   };
 }
 
+function browser(deviceId: string, overrides: Partial<Device> = {}): Device {
+  return {
+    deviceId,
+    extension: '100',
+    platform: 'web',
+    webPush: {
+      endpoint: `https://push.example.net/wpush/${hex(16)}`,
+      p256dh: `B${hex(20)}`,
+      auth: hex(8),
+    },
+    apnsEnv: 'production',
+    lastSeenAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+function huawei(deviceId: string, overrides: Partial<Device> = {}): Device {
+  const { fcmToken: _google, ...phone } = android(deviceId);
+  return { ...phone, hmsToken: `hms-${hex(20)}`, ...overrides };
+}
+
 export function deviceStoreContract(name: string, make: () => DeviceStore): void {
   describe(`DeviceStore contract: ${name}`, () => {
     let store: DeviceStore;
@@ -85,6 +106,24 @@ export function deviceStoreContract(name: string, make: () => DeviceStore): void
       const left = plain(await store.get(tenant, 'both'))!;
       assert.equal(left.fcmToken, undefined);
       assert.equal(left.voipToken, both.voipToken);
+    });
+
+    it('keeps Web Push endpoints and HMS tokens unique the same way, keys going with their endpoint', async () => {
+      const tab = browser('tab');
+      const mate = huawei('mate');
+      await store.upsert(tenant, tab);
+      await store.upsert(tenant, mate);
+      // The same subscription registered again (new keys, as after a browser resubscribe).
+      const again = browser('tab-2', {
+        webPush: { endpoint: tab.webPush!.endpoint, p256dh: `B${hex(20)}`, auth: hex(8) },
+      });
+      await store.upsert(tenant, again);
+      assert.equal(await store.get(tenant, 'tab'), null);
+      assert.deepEqual(plain(await store.get(tenant, 'tab-2'))?.webPush, again.webPush);
+      await store.upsert(tenant, huawei('mate-2', { hmsToken: mate.hmsToken! }));
+      assert.equal(await store.get(tenant, 'mate'), null);
+      await store.dropToken(tenant, 'tab-2', again.webPush!.endpoint);
+      assert.equal(await store.get(tenant, 'tab-2'), null);
     });
 
     it('removes a device of its own extension only', async () => {

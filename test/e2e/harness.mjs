@@ -121,8 +121,11 @@ export async function stopAll(kamailio) {
   }
 }
 
-/** SIPp on 127.0.0.1 only, one call to `service`, bounded by its own global timeout. */
-export function sipp(name, scenario, port, callIdPattern, service) {
+/**
+ * SIPp on 127.0.0.1 only, one call to `service`, bounded by its own global timeout. `keys` fill
+ * the scenario's own [keywords] (SIPp's -key).
+ */
+export function sipp(name, scenario, port, callIdPattern, service, keys = {}) {
   const messages = join(WORK, `${name}.messages.log`);
   const args = [
     `${HOST}:${KAMAILIO_PORT}`,
@@ -143,6 +146,7 @@ export function sipp(name, scenario, port, callIdPattern, service) {
     ['-timeout', '45s'],
     '-timeout_error',
     '-nostdin',
+    ...Object.entries(keys).flatMap(([key, value]) => ['-key', key, value]),
   ].flat();
   const run = start(name, 'sipp', args, { logFile: join(WORK, `${name}.out.log`) });
   return { ...run, messages };

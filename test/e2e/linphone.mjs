@@ -6,8 +6,8 @@
 // makes callwake push to the fake FCM / APNs; the test plays the phone's OS
 // and starts linphonec again, which re-registers; Kamailio forks the held
 // INVITE to it and it answers (-a). Also: the caller gives up before the
-// phone wakes, an unsupported push service gets 555, and a de-registration
-// removes the device. Prints one `e2e-sip-results {...}` line.
+// phone wakes, a push service callwake does not speak gets 555, and a
+// de-registration removes the device. Prints one `e2e-sip-results {...}` line.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -345,19 +345,22 @@ try {
     await iphone.kill();
   });
 
-  await test('linphonec with pn-provider=webpush: 555, with callwake reason; nothing registered', async () => {
-    const browser = phone('webpush', {
+  await test('linphonec with a push service RFC 8599 does not name (hms): 555, with callwake reason; nothing registered', async () => {
+    const huawei = phone('hms', {
       extension: '2003',
       port: 5120,
-      pushParameters: 'pn-provider=webpush;pn-prid=https://push.example.net/s/abc;pn-param=x',
+      pushParameters: `pn-provider=hms;pn-prid=${randomBytes(40).toString('base64url')};pn-param=x`,
     });
-    running.push(browser);
-    await browser.start('LinphoneRegistrationFailed');
-    const refused = browser.trace().find((e) => !e.sent && e.line.startsWith('SIP/2.0 555'));
-    assert(refused, `no 555\n      ${sipFlow(browser.trace())}`);
-    assert(/^Warning: 399 callwake "pn_provider: webpush/m.test(refused.text), refused.text);
+    running.push(huawei);
+    await huawei.start('LinphoneRegistrationFailed');
+    const refused = huawei.trace().find((e) => !e.sent && e.line.startsWith('SIP/2.0 555'));
+    assert(refused, `no 555\n      ${sipFlow(huawei.trace())}`);
+    assert(
+      /^Warning: 399 callwake "pn_provider: hms is not supported/m.test(refused.text),
+      refused.text,
+    );
     assert((await devicesOf(tenant, '2003')).length === 0, 'no device');
-    await browser.kill();
+    await huawei.kill();
   });
 } catch (err) {
   failSetup(err);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { renderUnicodeCompact } from 'uqr';
 import { maskToken } from '../../functions/core/devices';
 import { signInApp } from '../support/app';
-import { db, ROOT } from '../support/emulator';
+import { parseVapidKey } from '../../functions/push/vapidKey';
+import { db, localConfig, ROOT } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { startProviders } from '../support/providers';
@@ -420,5 +421,15 @@ describe('operator CLI (emulator)', function () {
     const help = await cli(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /callwake devices test-push <tenant> <device-id>/);
+  });
+
+  it('prints the VAPID public key browsers subscribe with, as the API serves it', async () => {
+    const expected = parseVapidKey(localConfig().VAPID_KEY ?? '').publicKey;
+    assert.deepEqual(await json(['webpush', 'public-key']), {
+      project: 'demo-callwake',
+      public_key: expected,
+    });
+    assert.match(await ok(['webpush', 'public-key']), new RegExp(`^ {4}${expected}$`, 'm'));
+    await fails(['webpush', 'public-key'], 1, /VAPID_KEY cannot be read/, { VAPID_KEY: 'nope' });
   });
 });

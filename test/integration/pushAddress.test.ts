@@ -64,13 +64,18 @@ describe('RFC 8599 push addresses (emulator)', function () {
     assert.equal((await db().doc(`tenants/${tenant.id}/devices/sip-pixel`).get()).exists, false);
   });
 
-  it('refuses webpush, another team and another project with a 400 naming pn_*, writing nothing', async () => {
+  it('refuses hms, webpush into a private network, another team and another project with a 400 naming pn_*, writing nothing', async () => {
     const before = await tenantSnapshot(tenant.id);
     const cases: [Record<string, string>, string, string][] = [
       [
-        { pn_provider: 'webpush', pn_prid: 'https://push.example.net/s/1', pn_param: 'x' },
+        { pn_provider: 'hms', pn_prid: 'token-1234567890', pn_param: 'x' },
         'unsupported_provider',
         'pn_provider',
+      ],
+      [
+        { pn_provider: 'webpush', pn_prid: 'https://10.0.0.7/wpush/s1' },
+        'invalid_argument',
+        'pn_prid',
       ],
       [
         { pn_provider: 'apns', pn_prid: voipToken(), pn_param: 'ZZZZZ99999.org.example.voip' },

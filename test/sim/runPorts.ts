@@ -13,6 +13,7 @@ import {
   FakeReplayGuard,
   TEST_ENDPOINTS,
   TEST_PUSH_DEPLOYMENT,
+  TEST_VAPID_PUBLIC_KEY,
 } from '../support/fakes';
 import { FakeOperations } from '../support/fakeOperations';
 import type { Run } from './instances';
@@ -80,7 +81,7 @@ export function queries(world: World, run: Run): ExpiryQueries {
 
 export function senders(world: World, run: Run): Record<Provider, PushSender> {
   const sender = world.providers.sender(run, world.runClock(run));
-  return { fcm: sender, apns: sender };
+  return { fcm: sender, apns: sender, webpush: sender, hms: sender };
 }
 
 /** The api function's context for one request (functions/http/api.ts builds the real one). */
@@ -107,6 +108,9 @@ export function apiContext(world: World, run: Run): ApiContext {
     extensions: { everUsed: () => Promise.resolve(true) },
     // The console's and the metrics' routes: no schedule calls them.
     operations: new FakeOperations(),
+    // Nor does a schedule register a browser.
+    vetWebPushEndpoint: () => Promise.reject(new Error('no Web Push endpoint in a schedule')),
+    vapidPublicKey: () => TEST_VAPID_PUBLIC_KEY,
     callRate: run.instance.callRate,
     sendersFor: () => Promise.resolve(senders(world, run)),
     endpoints: TEST_ENDPOINTS,

@@ -126,7 +126,7 @@ const NAMED = {
 let certificate: Promise<{ key: string; cert: string }> | undefined;
 
 /** A throwaway self-signed certificate for 127.0.0.1 and localhost, made once per process. */
-function selfSigned(): Promise<{ key: string; cert: string }> {
+export function selfSigned(): Promise<{ key: string; cert: string }> {
   certificate ??= (async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'fake-apns-'));
     const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];

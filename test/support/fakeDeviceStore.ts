@@ -5,16 +5,15 @@ import {
   deviceChangeRefusal,
   extensionsAtStake,
   refusalError,
-  TOKEN_FIELDS,
   tokenConflict,
   tokenInUseError,
   tokenMoves,
-  tokensOf,
   type DeviceActor,
   type DeviceCaps,
   type TokenHolder,
 } from '../../functions/core/deviceAccess';
 import { limitError } from '../../functions/core/errors';
+import { tokensOf, withoutTokens } from '../../functions/core/deviceTokens';
 import type { Device } from '../../functions/core/model';
 import type { DeviceStore } from '../../functions/core/ports';
 import type { ApnsEnv } from '../../functions/core/push';
@@ -93,10 +92,10 @@ export class FakeDeviceStore implements DeviceStore {
 
   /** Every device in any tenant holding one of `device`'s tokens. */
   private holders(device: Device): TokenHolder[] {
-    const tokens = new Set(tokensOf(device));
+    const tokens = new Set(tokensOf(device).map((held) => held.token));
     return [...this.byTenant].flatMap(([tenant, devices]) =>
       [...devices.values()]
-        .filter((d) => tokensOf(d).some((t) => tokens.has(t)))
+        .filter((d) => tokensOf(d).some((held) => tokens.has(held.token)))
         .map((d) => ({ tenant, device: { ...d } })),
     );
   }
@@ -119,7 +118,7 @@ export class FakeDeviceStore implements DeviceStore {
       const over = capExceeded(before, device, counts, caps);
       if (over) return Promise.reject(limitError(over, 409, `${over} reached`));
     }
-    const tokens = new Set(tokensOf(device));
+    const tokens = new Set(tokensOf(device).map((held) => held.token));
     for (const moved of tokenMoves(tenant, device, holders)) {
       const current = devices.get(moved.deviceId);
       if (current) this.strip(tenant, current, tokens);
@@ -178,13 +177,8 @@ export class FakeDeviceStore implements DeviceStore {
   }
 
   private strip(tenant: string, device: Device, tokens: Set<string>): void {
-    const kept = Object.fromEntries(
-      Object.entries(device).filter(
-        ([field, value]) =>
-          !(TOKEN_FIELDS as readonly string[]).includes(field) || !tokens.has(value as string),
-      ),
-    ) as unknown as Device;
-    if (tokensOf(kept).length === 0) this.tenant(tenant).delete(device.deviceId);
+    const kept = withoutTokens(device, tokens);
+    if (kept === null) this.tenant(tenant).delete(device.deviceId);
     else this.tenant(tenant).set(device.deviceId, kept);
   }
 }

@@ -36,6 +36,7 @@ export class FakeOperations implements Operations {
       devices: {
         android: devices.filter((d) => d.platform === 'android').length,
         ios: devices.filter((d) => d.platform === 'ios').length,
+        web: devices.filter((d) => d.platform === 'web').length,
       },
     });
   }

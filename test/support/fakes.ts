@@ -15,10 +15,17 @@ import type {
   ReplayGuard,
 } from '../../functions/core/ports';
 import { windowKey, withinLimit } from '../../functions/core/rateWindow';
-import type { PushMeta, PushSender, RenderedPush, SendResult } from '../../functions/core/push';
+import type {
+  Provider,
+  PushMeta,
+  PushSender,
+  RenderedPush,
+  SendResult,
+} from '../../functions/core/push';
 import type { PushDeployment } from '../../functions/core/pushAddress';
 import type { PushEndpoints } from '../../functions/core/render';
 import type { ApiContext, ApiRequest } from '../../functions/http/types';
+import { vetWebPushEndpoint } from '../../functions/push/endpointGuard';
 import type { Tenant } from '../../functions/store/tenantDirectory';
 import { FakeCallStore } from './fakeCallStore';
 import { FakeClock } from './fakeClock';
@@ -290,11 +297,16 @@ export class FakeReplayGuard implements ReplayGuard {
     return Promise.resolve(true);
   }
 }
+/** For the providers a test sends nothing to: any push there is a test's mistake. */
+export const UNUSED_SENDER: PushSender = {
+  send: () => Promise.reject(new Error('no push to this provider is expected here')),
+};
 
 export const TEST_ENDPOINTS: PushEndpoints = {
   projectId: 'demo-callwake',
   fcmOrigin: 'https://fcm.test',
   apnsOrigins: { production: 'https://apns.test', sandbox: 'https://apns-sandbox.test' },
+  hms: { origin: 'https://hms.test', clientId: '101234567' },
 };
 
 /** The deployment the unit tests' RFC 8599 addresses name: Apple team and Firebase project. */
@@ -302,7 +314,12 @@ export const TEST_PUSH_DEPLOYMENT: PushDeployment = {
   apnsTeamId: 'ABCDE12345',
   fcmProjectId: TEST_ENDPOINTS.projectId,
   fcmSenderId: '123456789012',
+  providers: new Set<Provider>(['fcm', 'apns', 'webpush', 'hms']),
 };
+
+/** The VAPID public key the unit tests' deployment answers with. */
+export const TEST_VAPID_PUBLIC_KEY =
+  'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM';
 
 export type FakeApiContext = ApiContext & {
   operations: FakeOperations;
@@ -386,11 +403,17 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     callRate: new CallRateLimiter(() => 30),
     sendersFor: (tenant) => {
       sendersAskedFor.push(tenant);
-      return Promise.resolve({ fcm: sender, apns: sender });
+      return Promise.resolve({ fcm: sender, apns: sender, webpush: sender, hms: sender });
     },
     endpoints: TEST_ENDPOINTS,
     sendBudgetMs: 8_000,
     pushDeployment: TEST_PUSH_DEPLOYMENT,
+    // The unit tests' endpoints are on a documentation host no DNS answers for: vetted by URL.
+    vetWebPushEndpoint: (endpoint, field) =>
+      vetWebPushEndpoint(endpoint, field, [], () =>
+        Promise.resolve([{ address: '93.184.215.14', family: 4 }]),
+      ),
+    vapidPublicKey: () => TEST_VAPID_PUBLIC_KEY,
     clock,
     random: Math.random,
     operations: new FakeOperations(),

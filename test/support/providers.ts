@@ -4,12 +4,16 @@ import { dirname } from 'node:path';
 import { ApnsWorld } from './apnsWorld';
 import { FakeApns } from './fakeApns';
 import { FakeFcm, type FcmRecordedRequest } from './fakeFcm';
+import { FakeHms } from './fakeHms';
+import { FakeWebPush } from './fakeWebPush';
 import { localConfig } from './emulator';
 
 /** The fake providers the emulated functions push to (ports come from scripts/test-env.mjs). */
 export interface Providers {
   fcm: FakeFcm;
   apns: { production: FakeApns; sandbox: FakeApns };
+  webPush: FakeWebPush;
+  hms: FakeHms;
 }
 
 let providers: Providers | undefined;
@@ -43,19 +47,38 @@ export async function startProviders(): Promise<Providers> {
     portOf(env.CALLWAKE_APNS_PRODUCTION_ORIGIN, 'CALLWAKE_APNS_PRODUCTION_ORIGIN'),
   );
   await sandbox.start(portOf(env.CALLWAKE_APNS_SANDBOX_ORIGIN, 'CALLWAKE_APNS_SANDBOX_ORIGIN'));
-  const caFile = env.CALLWAKE_APNS_CA_FILE;
-  if (!caFile) throw new Error('CALLWAKE_APNS_CA_FILE is not set.');
-  mkdirSync(dirname(caFile), { recursive: true });
-  writeFileSync(caFile, ca);
-  providers = { fcm, apns: { production, sandbox } };
+  writeCa(env.CALLWAKE_APNS_CA_FILE, 'CALLWAKE_APNS_CA_FILE', ca);
+  const webPush = new FakeWebPush();
+  const testOrigin = (env.CALLWAKE_WEBPUSH_TEST_ORIGINS ?? '').split(',')[0];
+  const pushService = await webPush.start(portOf(testOrigin, 'CALLWAKE_WEBPUSH_TEST_ORIGINS'));
+  writeCa(env.CALLWAKE_WEBPUSH_CA_FILE, 'CALLWAKE_WEBPUSH_CA_FILE', pushService.ca);
+  const hms = new FakeHms({
+    clientId: secrets.HMS_CLIENT_ID!,
+    clientSecret: secrets.HMS_CLIENT_SECRET!,
+  });
+  await hms.start(portOf(env.CALLWAKE_HMS_ORIGIN, 'CALLWAKE_HMS_ORIGIN'));
+  providers = { fcm, apns: { production, sandbox }, webPush, hms };
   return providers;
+}
+
+/** Writes a fake's certificate where the functions are told to find it. */
+function writeCa(file: string | undefined, name: string, pem: string): void {
+  if (!file) throw new Error(`${name} is not set.`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, pem);
 }
 
 export async function stopProviders(): Promise<void> {
   if (!providers) return;
-  const { fcm, apns } = providers;
+  const { fcm, apns, webPush, hms } = providers;
   providers = undefined;
-  await Promise.all([fcm.close(), apns.production.close(), apns.sandbox.close()]);
+  await Promise.all([
+    fcm.close(),
+    apns.production.close(),
+    apns.sandbox.close(),
+    webPush.close(),
+    hms.close(),
+  ]);
 }
 
 /** The FCM v1 `message` a recorded request carried. */

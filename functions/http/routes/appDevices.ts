@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { defaultDeviceCaps } from '../../core/deviceAccess';
 import { registerDevice } from '../../core/devices';
 import { AppError } from '../../core/errors';
-import { parseDeviceRegistration } from '../../core/pushAddress';
 import { deviceIdSchema, extensionSchema, tenantSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { parseBody } from '../body';
+import { parseRegistration, vetRegistration, webPushAnswer } from '../registration';
 import { candidateTenants, memberTenant, requireUser } from '../identity';
 import type { ApiContext, RouteHandler } from '../types';
 
@@ -21,8 +21,9 @@ export const putAppDevice: RouteHandler = async (req, rawParams, ctx) => {
   const { device_id } = validate(params, rawParams);
   const body = parseBody(req.body, req.headers['content-type']);
   const { extension, tenant: hint } = validate(target, body);
-  const input = parseDeviceRegistration(body, ctx.pushDeployment);
+  const input = parseRegistration(body, ctx);
   const tenant = await memberTenant(ctx, uid, extension, hint);
+  await vetRegistration(input, body, ctx);
   const { created, device } = await registerDevice(
     ctx.devices,
     tenant,
@@ -35,7 +36,12 @@ export const putAppDevice: RouteHandler = async (req, rawParams, ctx) => {
   );
   return {
     status: created ? 201 : 200,
-    body: { status: created ? 'created' : 'updated', tenant, ...device },
+    body: {
+      status: created ? 'created' : 'updated',
+      tenant,
+      ...device,
+      ...webPushAnswer(input, ctx),
+    },
   };
 };
 

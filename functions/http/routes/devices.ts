@@ -1,10 +1,10 @@
 import { defaultDeviceCaps } from '../../core/deviceAccess';
 import { deviceView, registerDevice, unregisterDevice } from '../../core/devices';
-import { parseDeviceRegistration } from '../../core/pushAddress';
 import { deviceIdSchema, extensionSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';
 import { parseBody } from '../body';
+import { parseRegistration, vetRegistration, webPushAnswer } from '../registration';
 import type { RouteHandler } from '../types';
 import { z } from 'zod';
 
@@ -19,7 +19,8 @@ export const putDevice: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx, true);
   const { ext, device_id } = validate(deviceParams, params);
   const body = parseBody(req.body, req.headers['content-type']);
-  const input = parseDeviceRegistration(body, ctx.pushDeployment);
+  const input = parseRegistration(body, ctx);
+  await vetRegistration(input, body, ctx);
   const { created, device } = await registerDevice(
     ctx.devices,
     tenant.id,
@@ -32,7 +33,7 @@ export const putDevice: RouteHandler = async (req, params, ctx) => {
   );
   return {
     status: created ? 201 : 200,
-    body: { status: created ? 'created' : 'updated', ...device },
+    body: { status: created ? 'created' : 'updated', ...device, ...webPushAnswer(input, ctx) },
   };
 };
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defaultDeviceCaps } from '../../core/deviceAccess';
 import { registerDevice } from '../../core/devices';
 import { AppError } from '../../core/errors';
-import { extensionSchema, fcmTokenSchema, platformSchema } from '../../core/schemas';
+import { extensionSchema, fcmTokenSchema } from '../../core/schemas';
 import { validBody } from '../body';
 import { identify, memberTenant, type Caller } from '../identity';
 import type { ApiContext, RouteHandler } from '../types';
@@ -13,6 +13,9 @@ import type { ApiContext, RouteHandler } from '../types';
  * from them: same paths, same fields, `{success: true}` answers. They need
  * the same auth as the rest of the API (an API key, or the app's ID token).
  */
+
+/** The seeds' apps are Android and iOS apps with an FCM token. */
+const seedPlatformSchema = z.enum(['android', 'ios']);
 
 /** Seed apps send no device id: derive a stable one from the token. */
 const seedDeviceId = (token: string) =>
@@ -52,7 +55,7 @@ async function register(
 const pushTokenBody = z.object({
   user: extensionSchema,
   token: fcmTokenSchema,
-  platform: platformSchema,
+  platform: seedPlatformSchema,
 });
 
 /** POST /api/register-push-token {user, token, platform}. */
@@ -66,7 +69,7 @@ export const registerPushToken: RouteHandler = async (req, _params, ctx) => {
 const fcmTokenBody = z.object({
   extension: extensionSchema,
   fcm_token: fcmTokenSchema,
-  platform: platformSchema.default('android'),
+  platform: seedPlatformSchema.default('android'),
 });
 
 /** POST /api/register-fcm-token {extension, fcm_token, platform}. */

@@ -17,6 +17,7 @@ import {
   settle,
   TEST_ENDPOINTS,
   type Deferred,
+  UNUSED_SENDER,
 } from '../../support/fakes';
 import { androidDevice, iosVoipDevice, NOW, ringingCall, VOIP_TOKEN } from './fixtures';
 
@@ -65,7 +66,7 @@ async function setup(cancel: Partial<CancelState> = {}): Promise<Setup> {
   const deps: CancelDeps = {
     calls,
     devices,
-    senders: { fcm, apns },
+    senders: { fcm, apns, webpush: UNUSED_SENDER, hms: UNUSED_SENDER },
     endpoints: TEST_ENDPOINTS,
     clock,
     leaseMs: 60_000,

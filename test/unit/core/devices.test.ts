@@ -7,7 +7,19 @@ import {
 } from '../../../functions/core/devices';
 import { AppError } from '../../../functions/core/errors';
 import { FakeDeviceStore } from '../../support/fakes';
-import { androidDevice, FCM_TOKEN, iosVoipDevice, NOW, VOIP_TOKEN } from './fixtures';
+import {
+  androidDevice,
+  browserDevice,
+  FCM_TOKEN,
+  HMS_TOKEN,
+  huaweiDevice,
+  iosVoipDevice,
+  NOW,
+  VOIP_TOKEN,
+  WEB_AUTH,
+  WEB_ENDPOINT,
+  WEB_P256DH,
+} from './fixtures';
 
 describe('maskToken', () => {
   it('keeps the first and last four characters of a long token', () => {
@@ -148,5 +160,23 @@ describe('unregisterDevice', () => {
       });
     }
     assert.ok(store.peek('acme', 'pixel-8'), 'the other extension keeps its device');
+  });
+});
+
+describe('deviceView of browsers and Huawei phones', () => {
+  it('shows which push service, never the subscription, its keys or the HMS token', () => {
+    const tab = deviceView(browserDevice());
+    assert.equal(
+      tab.webpush_endpoint,
+      `https://fcm.googleapis.com/${maskToken(WEB_ENDPOINT.slice(27))}`,
+    );
+    assert.equal(tab.webpush_payload, true);
+    const text = JSON.stringify(tab);
+    for (const secret of [WEB_ENDPOINT, WEB_P256DH, WEB_AUTH]) assert.ok(!text.includes(secret));
+    const rfc8599 = deviceView(browserDevice({ webPush: { endpoint: WEB_ENDPOINT } }));
+    assert.equal(rfc8599.webpush_payload, false);
+    const mate = deviceView(huaweiDevice());
+    assert.equal(mate.hms_token, maskToken(HMS_TOKEN));
+    assert.ok(!JSON.stringify(mate).includes(HMS_TOKEN));
   });
 });

@@ -49,3 +49,30 @@ export const iosVoipDevice = (overrides: Partial<Device> = {}): Device => ({
   lastSeenAt: NOW - 60_000,
   ...overrides,
 });
+
+export const HMS_TOKEN = 'IQAAAACy0kYdAAC' + 'h'.repeat(100);
+export const WEB_ENDPOINT = 'https://fcm.googleapis.com/fcm/send/dXk3:APA91bE' + 'w'.repeat(80);
+// A real P-256 point (the RFC 8291 §5 example's receiver key) and a 16-byte auth secret.
+export const WEB_P256DH =
+  'BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4';
+export const WEB_AUTH = 'BTBZMqHH6r4Tts7J_aSIgg';
+
+export const browserDevice = (overrides: Partial<Device> = {}): Device => ({
+  deviceId: 'chrome-tab',
+  extension: '100',
+  platform: 'web',
+  webPush: { endpoint: WEB_ENDPOINT, p256dh: WEB_P256DH, auth: WEB_AUTH },
+  apnsEnv: 'production',
+  lastSeenAt: NOW - 60_000,
+  ...overrides,
+});
+
+export const huaweiDevice = (overrides: Partial<Device> = {}): Device => ({
+  deviceId: 'mate-60',
+  extension: '100',
+  platform: 'android',
+  hmsToken: HMS_TOKEN,
+  apnsEnv: 'production',
+  lastSeenAt: NOW - 60_000,
+  ...overrides,
+});

@@ -12,6 +12,7 @@ import {
   settle,
   TEST_ENDPOINTS,
   type Deferred,
+  UNUSED_SENDER,
 } from '../../support/fakes';
 import { androidDevice, FCM_TOKEN, iosVoipDevice, VOIP_TOKEN } from './fixtures';
 
@@ -41,7 +42,7 @@ describe('startIncomingCall', () => {
     deps = {
       calls,
       devices,
-      senders: { fcm, apns },
+      senders: { fcm, apns, webpush: UNUSED_SENDER, hms: UNUSED_SENDER },
       endpoints: TEST_ENDPOINTS,
       clock,
       sendBudgetMs: 8_000,

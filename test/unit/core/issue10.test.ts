@@ -19,6 +19,7 @@ import {
   FakeSender,
   settle,
   TEST_ENDPOINTS,
+  UNUSED_SENDER,
 } from '../../support/fakes';
 import { androidDevice, FCM_TOKEN, iosVoipDevice, NOW, ringingCall, VOIP_TOKEN } from './fixtures';
 
@@ -51,7 +52,7 @@ function setup(sendMs = 0) {
   const deps: IncomingCallDeps = {
     calls,
     devices,
-    senders: { fcm, apns },
+    senders: { fcm, apns, webpush: UNUSED_SENDER, hms: UNUSED_SENDER },
     endpoints: TEST_ENDPOINTS,
     clock,
     sendBudgetMs: 8_000,
@@ -203,7 +204,7 @@ describe('issue 10: the ring and answer paths under partial failure', () => {
     };
     const answer = await startIncomingCall(TENANT, REQUEST, {
       ...s.deps,
-      senders: { fcm: s.fcm, apns },
+      senders: { fcm: s.fcm, apns, webpush: UNUSED_SENDER, hms: UNUSED_SENDER },
     });
     assert.deepEqual(tried, ['production', 'sandbox']);
     assert.equal(answer.pushed, 1);

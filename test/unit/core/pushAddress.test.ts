@@ -98,6 +98,19 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
       );
     });
 
+    it('§12 Web Push: the push subscription URI as pn-prid, no pn-param, no keys', () => {
+      const endpoint = 'https://fcm.googleapis.com/fcm/send/dXk3:APA91bE';
+      assert.deepEqual(parse({ pn_provider: 'webpush', pn_prid: endpoint }), {
+        platform: 'web',
+        webpush_endpoint: endpoint,
+      });
+      assert.deepEqual(
+        parse({ pn_provider: 'webpush', pn_prid: encodeURIComponent(endpoint), pn_param: '' }),
+        { platform: 'web', webpush_endpoint: endpoint },
+      );
+      refusedOn('platform', { pn_provider: 'webpush', pn_prid: endpoint, platform: 'android' });
+    });
+
     it('§11 FCM: the project id as pn-param', () => {
       const parsed = parse({ pn_provider: 'fcm', pn_prid: FCM, pn_param: PROJECT });
       assert.equal(parsed.fcm_token, FCM);
@@ -140,22 +153,39 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
     };
     const android = { pn_provider: 'fcm', pn_prid: FCM, pn_param: SENDER };
 
-    it('webpush: unsupported_provider, until callwake speaks Web Push', () => {
-      const err = refusal({
+    it('webpush with a pn-param: RFC 8599 §12 says there is none', () => {
+      refusedOn('pn_param', {
         pn_provider: 'webpush',
-        pn_prid: 'https://push.example/x',
+        pn_prid: 'https://push.example.net/wpush/abc',
         pn_param: 'x',
       });
-      assert.equal(err.code, 'unsupported_provider');
-      assert.equal(err.status, 400);
-      assert.match(err.message, /^pn_provider: webpush is not supported yet/);
-      assert.deepEqual(Object.keys(err.details ?? {}), ['pn_provider']);
     });
 
-    it('any other well-formed provider: unsupported_provider too', () => {
+    it('webpush whose pn-prid is no https URL: invalid_argument naming pn_prid', () => {
+      refusedOn('pn_prid', { pn_provider: 'webpush', pn_prid: 'abc' });
+      refusedOn('pn_prid', { pn_provider: 'webpush', pn_prid: 'http://push.example.net/s/1' });
+    });
+
+    it('a provider this deployment does not push through: unsupported_provider, naming it', () => {
+      const noWebPush = { ...TEST_PUSH_DEPLOYMENT, providers: new Set(['fcm', 'apns'] as const) };
+      const err = refusal(
+        { pn_provider: 'webpush', pn_prid: 'https://push.example.net/wpush/abc' },
+        noWebPush,
+      );
+      assert.equal(err.code, 'unsupported_provider');
+      assert.match(err.message, /^pn_provider: webpush is not enabled in this deployment/);
+      const token = refusal({ platform: 'android', hms_token: 'hms-token-1' }, noWebPush);
+      assert.equal(token.code, 'unsupported_provider');
+      assert.deepEqual(Object.keys(token.details ?? {}), ['hms_token']);
+    });
+
+    it('a provider RFC 8599 does not name (hms has no RFC 8599 form): unsupported_provider', () => {
       const err = refusal({ ...android, pn_provider: 'hms' });
       assert.equal(err.code, 'unsupported_provider');
-      assert.match(err.message, /^pn_provider: hms is not supported/);
+      assert.match(
+        err.message,
+        /^pn_provider: hms is not supported: callwake pushes through apns, apns.dev, fcm, webpush$/,
+      );
     });
 
     it('a provider that is no name at all: invalid_argument', () => {

@@ -15,6 +15,7 @@ import {
   FakeSender,
   settle,
   TEST_ENDPOINTS,
+  UNUSED_SENDER,
 } from '../../support/fakes';
 import { androidDevice, FCM_TOKEN, NOW } from './fixtures';
 
@@ -31,7 +32,7 @@ function setup() {
   const deps: IncomingCallDeps = {
     calls,
     devices,
-    senders: { fcm, apns: new FakeSender(clock) },
+    senders: { fcm, apns: new FakeSender(clock), webpush: UNUSED_SENDER, hms: UNUSED_SENDER },
     endpoints: TEST_ENDPOINTS,
     clock,
     sendBudgetMs: 8_000,
@@ -43,7 +44,7 @@ function setup() {
 
 /** The call as a request that died right after its create left it: every push pending. */
 async function orphan(s: ReturnType<typeof setup>, leaseUntil: number): Promise<Call> {
-  const dead = { ...s.deps, senders: { fcm: hang(), apns: hang() } };
+  const dead = { ...s.deps, senders: { fcm: hang(), apns: hang(), webpush: hang(), hms: hang() } };
   void startIncomingCall(TENANT, REQUEST, dead);
   await settle();
   s.calls.put({ ...s.calls.peek(TENANT, UUID)!, fanOut: { leaseUntil, holder: 'dead' } });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { z } from 'zod';
+import { createECDH, randomBytes } from 'node:crypto';
 import {
   appIdSchema,
   callIdSchema,
@@ -182,7 +183,7 @@ describe('deviceRegistrationSchema', () => {
   it('requires at least one token', () => {
     assert.deepEqual(
       issues(deviceRegistrationSchema.safeParse({ platform: 'android', fcm_token: '' })),
-      ['fcm_token: fcm_token or voip_token is required'],
+      ['fcm_token: fcm_token or hms_token is required'],
     );
   });
 
@@ -271,5 +272,83 @@ describe('identifier schemas: the whole value, in words', () => {
     assert.equal(emptyAsUndefined('  '), undefined);
     assert.equal(emptyAsUndefined('x'), 'x');
     assert.equal(emptyAsUndefined(0), 0);
+  });
+});
+
+describe('deviceRegistrationSchema: browsers and Huawei phones', () => {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  const p256dh = ecdh.getPublicKey().toString('base64url');
+  const auth = randomBytes(16).toString('base64url');
+  const endpoint = 'https://fcm.googleapis.com/fcm/send/dXk3:APA91bE';
+  const web = {
+    platform: 'web',
+    webpush_endpoint: endpoint,
+    webpush_p256dh: p256dh,
+    webpush_auth: auth,
+  };
+
+  it('takes a browser’s PushSubscription, flat, and a Huawei phone’s HMS token', () => {
+    assert.deepEqual(deviceRegistrationSchema.parse(web), web);
+    assert.deepEqual(deviceRegistrationSchema.parse({ platform: 'android', hms_token: 'AQ-tok' }), {
+      platform: 'android',
+      hms_token: 'AQ-tok',
+    });
+  });
+
+  it('refuses keys that are not a P-256 point or 16 bytes, and one key without the other', () => {
+    const notOnCurve = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url');
+    assert.deepEqual(
+      issues(deviceRegistrationSchema.safeParse({ ...web, webpush_p256dh: notOnCurve })),
+      ['webpush_p256dh: must be an uncompressed P-256 public key (65 bytes)'],
+    );
+    assert.deepEqual(
+      issues(
+        deviceRegistrationSchema.safeParse({
+          ...web,
+          webpush_auth: randomBytes(8).toString('base64url'),
+        }),
+      ),
+      ['webpush_auth: must be 16 bytes'],
+    );
+    assert.deepEqual(issues(deviceRegistrationSchema.safeParse({ ...web, webpush_auth: '' })), [
+      'webpush_auth: is required with the other subscription key',
+    ]);
+  });
+
+  it('refuses an endpoint that is not https, or hides credentials', () => {
+    for (const bad of ['http://push.example.net/x', 'https://user:pw@push.example.net/x', 'nope']) {
+      assert.equal(
+        deviceRegistrationSchema.safeParse({ ...web, webpush_endpoint: bad }).success,
+        false,
+        bad,
+      );
+    }
+  });
+
+  it('keeps each token on its platform, and an Android phone on one of FCM or HMS', () => {
+    assert.deepEqual(
+      issues(
+        deviceRegistrationSchema.safeParse({
+          platform: 'ios',
+          hms_token: 'x',
+          voip_token: VOIP_TOKEN,
+          app_id: 'a.b',
+        }),
+      ),
+      ['hms_token: is only for android devices'],
+    );
+    assert.deepEqual(issues(deviceRegistrationSchema.safeParse({ ...web, fcm_token: 'x' })), [
+      'fcm_token: is only for android and ios devices',
+    ]);
+    assert.deepEqual(issues(deviceRegistrationSchema.safeParse({ platform: 'web' })), [
+      'webpush_endpoint: webpush_endpoint is required',
+    ]);
+    assert.deepEqual(
+      issues(
+        deviceRegistrationSchema.safeParse({ platform: 'android', fcm_token: 'a', hms_token: 'b' }),
+      ),
+      ['hms_token: give fcm_token or hms_token, not both (a phone rings through one of them)'],
+    );
   });
 });

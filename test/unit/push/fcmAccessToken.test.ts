@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
 import * as tokens from '../../../functions/push/fcmAccessToken';
-import { AccessTokenCache, type GoogleAccessToken } from '../../../functions/push/fcmAccessToken';
+import { AccessTokenCache, type OAuthAccessToken } from '../../../functions/push/accessTokenCache';
 import { ManualClock } from './apnsFixtures';
 
 /** A token source that counts its fetches and answers when told to. */
 function oauthServer() {
-  const state = { fetches: 0, pending: [] as ((t: GoogleAccessToken) => void)[] };
+  const state = { fetches: 0, pending: [] as ((t: OAuthAccessToken) => void)[] };
   const fetchToken = () =>
-    new Promise<GoogleAccessToken>((resolve) => {
+    new Promise<OAuthAccessToken>((resolve) => {
       state.fetches += 1;
       state.pending.push(resolve);
     });
@@ -88,7 +88,7 @@ describe('fcmAccessToken (the app credential, as deployed)', () => {
   before(() => {
     // The functions' default app, with a credential that counts what it is asked for.
     const credential = {
-      getAccessToken: async (): Promise<GoogleAccessToken> => {
+      getAccessToken: async (): Promise<OAuthAccessToken> => {
         fetches += 1;
         next += 1;
         await new Promise((resolve) => setImmediate(resolve));

@@ -185,7 +185,7 @@ describe('app device routes through the router', () => {
     it('answers 400 for an invalid registration or device id', async () => {
       const noToken = await put(alice, 'pixel-8', { extension: '100', platform: 'android' });
       assert.equal(noToken.status, 400);
-      assert.deepEqual(noToken.body.details, { fcm_token: 'fcm_token or voip_token is required' });
+      assert.deepEqual(noToken.body.details, { fcm_token: 'fcm_token or hms_token is required' });
       const noExtension = await put(alice, 'pixel-8', { platform: 'android', fcm_token: 'x' });
       assert.equal(noExtension.status, 400);
       assert.deepEqual(noExtension.body.details, { extension: 'is required' });

@@ -6,6 +6,7 @@ import {
   fakeApiContext,
   signIn,
   TEST_PUSH_DEPLOYMENT,
+  TEST_VAPID_PUBLIC_KEY,
   type FakeApiContext,
 } from '../../../support/fakes';
 
@@ -80,16 +81,32 @@ describe('RFC 8599 push addresses through the device routes', () => {
     assert.equal((await send('POST', `${DEVICE}/unregister`, '')).status, 404);
   });
 
-  it('webpush: 400 unsupported_provider naming pn_provider, nothing stored', async () => {
+  it('hms (no RFC 8599 form): 400 unsupported_provider naming pn_provider, nothing stored', async () => {
     const res = await send(
       'POST',
       DEVICE,
-      form({ pn_provider: 'webpush', pn_prid: 'https://push.example.net/s/1', pn_param: 'x' }),
+      form({ pn_provider: 'hms', pn_prid: 'token-1234567890', pn_param: 'x' }),
     );
     assert.equal(res.status, 400);
     assert.equal(res.body.error, 'unsupported_provider');
     assert.deepEqual(Object.keys(res.body.details as object), ['pn_provider']);
     assert.equal(ctx.devices.peek('acme', 'sip-5f1c0e9a'), undefined);
+  });
+
+  it('webpush: a browser device with no keys, and the VAPID key the proxy advertises', async () => {
+    const endpoint = 'https://fcm.googleapis.com/fcm/send/dXk3:APA91bE';
+    const res = await send('POST', DEVICE, form({ pn_provider: 'webpush', pn_prid: endpoint }));
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.vapid_public_key, TEST_VAPID_PUBLIC_KEY);
+    assert.deepEqual(ctx.devices.peek('acme', 'sip-5f1c0e9a')?.webPush, { endpoint });
+    const inside = await send(
+      'POST',
+      '/v1/extensions/2001/devices/sip-inside',
+      form({ pn_provider: 'webpush', pn_prid: 'https://169.254.169.254/latest' }),
+    );
+    assert.equal(inside.status, 400);
+    assert.deepEqual(Object.keys(inside.body.details as object), ['pn_prid']);
+    assert.equal(ctx.devices.peek('acme', 'sip-inside'), undefined);
   });
 
   it('a wrong APNs team: 400 invalid_argument naming pn_param, nothing stored', async () => {
@@ -122,7 +139,7 @@ describe('RFC 8599 push addresses through the device routes', () => {
     const refused = await send(
       'PUT',
       '/v1/app/devices/ipad',
-      form({ extension: '2001', ...linphoneIos, pn_provider: 'webpush' }),
+      form({ extension: '2001', ...linphoneIos, pn_provider: 'hms' }),
       { Authorization: `Bearer ${alice}` },
     );
     assert.equal(refused.body.error, 'unsupported_provider');
