@@ -103,7 +103,8 @@ async function firstRun() {
       ring_timeout: '5',
     });
     check(ring.json.status === 'ringing', 'a call with ring_timeout=5 rings', ring.text);
-    const expiresAt = Date.parse(ring.json.expires_at);
+    const shown = await call('GET', `/v1/calls/${encodeURIComponent(callId)}`, key);
+    const expiresAt = Date.parse(shown.json.expires_at);
     const polled = await call('GET', `/v1/calls/${encodeURIComponent(callId)}?wait=25`, key);
     const returned = Date.now();
     check(
