@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import { api } from '../support/http';
 import { createTenant, db, tenantSnapshot, type TestTenant } from '../support/emulator';
+import { fcmToken, voipToken } from '../support/ids';
 import { SUITE_TIMEOUT_MS } from '../support/wait';
-
-const FCM_A = 'fcm-token-aaaaaaaaaaaaaaaaaaaaaaaa';
-const FCM_B = 'fcm-token-bbbbbbbbbbbbbbbbbbbbbbbb';
-const VOIP = 'ab'.repeat(32);
 
 describe('device registry (emulator)', function () {
   this.timeout(SUITE_TIMEOUT_MS);
   let tenant: TestTenant;
+  // Fresh tokens per test: a token belongs to one owner in the whole deployment, so another
+  // test's tenant holding the same one would refuse it here (409 token_in_use).
+  let FCM_A: string;
+  let FCM_B: string;
+  let VOIP: string;
 
   beforeEach(async () => {
     tenant = await createTenant();
+    [FCM_A, FCM_B, VOIP] = [fcmToken(), fcmToken(), voipToken()];
   });
 
   const put = (ext: string, id: string, form: Record<string, string>) =>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BASE_URL, createTenant, type TestTenant } from '../support/emulator';
 import { parseHashcompat } from '../support/http';
-import { callId, fcmToken } from '../support/ids';
+import { callId, fcmToken, voipToken } from '../support/ids';
 
 /**
  * One error voice, through the real platform (the Functions emulator's Express and body-parser):
@@ -95,7 +95,7 @@ describe('error format and negotiation (emulator)', function () {
   it('takes choices in any letter case and names what is allowed when one is wrong', async () => {
     const ok = await send(
       '/v1/extensions/1001/devices/phone',
-      `platform=iOS&voip_token=${'ab'.repeat(32)}&app_id=com.example.phone&apns_env=Sandbox`,
+      `platform=iOS&voip_token=${voipToken()}&app_id=com.example.phone&apns_env=Sandbox`,
       { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
       'PUT',
     );
@@ -107,7 +107,7 @@ describe('error format and negotiation (emulator)', function () {
       'PUT',
     );
     assert.equal(bad.status, 400);
-    assert.equal(json(bad.text).message, 'platform: must be one of android, ios');
+    assert.equal(json(bad.text).message, 'platform: must be one of android, ios, web');
   });
 
   it('refuses a JSON field holding an object, naming it', async () => {
