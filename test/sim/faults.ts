@@ -12,9 +12,11 @@ export type ProviderFault =
   | 'not_sent';
 /**
  * Instances killed: at a provider send (before or after the request left), in a sleep, the one
- * serving a call's first POST, the one that just took a cancel job.
+ * serving a call's first POST (at a random time, or as its pushes leave), the one that just took
+ * a cancel job.
  */
-export type CrashFault = 'send_before' | 'send_after' | 'sleep' | 'creator' | 'cancel_holder';
+export type CrashFault =
+  'send_before' | 'send_after' | 'sleep' | 'creator' | 'creator_in_flight' | 'cancel_holder';
 
 const STORE_FAULTS: readonly StoreFault[] = ['throw', 'lost', 'die_before', 'die_after', 'slow'];
 const PROVIDER_FAULTS: readonly ProviderFault[] = [
@@ -36,7 +38,14 @@ export interface FaultCounts {
 export const emptyCounts = (): FaultCounts => ({
   store: { throw: 0, lost: 0, die_before: 0, die_after: 0, slow: 0 },
   provider: { transient: 0, lost_reply: 0, timeout: 0, reset: 0, hang: 0, not_sent: 0 },
-  crash: { send_before: 0, send_after: 0, sleep: 0, creator: 0, cancel_holder: 0 },
+  crash: {
+    send_before: 0,
+    send_after: 0,
+    sleep: 0,
+    creator: 0,
+    creator_in_flight: 0,
+    cancel_holder: 0,
+  },
 });
 
 export function addCounts(into: FaultCounts, from: FaultCounts): void {

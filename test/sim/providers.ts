@@ -90,6 +90,8 @@ export class SimProviders {
   readonly records: ProviderRecord[] = [];
   /** Told of every push that reaches a phone (the apps answer their ringing phones). */
   onReach: (record: ProviderRecord) => void = () => undefined;
+  /** Told of every request as it leaves; true: it takes the network's longest to land. */
+  onLeave: (run: Run, push: RenderedPush) => boolean = () => false;
   private readonly transientLeft = new Map<number, number>();
 
   constructor(
@@ -156,10 +158,15 @@ export class SimProviders {
       return never();
     }
     const start = this.clock.now();
+    const slowest = this.onLeave(run, push);
     // Once sent, the request reaches the provider whatever happens to the sender; a slow
     // network takes up to IN_FLIGHT_MS, the bound the cancel job's follow-ups count on.
     await this.clock.sleep(
-      this.rng.chance(0.3) ? this.rng.int(100, IN_FLIGHT_MS) : this.rng.int(5, 60),
+      slowest
+        ? IN_FLIGHT_MS
+        : this.rng.chance(0.3)
+          ? this.rng.int(100, IN_FLIGHT_MS)
+          : this.rng.int(5, 60),
     );
     const outcome = this.judge(push, fault);
     const truth = this.tokens.get(push.token);

@@ -45,6 +45,12 @@ export interface CallSpec {
   answers: AnswerSpec[];
   /** The instance serving the first POST dies this many ms after `at` (mid-push, often). */
   crashCreatorAt: number | null;
+  /**
+   * The instance serving the first POST dies as its incoming pushes leave, which take the
+   * network's longest (IN_FLIGHT_MS) to land, and the caller hangs up then: the cancel races
+   * pushes that a dead holder sent and can never record.
+   */
+  creatorDiesInFlight: boolean;
 }
 
 /** A phone registers, refreshes, changes its FCM token or unregisters while calls ring. */
@@ -122,6 +128,7 @@ const call: fc.Arbitrary<CallSpec> = fc.record({
     { maxLength: 3 },
   ),
   crashCreatorAt: fc.option(fc.integer({ min: 0, max: 3_000 }), { nil: null, freq: 4 }),
+  creatorDiesInFlight: fc.oneof({ weight: 7, arbitrary: fc.constant(false) }, fc.constant(true)),
 });
 
 export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({

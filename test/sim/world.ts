@@ -2,6 +2,7 @@ import { callUuid } from '../../functions/core/callUuid';
 import type { Clock } from '../../functions/core/clock';
 import type { Call, Device } from '../../functions/core/model';
 import { applyPatch } from '../../functions/core/patch';
+import type { RenderedPush } from '../../functions/core/push';
 import { FakeClock } from '../support/fakeClock';
 import type { Backend } from './backend';
 import { Eventarc } from './eventarc';
@@ -56,6 +57,10 @@ export class World {
   private readonly rang = new Map<string, (() => void)[]>();
   /** When the schedule killed a cancel job's holder on purpose (crashCancelHolder), per call. */
   readonly holderCrashes = new Map<string, number>();
+  /** When the schedule killed a call's creator as its pushes left (creatorDiesInFlight), per call. */
+  readonly inFlightCrashes = new Map<string, number>();
+  /** Creator runs to kill as their first incoming push leaves, and who to tell then. */
+  private readonly racing = new Map<number, { call: SimCall; left: () => void }>();
   readonly backend: Backend;
 
   constructor(
@@ -109,7 +114,34 @@ export class World {
       for (const resolve of this.rang.get(key) ?? []) resolve();
       this.rang.delete(key);
     };
+    this.providers.onLeave = (run, push) => this.creatorPushLeft(run, push);
     this.eventarc = new Eventarc(this);
+  }
+
+  /**
+   * Marks the run serving a call's first POST to die as its incoming pushes leave (they land
+   * IN_FLIGHT_MS later); resolves then, or never if it never pushes.
+   */
+  raceCreator(run: Run, call: SimCall): Promise<void> {
+    return new Promise((left) => this.racing.set(run.id, { call, left }));
+  }
+
+  private creatorPushLeft(run: Run, push: RenderedPush): boolean {
+    const race = this.racing.get(run.id);
+    const type = (push.body as { type?: string }).type;
+    if (!race || type !== 'incoming_call') return false;
+    if (!this.inFlightCrashes.has(race.call.callUuid)) {
+      this.inFlightCrashes.set(race.call.callUuid, this.clock.now());
+      this.plan.counts.crash.creator_in_flight += 1;
+      race.left();
+      // A moment later, so that every push of its fan-out has left too.
+      void this.clock.sleep(1).then(() => {
+        if (run.stoppedAt !== Infinity) return;
+        run.faults += 1;
+        run.instance.kill(this.clock.now());
+      });
+    }
+    return true;
   }
 
   /** When the faults stop. */

@@ -12,7 +12,11 @@ export function pbx(world: World, call: SimCall): Promise<void>[] {
   const { clock } = world;
   const { spec } = call;
   const at = (ms: number) => clock.sleep(call.startAt + ms - clock.now());
-  const post = async (crashAt: number | null) => {
+  let leave: () => void = () => undefined;
+  const pushesLeft = new Promise<void>((resolve) => {
+    leave = resolve;
+  });
+  const post = async (crashAt: number | null, racing = false) => {
     const body = new URLSearchParams({
       call_id: call.callId,
       to: EXTENSION,
@@ -26,6 +30,7 @@ export function pbx(world: World, call: SimCall): Promise<void>[] {
       // The include's CURLOPT(httptimeout).
       10_000,
       (run) => {
+        if (racing) void world.raceCreator(run, call).then(leave);
         if (crashAt === null) return;
         void clock.sleep(crashAt).then(() => {
           if (!world.plan.active || run.isDead() || run.endedAt !== null) return;
@@ -77,7 +82,8 @@ export function pbx(world: World, call: SimCall): Promise<void>[] {
   const main = (async () => {
     await at(0);
     for (let i = 0; ; i += 1) {
-      if (await post(i === 0 ? spec.crashCreatorAt : null)) return;
+      if (await post(i === 0 ? spec.crashCreatorAt : null, i === 0 && spec.creatorDiesInFlight))
+        return;
       if (!spec.pbxRetries || clock.now() >= deadline) return;
       await clock.sleep(spec.retryDelays[i % spec.retryDelays.length] ?? 1_000);
     }
@@ -112,10 +118,21 @@ export function pbx(world: World, call: SimCall): Promise<void>[] {
     await at(spec.hangupAt);
     await cancel('hangup');
   })();
+  // The caller hangs up as the dying creator's pushes leave (if they ever do, before the deadline).
+  const race = (async () => {
+    if (!spec.creatorDiesInFlight) return;
+    const stop = new AbortController();
+    const left = await Promise.race([
+      pushesLeft.then(() => true),
+      clock.sleep(deadline - clock.now(), stop.signal).then(() => false),
+    ]);
+    stop.abort();
+    if (left) await cancel('hangup');
+  })();
   const timeout = (async () => {
     if (!spec.timeoutCancel) return;
     await at(spec.ringTimeout * 1_000);
     await cancel('timeout');
   })();
-  return [main, ...copies, longPoll, hangup, timeout];
+  return [main, ...copies, longPoll, hangup, race, timeout];
 }
