@@ -96,7 +96,9 @@ const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
 const suites = files
   ? `'${files}'`
   : `'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts' 'test/security/**/*.test.ts' 'test/console/**/*.test.ts'`;
-const inner = `${bin('mocha')} --require tsx/cjs --require test/support/integrationHooks.ts ${suites}`;
+// --exit: a suite that fails midway may leave a browser, a Prometheus or a listener open; the
+// run must still end (and report) instead of waiting on it until CI's time runs out.
+const inner = `${bin('mocha')} --exit --require tsx/cjs --require test/support/integrationHooks.ts ${suites}`;
 /**
  * Every log line the emulated functions wrote during the suite, scanned for
  * what must never be logged: API keys, push tokens, ID tokens, private keys.
