@@ -73,7 +73,7 @@ try {
   const key = await api('GET', '/v1/webpush/public-key', { bearer: tenant.key });
   assert(key.status === 200, `public key: ${key.status} ${key.text}`);
   const vapid = key.json.public_key;
-  kamailio = await startKamailio(tenant.key, 'kamailio-webpush');
+  kamailio = await startKamailio(tenant, 'kamailio-webpush');
   const instance = randomUUID();
   let subscription;
   let pn;
