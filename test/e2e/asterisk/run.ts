@@ -192,12 +192,29 @@ async function main(): Promise<void> {
     const bootStarted = Date.now();
     await pbx.start();
     log(`Asterisk up on 127.0.0.1:${PORTS.asterisk} in ${Date.now() - bootStarted} ms`);
-    // What the include signs with: in every stock build (func_sha1, func_env, func_rand), but a
-    // minimal build may leave them out, and then every request would go unsigned (401).
-    const missing = await pbx.missingFunctions(['SHA1', 'FILE', 'RAND', 'CURL', 'URIENCODE']);
+    // Every dialplan function the include calls: in every stock build, but a minimal build (as
+    // this one is) may leave some out, and the include would then fail mid-call (an unsigned
+    // request answers 401; a missing function ends the Gosub). Its apps are core or app_dial,
+    // app_stack and app_verbose.
+    const missing = await pbx.missingFunctions([
+      'SHA1',
+      'FILE',
+      'RAND',
+      'CURL',
+      'CURLOPT',
+      'URIENCODE',
+      'HASH',
+      'IF',
+      'LEN',
+      'STRREPLACE',
+      'SHIFT',
+      'CHANNEL',
+      'MASTER_CHANNEL',
+      'PJSIP_DIAL_CONTACTS',
+    ]);
     if (missing.length > 0) {
       throw new Error(
-        `this Asterisk lacks the dialplan functions ${missing.join(', ')} the include needs: build it with func_sha1, func_env and func_rand (../shared/asterisk/README.md, "Rebuilding it").`,
+        `this Asterisk lacks the dialplan functions ${missing.join(', ')} the include needs (../shared/asterisk/README.md, "Rebuilding it").`,
       );
     }
     const world: World = {
