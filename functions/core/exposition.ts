@@ -106,7 +106,7 @@ export function renderExposition(
     ...family(
       'callwake_calls_total',
       'counter',
-      'Calls that stopped ringing, by outcome (accepted, declined, missed, cancelled, no_devices).',
+      `Calls that stopped ringing, by outcome (${OUTCOMES.join(', ')}).`,
     ),
     ...figures.flatMap((f) =>
       OUTCOMES.map((outcome) =>

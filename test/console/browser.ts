@@ -24,6 +24,13 @@ export async function openPage(
 ): Promise<{ page: Page; context: BrowserContext; watch: PageWatch }> {
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
+  // tsx compiles the tests with esbuild's keepNames (tsx/dist/register-*.cjs: `keepNames:!0`), so
+  // a named function inside an evaluate callback (`const post = async () => …`) is serialized as
+  // `__name(async () => …, "post")`; esbuild defines __name in the test's module, not in the page.
+  // Given as a string so that it is not itself rewritten; it keeps the name as esbuild's does.
+  await page.evaluateOnNewDocument(
+    'globalThis.__name = (fn, name) => Object.defineProperty(fn, "name", { value: name, configurable: true });',
+  );
   await page.setViewport({ width: 1200, height: 820 });
   const watch: PageWatch = { errors: [], dialogs: [] };
   page.on('pageerror', (err) => watch.errors.push(String(err)));

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { renderUnicodeCompact } from 'uqr';
 import { maskToken } from '../../functions/core/devices';
 import { signInApp } from '../support/app';
 import { parseVapidKey } from '../../functions/push/vapidKey';
@@ -10,6 +9,7 @@ import { db, localConfig, ROOT } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { startProviders } from '../support/providers';
+import { scanTerminal } from '../support/terminalScreen';
 import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 interface Run {
@@ -66,6 +66,7 @@ interface Created {
   tenant: string;
   key: string;
   key_id: string;
+  push_mode: string | null;
   revoked?: string[];
 }
 
@@ -239,7 +240,9 @@ describe('operator CLI (emulator)', function () {
   });
 
   it('lists recent calls newest first with their timelines, and shows one', async () => {
-    const { tenant, key } = await createTenant();
+    // No --push-mode: the deployment's default, the outbox on the emulator.
+    const { tenant, key, push_mode } = await createTenant();
+    assert.equal(push_mode, null);
     const put = await api('PUT', '/v1/extensions/1001/devices/pixel', {
       key,
       form: { platform: 'android', fcm_token: fcmToken() },
@@ -259,10 +262,14 @@ describe('operator CLI (emulator)', function () {
       rows.map((line) => line.split(/ {2,}/)[1]),
       [ids[2], ids[1]],
     );
+    // The outbox stored the pushes and sent nothing: no provider's HTTP status is claimed.
     assert.match(
       first,
-      /^ {4}pixel: data push accepted \(HTTP 200\), pushed [\d:.]+, provider [\d:.]+, not acknowledged$/m,
+      /^ {4}pixel: data push accepted, pushed [\d:.]+, provider [\d:.]+, not acknowledged$/m,
     );
+    assert.doesNotMatch(first, /HTTP/);
+    const stored = await db().collection('pushOutbox').where('tenant', '==', tenant).get();
+    assert.equal(stored.size, 3, 'one outbox push per call');
     const second = await ok(nextPage(first)!);
     assert.match(second, new RegExp(`  ${ids[0]!.replace('.', '\\.')}  `));
     assert.equal(nextPage(second), null);
@@ -270,7 +277,7 @@ describe('operator CLI (emulator)', function () {
     const shown = await ok(['calls', 'show', tenant, ids[0]!]);
     assert.match(shown, new RegExp(`^Call ${ids[0]!.replace('.', '\\.')} of tenant ${tenant}`));
     assert.match(shown, /^ {2}status +ringing$/m);
-    assert.match(shown, /^pixel +data +accepted +1 +200/m);
+    assert.match(shown, /^pixel +data +accepted +1 +- +[\d:.]+ +[\d:.]+ +- /m);
     const view = await json<{ timeline: { device_id: string }[]; from: string }>([
       'calls',
       'show',
@@ -280,6 +287,31 @@ describe('operator CLI (emulator)', function () {
     assert.equal(view.timeline[0]!.device_id, 'pixel');
     assert.equal(view.from, '100');
     await fails(['calls', 'show', tenant, 'no-such-call'], 1, /has no call "no-such-call"/);
+
+    // A live tenant's push reaches the (fake) FCM, whose HTTP status the timeline shows.
+    const fakes = await startProviders();
+    const live = await createTenant('--push-mode', 'live');
+    const liveToken = fcmToken();
+    const livePut = await api('PUT', '/v1/extensions/1001/devices/pixel', {
+      key: live.key,
+      form: { platform: 'android', fcm_token: liveToken },
+    });
+    assert.equal(livePut.status, 201, livePut.text);
+    const liveId = callId();
+    const rang = await api('POST', '/v1/calls', {
+      key: live.key,
+      form: { call_id: liveId, to: '1001', from: '100' },
+    });
+    assert.equal(rang.fields.pushed, 1, rang.text);
+    assert.equal(fakes.fcm.requestsFor(liveToken).length, 1);
+    assert.match(
+      await ok(['calls', 'list', live.tenant]),
+      /^ {4}pixel: data push accepted \(HTTP 200\), pushed [\d:.]+, provider [\d:.]+, not acknowledged$/m,
+    );
+    assert.match(
+      await ok(['calls', 'show', live.tenant, liveId]),
+      /^pixel +data +accepted +1 +200 /m,
+    );
   });
 
   it('invites members as the API does (a member once the user accepts), and removes them', async () => {
@@ -325,7 +357,16 @@ describe('operator CLI (emulator)', function () {
     const code = /: ([A-Z2-9]{5}-[A-Z2-9]{5})$/m.exec(out)?.[1];
     assert.ok(code, out);
     const uri = `callwake://pair?code=${code}&tenant=${tenant}&extension=1001`;
-    assert.ok(out.includes(`\n${renderUnicodeCompact(uri, { border: 2 })}\n`), 'the QR code');
+    // The code as printed (its lines of half blocks and colour escapes) scans to the pair URI on
+    // a light and on a dark terminal alike.
+    const printed = out
+      .split('\n')
+      .filter((line) => line.includes('\u2580'))
+      .join('\n');
+    assert.ok(printed.length > 0, out);
+    for (const theme of ['light', 'dark'] as const) {
+      assert.equal(scanTerminal(printed, theme, `pairing-${code}`), uri, `scanned on ${theme}`);
+    }
     assert.ok(out.trimEnd().endsWith(uri));
     const hash = sha256(code.replace('-', ''));
     const stored = (await db().doc(`pairingCodes/${hash}`).get()).data() ?? {};
@@ -347,7 +388,9 @@ describe('operator CLI (emulator)', function () {
       await app.close();
     }
     const text = await ok(['pairing', 'create', tenant, '1001', '--no-qr']);
-    assert.doesNotMatch(text, /█/);
+    assert.doesNotMatch(text, /[\u2580\u2584\u2588]/, 'no QR code');
+    // eslint-disable-next-line no-control-regex -- no colour escapes either
+    assert.doesNotMatch(text, /\x1b\[/);
   });
 
   it("sends a test push through the tenant's push mode: the outbox by default on the emulator", async () => {

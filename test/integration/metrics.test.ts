@@ -56,6 +56,15 @@ describe('GET /v1/metrics: scraped by a real Prometheus (emulator)', function ()
       form: { platform: 'android', fcm_token: tablet },
     });
     assert.equal(reply.status, 201, reply.text);
+    // Extension 300 had a desk phone once: a call to it finds no devices (no_devices), where a
+    // call to an extension never used is a typo (unknown_extension).
+    const desk = await api('PUT', '/v1/extensions/300/devices/desk', {
+      key: tenant.key,
+      form: { platform: 'android', fcm_token: fcmToken() },
+    });
+    assert.equal(desk.status, 201, desk.text);
+    const gone = await api('DELETE', '/v1/extensions/300/devices/desk', { key: tenant.key });
+    assert.equal(gone.status, 200, gone.text);
   });
   after(async () => {
     await prometheus?.stop();
@@ -78,7 +87,8 @@ describe('GET /v1/metrics: scraped by a real Prometheus (emulator)', function ()
       form: { reason: 'hangup' },
     });
     assert.equal(cancel.status, 200, cancel.text);
-    await ring('999'); // no devices
+    await ring('300'); // no devices any more
+    await ring('999'); // never used
     // Every ended call stops the tablet ringing: three cancel pushes reach the fake FCM.
     await eventually(
       () => cancelPushes(fakes.fcm, tablet).length >= 3,
@@ -104,6 +114,7 @@ describe('GET /v1/metrics: scraped by a real Prometheus (emulator)', function ()
     assert.equal(s.get('callwake_calls_total{outcome="declined"}'), 1);
     assert.equal(s.get('callwake_calls_total{outcome="cancelled"}'), 1);
     assert.equal(s.get('callwake_calls_total{outcome="no_devices"}'), 1);
+    assert.equal(s.get('callwake_calls_total{outcome="unknown_extension"}'), 1);
     assert.equal(s.get('callwake_calls_total{outcome="missed"}'), 0);
     // Three calls rang two phones each.
     assert.equal(
@@ -116,6 +127,15 @@ describe('GET /v1/metrics: scraped by a real Prometheus (emulator)', function ()
     assert.equal(s.get('callwake_cancel_latency_seconds_count{provider="fcm"}'), 4);
     assert.equal(s.get('callwake_devices{platform="android"}'), 2);
     assert.equal(s.get('callwake_devices{platform="ios"}'), 0);
+    assert.equal(s.get('callwake_devices{platform="web"}'), 0);
+    // Every provider is listed, from zero: none but FCM pushed here.
+    for (const provider of ['apns', 'webpush', 'hms']) {
+      assert.equal(
+        s.get(`callwake_pushes_total{provider="${provider}",kind="incoming",result="accepted"}`),
+        0,
+        provider,
+      );
+    }
 
     const check = await promtoolCheck(text);
     assert.deepEqual(check, { code: 0, output: '' }, 'promtool check metrics finds no problem');
@@ -168,13 +188,20 @@ describe('GET /v1/metrics: scraped by a real Prometheus (emulator)', function ()
         const result = await scraper.query(
           `sum by (outcome) (callwake_calls_total{job="callwake",tenant="${tenant.id}"})`,
         );
-        return result.length === 5 ? result : undefined;
+        return result.length === 6 ? result : undefined;
       },
       'Prometheus to scrape the calls',
       90_000,
     );
     const got = Object.fromEntries(byOutcome.map((r) => [r.metric.outcome ?? '', r.value]));
-    assert.deepEqual(got, { accepted: 1, declined: 1, cancelled: 1, no_devices: 1, missed: 0 });
+    assert.deepEqual(got, {
+      accepted: 1,
+      declined: 1,
+      cancelled: 1,
+      no_devices: 1,
+      unknown_extension: 1,
+      missed: 0,
+    });
     const up = await scraper.query(`up{job="callwake"}`);
     assert.equal(up[0]?.value, 1);
     const p50 = await scraper.query(
