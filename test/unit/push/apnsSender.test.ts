@@ -240,9 +240,7 @@ describe('ApnsSender against the fake APNs server', () => {
     const result = await send(render(token), 300);
     const elapsed = Date.now() - started;
     assert.deepEqual(result, { kind: 'failed', retryable: true, reason: 'timeout' });
-    // Not before the deadline; the upper bound is loose (a loaded machine runs timers late),
-    // since a sender that ignored the deadline would wait on the hung stream for ever.
-    assert.ok(elapsed >= 280 && elapsed < 2_000, `settled after ${elapsed} ms`);
+    assert.ok(elapsed >= 280 && elapsed < 450, `settled after ${elapsed} ms`);
     // The hanging stream does not block the shared HTTP/2 session.
     assert.equal((await send(render(newToken()))).kind, 'accepted');
   });

@@ -291,9 +291,7 @@ describe('FcmSender against the fake FCM server', () => {
     const result = await send(render(token), 300);
     const elapsed = Date.now() - started;
     assert.deepEqual(result, { kind: 'failed', retryable: true, reason: 'timeout' });
-    // Not before the deadline; the upper bound is loose (a loaded machine runs timers late),
-    // since a sender that ignored the deadline would wait on the hung FCM for ever.
-    assert.ok(elapsed >= 280 && elapsed < 2_000, `settled after ${elapsed} ms`);
+    assert.ok(elapsed >= 280 && elapsed < 450, `settled after ${elapsed} ms`);
   });
 
   it('bounds a slow or failing access-token source by the deadline', async () => {
@@ -301,7 +299,7 @@ describe('FcmSender against the fake FCM server', () => {
     const slow = new FcmSender({ getAccessToken: () => new Promise(() => undefined) });
     const started = Date.now();
     assert.equal((await slow.send(render(token), Date.now() + 200)).kind, 'failed');
-    assert.ok(Date.now() - started < 2_000);
+    assert.ok(Date.now() - started < 350);
     const broken = new FcmSender({
       getAccessToken: () => Promise.reject(new Error('no metadata')),
     });
