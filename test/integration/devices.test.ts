@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
 import { api } from '../support/http';
 import { createTenant, db, tenantSnapshot, type TestTenant } from '../support/emulator';
-
-const FCM_A = 'fcm-token-aaaaaaaaaaaaaaaaaaaaaaaa';
-const FCM_B = 'fcm-token-bbbbbbbbbbbbbbbbbbbbbbbb';
-const VOIP = 'ab'.repeat(32);
+import { fcmToken, voipToken } from '../support/ids';
 
 describe('device registry (emulator)', function () {
   this.timeout(30_000);
   let tenant: TestTenant;
+  // Fresh tokens per test: a token another tenant's device holds is that tenant's (409).
+  let FCM_A = '';
+  let FCM_B = '';
+  let VOIP = '';
 
   beforeEach(async () => {
     tenant = await createTenant();
+    [FCM_A, FCM_B, VOIP] = [fcmToken(), fcmToken(), voipToken()];
   });
 
   const put = (ext: string, id: string, form: Record<string, string>) =>
