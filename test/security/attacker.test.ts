@@ -382,9 +382,12 @@ describe('security: findings 1–6 tried at both doors, by every principal (emul
       const burst = await Promise.all(
         Array.from({ length: 10 }, () => pair(guesser, { code: wrong() })),
       );
+      // Each attempt increments, then reads the count: one that reads after another's increment
+      // sees more than its own, so under a burst fewer than five may reach the codes, never more.
       const statuses = burst.map((r) => r.status);
-      assert.equal(statuses.filter((s) => s === 404).length, 5, statuses.join());
-      assert.equal(statuses.filter((s) => s === 429).length, 5, statuses.join());
+      const reached = statuses.filter((s) => s === 404).length;
+      assert.ok(reached >= 1 && reached <= 5, statuses.join());
+      assert.equal(statuses.filter((s) => s === 429).length, 10 - reached, statuses.join());
       answered(await pair(guesser, { code: wrong() }), 429, 'one more, alone');
       answered(await pair(guesser, { code }), 429, 'the right code too, now');
 
