@@ -9,7 +9,8 @@ import type { DeviceStore } from '../../functions/core/ports';
  * device (ownership) is the routes' and rules' business, tested there.
  */
 
-const STORAGE_ONLY = ['createdAt'];
+// Written by the Firestore store beside the domain fields: `registrar` repeats what `ownerUid` says.
+const STORAGE_ONLY = ['createdAt', 'registrar'];
 const strip = (device: Device): Device =>
   Object.fromEntries(
     Object.entries(device).filter(([k]) => !STORAGE_ONLY.includes(k)),

@@ -130,6 +130,10 @@ describe('auth matrix: every route refuses every wrong credential (emulator)', f
         if (me) assert.deepEqual(reply.fields.tenants, []);
       } else if (pbx && !seedRoute) {
         assert.equal(reply.status, 401, `${name}: an ID token is no API key`);
+      } else if (name === 'GET /v1/app/invitations') {
+        // Open to any signed-in user, and shows only the invitations addressed to it: none.
+        assert.equal(reply.status, 200, `${name}: ${reply.text}`);
+        assert.deepEqual(JSON.parse(reply.text), { count: 0, invitations: [] }, name);
       } else {
         assert.ok([403, 404].includes(reply.status), `${name}: ${reply.status} ${reply.text}`);
         assert.ok(!/"status":"(ringing|accepted)"/.test(reply.text), `${name} leaks no call state`);

@@ -382,9 +382,12 @@ describe('security: findings 1–6 tried at both doors, by every principal (emul
       const burst = await Promise.all(
         Array.from({ length: 10 }, () => pair(guesser, { code: wrong() })),
       );
+      // Each attempt increments, then reads the count: one that reads after another's increment
+      // sees more than its own, so under a burst fewer than five may reach the codes, never more.
       const statuses = burst.map((r) => r.status);
-      assert.equal(statuses.filter((s) => s === 404).length, 5, statuses.join());
-      assert.equal(statuses.filter((s) => s === 429).length, 5, statuses.join());
+      const reached = statuses.filter((s) => s === 404).length;
+      assert.ok(reached >= 1 && reached <= 5, statuses.join());
+      assert.equal(statuses.filter((s) => s === 429).length, 10 - reached, statuses.join());
       answered(await pair(guesser, { code: wrong() }), 429, 'one more, alone');
       answered(await pair(guesser, { code }), 429, 'the right code too, now');
 
@@ -420,15 +423,30 @@ describe('security: findings 1–6 tried at both doors, by every principal (emul
     const keyPath = `apiKeys/${hashApiKey(w.a.key)}`;
     const record = (await db().doc(keyPath).get()).data()!;
     const list = (key: string) => api('GET', '/v1/extensions/100/devices', { key });
+    // The emulator marks a worker idle on its response's 'finish' event, which may run after
+    // this process has read the response (firebase-tools lib/emulator/functionsRuntimeWorker.js,
+    // RuntimeWorker.request): a request sent at once can reach another worker, an instance that
+    // never cached the valid key. So the prime and each check wait a moment, and a check that
+    // got 401 asks once more: both reach the worker that took the spray, and a cache the spray
+    // flushed answers 401 both times.
+    const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const validKey = async () => {
+      await settle(200);
+      const first = await list(w.a.key);
+      if (first.status !== 401) return first;
+      await settle(1_000);
+      return list(w.a.key);
+    };
     let primedAt = 0;
     const prime = async () => {
       await db().doc(keyPath).set(record);
-      answered(await list(w.a.key), 200, 'the valid key, with its record');
+      answered(await validKey(), 200, 'the valid key, with its record');
       primedAt = Date.now();
       await db().doc(keyPath).delete();
     };
     const statuses = new Map<number, number>();
     const sprayStarted = Date.now();
+    let sprayEnded = 0;
     try {
       await prime();
       // More wrong keys than the instance's caches hold (1,000 each).
@@ -439,16 +457,25 @@ describe('security: findings 1–6 tried at both doors, by every principal (emul
           if (reply.status === 429) assert.equal(reply.fields.limit, 'unknown_key_lookups');
           else answered(reply, 401, 'a sprayed key');
         }
-        answered(await list(w.a.key), 200, `the valid key after ${(chunk + 1) * 100} wrong ones`);
+        answered(await validKey(), 200, `the valid key after ${(chunk + 1) * 100} wrong ones`);
         // Cached 30 s at most: prime again (its record back, then away) well before that.
         if (Date.now() - primedAt > 15_000) await prime();
       }
     } finally {
+      sprayEnded = Date.now();
       await db().doc(keyPath).set(record);
+      // The spray spent the instance's look-up budget: the suites after this one start with
+      // fresh keys, so wait until a key never seen is looked up again (401, not 429).
+      await eventually(
+        async () =>
+          (await list(`cwk_after_${randomBytes(24).toString('base64url')}`)).status === 401,
+        'the look-up budget to refill after the spray',
+        30_000,
+      );
     }
     // Only a key looked up costs a read (401); the instance's budget allows a burst of 20 and 10
     // a second after it, whatever the spray sends.
-    const seconds = (Date.now() - sprayStarted) / 1000;
+    const seconds = (sprayEnded - sprayStarted) / 1000;
     const looked = statuses.get(401) ?? 0;
     const budget =
       2 * LIMITS.unknown_key_lookups.value + LIMITS.unknown_key_lookups.value * seconds;
