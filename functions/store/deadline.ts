@@ -11,10 +11,17 @@ import { AppError, busyError } from '../core/errors';
 export class StoreBudget {
   private warm = false;
 
+  /**
+   * @param readsFirst Every path on this budget reads before its first transaction (the API's
+   * routes do), so a transaction past its budget waits on other transactions' locks: 429 busy.
+   * Where a transaction may be a path's first call (a trigger settling an answer), nothing says
+   * the database is alive: 503 unavailable.
+   */
   constructor(
     readonly warmMs: number,
     readonly coldMs: number,
     readonly transactionWarmMs = warmMs,
+    readonly readsFirst = false,
   ) {}
 
   get ms(): number {
@@ -73,9 +80,9 @@ export function withDeadline<T extends object>(
         const timeout = clock.sleep(ms(), stop.signal).then(() => {
           // A cancelled timer (the call answered first) must not reject anything.
           if (stop.signal.aborted) return new Promise<never>(() => undefined);
-          // A transaction runs after the request's first read answered: past its budget it is
+          // A transaction that runs after the path's first read answered is, past its budget,
           // waiting on other transactions' locks (contention), not on a dead database.
-          throw isTransaction
+          throw isTransaction && budget.readsFirst
             ? busyError()
             : new AppError(
                 'unavailable',

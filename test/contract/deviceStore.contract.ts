@@ -9,12 +9,20 @@ import type { DeviceStore } from '../../functions/core/ports';
  * device (ownership) is the routes' and rules' business, tested there.
  */
 
-// Written by the Firestore store beside the domain fields: `registrar` repeats what `ownerUid` says.
+/**
+ * What a store may keep beside a device's own fields: when it was first stored, and (the
+ * Firestore store, for its queries) `registrar`, which must repeat what `ownerUid` says.
+ */
 const STORAGE_ONLY = ['createdAt', 'registrar'];
-const strip = (device: Device): Device =>
-  Object.fromEntries(
+const strip = (device: Device): Device => {
+  const registrar = (device as Device & { registrar?: unknown }).registrar;
+  if (registrar !== undefined) {
+    assert.equal(registrar, device.ownerUid ? 'app' : 'pbx', `registrar of ${device.deviceId}`);
+  }
+  return Object.fromEntries(
     Object.entries(device).filter(([k]) => !STORAGE_ONLY.includes(k)),
   ) as unknown as Device;
+};
 const plain = (device: Device | null) => device && strip(device);
 const byId = (a: Device, b: Device) => a.deviceId.localeCompare(b.deviceId);
 

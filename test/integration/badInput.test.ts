@@ -73,18 +73,28 @@ const badSegment = (schema: { safeParse(value: unknown): { success: boolean } })
 /** Header values as a client may send them: any visible ASCII. */
 const headerValue = fc.string({ maxLength: 60 }).map((v) => v.replace(/[^\x20-\x7e]/g, ''));
 
+/**
+ * Whether docs/api.md reads `reason` as a cancel the API takes: null or an empty value is
+ * absent (the default, hangup), and a choice takes any letter case and surrounding spaces.
+ */
+const acceptedReason = (reason: unknown): boolean =>
+  reason === null ||
+  (typeof reason === 'string' &&
+    (reason.trim() === '' ||
+      (PBX_CANCEL_REASONS as readonly string[]).includes(reason.trim().toLowerCase())));
+
 /** Cancel bodies that must be refused: a reason outside the list, a non-object, a repeated field, a foreign type. */
 const badCancel = fc.oneof(
   fc
     .string({ maxLength: 30 })
-    .filter((r) => !(PBX_CANCEL_REASONS as readonly string[]).includes(r))
+    .filter((r) => !acceptedReason(r))
     .map((reason) => ({
       type: 'application/x-www-form-urlencoded',
       body: `reason=${encodeURIComponent(reason)}`,
     })),
   fc
     .jsonValue({ maxDepth: 2 })
-    .filter((reason) => !(PBX_CANCEL_REASONS as readonly unknown[]).includes(reason))
+    .filter((reason) => !acceptedReason(reason))
     .map((reason) => ({ type: 'application/json', body: JSON.stringify({ reason }) })),
   fc
     .constantFrom('[]', '1', '"hangup"', 'null', 'true', '{', 'reason=hangup')

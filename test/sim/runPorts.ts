@@ -1,4 +1,4 @@
-import type { CallStore, DeviceStore, MemberStore } from '../../functions/core/ports';
+import type { CallCounts, CallStore, DeviceStore, MemberStore } from '../../functions/core/ports';
 import type { Provider, PushSender } from '../../functions/core/push';
 import type { ApiContext } from '../../functions/http/types';
 import type { ExpiryQueries } from '../../functions/scheduled/runExpiry';
@@ -71,6 +71,22 @@ function memberStore(world: World, run: Run): MemberStore {
   );
 }
 
+/**
+ * The tenant's call counts (the ring path's admission), as api.ts builds them: a database read
+ * like any other, so behind the store layer (its faults, and virtual time held while the
+ * emulator answers) and the production deadline.
+ */
+function callCounts(world: World, run: Run): CallCounts {
+  const faulty = faultyStore<CallCounts>(world.backend.callCounts, run, world.storeEnv(), {
+    store: 'callCounts',
+  });
+  return countingErrors(
+    withDeadline(faulty, run.instance.budget, { clock: world.runClock(run) }),
+    run,
+    world.clock,
+  );
+}
+
 export function queries(world: World, run: Run): ExpiryQueries {
   return countingErrors(
     faultyStore<ExpiryQueries>(world.backend.queries, run, world.storeEnv(), { store: 'queries' }),
@@ -102,7 +118,7 @@ export function apiContext(world: World, run: Run): ApiContext {
     // their own unit and emulator suites, and a schedule's few calls stay far below the limits.
     resolveSigningKey: () => Promise.resolve(null),
     replays: new FakeReplayGuard(),
-    callCounts: world.backend.callCounts,
+    callCounts: callCounts(world, run),
     longPolls: new FakeLongPolls(),
     // Every app user of a schedule is a member of its one extension: it has been used.
     extensions: { everUsed: () => Promise.resolve(true) },

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { AppError } from '../../../functions/core/errors';
 import type { CallStore, DeviceStore } from '../../../functions/core/ports';
 import { StoreBudget } from '../../../functions/store/deadline';
-import { callsWithDeadline, devicesWithDeadline } from '../../../functions/store/storeDeadlines';
+import {
+  callsWithDeadline,
+  devicesWithDeadline,
+  eventStoreBudget,
+} from '../../../functions/store/storeDeadlines';
 import { FakeClock } from '../../support/fakeClock';
 
 /** A store whose every method hangs, as Firestore's client does while the backend is gone. */
@@ -32,8 +36,8 @@ const DEVICE_METHODS: (keyof DeviceStore)[] = [
 ];
 
 describe('store deadlines on every request and event path', () => {
-  it('every call and device store call fails in time: 503 for a read or write, 429 busy for a transaction', async () => {
-    const budget = new StoreBudget(20, 20, 40);
+  it('every call and device store call fails in time: 503 for a read or write, 429 busy for a transaction after a read', async () => {
+    const budget = new StoreBudget(20, 20, 40, true);
     const clock = new FakeClock();
     const calls = callsWithDeadline(hung<CallStore>(CALL_METHODS), budget, clock);
     const devices = devicesWithDeadline(hung<DeviceStore>(DEVICE_METHODS), budget, clock);
@@ -63,6 +67,30 @@ describe('store deadlines on every request and event path', () => {
     });
     // Virtual time: a cold instance's budget (20 ms) bounds every call, transactions too.
     assert.equal(clock.now() - started, 20);
+  });
+
+  it('fails a transaction past its budget as unavailable where it may be the first call (events)', async () => {
+    const clock = new FakeClock();
+    for (const budget of [eventStoreBudget(), new StoreBudget(20, 20, 40)]) {
+      const calls = callsWithDeadline(hung<CallStore>(CALL_METHODS), budget, clock);
+      const devices = devicesWithDeadline(hung<DeviceStore>(DEVICE_METHODS), budget, clock);
+      for (const pending of [
+        calls.settleAnswer(
+          't',
+          'c',
+          { action: 'accept', deviceId: 'd', uid: 'u', answeredAt: 0 },
+          0,
+        ),
+        calls.transition('t', 'c', () => null),
+        devices.dropToken('t', 'd', 'token'),
+      ]) {
+        await assert.rejects(pending, (err: unknown) => {
+          assert.ok(err instanceof AppError);
+          assert.equal(err.code, 'unavailable');
+          return true;
+        });
+      }
+    }
   });
 
   it('gives transactions their own budget, and leaves the long-poll its own timeout', async () => {
