@@ -10,6 +10,7 @@ import { AppError, busyError } from '../core/errors';
  */
 export class StoreBudget {
   private warm = false;
+  private answers = 0;
 
   constructor(
     readonly warmMs: number,
@@ -25,8 +26,14 @@ export class StoreBudget {
     return this.warm ? this.transactionWarmMs : this.coldMs;
   }
 
+  /** How many calls the database has answered through this budget: it is alive when this grows. */
+  get answered(): number {
+    return this.answers;
+  }
+
   succeeded(): void {
     this.warm = true;
+    this.answers += 1;
   }
 }
 
@@ -46,6 +53,11 @@ export interface DeadlineOptions<T> {
  * back to a plain Dial instead. The deadline does not cancel the call: a
  * write may still land after it. Every caller is written for that (a PBX
  * retry finds the call and finishes it; transitions are idempotent).
+ *
+ * A call past its budget while the database answered other calls meanwhile
+ * (this request's parallel reads, or other requests') is slow from contention
+ * or load, not an outage: it fails `busy` (429, retry in a second), as a
+ * transaction past its budget does.
  */
 export function withDeadline<T extends object>(
   store: T,
@@ -66,6 +78,7 @@ export function withDeadline<T extends object>(
       const ms = () =>
         transactions.includes(property as keyof T) ? budget.transactionMs : budget.ms;
       return (...args: unknown[]) => {
+        const answeredBefore = budget.answered;
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result;
         const isTransaction = transactions.includes(property as keyof T);
@@ -74,8 +87,9 @@ export function withDeadline<T extends object>(
           // A cancelled timer (the call answered first) must not reject anything.
           if (stop.signal.aborted) return new Promise<never>(() => undefined);
           // A transaction runs after the request's first read answered: past its budget it is
-          // waiting on other transactions' locks (contention), not on a dead database.
-          throw isTransaction
+          // waiting on other transactions' locks (contention), not on a dead database. So is any
+          // call while others got their answers.
+          throw isTransaction || budget.answered > answeredBefore
             ? busyError()
             : new AppError(
                 'unavailable',
