@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../core/clock';
-import { AppError, busyError } from '../core/errors';
+import { AppError, busyError, slowError } from '../core/errors';
 
 /**
  * How long a database call may take: short once the client has answered
@@ -55,9 +55,9 @@ export interface DeadlineOptions<T> {
  * retry finds the call and finishes it; transitions are idempotent).
  *
  * A call past its budget while the database answered other calls meanwhile
- * (this request's parallel reads, or other requests') is slow from contention
- * or load, not an outage: it fails `busy` (429, retry in a second), as a
- * transaction past its budget does.
+ * (this request's parallel reads, or other requests') is slow from load, not
+ * an outage: it fails `busy` (429, retry in a second), as a transaction past
+ * its budget (contention) does.
  */
 export function withDeadline<T extends object>(
   store: T,
@@ -87,14 +87,15 @@ export function withDeadline<T extends object>(
           // A cancelled timer (the call answered first) must not reject anything.
           if (stop.signal.aborted) return new Promise<never>(() => undefined);
           // A transaction runs after the request's first read answered: past its budget it is
-          // waiting on other transactions' locks (contention), not on a dead database. So is any
-          // call while others got their answers.
-          throw isTransaction || budget.answered > answeredBefore
-            ? busyError()
-            : new AppError(
-                'unavailable',
-                'The database did not answer in time; try again shortly.',
-              );
+          // waiting on other transactions' locks (contention), not on a dead database.
+          if (isTransaction) throw busyError();
+          // Other calls got their answers meanwhile: the database is up, this call waited
+          // behind other work (a flood, a busy machine).
+          if (budget.answered > answeredBefore) throw slowError();
+          throw new AppError(
+            'unavailable',
+            'The database did not answer in time; try again shortly.',
+          );
         });
         const answered = result.then((answer: unknown) => {
           budget.succeeded();
