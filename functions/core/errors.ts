@@ -84,6 +84,15 @@ export const busyError = () =>
     { retryAfter: 1 },
   );
 
+/** Load: the database answers, but this call waited past its budget behind other work. */
+export const slowError = () =>
+  new AppError(
+    'busy',
+    'The database is answering slowly under load right now; try again in a second.',
+    undefined,
+    { retryAfter: 1 },
+  );
+
 // gRPC status codes that firebase-admin's Firestore client reports.
 const GRPC_UNAVAILABLE = new Set([4, 8, 14]); // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE
 const GRPC_ABORTED = 10; // a transaction lost to contention, five times over

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../core/clock';
-import { AppError, busyError } from '../core/errors';
+import { AppError, busyError, slowError } from '../core/errors';
 
 /**
  * How long a database call may take: short once the client has answered
@@ -10,6 +10,7 @@ import { AppError, busyError } from '../core/errors';
  */
 export class StoreBudget {
   private warm = false;
+  private answers = 0;
 
   /**
    * @param readsFirst Every path on this budget reads before its first transaction (the API's
@@ -32,8 +33,14 @@ export class StoreBudget {
     return this.warm ? this.transactionWarmMs : this.coldMs;
   }
 
+  /** How many calls the database has answered through this budget: it is alive when this grows. */
+  get answered(): number {
+    return this.answers;
+  }
+
   succeeded(): void {
     this.warm = true;
+    this.answers += 1;
   }
 }
 
@@ -53,6 +60,11 @@ export interface DeadlineOptions<T> {
  * back to a plain Dial instead. The deadline does not cancel the call: a
  * write may still land after it. Every caller is written for that (a PBX
  * retry finds the call and finishes it; transitions are idempotent).
+ *
+ * A call past its budget while the database answered other calls meanwhile
+ * (this request's parallel reads, or other requests') is slow from load, not
+ * an outage: it fails `busy` (429, retry in a second), as a transaction past
+ * its budget (contention) does.
  */
 export function withDeadline<T extends object>(
   store: T,
@@ -73,6 +85,7 @@ export function withDeadline<T extends object>(
       const ms = () =>
         transactions.includes(property as keyof T) ? budget.transactionMs : budget.ms;
       return (...args: unknown[]) => {
+        const answeredBefore = budget.answered;
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result;
         const isTransaction = transactions.includes(property as keyof T);
@@ -82,12 +95,14 @@ export function withDeadline<T extends object>(
           if (stop.signal.aborted) return new Promise<never>(() => undefined);
           // A transaction that runs after the path's first read answered is, past its budget,
           // waiting on other transactions' locks (contention), not on a dead database.
-          throw isTransaction && budget.readsFirst
-            ? busyError()
-            : new AppError(
-                'unavailable',
-                'The database did not answer in time; try again shortly.',
-              );
+          if (isTransaction && budget.readsFirst) throw busyError();
+          // Other calls got their answers meanwhile: the database is up, this call waited
+          // behind other work (a flood, a busy machine).
+          if (budget.answered > answeredBefore) throw slowError();
+          throw new AppError(
+            'unavailable',
+            'The database did not answer in time; try again shortly.',
+          );
         });
         const answered = result.then((answer: unknown) => {
           budget.succeeded();

@@ -138,9 +138,10 @@ export class FirestoreDeviceStore implements DeviceStore {
     const col = this.db.collection(paths.devices(tenant));
     const ref = col.doc(device.deviceId);
     const tokens = new Set(tokensOf(device).map((held) => held.token));
+    const marker = this.db.doc(paths.extension(tenant, device.extension));
     return this.db.runTransaction(async (tx) => {
       const holders = await this.tokenHolders(tx, device);
-      const current = await tx.get(ref);
+      const [current, used] = await Promise.all([tx.get(ref), tx.get(marker)]);
       const before = (current.data() as DeviceDoc | undefined) ?? null;
       const actor = actorOf(device);
       // Read in this transaction: a membership removed concurrently cannot let the write through.
@@ -158,12 +159,17 @@ export class FirestoreDeviceStore implements DeviceStore {
       }
       const createdAt = before?.createdAt ?? device.lastSeenAt;
       tx.set(ref, { ...device, registrar: registrarOf(device), createdAt });
-      // The extension has had a device (FirestoreExtensionDirectory).
-      tx.set(
-        this.db.doc(paths.extension(tenant, device.extension)),
-        { extension: device.extension, lastDeviceAt: device.lastSeenAt },
-        { merge: true },
-      );
+      // The extension has had a device (FirestoreExtensionDirectory). Written once: only its
+      // existence is read, and rewriting it on every registration would make every registration
+      // and refresh of the extension write one shared document (and a member's registration
+      // change more than its own device).
+      if (!used.exists) {
+        tx.set(
+          marker,
+          { extension: device.extension, firstDeviceAt: device.lastSeenAt },
+          { merge: true },
+        );
+      }
       return { created: !current.exists };
     });
   }

@@ -38,6 +38,9 @@ describe('auth matrix: every route refuses every wrong credential (emulator)', f
       form: { platform: 'android', fcm_token: fcmToken() },
     });
     await api('POST', '/v1/calls', { key: owner.key, form: { call_id: id, to: '1001' } });
+    // An invitation waiting for someone else: the outsider's own list must not show it.
+    const invited = await api('PUT', '/v1/extensions/1001/members/someone', { key: owner.key });
+    assert.equal(invited.status, 202, invited.text);
     outsider = await signInApp();
   });
   after(async () => {
@@ -123,17 +126,18 @@ describe('auth matrix: every route refuses every wrong credential (emulator)', f
         ...(method === 'GET' ? {} : { form: named }),
       });
       const seedRoute = path.startsWith('/api/');
-      if (operator) {
+      if (name === 'GET /v1/app/invitations') {
+        // Any signed-in user's own invitations, in every tenant: none for the outsider, and
+        // nobody else's.
+        assert.equal(reply.status, 200, `${name}: ${reply.text}`);
+        assert.deepEqual(reply.fields, { count: 0, invitations: [] });
+      } else if (operator) {
         // A signed-in user who is no operator: its own (empty) list of tenants, 403 elsewhere.
         const me = path === '/v1/console/me';
         assert.equal(reply.status, me ? 200 : 403, `${name}: ${reply.text}`);
         if (me) assert.deepEqual(reply.fields.tenants, []);
       } else if (pbx && !seedRoute) {
         assert.equal(reply.status, 401, `${name}: an ID token is no API key`);
-      } else if (name === 'GET /v1/app/invitations') {
-        // Open to any signed-in user, and shows only the invitations addressed to it: none.
-        assert.equal(reply.status, 200, `${name}: ${reply.text}`);
-        assert.deepEqual(JSON.parse(reply.text), { count: 0, invitations: [] }, name);
       } else {
         assert.ok([403, 404].includes(reply.status), `${name}: ${reply.status} ${reply.text}`);
         assert.ok(!/"status":"(ringing|accepted)"/.test(reply.text), `${name} leaks no call state`);

@@ -88,6 +88,35 @@ async function createUser(email: string, password: string): Promise<string> {
   return body.localId;
 }
 
+/**
+ * The user accepts the PBX's invitation to `extension`, as its app would before registering:
+ * signed in afresh (a sign-up's token can fall a second short of the password's validity, see
+ * test/support/app.ts), through POST /v1/app/invitations/accept.
+ */
+async function acceptInvitation(
+  email: string,
+  password: string,
+  tenant: string,
+  extension: string,
+): Promise<void> {
+  const host = process.env.FIREBASE_AUTH_EMULATOR_HOST ?? '';
+  const res = await fetch(
+    `http://${host}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-api-key`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password, returnSecureToken: true }),
+    },
+  );
+  const body = (await res.json()) as { idToken?: string };
+  assert.ok(res.ok && body.idToken, JSON.stringify(body));
+  const accepted = await api('POST', '/v1/app/invitations/accept', {
+    headers: { Authorization: `Bearer ${body.idToken}` },
+    form: { tenant, extension },
+  });
+  assert.equal(accepted.status, 200, accepted.text);
+}
+
 /** A notification as the service worker's registration lists it. */
 interface NotificationLike {
   title: string;
@@ -206,8 +235,10 @@ describe('the browser softphone example in headless Chromium (emulator, fake Web
     tenant = await createTenant('live');
     site = await serveExample();
     const uid = await createUser(email, password);
-    const member = await api('PUT', `/v1/extensions/3001/members/${uid}`, { key: tenant.key });
-    assert.equal(member.status, 201, member.text);
+    // A member by consent: the PBX invites the user, the user accepts.
+    const invited = await api('PUT', `/v1/extensions/3001/members/${uid}`, { key: tenant.key });
+    assert.equal(invited.status, 202, invited.text);
+    await acceptInvitation(email, password, tenant.id, '3001');
     profile = mkdtempSync(join(tmpdir(), 'callwake-chromium-'));
     // puppeteer-core is an ES module: imported, not required.
     const { default: puppeteer } = await import('puppeteer-core');

@@ -15,6 +15,7 @@ import {
 } from 'firebase/firestore';
 import { randomBytes } from 'node:crypto';
 import { createTenant, PROJECT_ID, type TestTenant } from '../support/emulator';
+import { memberApp, type TestApp } from '../support/app';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { createOperator, type TestOperator } from '../support/operators';
@@ -56,6 +57,7 @@ describe('console API and rules: operators by tenant and role (emulator)', funct
   let adminA: Session;
   let viewerA: Session;
   let adminB: Session;
+  let member: TestApp;
   const token = fcmToken();
   let ringingId = '';
 
@@ -67,9 +69,17 @@ describe('console API and rules: operators by tenant and role (emulator)', funct
       form: { platform: 'android', fcm_token: token },
     });
     assert.equal(reply.status, 201, reply.text);
-    await api('PUT', `/v1/extensions/100/members/member-${randomBytes(3).toString('hex')}`, {
-      key: a.key,
-    });
+    // A member by consent (invited by the PBX, accepted by the user); a pending invitation is
+    // no member.
+    member = await memberApp(a, '100');
+    const pending = await api(
+      'PUT',
+      `/v1/extensions/100/members/invitee-${randomBytes(3).toString('hex')}`,
+      {
+        key: a.key,
+      },
+    );
+    assert.equal(pending.status, 202, pending.text);
     ringingId = callId();
     await api('POST', '/v1/calls', {
       key: a.key,
@@ -82,7 +92,7 @@ describe('console API and rules: operators by tenant and role (emulator)', funct
     ]);
   });
   after(async () => {
-    await Promise.all([adminA, viewerA, adminB].map((s) => s.close()));
+    await Promise.all([adminA, viewerA, adminB, member].map((s) => s.close()));
   });
 
   const t = (tenant: TestTenant, rest: string) => `/v1/console/tenants/${tenant.id}${rest}`;
@@ -108,7 +118,11 @@ describe('console API and rules: operators by tenant and role (emulator)', funct
     assert.equal(pixel.device_id, 'pixel');
     assert.equal(pixel.fcm_token, `${token.slice(0, 4)}…${token.slice(-4)}`);
     assert.equal(pixel.last_push?.status, 'accepted');
-    assert.equal((reply.fields.members as unknown[]).length, 1);
+    const members = reply.fields.members as { extension: string; uid: string }[];
+    assert.deepEqual(
+      members.map((m) => [m.extension, m.uid]),
+      [['100', member.uid]],
+    );
   });
 
   it('refuses a viewer every route that changes something, and changes nothing', async () => {

@@ -74,6 +74,11 @@ interface State {
   /** tenant → extension → members (user names), as stored. */
   members: Record<TenantName, Map<string, Set<User>>>;
   invited: Record<TenantName, Map<string, Set<User>>>;
+  /**
+   * The extensions marked used (tenants/{t}/extensions/{ext}, store/extensionDirectory.ts):
+   * the server's record that an extension had a device or a member, never deleted.
+   */
+  markers: Record<TenantName, Set<string>>;
 }
 type Outcome = { status: number } | { sdk: string };
 
@@ -200,16 +205,30 @@ describe('security property: a principal changes only what it owns, a PBX only i
       devices: { a: new Map(), b: new Map() },
       members: { a: new Map(), b: new Map() },
       invited: { a: new Map(), b: new Map() },
+      markers: { a: new Set(), b: new Set() },
     };
     for (const t of ['a', 'b'] as const) {
-      const [devices, members, invited] = await Promise.all([
+      const [devices, members, invited, markers] = await Promise.all([
         db()
           .collection(`tenants/${tenantId(t)}/devices`)
           .get(),
         db().collectionGroup('members').where('tenant', '==', tenantId(t)).get(),
         db().collectionGroup('invitations').where('tenant', '==', tenantId(t)).get(),
+        db()
+          .collection(`tenants/${tenantId(t)}/extensions`)
+          .get(),
       ]);
       for (const d of devices.docs) state.devices[t].set(d.id, d.data());
+      for (const d of markers.docs) {
+        // A marker says only that the extension was used: no uid, token or device in it.
+        const fields = Object.keys(d.data());
+        assert.ok(
+          fields.every((f) => ['extension', 'firstDeviceAt', 'lastMemberAt'].includes(f)),
+          `${d.ref.path} holds only the marker's fields: ${JSON.stringify(d.data())}`,
+        );
+        assert.equal(d.get('extension'), d.id, d.ref.path);
+        state.markers[t].add(d.id);
+      }
       for (const [snap, into] of [
         [members, state.members[t]],
         [invited, state.invited[t]],
@@ -479,6 +498,22 @@ describe('security property: a principal changes only what it owns, a PBX only i
         assert.ok(explained, `not its own: ${where}`);
         if (was && now && tokensOf(was).length > tokensOf(now).length) stats.moves += 1;
       }
+      for (const extension of before.markers[t]) {
+        assert.ok(after.markers[t].has(extension), `tenant ${t}: marker of ${extension} deleted`);
+      }
+      for (const extension of after.markers[t]) {
+        if (before.markers[t].has(extension)) continue;
+        const where = `tenant ${t}, extension ${extension} marked used, after ${JSON.stringify(actors)}`;
+        assert.ok(allowed, `a refused operation changed ${where}`);
+        // Only a device registered there marks it (a member accepting does not write it).
+        const explained = actors.some(
+          (o) =>
+            (o.kind === 'appPut' || o.kind === 'pbxPut' || o.kind === 'seedRegister') &&
+            o.ext === extension &&
+            (!isPbx(o.who) || pbxTenant(o.who) === t),
+        );
+        assert.ok(explained, `no registration there: ${where}`);
+      }
       for (const [kind, map] of [
         ['member', 'members'],
         ['invitation', 'invited'],
@@ -575,16 +610,18 @@ describe('security property: a principal changes only what it owns, a PBX only i
       ),
       { numRuns: NUM_RUNS, interruptAfterTimeLimit: 480_000, markInterruptAsFailure: true },
     );
-    // Nothing but devices and memberships ever changed: the tenants, their calls and other
-    // documents.
+    // Nothing but devices, memberships and the markers of extensions used (each checked at
+    // every step above) ever changed: the tenants, their calls and other documents.
     await reset([]);
+    const marker = /^tenants\/[^/]+\/extensions\/[^/]+$/;
     const without = (dump: Record<string, unknown>) =>
       Object.fromEntries(
         Object.entries(dump).filter(
           ([path]) =>
             !path.includes('/devices/') &&
             !path.includes('/members/') &&
-            !path.includes('/invitations/'),
+            !path.includes('/invitations/') &&
+            !marker.test(path),
         ),
       );
     assert.deepEqual(without(await wholeTenant(w.a.id)), without(before.a));

@@ -42,6 +42,26 @@ describe('withDeadline', () => {
     assert.equal(clock.now() - started, 20);
   });
 
+  it('answers 429 busy, not 503, for a call past its budget while the database answered others', async () => {
+    const clock = new FakeClock();
+    const store = withDeadline(new SlowStore(), new StoreBudget(20, 20), { clock });
+    const slow = store.hang();
+    // Another call (this request's parallel read, or another request's) gets its answer.
+    assert.equal(await store.fast(), 'ok');
+    await assert.rejects(slow, (err: unknown) => {
+      assert.ok(err instanceof AppError);
+      assert.equal(err.status, 429);
+      assert.equal(err.code, 'busy');
+      return true;
+    });
+    // An answer from before the call started says nothing about the database now.
+    await assert.rejects(store.hang(), (err: unknown) => {
+      assert.ok(err instanceof AppError);
+      assert.equal(err.status, 503);
+      return true;
+    });
+  });
+
   it('leaves no timer behind once the call answers', async () => {
     const clock = new FakeClock();
     assert.equal(
