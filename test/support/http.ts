@@ -69,9 +69,10 @@ export async function api(method: string, path: string, options: CallOptions = {
 }
 
 /**
- * A request as a PBX that retries a 503 makes it (a SIP retransmission, Kamailio's retry): a
- * cold instance's store budget can run out on a busy machine, and the answer to the retry is
- * the one that counts. `retried` says whether it took more than one.
+ * A request as a PBX that retries what the API says to retry makes it (a SIP retransmission,
+ * Kamailio's retry): 503 unavailable (a cold instance's store budget can run out on a busy
+ * machine) and 429 busy (contention, or a database answering slowly under load; Retry-After 1).
+ * The answer to the retry is the one that counts. `retried` says whether it took more than one.
  */
 export async function retrying503(
   send: () => Promise<Reply>,
@@ -79,7 +80,8 @@ export async function retrying503(
 ): Promise<Reply & { retried: boolean }> {
   for (let attempt = 1; ; attempt += 1) {
     const reply = await send();
-    if (reply.status !== 503 || attempt >= tries) return { ...reply, retried: attempt > 1 };
+    const again = reply.status === 503 || (reply.status === 429 && reply.fields.error === 'busy');
+    if (!again || attempt >= tries) return { ...reply, retried: attempt > 1 };
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
