@@ -66,7 +66,11 @@ describe('reliability: duplicates, races and provider faults (emulator, fake pro
     // on a busy machine); every other answer is the same call.
     const created = replies.filter((r) => r.status === 201).length;
     assert.ok(created === 1 || (created === 0 && replies.some((r) => r.retried)), `${created}`);
-    assert.equal(replies.filter((r) => r.status === 200).length, 50 - created);
+    assert.equal(
+      replies.filter((r) => r.status === 200).length,
+      50 - created,
+      replies.map((r) => `${r.status} ${JSON.stringify(r.fields.error ?? '')}`).join(', '),
+    );
     assert.equal(new Set(replies.map((r) => r.fields.call_uuid)).size, 1);
     for (const token of tokens) assert.equal(fakes.fcm.requestsFor(token).length, 1);
   });
