@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aptInstall, have } from './e2e-run.mjs';
 import { PROJECT_ID, WITH_CONSOLE, emulatorEnv } from './emulators.mjs';
 import { writeLocalConfig } from './hosting-local.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
@@ -22,6 +23,16 @@ const files = process.argv.includes('--files')
   ? process.argv[process.argv.indexOf('--files') + 1]
   : null;
 const totals = { passed: 0, failed: 0, pending: 0 };
+
+// The real programs the tests drive, from Debian: the QR decoder (unit tests), the browser
+// (console and browser softphone) and Prometheus. Installed when missing, as the SIP runs do.
+const TOOLS = { zbarimg: 'zbar-tools', chromium: 'chromium', prometheus: 'prometheus' };
+const missingTools = Object.entries(TOOLS).filter(([command]) => !have(command));
+if (missingTools.length > 0 && !aptInstall([...new Set(missingTools.map(([, pkg]) => pkg))])) {
+  console.log(
+    `npm test: could not install ${missingTools.map(([, pkg]) => pkg).join(', ')}; the tests that use them will fail.`,
+  );
+}
 
 /** Runs a command, streaming its output; resolves with its exit code and output. */
 function run(label, command, args, env = process.env) {
