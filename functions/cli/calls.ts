@@ -2,7 +2,7 @@ import type { DocumentSnapshot, Query } from 'firebase-admin/firestore';
 import { callUuid } from '../core/callUuid';
 import type { Call } from '../core/model';
 import { callIdSchema, extensionSchema } from '../core/schemas';
-import { callView } from '../core/callView';
+import { callView, type TimelineEntry } from '../core/callView';
 import { paths } from '../store/firestore';
 import {
   checked,
@@ -17,41 +17,13 @@ import { existingTenant } from './context';
 import { CliError } from './errors';
 import { clock, table, when } from './output';
 
-/** What callView(call, true) holds: the PBX's view of a call, with the per-device timeline. */
-interface TimelineEntry {
-  device_id: string;
-  platform?: string;
-  provider?: string;
-  kind?: string;
-  push_status?: string;
-  attempts?: number;
-  provider_status?: number;
-  reason?: string;
-  pushed_at?: string;
-  provider_answered_at?: string;
-  delivered_at?: string;
-  answer?: string;
-  answered_at?: string;
-  late?: boolean;
-  cancel_status?: string;
-}
-
-interface CallJson {
-  status: string;
-  call_id: string;
-  call_uuid: string;
-  extension: string;
-  devices: number;
-  pushed: number;
-  answered_by?: string;
-  end_reason?: string;
-  timeline: TimelineEntry[];
-}
-
 /** The API's own view of the call, plus who called and when: an operator wants both. */
 function view(call: Call) {
+  const shown = callView(call, true);
   return {
-    ...(callView(call, true) as unknown as CallJson),
+    ...shown,
+    // With `true`, callView always holds one (empty for a call with no devices).
+    timeline: shown.timeline ?? [],
     created_at: new Date(call.createdAt).toISOString(),
     ...(call.from ? { from: call.from } : {}),
     ...(call.fromName ? { from_name: call.fromName } : {}),
