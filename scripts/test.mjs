@@ -23,6 +23,8 @@ const files = process.argv.includes('--files')
   ? process.argv[process.argv.indexOf('--files') + 1]
   : null;
 const totals = { passed: 0, failed: 0, pending: 0 };
+// The titles of what failed, repeated under the summary: CI shows only the end of a long log.
+const failures = [];
 
 // The real programs the tests drive, from Debian: the QR decoder (unit tests), the browser
 // (console and browser softphone) and Prometheus. Installed when missing, as the SIP runs do.
@@ -49,6 +51,18 @@ function run(label, command, args, env = process.env) {
   });
 }
 
+/** Mocha's numbered failure headers ("  1) suite") and the e2e runs' "✖" lines. */
+function noteFailures(label, output) {
+  const start = output.search(/^\s*\d+ failing/m);
+  // A header is "  1) suite", then deeper-indented lines naming the nested suites, the last (the
+  // test's title) ending in ":".
+  const mochaHeaders = (
+    start < 0 ? [] : (output.slice(start).match(/^ {2}\d+\) (?:.*\n)*?.*:$/gm) ?? [])
+  ).map((header) => header.replace(/\s*\n\s*/g, ' › '));
+  const crosses = output.match(/^.*✖.*$/gm) ?? [];
+  for (const line of [...mochaHeaders, ...crosses]) failures.push(`[${label}] ${line.trim()}`);
+}
+
 function count(output) {
   const number = (word) => Number(new RegExp(`^\\s*(\\d+) ${word}`, 'm').exec(output)?.[1] ?? 0);
   return { passed: number('passing'), failed: number('failing'), pending: number('pending') };
@@ -57,6 +71,7 @@ function count(output) {
 async function mocha(label, args, env, wrap) {
   const { code, output } = await (wrap ? wrap(args) : run(label, bin('mocha'), args, env));
   const counted = count(output);
+  noteFailures(label, output);
   totals.passed += counted.passed;
   totals.failed += counted.failed;
   totals.pending += counted.pending;
@@ -66,6 +81,10 @@ async function mocha(label, args, env, wrap) {
 }
 
 function finish(code) {
+  if (failures.length > 0) {
+    console.log('\n=== what failed ===');
+    for (const line of failures) console.log(`  ${line.slice(0, 300)}`);
+  }
   const skipped = totals.pending ? `, ${totals.pending} skipped` : '';
   console.log(`\ncallwake: ${totals.passed} passed, ${totals.failed} failed${skipped}`);
   process.exit(code);
@@ -82,6 +101,7 @@ const checks = [
 if (!only && !files) {
   for (const [label, command, args] of checks) {
     if ((await run(label, command, args)).code !== 0) {
+      failures.push(`[${label}] failed`);
       totals.failed += 1; // a failed check fails the run as a test would
       finish(1);
     }
@@ -97,6 +117,7 @@ if (!only && !files) {
     process.execPath,
     [join('scripts', 'deploy-check.mjs')],
   );
+  noteFailures('deploy-check', deploy.output);
   const counted = /^deploy-check: (\d+) passed, (\d+) failed/m.exec(deploy.output);
   totals.passed += Number(counted?.[1] ?? 0);
   totals.failed += Number(counted?.[2] ?? 0) + (deploy.code !== 0 && !Number(counted?.[2]) ? 1 : 0);
@@ -161,6 +182,7 @@ if (nodes.size > 0 && wrongNodes.length === 0) {
   );
   totals.passed += 1;
 } else {
+  failures.push('[node check] a function instance ran on another Node');
   console.log(
     `  ✖ function instances ran on ${nodes.size ? [...nodes].join(', ') : 'no Node that logged it'}, not ${DEPLOY_RUNTIME}`,
   );
@@ -174,6 +196,7 @@ if (leaks.length === 0) {
   );
   totals.passed += 1;
 } else {
+  failures.push('[secret scan] secrets in the emulator logs');
   console.log(`  ✖ ${leaks.length} secrets in the logs, e.g. ${leaks[0].slice(0, 8)}…`);
   totals.failed += 1;
 }
@@ -185,6 +208,7 @@ if (files) finish(code === 0 ? 0 : 1);
 const stack = await run('local stack (npm start, Ctrl-C, npm start)', process.execPath, [
   join(root, 'scripts', 'stack-check.mjs'),
 ]);
+noteFailures('stack-check', stack.output);
 const stackCount = /^stack-check: (\d+) passed, (\d+) failed/m.exec(stack.output);
 totals.passed += Number(stackCount?.[1] ?? 0);
 totals.failed +=
@@ -201,6 +225,7 @@ const sip = await run(
     CALLWAKE_EMULATORS_LOCKED: '1',
   },
 );
+noteFailures('e2e-sip', sip.output);
 const sipCount = /^e2e-sip: (\d+) passed, (\d+) failed/m.exec(sip.output);
 totals.passed += Number(sipCount?.[1] ?? 0);
 totals.failed += Number(sipCount?.[2] ?? 0) + (sip.code !== 0 && !Number(sipCount?.[2]) ? 1 : 0);
@@ -214,6 +239,7 @@ const asterisk = await run(
   [join(root, 'scripts', 'e2e-asterisk.mjs')],
   { ...process.env, CALLWAKE_EMULATORS_LOCKED: '1', CALLWAKE_E2E_BUILT: '1' },
 );
+noteFailures('e2e-asterisk', asterisk.output);
 const asteriskCount = /^e2e-asterisk: (\d+) passed, (\d+) failed/m.exec(asterisk.output);
 totals.passed += Number(asteriskCount?.[1] ?? 0);
 totals.failed +=
