@@ -140,11 +140,21 @@ describe('limits across instances, and contention (emulator)', function () {
       assert.equal(r.fields.error, 'busy', r.text);
       assert.equal(r.headers.get('retry-after'), '1');
     }
-    const pbx = await api('PUT', '/v1/extensions/401/devices/desk', {
-      key: tenant.key,
-      form: { platform: 'android', fcm_token: fcmToken() },
-    });
-    assert.equal(pbx.status, 201, pbx.text);
+    // A 429 answered at its budget leaves its transaction running (the deadline cancels nothing):
+    // the PBX may meet it and be told busy, and does what the 429 says, retry in a second. It
+    // must get in then, not be locked out by the member's burst. (A retry finds the desk phone
+    // already there, 200, when a busy attempt's write landed after its answer.)
+    const desk = { platform: 'android', fcm_token: fcmToken() };
+    let pbx = await api('PUT', '/v1/extensions/401/devices/desk', { key: tenant.key, form: desk });
+    for (
+      let retry = 0;
+      retry < 10 && pbx.status === 429 && pbx.fields.error === 'busy';
+      retry += 1
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      pbx = await api('PUT', '/v1/extensions/401/devices/desk', { key: tenant.key, form: desk });
+    }
+    assert.ok(pbx.status === 201 || pbx.status === 200, pbx.text);
     console.log(`      6 parallel registrations by one member: ${JSON.stringify(by)}`);
   });
 
