@@ -38,6 +38,7 @@ import {
   log,
   makeMember,
   report,
+  setupApi,
   sipFlow,
   sipTrace,
   startKamailio,
@@ -121,7 +122,7 @@ try {
   log(`tenant ${tenant.id} (outbox mode)`);
   phone = await signInPhone();
   await makeMember(tenant, EXTENSION, phone);
-  const device = await api('PUT', `/v1/app/devices/${DEVICE_ID}`, {
+  const device = await setupApi('PUT', `/v1/app/devices/${DEVICE_ID}`, {
     bearer: await phone.idToken(),
     form: {
       extension: EXTENSION,

@@ -24,6 +24,7 @@ import {
   formatMs,
   log,
   report,
+  setupApi,
   sipFlow,
   sipTrace,
   sipp,
@@ -70,7 +71,7 @@ try {
   fakes = await startProviders();
   const tenant = await createTenant('live');
   log(`tenant ${tenant.id} (live, fake Web Push service ${fakes.webPush.origin})`);
-  const key = await api('GET', '/v1/webpush/public-key', { bearer: tenant.key });
+  const key = await setupApi('GET', '/v1/webpush/public-key', { bearer: tenant.key });
   assert(key.status === 200, `public key: ${key.status} ${key.text}`);
   const vapid = key.json.public_key;
   kamailio = await startKamailio(tenant, 'kamailio-webpush');
