@@ -15,6 +15,7 @@ import { registerAppDevice, signInAnonymousApp, signInApp, type TestApp } from '
 import { callPath, db, storedCall } from '../support/emulator';
 import { api, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 import { asUser, closeWorld, makeWorld, seedDeviceId, wholeTenant, type World } from './world';
 
 /**
@@ -52,7 +53,7 @@ async function pushedDevices(tenant: string, call: string): Promise<string[]> {
 }
 
 describe('security: hostile tenants and members, at both doors (emulators, JS SDK as the app)', function () {
-  this.timeout(180_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let w: World;
   const extra: TestApp[] = [];
   const tokens = { victim: fcmToken(), desk100: fcmToken(), m200: fcmToken() };
