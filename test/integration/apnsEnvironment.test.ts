@@ -8,7 +8,7 @@ import { SUITE_TIMEOUT_MS } from '../support/wait';
 describe('APNs environments (emulator, fake APNs)', function () {
   this.timeout(SUITE_TIMEOUT_MS);
 
-  it('finding 6: a development build registered as production keeps its token and rings through sandbox', async () => {
+  it('a development build registered as production keeps its token and rings through sandbox', async () => {
     const fakes = await startProviders();
     const tenant = await createTenant('live');
     const token = voipToken();

@@ -12,7 +12,7 @@ const fcmPort = () => Number(new URL(process.env.CALLWAKE_FCM_ORIGIN ?? '').port
 describe('an instance that dies on the ring path (emulator, SIGKILL)', function () {
   this.timeout(SUITE_TIMEOUT_MS);
 
-  it('finding 1: the PBX retry rings every device after the worker serving POST /v1/calls was killed mid fan-out', async () => {
+  it('the PBX retry rings every device after the worker serving POST /v1/calls was killed mid fan-out', async () => {
     const fakes = await startProviders();
     const tenant = await createTenant('live');
     const pixel = fcmToken();

@@ -58,7 +58,7 @@ const accepted = (requests: ApnsRecordedRequest[]) => requests.filter((r) => r.s
 const tooMany = (requests: ApnsRecordedRequest[]) =>
   requests.filter((r) => r.reason === 'TooManyProviderTokenUpdates');
 
-describe('APNs provider token across processes (finding 8)', function () {
+describe('APNs provider token across processes', function () {
   this.timeout(SUITE_TIMEOUT_MS);
   const children: ChildProcess[] = [];
 

@@ -68,7 +68,7 @@ describe('backing-service faults (emulator)', function () {
       .get();
     assert.equal(outbox.size, 1);
   });
-  it('finding 5: answers a PBX cancel and an app ack with 503 within 2 s while Firestore does not answer', async () => {
+  it('answers a PBX cancel and an app ack with 503 within 2 s while Firestore does not answer', async () => {
     const tenant = await createTenant('outbox');
     const app = await memberApp(tenant, '1001');
     await registerAppDevice(app, 'phone', {

@@ -32,7 +32,7 @@ describe('a trigger run that fails is retried (emulator, firebase-functions-test
     fft.cleanup();
   });
 
-  it('finding 2: an onAnswerWritten that fails once (Firestore frozen) still settles the answer', async () => {
+  it('an onAnswerWritten that fails once (Firestore frozen) still settles the answer', async () => {
     process.env.GCLOUD_PROJECT = PROJECT_ID;
     const endpoint = (
       onAnswerWritten as unknown as { __endpoint: { eventTrigger: { retry: boolean } } }

@@ -105,7 +105,7 @@ describe('rules: call answers', function () {
     );
   });
 
-  it('finding 4: keeps a member from answering a call past its ring deadline, before the expiry job ran', async () => {
+  it('keeps a member from answering a call past its ring deadline, before the expiry job ran', async () => {
     // What the rule reads of a call: its extension, status and ring deadline (epoch ms).
     const path = `tenants/${scene.tenant}/calls/${scene.ringing}`;
     const call = (expiresAt: number) => ({ extension: '1001', status: 'ringing', expiresAt });

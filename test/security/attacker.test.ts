@@ -47,7 +47,7 @@ async function refusedBySdk(what: string, attempt: Promise<unknown>): Promise<vo
   );
 }
 
-describe('security: findings 1–6 tried at both doors, by every principal (emulators, JS SDK as the app)', function () {
+describe('security: devices, tokens, uids, pairing and keys attacked at both doors, by every principal (emulators, JS SDK as the app)', function () {
   this.timeout(SUITE_TIMEOUT_MS);
   let w: World;
   const extraApps: TestApp[] = [];
@@ -119,12 +119,12 @@ describe('security: findings 1–6 tried at both doors, by every principal (emul
     await Promise.all(extraApps.map((app) => app.close()));
   });
 
-  it('1. no one takes a device over across extensions, nor one the PBX registered', async () => {
+  it('no one takes a device over across extensions, nor one the PBX registered', async () => {
     const claim = (extension: string) => ({
       form: { extension, platform: 'android', fcm_token: fcmToken() },
     });
     await unchanged(async () => {
-      // The API: the finding's own attack, then every variant of it.
+      // The API: a member moving the PBX's phone, then every variant of it.
       const attempts: [TestApp, string, string, number, string][] = [
         [w.m100, 'desk-200', '100', 403, "a member of 100 moves 200's PBX phone to 100"],
         [w.m100, 'desk-200', '200', 403, 'a member of 100 claims it on 200'],
@@ -181,7 +181,7 @@ describe('security: findings 1–6 tried at both doors, by every principal (emul
     assert.ok((await db().doc(`tenants/${w.b.id}/devices/desk-200`).get()).exists);
   });
 
-  it('2. no one reads a raw token or another user’s uid: the SDK shows no device at all', async () => {
+  it('no one reads a raw token or another user’s uid: the SDK shows no device at all', async () => {
     // A call a fellow member answered: its record and its answer would name the victim's uid.
     const answeredId = callId();
     const rang = await api('POST', '/v1/calls', {
@@ -250,7 +250,7 @@ describe('security: findings 1–6 tried at both doors, by every principal (emul
     });
   });
 
-  it("3. no member knocks a fellow member's phone off, even holding its token", async () => {
+  it("no member knocks a fellow member's phone off, even holding its token", async () => {
     // Possession of a token proves nothing (tokens travel in SIP REGISTERs): a token moves only
     // when its owner registers it again, and nothing but its owner or the PBX removes a device
     // or a token from it.
@@ -315,7 +315,7 @@ describe('security: findings 1–6 tried at both doors, by every principal (emul
     });
   });
 
-  it("4. no device is written past the registry's rules: tokens stay unique, lastSeenAt is the server's", async () => {
+  it("no device is written past the registry's rules: tokens stay unique, lastSeenAt is the server's", async () => {
     await unchanged(async () => {
       const far = Number.MAX_SAFE_INTEGER;
       const mine = (token: string, extra: Record<string, unknown> = {}) => ({
@@ -368,7 +368,7 @@ describe('security: findings 1–6 tried at both doors, by every principal (emul
     assert.deepEqual(await wholeTenant(w.a.id), before);
   });
 
-  it('5. no parallel guesses get past the pairing limit, and the right code is no help past it', async () => {
+  it('no parallel guesses get past the pairing limit, and the right code is no help past it', async () => {
     const issued = await api('POST', '/v1/extensions/100/pairing-codes', { key: w.a.key });
     const code = issued.fields.code as string;
     const guesser = await signInApp();
@@ -415,7 +415,7 @@ describe('security: findings 1–6 tried at both doors, by every principal (emul
     });
   });
 
-  it('6. a spray of wrong keys flushes no valid key from the cache, costs no read past the first few, and a revoked key is refused', async () => {
+  it('a spray of wrong keys flushes no valid key from the cache, costs no read past the first few, and a revoked key is refused', async () => {
     // The valid key's record is taken away while the spray runs: the key keeps working only
     // while this instance's cache holds it, so a spray that flushed the cache shows as a 401.
     // Requests go one at a time: the Functions emulator then serves them all from its first idle

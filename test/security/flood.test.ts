@@ -4,6 +4,7 @@ import { createTenant, type TestTenant } from '../support/emulator';
 import { api, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { startProviders, type Providers } from '../support/providers';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 /** A's numbers, small enough for this machine to flood ten times over. */
 const A_LIMITS = {
@@ -27,7 +28,7 @@ const p50 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(v
  * same run; A's answers are counted by status: 2xx and 4xx (429, 409), never 5xx.
  */
 describe('security: one tenant floods, another still rings (emulators, fake FCM)', function () {
-  this.timeout(240_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let fakes: Providers;
   let a: TestTenant;
   let b: TestTenant;

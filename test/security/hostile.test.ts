@@ -15,6 +15,7 @@ import { registerAppDevice, signInAnonymousApp, signInApp, type TestApp } from '
 import { callPath, db, storedCall } from '../support/emulator';
 import { api, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
+import { SUITE_TIMEOUT_MS } from '../support/wait';
 import { asUser, closeWorld, makeWorld, seedDeviceId, wholeTenant, type World } from './world';
 
 /**
@@ -52,7 +53,7 @@ async function pushedDevices(tenant: string, call: string): Promise<string[]> {
 }
 
 describe('security: hostile tenants and members, at both doors (emulators, JS SDK as the app)', function () {
-  this.timeout(180_000);
+  this.timeout(SUITE_TIMEOUT_MS);
   let w: World;
   const extra: TestApp[] = [];
   const tokens = { victim: fcmToken(), desk100: fcmToken(), m200: fcmToken() };
@@ -98,63 +99,68 @@ describe('security: hostile tenants and members, at both doors (emulators, JS SD
     // Devices stored past any cap (registered before the caps, or raced past them): thousands
     // of members' devices that sort before the PBX's phone.
     const flood = 5_500;
-    for (let start = 0; start < flood; start += 500) {
-      const batch = db().batch();
-      for (let i = start; i < Math.min(flood, start + 500); i += 1) {
-        const id = `0000-flood-${String(i).padStart(5, '0')}`;
-        batch.set(db().doc(`tenants/${w.a.id}/devices/${id}`), {
-          deviceId: id,
-          extension: '100',
-          platform: 'android',
-          apnsEnv: 'production',
-          fcmToken: `fcm_flood_${randomBytes(16).toString('hex')}`,
-          ownerUid: w.m100.uid,
-          lastSeenAt: Date.now() - i,
-          createdAt: Date.now(),
-          // Half as stored before the registrar field existed.
-          ...(i % 2 === 0 ? { registrar: 'app' } : {}),
-        });
+    try {
+      for (let start = 0; start < flood; start += 500) {
+        const batch = db().batch();
+        for (let i = start; i < Math.min(flood, start + 500); i += 1) {
+          const id = `0000-flood-${String(i).padStart(5, '0')}`;
+          batch.set(db().doc(`tenants/${w.a.id}/devices/${id}`), {
+            deviceId: id,
+            extension: '100',
+            platform: 'android',
+            apnsEnv: 'production',
+            fcmToken: `fcm_flood_${randomBytes(16).toString('hex')}`,
+            ownerUid: w.m100.uid,
+            lastSeenAt: Date.now() - i,
+            createdAt: Date.now(),
+            // Half as stored before the registrar field existed.
+            ...(i % 2 === 0 ? { registrar: 'app' } : {}),
+          });
+        }
+        await batch.commit();
       }
-      await batch.commit();
-    }
-    const call = callId();
-    const rang = await api('POST', '/v1/calls', {
-      key: w.a.key,
-      form: { call_id: call, to: '100', ring_timeout: '60' },
-    });
-    status(rang, 201, 'a call to the flooded extension');
-    const pushed = await pushedDevices(w.a.id, call);
-    const budget = LIMITS.app_devices_per_extension.value + LIMITS.pbx_devices_per_extension.value;
-    assert.ok(pushed.includes('desk-100'), `the desk phone was pushed: ${pushed.length} pushes`);
-    assert.ok(pushed.length <= budget, `${pushed.length} pushes, at most ${budget}`);
-    assert.ok((await storedCall(w.a.id, call)).devices <= budget);
-    // The PBX's own budget is its own: it still registers a desk phone on the flooded extension.
-    status(
-      await api('PUT', '/v1/extensions/100/devices/desk-100-b', {
+      const call = callId();
+      const rang = await api('POST', '/v1/calls', {
         key: w.a.key,
-        form: { platform: 'android', fcm_token: fcmToken() },
-      }),
-      201,
-      'the PBX, on an extension members filled',
-    );
-    // And no member writes a device past the rules (the SDK door is shut to devices).
-    await refusedBySdk(
-      'a device through the SDK',
-      setDoc(doc(w.m100.db, `tenants/${w.a.id}/devices/sdk-flood`), {
-        deviceId: 'sdk-flood',
-        extension: '100',
-        ownerUid: w.m100.uid,
-      }),
-    );
-    // Clean the flood away for the tests after this one.
-    const left = await db()
-      .collection(`tenants/${w.a.id}/devices`)
-      .where('ownerUid', '==', w.m100.uid)
-      .get();
-    for (let i = 0; i < left.docs.length; i += 500) {
-      const batch = db().batch();
-      for (const d of left.docs.slice(i, i + 500)) batch.delete(d.ref);
-      await batch.commit();
+        form: { call_id: call, to: '100', ring_timeout: '60' },
+      });
+      status(rang, 201, 'a call to the flooded extension');
+      const pushed = await pushedDevices(w.a.id, call);
+      const budget =
+        LIMITS.app_devices_per_extension.value + LIMITS.pbx_devices_per_extension.value;
+      assert.ok(pushed.includes('desk-100'), `the desk phone was pushed: ${pushed.length} pushes`);
+      assert.ok(pushed.length <= budget, `${pushed.length} pushes, at most ${budget}`);
+      assert.ok((await storedCall(w.a.id, call)).devices <= budget);
+      // The PBX's own budget is its own: it still registers a desk phone on the flooded extension.
+      status(
+        await api('PUT', '/v1/extensions/100/devices/desk-100-b', {
+          key: w.a.key,
+          form: { platform: 'android', fcm_token: fcmToken() },
+        }),
+        201,
+        'the PBX, on an extension members filled',
+      );
+      // And no member writes a device past the rules (the SDK door is shut to devices).
+      await refusedBySdk(
+        'a device through the SDK',
+        setDoc(doc(w.m100.db, `tenants/${w.a.id}/devices/sdk-flood`), {
+          deviceId: 'sdk-flood',
+          extension: '100',
+          ownerUid: w.m100.uid,
+        }),
+      );
+    } finally {
+      // Clean the flood away for the tests after this one, whatever failed above: a tenant of
+      // thousands of devices would make every later snapshot of it slow.
+      const left = await db()
+        .collection(`tenants/${w.a.id}/devices`)
+        .where('ownerUid', '==', w.m100.uid)
+        .get();
+      for (let i = 0; i < left.docs.length; i += 500) {
+        const batch = db().batch();
+        for (const d of left.docs.slice(i, i + 500)) batch.delete(d.ref);
+        await batch.commit();
+      }
     }
   });
 
