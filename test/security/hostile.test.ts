@@ -13,10 +13,18 @@ import {
 import { LIMITS } from '../../functions/core/limits';
 import { registerAppDevice, signInAnonymousApp, signInApp, type TestApp } from '../support/app';
 import { callPath, db, storedCall } from '../support/emulator';
-import { api, type Reply } from '../support/http';
+import { api, retrying503, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { SUITE_TIMEOUT_MS } from '../support/wait';
-import { asUser, closeWorld, makeWorld, seedDeviceId, wholeTenant, type World } from './world';
+import {
+  asUser,
+  closeWorld,
+  makeWorld,
+  seedDeviceId,
+  settledTenant,
+  wholeTenant,
+  type World,
+} from './world';
 
 /**
  * Tenants and members acting against each other, as an attacker would, through both doors (the
@@ -120,11 +128,19 @@ describe('security: hostile tenants and members, at both doors (emulators, JS SD
         await batch.commit();
       }
       const call = callId();
-      const rang = await api('POST', '/v1/calls', {
-        key: w.a.key,
-        form: { call_id: call, to: '100', ring_timeout: '60' },
-      });
-      status(rang, 201, 'a call to the flooded extension');
+      // A PBX retries a 503 or a 429 busy (a loaded machine); the retry of a call whose first
+      // try landed is that call back, 200.
+      const rang = await retrying503(() =>
+        api('POST', '/v1/calls', {
+          key: w.a.key,
+          form: { call_id: call, to: '100', ring_timeout: '60' },
+        }),
+      );
+      status(
+        rang,
+        rang.retried && rang.status === 200 ? 200 : 201,
+        'a call to the flooded extension',
+      );
       const pushed = await pushedDevices(w.a.id, call);
       const budget =
         LIMITS.app_devices_per_extension.value + LIMITS.pbx_devices_per_extension.value;
@@ -340,7 +356,7 @@ describe('security: hostile tenants and members, at both doors (emulators, JS SD
       201,
       'a call to 100',
     );
-    const before = await wholeTenant(w.a.id);
+    const before = await settledTenant(w.a.id);
     for (const [path, form] of [
       ['ack', { device_id: 'desk-100' }],
       ['answer', { device_id: 'desk-100', action: 'accept' }],

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { DocumentReference } from 'firebase-admin/firestore';
 import {
   makeMember,
@@ -9,6 +10,7 @@ import {
 } from '../support/app';
 import { createTenant, db, type TestTenant } from '../support/emulator';
 import { api, type CallOptions, type Reply } from '../support/http';
+import { eventually } from '../support/wait';
 
 /**
  * The cast of the attacker suites: two tenants; members of different extensions; a signed-in
@@ -87,6 +89,22 @@ async function dumpTree(ref: DocumentReference, out: Record<string, unknown>): P
     // listDocuments() also names documents that only hold subcollections (extensions/{ext}).
     for (const child of await collection.listDocuments()) await dumpTree(child, out);
   }
+}
+
+/**
+ * The tenant once nothing moves in it: two snapshots a moment apart agree. What an earlier step
+ * set going (a cancel push of an answered call, a fan-out's record) lands before a test takes
+ * its "before", so that a later difference is the test's own doing.
+ */
+export async function settledTenant(tenant: string): Promise<Record<string, unknown>> {
+  let last = await wholeTenant(tenant);
+  return eventually(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = await wholeTenant(tenant);
+    const same = isDeepStrictEqual(next, last);
+    last = next;
+    return same && next;
+  }, `tenant ${tenant} to settle`);
 }
 
 /**
