@@ -251,7 +251,7 @@ describe('security: hostile tenants and members, at both doors (emulators, JS SD
     const pending = await asUser(w.victim, 'GET', '/v1/app/invitations');
     status(pending, 200, "the victim's invitations");
     assert.equal(pending.fields.count, 1, 'the one from b, waiting');
-    const before = await wholeTenant(w.a.id);
+    const before = await settledTenant(w.a.id);
     status(
       await asUser(both, 'POST', `/v1/app/calls/${call}/answer`, {
         form: { device_id: 'victim-phone', action: 'decline' },
@@ -276,7 +276,7 @@ describe('security: hostile tenants and members, at both doors (emulators, JS SD
 
   it('a push token moves only when its owner registers it again; anyone else gets 409 and nothing changes', async () => {
     const unchanged = async (attempt: () => Promise<Reply>, what: string) => {
-      const before = [await wholeTenant(w.a.id), await wholeTenant(w.b.id)];
+      const before = [await settledTenant(w.a.id), await settledTenant(w.b.id)];
       const reply = await attempt();
       status(reply, 409, what);
       assert.equal(reply.fields.error, 'token_in_use');

@@ -96,11 +96,14 @@ async function dumpTree(ref: DocumentReference, out: Record<string, unknown>): P
  * set going (a cancel push of an answered call, a fan-out's record) lands before a test takes
  * its "before", so that a later difference is the test's own doing.
  */
-export async function settledTenant(tenant: string): Promise<Record<string, unknown>> {
-  let last = await wholeTenant(tenant);
+export async function settledTenant(
+  tenant: string,
+  extraPaths: string[] = [],
+): Promise<Record<string, unknown>> {
+  let last = await wholeTenant(tenant, extraPaths);
   return eventually(async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const next = await wholeTenant(tenant);
+    const next = await wholeTenant(tenant, extraPaths);
     const same = isDeepStrictEqual(next, last);
     last = next;
     return same && next;
