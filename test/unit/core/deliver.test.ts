@@ -374,6 +374,11 @@ describe('mayHaveReached', () => {
       'apns_setup_failed',
       'apns_not_configured',
       'access_token_error',
+      'webpush_not_configured',
+      'hms_not_configured',
+      'endpoint_refused',
+      'invalid_subscription',
+      'oauth_error',
     ]) {
       assert.equal(mayHaveReached({ kind: 'failed', retryable: true, reason }), false, reason);
     }
