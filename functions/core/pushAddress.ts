@@ -108,9 +108,9 @@ type Interpretation = { registration: DeviceRegistration } | { issue: Issue };
 const APNS_PARAM = /^([^.]+)\.(.+)\.((?:voip|remote)(?:&(?:voip|remote))*)$/;
 // A topic without a service: Flexisip (and Apple) take it as a regular `remote` push.
 const APNS_PARAM_NO_SERVICE = /^([^.]+)\.(.+)$/;
-// pn-prid: one token, optionally `:service`; or Linphone's `<token>:voip&<token>:remote`.
-const ONE_TOKEN = /^([^:]+)(?::(voip|remote))?$/;
-const TAGGED_TOKEN = /^([^:]+):(voip|remote)$/;
+// pn-prid: one token, optionally `:service`; or Linphone's `<token>:voip&<token>:remote`, where
+// each token must name its service (an untagged one among several is refused below).
+const TOKEN = /^([^:]+)(?::(voip|remote))?$/;
 
 function apple(address: Address, deployment: PushDeployment): Interpretation {
   const issue = (path: Issue['path'], message: string) => ({ issue: { path, message } });
@@ -140,7 +140,7 @@ function apple(address: Address, deployment: PushDeployment): Interpretation {
   }
   const byService = new Map<string, string>();
   for (const entry of tokens) {
-    const match = (tokens.length === 1 ? ONE_TOKEN : TAGGED_TOKEN).exec(entry);
+    const match = TOKEN.exec(entry);
     const service = match?.[2] ?? (tokens.length === 1 ? services[0] : undefined);
     if (!match?.[1] || service === undefined || !services.includes(service)) {
       return issue('pn_prid', 'must be <token> or <token>:voip&<token>:remote, as pn_param says');
