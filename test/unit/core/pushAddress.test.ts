@@ -136,6 +136,18 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
       assert.equal(parsed.platform, 'ios');
     });
 
+    it('takes platform=ios with apns, and android or web with fcm as given', () => {
+      const apns = {
+        pn_provider: 'apns',
+        pn_prid: VOIP,
+        pn_param: `${TEAM}.com.example.phone.voip`,
+      };
+      assert.equal(parse({ ...apns, platform: 'ios' }).voip_token, VOIP.toLowerCase());
+      const fcm = { pn_provider: 'fcm', pn_prid: FCM, pn_param: PROJECT };
+      assert.equal(parse({ ...fcm, platform: 'android' }).platform, 'android');
+      refusedOn('platform', { ...fcm, platform: 'web' });
+    });
+
     it('leaves bodies without pn_* fields to the token fields', () => {
       assert.deepEqual(parse({ platform: 'android', fcm_token: FCM, pn_provider: '' }), {
         platform: 'android',
@@ -232,6 +244,12 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
     it('an FCM pn-param that names another project, or a number not configured', () => {
       refusedOn('pn_param', { ...android, pn_param: 'someone-else' });
       refusedOn('pn_param', android, { ...TEST_PUSH_DEPLOYMENT, fcmSenderId: '' });
+    });
+
+    it('an FCM address without pn-param, whether or not a sender id is configured', () => {
+      const bare = { pn_provider: 'fcm', pn_prid: FCM };
+      refusedOn('pn_param', bare);
+      refusedOn('pn_param', bare, { ...TEST_PUSH_DEPLOYMENT, fcmSenderId: '' });
     });
 
     it('an FCM token with spaces or control characters', () => {
