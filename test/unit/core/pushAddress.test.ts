@@ -109,6 +109,10 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
         { platform: 'web', webpush_endpoint: endpoint },
       );
       refusedOn('platform', { pn_provider: 'webpush', pn_prid: endpoint, platform: 'android' });
+      assert.equal(
+        parse({ pn_provider: 'webpush', pn_prid: endpoint, platform: 'web' }).platform,
+        'web',
+      );
     });
 
     it('§11 FCM: the project id as pn-param', () => {
@@ -399,6 +403,7 @@ describe('parseDeviceRegistration: what a refusal says', () => {
   };
   const voipOnly = { pn_provider: 'apns', pn_prid: VOIP, pn_param: `${TEAM}.org.x.voip` };
   const android = { pn_provider: 'fcm', pn_prid: FCM, pn_param: SENDER };
+  const webpush = { pn_provider: 'webpush', pn_prid: 'https://push.example.net/wpush/abc' };
   const says = (body: Record<string, unknown>) => refusal(body).message;
 
   it('names the field and what is wrong with it, in words a PBX admin can act on', () => {
@@ -442,6 +447,13 @@ describe('parseDeviceRegistration: what a refusal says', () => {
         { ...android, fcm_token: FCM },
         'fcm_token: give either the pn_* fields or the token fields, not both',
       ],
+      [{ ...android, platform: 'web' }, 'platform: must be android or ios for FCM'],
+      [{ ...webpush, pn_param: 'x' }, 'pn_param: must be absent for webpush (RFC 8599 §12)'],
+      [
+        { ...webpush, pn_prid: 'http://push.example.net/s/1' },
+        'pn_prid: must be the push subscription URI (an https URL)',
+      ],
+      [{ ...webpush, platform: 'ios' }, 'platform: must be web for webpush'],
     ];
     for (const [body, message] of cases) assert.equal(says(body), message, JSON.stringify(body));
   });
