@@ -193,6 +193,10 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
       const token = refusal({ platform: 'android', hms_token: 'hms-token-1' }, noWebPush);
       assert.equal(token.code, 'unsupported_provider');
       assert.deepEqual(Object.keys(token.details ?? {}), ['hms_token']);
+      assert.equal(
+        token.message,
+        'hms_token: this deployment does not push through hms (PUSH_PROVIDERS)',
+      );
     });
 
     it('a provider RFC 8599 does not name (hms has no RFC 8599 form): unsupported_provider', () => {
