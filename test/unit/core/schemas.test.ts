@@ -350,6 +350,13 @@ describe('deviceRegistrationSchema: browsers and Huawei phones', () => {
     }
   });
 
+  it('refuses an HMS token with a space, or longer than 1024 characters, saying which', () => {
+    const hms = (hms_token: string) =>
+      issues(deviceRegistrationSchema.safeParse({ platform: 'android', hms_token }));
+    assert.deepEqual(hms('AQ tok'), ['hms_token: must be visible ASCII without spaces']);
+    assert.deepEqual(hms('A'.repeat(1025)), ['hms_token: must be at most 1024 characters']);
+  });
+
   it('keeps each token on its platform, and an Android phone on one of FCM or HMS', () => {
     assert.deepEqual(
       issues(
