@@ -327,6 +327,18 @@ describe('deviceRegistrationSchema: browsers and Huawei phones', () => {
     assert.deepEqual(issues(deviceRegistrationSchema.safeParse({ ...web, webpush_auth: '' })), [
       'webpush_auth: is required with the other subscription key',
     ]);
+    assert.deepEqual(issues(deviceRegistrationSchema.safeParse({ ...web, webpush_p256dh: '' })), [
+      'webpush_p256dh: is required with the other subscription key',
+    ]);
+    const keysAlone = {
+      platform: 'android',
+      fcm_token: 't',
+      webpush_p256dh: p256dh,
+      webpush_auth: auth,
+    };
+    assert.deepEqual(issues(deviceRegistrationSchema.safeParse(keysAlone)), [
+      'webpush_endpoint: is required with the subscription keys',
+    ]);
   });
 
   it('refuses a P-256 key in compressed or hybrid form: Web Push needs it uncompressed', () => {
