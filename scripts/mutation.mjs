@@ -10,6 +10,8 @@ import { emulatorArgs, requireDeployNode, root } from './runtime.mjs';
 
 requireDeployNode('npm run test:mutation');
 const stores = process.argv.includes('--stores');
+// Anything else is Stryker's (e.g. --force: a full run instead of an incremental one).
+const extra = process.argv.slice(2).filter((arg) => arg !== '--stores');
 const stryker = join(root, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js');
 const env = {
   ...process.env,
@@ -22,9 +24,9 @@ const config = stores ? 'stryker.stores.config.mjs' : 'stryker.config.mjs';
 const command = stores
   ? [
       ...emulatorArgs('emulators:exec', { only: 'firestore,auth', project: PROJECT_ID }),
-      `${process.execPath} ${stryker} run ${config}`,
+      `${process.execPath} ${stryker} run ${config} ${extra.join(' ')}`.trim(),
     ]
-  : [stryker, 'run', config];
+  : [stryker, 'run', config, ...extra];
 const result = spawnSync(process.execPath, command, {
   cwd: root,
   stdio: 'inherit',

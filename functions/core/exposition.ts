@@ -37,7 +37,8 @@ function sample(name: string, labels: Labels, value: number): string {
   const text = Number.isInteger(value)
     ? String(value)
     : value.toPrecision(12).replace(/\.?0+$/, '');
-  return `${name}${pairs.length > 0 ? `{${pairs.join(',')}}` : ''} ${text}`;
+  // Every family here has a label (outcome, provider, platform), so every sample has braces.
+  return `${name}{${pairs.join(',')}} ${text}`;
 }
 
 const family = (name: string, type: string, help: string) => [

@@ -5,7 +5,6 @@ import {
   appIdSchema,
   deviceRegistrationSchema,
   emptyAsUndefined,
-  fcmTokenSchema,
   optional,
   platformSchema,
   VISIBLE_ASCII,
@@ -108,9 +107,9 @@ type Interpretation = { registration: DeviceRegistration } | { issue: Issue };
 const APNS_PARAM = /^([^.]+)\.(.+)\.((?:voip|remote)(?:&(?:voip|remote))*)$/;
 // A topic without a service: Flexisip (and Apple) take it as a regular `remote` push.
 const APNS_PARAM_NO_SERVICE = /^([^.]+)\.(.+)$/;
-// pn-prid: one token, optionally `:service`; or Linphone's `<token>:voip&<token>:remote`.
-const ONE_TOKEN = /^([^:]+)(?::(voip|remote))?$/;
-const TAGGED_TOKEN = /^([^:]+):(voip|remote)$/;
+// pn-prid: one token, optionally `:service`; or Linphone's `<token>:voip&<token>:remote`, where
+// each token must name its service (an untagged one among several is refused below).
+const TOKEN = /^([^:]+)(?::(voip|remote))?$/;
 
 function apple(address: Address, deployment: PushDeployment): Interpretation {
   const issue = (path: Issue['path'], message: string) => ({ issue: { path, message } });
@@ -140,7 +139,7 @@ function apple(address: Address, deployment: PushDeployment): Interpretation {
   }
   const byService = new Map<string, string>();
   for (const entry of tokens) {
-    const match = (tokens.length === 1 ? ONE_TOKEN : TAGGED_TOKEN).exec(entry);
+    const match = TOKEN.exec(entry);
     const service = match?.[2] ?? (tokens.length === 1 ? services[0] : undefined);
     if (!match?.[1] || service === undefined || !services.includes(service)) {
       return issue('pn_prid', 'must be <token> or <token>:voip&<token>:remote, as pn_param says');
@@ -174,17 +173,14 @@ function fcm(address: Address, deployment: PushDeployment): Interpretation {
     const message = "must name this deployment's Firebase project, by id or number (FCM_SENDER_ID)";
     return { issue: { path: 'pn_param', message } };
   }
-  const token = fcmTokenSchema.safeParse(address.pn_prid);
-  if (!token.success) {
-    return { issue: { path: 'pn_prid', message: 'must be the FCM registration token' } };
-  }
+  // pn_prid passed uriParam(4096): at most 4096 visible ASCII characters, fcmTokenSchema's rule.
   if (address.platform === 'web') {
     return { issue: { path: 'platform', message: 'must be android or ios for FCM' } };
   }
   return {
     registration: {
       platform: address.platform ?? 'android',
-      fcm_token: token.data,
+      fcm_token: address.pn_prid,
     },
   };
 }

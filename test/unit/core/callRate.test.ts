@@ -45,6 +45,17 @@ describe('CallRateLimiter: its memory', () => {
     assert.equal(limiter.allow('busy', 'd', 60_001), false, 'the busy one still counts its call');
   });
 
+  it('keeps counting an extension whose older calls left the window but a recent one has not', () => {
+    const limiter = new CallRateLimiter(() => 2, 60_000);
+    assert.equal(limiter.allow('busy', 'a', 0), true);
+    assert.equal(limiter.allow('busy', 'b', 59_000), true);
+    for (let i = 0; i < 10_000; i += 1) limiter.allow(`idle-${i}`, 'c', 0);
+    // A prune at 60,000: a has left the window, b has not, so busy keeps b.
+    assert.equal(limiter.allow('new', 'c', 60_000), true);
+    assert.equal(limiter.allow('busy', 'd', 60_001), true);
+    assert.equal(limiter.allow('busy', 'e', 60_002), false, 'b and d fill the limit of 2');
+  });
+
   it('keeps every extension while it tracks 10,000 or fewer, idle or not', () => {
     const limiter = new CallRateLimiter(() => 1, 60_000);
     for (let i = 0; i < 9_999; i += 1) limiter.allow(`idle-${i}`, 'c', 0);

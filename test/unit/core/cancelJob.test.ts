@@ -198,6 +198,11 @@ describe('finishCancelPatch', () => {
     assert.deepEqual(finishCancelPatch(call, 0, { 'a-pixel': accepted }, now), {
       cancels: { 'a-pixel': accepted },
     });
+    // Another run is sending round 1: a late finish of round 0 neither closes nor advances it.
+    const next = ended(sending({ round: 1 }));
+    assert.deepEqual(finishCancelPatch(next, 0, { 'a-pixel': accepted }, now), {
+      cancels: { 'a-pixel': accepted },
+    });
   });
 });
 

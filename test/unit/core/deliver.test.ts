@@ -51,6 +51,18 @@ describe('deliver', () => {
     assert.deepEqual(sender.sent[0]!.meta, META);
   });
 
+  it('reports an acceptance that came without a status or id with neither field', async () => {
+    // A record with an undefined field is refused by Firestore: the field must be absent.
+    const sender = new FakeSender(clock).script(TOKEN, { kind: 'accepted' });
+    const result = await deliver(sender, PUSH, start + 10_000, META, { clock });
+    assert.deepEqual(result, {
+      status: 'accepted',
+      attempts: 1,
+      pushedAt: start,
+      settledAt: start,
+    });
+  });
+
   it('retries a 503 after a backoff, then reports the acceptance after 2 attempts', async () => {
     const sender = new FakeSender(clock).script(TOKEN, unavailable, {
       kind: 'accepted',
@@ -327,7 +339,12 @@ describe('deliver: where an APNs answer may lead', () => {
   const voip: RenderedPush = { ...PUSH, provider: 'apns', apnsEnv: 'production' };
 
   it('takes BadDeviceToken from anything but APNs, or without an environment, as final', async () => {
-    for (const push of [PUSH, { ...voip, apnsEnv: undefined }]) {
+    // An FCM push keeps to FCM even when the device has an APNs environment on record.
+    for (const push of [
+      PUSH,
+      { ...PUSH, apnsEnv: 'production' as const },
+      { ...voip, apnsEnv: undefined },
+    ]) {
       const sender = new FakeSender(clock).script(TOKEN, bad);
       const result = await deliver(sender, push, start + 10_000, META, { clock });
       assert.equal(sender.sent.length, 1, push.provider);
@@ -374,6 +391,11 @@ describe('mayHaveReached', () => {
       'apns_setup_failed',
       'apns_not_configured',
       'access_token_error',
+      'webpush_not_configured',
+      'hms_not_configured',
+      'endpoint_refused',
+      'invalid_subscription',
+      'oauth_error',
     ]) {
       assert.equal(mayHaveReached({ kind: 'failed', retryable: true, reason }), false, reason);
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   deviceView,
+  maskEndpoint,
   maskToken,
   registerDevice,
   unregisterDevice,
@@ -30,6 +31,20 @@ describe('maskToken', () => {
   it('hides short tokens entirely', () => {
     assert.equal(maskToken('abcdefghijklmno'), '***');
     assert.equal(maskToken(''), '***');
+  });
+});
+
+describe('maskEndpoint', () => {
+  it('shows the push service and masks the subscription', () => {
+    assert.equal(
+      maskEndpoint('https://push.example.net/wpush/v2/abcdefghijklmnop'),
+      'https://push.example.net/wpus…mnop',
+    );
+  });
+
+  it('masks a stored endpoint that is no URL as a token, whole', () => {
+    assert.equal(maskEndpoint('not-a-url-but-a-secret'), '/not-…cret');
+    assert.equal(maskEndpoint('short'), '/***');
   });
 });
 

@@ -51,10 +51,10 @@ describe('the Prometheus exposition', () => {
   });
 
   it('labels each sample with its tenant when several are shown, escaping label values', () => {
-    const many = renderExposition([figures, { ...figures, tenant: 'a"b\\c' }], true);
+    const many = renderExposition([figures, { ...figures, tenant: 'a"b\\c\nd' }], true);
     assert.ok(lines(many).includes('callwake_calls_total{tenant="acme",outcome="accepted"} 3'));
     assert.ok(
-      lines(many).includes('callwake_calls_total{tenant="a\\"b\\\\c",outcome="accepted"} 3'),
+      lines(many).includes('callwake_calls_total{tenant="a\\"b\\\\c\\nd",outcome="accepted"} 3'),
     );
   });
 });

@@ -69,6 +69,14 @@ describe('pbxSignature: signed PBX requests', () => {
     assert.equal(parseSignedBasic(KEY_ID, `v1.sha1.${REQUEST.ts}.1 2.${SHA1_SIG}`), null);
   });
 
+  it('takes only a whole key id as the Basic user: nothing before it, nothing after', () => {
+    const password = `v1.sha1.${REQUEST.ts}.${REQUEST.nonce}.${SHA1_SIG}`;
+    assert.equal(parseSignedBasic(`pbx-${KEY_ID}`, password), null);
+    assert.equal(parseSignedBasic(`${KEY_ID}0`, password), null);
+    assert.equal(parseSignedBasic(KEY_ID, `x${password}`), null);
+    assert.equal(parseSignedBasic(KEY_ID, `${password}0`), null);
+  });
+
   it(`accepts a timestamp within ${SIGNATURE_WINDOW_S} s of the server's clock, either way`, () => {
     const now = REQUEST.ts * 1000;
     assert.equal(staleness(REQUEST.ts, now), null);

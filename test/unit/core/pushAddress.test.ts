@@ -109,6 +109,10 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
         { platform: 'web', webpush_endpoint: endpoint },
       );
       refusedOn('platform', { pn_provider: 'webpush', pn_prid: endpoint, platform: 'android' });
+      assert.equal(
+        parse({ pn_provider: 'webpush', pn_prid: endpoint, platform: 'web' }).platform,
+        'web',
+      );
     });
 
     it('§11 FCM: the project id as pn-param', () => {
@@ -134,6 +138,18 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
         platform: 'ios',
       });
       assert.equal(parsed.platform, 'ios');
+    });
+
+    it('takes platform=ios with apns, and android or web with fcm as given', () => {
+      const apns = {
+        pn_provider: 'apns',
+        pn_prid: VOIP,
+        pn_param: `${TEAM}.com.example.phone.voip`,
+      };
+      assert.equal(parse({ ...apns, platform: 'ios' }).voip_token, VOIP.toLowerCase());
+      const fcm = { pn_provider: 'fcm', pn_prid: FCM, pn_param: PROJECT };
+      assert.equal(parse({ ...fcm, platform: 'android' }).platform, 'android');
+      refusedOn('platform', { ...fcm, platform: 'web' });
     });
 
     it('leaves bodies without pn_* fields to the token fields', () => {
@@ -177,6 +193,10 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
       const token = refusal({ platform: 'android', hms_token: 'hms-token-1' }, noWebPush);
       assert.equal(token.code, 'unsupported_provider');
       assert.deepEqual(Object.keys(token.details ?? {}), ['hms_token']);
+      assert.equal(
+        token.message,
+        'hms_token: this deployment does not push through hms (PUSH_PROVIDERS)',
+      );
     });
 
     it('a provider RFC 8599 does not name (hms has no RFC 8599 form): unsupported_provider', () => {
@@ -232,6 +252,12 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
     it('an FCM pn-param that names another project, or a number not configured', () => {
       refusedOn('pn_param', { ...android, pn_param: 'someone-else' });
       refusedOn('pn_param', android, { ...TEST_PUSH_DEPLOYMENT, fcmSenderId: '' });
+    });
+
+    it('an FCM address without pn-param, whether or not a sender id is configured', () => {
+      const bare = { pn_provider: 'fcm', pn_prid: FCM };
+      refusedOn('pn_param', bare);
+      refusedOn('pn_param', bare, { ...TEST_PUSH_DEPLOYMENT, fcmSenderId: '' });
     });
 
     it('an FCM token with spaces or control characters', () => {
@@ -381,6 +407,7 @@ describe('parseDeviceRegistration: what a refusal says', () => {
   };
   const voipOnly = { pn_provider: 'apns', pn_prid: VOIP, pn_param: `${TEAM}.org.x.voip` };
   const android = { pn_provider: 'fcm', pn_prid: FCM, pn_param: SENDER };
+  const webpush = { pn_provider: 'webpush', pn_prid: 'https://push.example.net/wpush/abc' };
   const says = (body: Record<string, unknown>) => refusal(body).message;
 
   it('names the field and what is wrong with it, in words a PBX admin can act on', () => {
@@ -424,6 +451,13 @@ describe('parseDeviceRegistration: what a refusal says', () => {
         { ...android, fcm_token: FCM },
         'fcm_token: give either the pn_* fields or the token fields, not both',
       ],
+      [{ ...android, platform: 'web' }, 'platform: must be android or ios for FCM'],
+      [{ ...webpush, pn_param: 'x' }, 'pn_param: must be absent for webpush (RFC 8599 §12)'],
+      [
+        { ...webpush, pn_prid: 'http://push.example.net/s/1' },
+        'pn_prid: must be the push subscription URI (an https URL)',
+      ],
+      [{ ...webpush, platform: 'ios' }, 'platform: must be web for webpush'],
     ];
     for (const [body, message] of cases) assert.equal(says(body), message, JSON.stringify(body));
   });

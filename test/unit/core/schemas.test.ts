@@ -216,6 +216,19 @@ describe('deviceRegistrationSchema', () => {
     }
   });
 
+  it('reads platform and apns_env in any letter case, with spaces around', () => {
+    const parsed = deviceRegistrationSchema.parse({
+      platform: ' iOS ',
+      fcm_token: 't',
+      apns_env: 'Sandbox',
+    });
+    assert.deepEqual([parsed.platform, parsed.apns_env], ['ios', 'sandbox']);
+    assert.deepEqual(
+      issues(deviceRegistrationSchema.safeParse({ platform: 'pc', fcm_token: 't' })),
+      ['platform: must be one of android, ios, web'],
+    );
+  });
+
   it('rejects an unknown platform or apns_env', () => {
     assert.equal(
       deviceRegistrationSchema.safeParse({ platform: 'web', fcm_token: 't' }).success,
@@ -314,6 +327,29 @@ describe('deviceRegistrationSchema: browsers and Huawei phones', () => {
     assert.deepEqual(issues(deviceRegistrationSchema.safeParse({ ...web, webpush_auth: '' })), [
       'webpush_auth: is required with the other subscription key',
     ]);
+    assert.deepEqual(issues(deviceRegistrationSchema.safeParse({ ...web, webpush_p256dh: '' })), [
+      'webpush_p256dh: is required with the other subscription key',
+    ]);
+    const keysAlone = {
+      platform: 'android',
+      fcm_token: 't',
+      webpush_p256dh: p256dh,
+      webpush_auth: auth,
+    };
+    assert.deepEqual(issues(deviceRegistrationSchema.safeParse(keysAlone)), [
+      'webpush_endpoint: is required with the subscription keys',
+    ]);
+  });
+
+  it('refuses a P-256 key in compressed or hybrid form: Web Push needs it uncompressed', () => {
+    for (const form of ['compressed', 'hybrid'] as const) {
+      const key = ecdh.getPublicKey('base64url', form);
+      assert.deepEqual(
+        issues(deviceRegistrationSchema.safeParse({ ...web, webpush_p256dh: key })),
+        ['webpush_p256dh: must be an uncompressed P-256 public key (65 bytes)'],
+        form,
+      );
+    }
   });
 
   it('refuses an endpoint that is not https, or hides credentials', () => {
@@ -324,6 +360,13 @@ describe('deviceRegistrationSchema: browsers and Huawei phones', () => {
         bad,
       );
     }
+  });
+
+  it('refuses an HMS token with a space, or longer than 1024 characters, saying which', () => {
+    const hms = (hms_token: string) =>
+      issues(deviceRegistrationSchema.safeParse({ platform: 'android', hms_token }));
+    assert.deepEqual(hms('AQ tok'), ['hms_token: must be visible ASCII without spaces']);
+    assert.deepEqual(hms('A'.repeat(1025)), ['hms_token: must be at most 1024 characters']);
   });
 
   it('keeps each token on its platform, and an Android phone on one of FCM or HMS', () => {
