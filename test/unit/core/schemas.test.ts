@@ -362,6 +362,45 @@ describe('deviceRegistrationSchema: browsers and Huawei phones', () => {
     }
   });
 
+  it('refuses subscription keys with anything but base64url before or after them', () => {
+    // Node's base64url decoder skips what it cannot read: only the pattern's anchors keep junk
+    // around a good key from being stored with it.
+    for (const junk of ['!', '*', '.', '%3D']) {
+      const p256dhIssues = issues(
+        deviceRegistrationSchema.safeParse({ ...web, webpush_p256dh: `${junk}${p256dh}` }),
+      );
+      assert.ok(
+        p256dhIssues.includes(
+          'webpush_p256dh: must be base64url (PushSubscription.toJSON().keys.p256dh)',
+        ),
+        `${junk}: ${p256dhIssues.join('; ')}`,
+      );
+      const authIssues = issues(
+        deviceRegistrationSchema.safeParse({ ...web, webpush_auth: `${auth}${junk}` }),
+      );
+      assert.ok(
+        authIssues.includes(
+          'webpush_auth: must be base64url (PushSubscription.toJSON().keys.auth)',
+        ),
+        `${junk}: ${authIssues.join('; ')}`,
+      );
+    }
+  });
+
+  it('refuses an endpoint with a user name, a password or a fragment, any one of them alone', () => {
+    for (const bad of [
+      'https://user@push.example.net/x',
+      'https://:pw@push.example.net/x',
+      'https://push.example.net/x#frag',
+    ]) {
+      assert.deepEqual(
+        issues(deviceRegistrationSchema.safeParse({ ...web, webpush_endpoint: bad })),
+        ['webpush_endpoint: must have no user name, password or fragment'],
+        bad,
+      );
+    }
+  });
+
   it('refuses an HMS token with a space, or longer than 1024 characters, saying which', () => {
     const hms = (hms_token: string) =>
       issues(deviceRegistrationSchema.safeParse({ platform: 'android', hms_token }));
