@@ -51,7 +51,7 @@ function run(label, command, args, env = process.env) {
   });
 }
 
-/** Mocha's numbered failure headers ("  1) suite") and the e2e runs' "✖" lines. */
+/** Mocha's numbered failure headers ("  1) suite"), the checks' "✖" and the e2e runs' FAIL lines. */
 function noteFailures(label, output) {
   const start = output.search(/^\s*\d+ failing/m);
   // A header is "  1) suite", then deeper-indented lines naming the nested suites, the last (the
@@ -59,7 +59,8 @@ function noteFailures(label, output) {
   const mochaHeaders = (
     start < 0 ? [] : (output.slice(start).match(/^ {2}\d+\) (?:.*\n)*?.*:$/gm) ?? [])
   ).map((header) => header.replace(/\s*\n\s*/g, ' › '));
-  const crosses = output.match(/^.*✖.*$/gm) ?? [];
+  // The checks print "✖ what"; the SIP and Asterisk runs "[e2e-…] FAIL name".
+  const crosses = output.match(/^.*✖.*$|^\[e2e-[\w-]+\] FAIL .*$/gm) ?? [];
   for (const line of [...mochaHeaders, ...crosses]) failures.push(`[${label}] ${line.trim()}`);
 }
 
