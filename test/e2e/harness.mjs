@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, URLSearchParams } from 'node:url';
 import { initializeApp as initializeAdmin } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
+import { retriedByClients, retrying } from '../support/retry.ts';
 import {
   signingKeyId as signingKeyIdOf,
   signingSecretFor,
@@ -68,19 +69,12 @@ export async function api(method, path, { bearer, form } = {}) {
 }
 
 /**
- * `api` for the runs' own setup: retried as a PBX retries, on 503 (the database did not answer in
- * time: a loaded machine), 429 busy, and the platform's own 5xx (no callwake error body), at
- * most 5 times a second apart. The scenarios' requests under test go through `api` alone.
+ * `api` for the runs' own setup: retried as a PBX retries (retriedByClients), at most 5 times a
+ * second apart. The scenarios' requests under test go through `api` alone.
  */
 export async function setupApi(method, path, options) {
-  for (let attempt = 1; ; attempt += 1) {
-    const reply = await api(method, path, options);
-    const platform = reply.status >= 500 && typeof reply.json.error !== 'string';
-    const again =
-      reply.status === 503 || platform || (reply.status === 429 && reply.json.error === 'busy');
-    if (!again || attempt >= 5) return reply;
-    await sleep(1_000);
-  }
+  const again = (reply) => retriedByClients(reply.status, reply.json.error);
+  return (await retrying(() => api(method, path, options), again, 5)).reply;
 }
 
 /**

@@ -3,6 +3,7 @@ import { memberApp, type TestApp } from '../support/app';
 import { createTenant, db, type TestTenant } from '../support/emulator';
 import { api, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
+import { retrying } from '../support/retry';
 import { eventually } from '../support/wait';
 
 /**
@@ -145,15 +146,11 @@ describe('limits across instances, and contention (emulator)', function () {
     // must get in then, not be locked out by the member's burst. (A retry finds the desk phone
     // already there, 200, when a busy attempt's write landed after its answer.)
     const desk = { platform: 'android', fcm_token: fcmToken() };
-    let pbx = await api('PUT', '/v1/extensions/401/devices/desk', { key: tenant.key, form: desk });
-    for (
-      let retry = 0;
-      retry < 10 && pbx.status === 429 && pbx.fields.error === 'busy';
-      retry += 1
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      pbx = await api('PUT', '/v1/extensions/401/devices/desk', { key: tenant.key, form: desk });
-    }
+    const { reply: pbx } = await retrying(
+      () => api('PUT', '/v1/extensions/401/devices/desk', { key: tenant.key, form: desk }),
+      (r) => r.status === 429 && r.fields.error === 'busy',
+      11,
+    );
     assert.ok(pbx.status === 201 || pbx.status === 200, pbx.text);
     console.log(`      6 parallel registrations by one member: ${JSON.stringify(by)}`);
   });

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { BASE_URL } from './emulator';
+import { retriedByClients, retrying } from './retry';
 import { signedAuthorization, type Signer } from './signing';
 
 const execFileAsync = promisify(execFile);
@@ -70,25 +71,19 @@ export async function api(method: string, path: string, options: CallOptions = {
 
 /**
  * A request as a PBX that retries what the API says to retry makes it (a SIP retransmission,
- * Kamailio's retry): 503 unavailable (a cold instance's store budget can run out on a busy
- * machine), 429 busy (contention, or a database answering slowly under load; Retry-After 1), and
- * a 5xx the platform answered itself.
- * The answer to the retry is the one that counts. `retried` says whether it took more than one.
+ * Kamailio's retry): see retriedByClients. The answer to the retry is the one that counts.
+ * `retried` says whether it took more than one.
  */
 export async function retrying503(
   send: () => Promise<Reply>,
   tries = 5,
 ): Promise<Reply & { retried: boolean }> {
-  for (let attempt = 1; ; attempt += 1) {
-    const reply = await send();
-    // A 5xx without callwake's error body is the platform's own (the Functions emulator failing
-    // to hand the request to a worker it just started: "write EPIPE"): a PBX retries it too.
-    const platform = reply.status >= 500 && typeof reply.fields.error !== 'string';
-    const again =
-      reply.status === 503 || platform || (reply.status === 429 && reply.fields.error === 'busy');
-    if (!again || attempt >= tries) return { ...reply, retried: attempt > 1 };
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
+  const { reply, retried } = await retrying(
+    send,
+    (r) => retriedByClients(r.status, r.fields.error),
+    tries,
+  );
+  return { ...reply, retried };
 }
 
 /**
