@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import type { DocumentReference } from 'firebase-admin/firestore';
 import {
   makeMember,
@@ -10,7 +9,7 @@ import {
 } from '../support/app';
 import { createTenant, db, type TestTenant } from '../support/emulator';
 import { api, type CallOptions, type Reply } from '../support/http';
-import { eventually } from '../support/wait';
+import { settled } from '../support/wait';
 
 /**
  * The cast of the attacker suites: two tenants; members of different extensions; a signed-in
@@ -100,14 +99,7 @@ export async function settledTenant(
   tenant: string,
   extraPaths: string[] = [],
 ): Promise<Record<string, unknown>> {
-  let last = await wholeTenant(tenant, extraPaths);
-  return eventually(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const next = await wholeTenant(tenant, extraPaths);
-    const same = isDeepStrictEqual(next, last);
-    last = next;
-    return same && next;
-  }, `tenant ${tenant} to settle`);
+  return settled(() => wholeTenant(tenant, extraPaths), `tenant ${tenant}`);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+
 /**
  * How long one emulator test may take before mocha calls it hung: generous, because CI runs
  * on a 2-core machine that may be busy with other work (tests wait on conditions, never on a
@@ -21,4 +23,19 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Reads `read` until two reads 300 ms apart agree, and returns that value: the state once
+ * everything an earlier step set going (a trigger, a push record, a cancel) has landed.
+ */
+export async function settled<T>(read: () => Promise<T>, what: string): Promise<T> {
+  let last = await read();
+  return eventually(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = await read();
+    const same = isDeepStrictEqual(next, last);
+    last = next;
+    return same && next;
+  }, `${what} to settle`);
 }
