@@ -1,9 +1,10 @@
 import { callUuid } from './callUuid';
 import { defaultDeviceCaps, type DeviceCaps } from './deviceAccess';
 import { systemClock, type Clock } from './clock';
-import { FANOUT_LEASE_MS, leaseHolder } from './fanOutLease';
+import { FANOUT_LEASE_MS, leaseHolder, renewFanOutLease } from './fanOutLease';
 import type { Call, Delivery } from './model';
 import { AppError } from './errors';
+import { applyPatch } from './patch';
 import type { CallStore, DeviceStore, ExtensionDirectory } from './ports';
 import type { PushSender, Provider } from './push';
 import type { PlannedPush, PushEndpoints } from './render';
@@ -111,7 +112,8 @@ export async function startIncomingCall(
     return made ? [{ ...made, device }] : [];
   });
   const holder = leaseHolder(now, deps.random ?? Math.random);
-  const leaseUntil = now + (deps.leaseMs ?? FANOUT_LEASE_MS);
+  const leaseMs = deps.leaseMs ?? FANOUT_LEASE_MS;
+  const leaseUntil = now + leaseMs;
   const call: Call = {
     ...base,
     deliveries: Object.fromEntries(
@@ -136,11 +138,38 @@ export async function startIncomingCall(
     return { ...answer(resumed.call, true), pushed: resumed.pushed ?? resumed.call.pushed };
   }
   if (plans.length === 0) return answer(stored, false);
+  const held = await keepLeaseAfterCreate(call, ring, leaseMs);
+  if (!held) {
+    // A duplicate took the call over while our create was still landing: it pushes, we wait.
+    const resumed = await resumeFanOut(stored, ring, clock.now() + deps.sendBudgetMs);
+    return { ...answer(resumed.call, false), pushed: resumed.pushed ?? resumed.call.pushed };
+  }
   const pushed = await pushAndRecord(
-    call,
+    held,
     plans.map(({ plan }) => plan),
     ring,
     { holder },
   );
   return { ...answer(call, false), pushed };
+}
+
+/**
+ * The lease was written with the clock read before the create; a create that took more than
+ * half of it (a busy database retrying the transaction) leaves too little to push under, and a
+ * duplicate may already have taken the call over. Renewing it first, in a transaction, tells
+ * which: the renewed call to push, or null when another request holds the pushes now.
+ */
+async function keepLeaseAfterCreate(
+  call: Call,
+  deps: RingDeps,
+  leaseMs: number,
+): Promise<Call | null> {
+  const holder = call.fanOut?.holder ?? '';
+  const leaseUntil = call.fanOut?.leaseUntil ?? 0;
+  const now = deps.clock.now();
+  if (now < leaseUntil - leaseMs / 2) return call;
+  const renewed = await deps.calls.transition(call.tenant, call.callUuid, (c) =>
+    renewFanOutLease(c, now, leaseMs, holder),
+  );
+  return renewed?.patch ? applyPatch(renewed.call, renewed.patch) : null;
 }

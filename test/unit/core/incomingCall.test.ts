@@ -188,6 +188,42 @@ describe('startIncomingCall', () => {
     assert.equal(fcm.sent.length, 1);
   });
 
+  it('renews a lease that a slow create half used up before pushing under it', async () => {
+    devices.put(TENANT, androidDevice());
+    const create = calls.createOnce.bind(calls);
+    const started = clock.now();
+    calls.createOnce = async (call) => {
+      const result = await create(call);
+      clock.current += 3_000; // the commit came back late
+      return result;
+    };
+    const answer = await startIncomingCall(TENANT, REQUEST, deps);
+    assert.equal(answer.pushed, 1);
+    assert.equal(fcm.sent.length, 1);
+    const stored = calls.peek(TENANT, callUuid(TENANT, REQUEST.call_id))!;
+    assert.ok(stored.fanOut!.leaseUntil >= started + 3_000 + 4_000, 'renewed from the commit');
+  });
+
+  it('leaves the pushes to a duplicate that took the call over during a slow create', async () => {
+    devices.put(TENANT, androidDevice());
+    const create = calls.createOnce.bind(calls);
+    let duplicate: Awaited<ReturnType<typeof startIncomingCall>> | undefined;
+    calls.createOnce = async (call) => {
+      const result = await create(call);
+      if (result.created) {
+        // The create lands, its answer is slow; meanwhile the lease lapses and a PBX retry
+        // takes the call over and pushes.
+        clock.current += 5_000;
+        duplicate = await startIncomingCall(TENANT, REQUEST, deps);
+      }
+      return result;
+    };
+    const creator = await startIncomingCall(TENANT, REQUEST, deps);
+    assert.deepEqual([creator.duplicate, duplicate?.duplicate], [false, true]);
+    assert.equal(fcm.sent.length, 1, 'one push: the duplicate pushed, the creator did not');
+    assert.equal(creator.pushed, 1);
+  });
+
   it('drops tokens the provider declared dead and records every outcome', async () => {
     devices.put(TENANT, androidDevice());
     devices.put(TENANT, iosVoipDevice());
