@@ -83,6 +83,8 @@ describe('applyDeliveries', () => {
       cancel: { state: 'sending', takenAt: NOW + 2_040, leaseUntil: NOW + 20_000 },
     });
     assert.equal(after(early, { a: result('accepted') }).cancel?.more, undefined);
+    const sent = applyPatch(early, { cancel: { state: 'sent' } });
+    assert.deepEqual(after(sent, { a: result('accepted') }).cancel, sent.cancel, 'nor once sent');
     // ...but not when the clocks of two instances could put it before them, nor for an
     // unanswered push (the provider may take it any time), nor for a device it does not target.
     const close = applyPatch(ended, {
@@ -141,6 +143,13 @@ describe('applyDeliveries: what it writes', () => {
     assert.equal(after(unsettled, { a: result('failed', 'new') }).deliveries.a?.reason, 'new');
     const settled = call({ a: delivery('failed', { reason: 'old', settledAt: NOW }) });
     assert.equal(applyDeliveries(settled, { a: result('failed', 'new') }), null);
+  });
+
+  it('replaces a settled outcome with one that says more, whatever order they land in', () => {
+    const refused = call({ a: delivery('failed', { reason: 'old', settledAt: NOW }) });
+    const rang = after(refused, { a: result('accepted') });
+    assert.equal(rang.deliveries.a?.status, 'accepted');
+    assert.equal(rang.pushed, 1);
   });
 
   it('adds a device to a pending round whatever the provider says, since it is not sent yet', () => {

@@ -328,4 +328,56 @@ describe('the sweeper', () => {
     assert.equal(at.get(busy.callUuid), undefined, 'a held cancel job is not even tried');
     assert.equal(s.calls.peek(TENANT, orphaned.callUuid)?.cancel?.state, 'sent');
   });
+  /** Sweep deps over the store's calls, counting which calls it loaded senders for. */
+  function sweepDeps(s: ReturnType<typeof setup>, open: () => Call[] = () => []) {
+    const loaded: string[] = [];
+    const deps: SweepDeps = {
+      ring: s.deps as SweepDeps['ring'],
+      cancel: { ...s.deps, clock: s.clock, leaseMs: 15_000, sendBudgetMs: 10_000 },
+      sendersFor: (tenant) => {
+        loaded.push(tenant);
+        return Promise.resolve(s.deps.senders);
+      },
+      ringingCalls: () => Promise.resolve(s.calls.all().filter((c) => c.status === 'ringing')),
+      openCancelJobs: () => Promise.resolve(open()),
+    };
+    return { deps, loaded };
+  }
+
+  it('takes over a lease that ends exactly now, as a PBX retry would', async () => {
+    const s = setup();
+    await orphan(s, NOW + 1_000);
+    const { deps } = sweepDeps(s);
+    assert.deepEqual(await sweep(deps, NOW + 1_000), { resumed: 1, cancels: 0, failed: 0 });
+    assert.equal(s.fcm.sent.length, 2);
+  });
+
+  it('loads no credentials for a call it has nothing to do for', async () => {
+    const s = setup();
+    const stalled = await orphan(s, NOW + 60_000);
+    const done = { ...stalled, callId: 'done', callUuid: callUuid(TENANT, 'done') };
+    s.calls.put({
+      ...done,
+      deliveries: { pixel: { ...done.deliveries.pixel!, status: 'accepted', attempts: 1 } },
+      fanOut: { leaseUntil: NOW, holder: 'finished' },
+    });
+    const { deps, loaded } = sweepDeps(s);
+    assert.deepEqual(await sweep(deps, NOW + 1_000), { resumed: 0, cancels: 0, failed: 0 });
+    assert.deepEqual(loaded, [], 'a held lease and a finished fan-out need no senders');
+  });
+
+  it('does not count a cancel job that finished between the query and its run', async () => {
+    const s = setup();
+    const call = await orphan(s, NOW);
+    const listed: Call = {
+      ...call,
+      status: 'cancelled',
+      cancel: { state: 'pending', reason: 'hangup', targets: ['pixel'] },
+    };
+    s.calls.put({ ...listed, cancel: { ...listed.cancel!, state: 'sent' } });
+    const { deps, loaded } = sweepDeps(s, () => [listed]);
+    assert.deepEqual(await sweep(deps, NOW + 1_000), { resumed: 0, cancels: 0, failed: 0 });
+    assert.deepEqual(loaded, [TENANT]);
+    assert.equal(s.fcm.sent.length, 0);
+  });
 });
