@@ -83,6 +83,12 @@ export interface CallStore {
     done: (call: Call) => boolean,
     timeoutMs: number,
   ): Promise<Call | null>;
+  /**
+   * Calls `onAnswer` with every answer an app wrote to the call that is not settled yet, those
+   * already there and each new one, until the returned function is called (a listener): a
+   * waiting long-poll settles them at once rather than waiting for their trigger.
+   */
+  watchAnswers(tenant: string, callUuid: string, onAnswer: (answer: Answer) => void): () => void;
 }
 
 /** Which extensions a tenant has ever used. */

@@ -5,6 +5,7 @@ import { countersOf, observe, type Observation } from '../core/metrics';
 import type { Call } from '../core/model';
 import { applyPatch } from '../core/patch';
 import type { CallStore } from '../core/ports';
+import { parseAnswerDoc } from './answerDoc';
 import { createIfAbsent, firestoreModule, paths } from './firestore';
 import { addCounters } from './metricsStore';
 
@@ -188,5 +189,22 @@ export class FirestoreCallStore implements CallStore {
         finish();
       });
     });
+  }
+
+  watchAnswers(tenant: string, callUuid: string, onAnswer: (answer: Answer) => void): () => void {
+    // Each snapshot lists only what changed since the last (the first: every document there).
+    // A listener error ends it quietly: each answer's trigger settles it anyway.
+    return this.ref(tenant, callUuid)
+      .collection('answers')
+      .onSnapshot(
+        (snap) => {
+          for (const change of snap.docChanges()) {
+            if (change.type === 'removed') continue;
+            const read = parseAnswerDoc(change.doc.data(), change.doc.id);
+            if (read && !read.outcome) onAnswer(read.answer);
+          }
+        },
+        () => undefined,
+      );
   }
 }

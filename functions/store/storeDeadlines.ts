@@ -16,8 +16,8 @@ export const eventStoreBudget = () => new StoreBudget(5_000, 15_000);
 
 /**
  * Which store calls get which deadline, for every path that serves a request or an event:
- * all of them, transactions with the transaction budget; only the long-poll (waitFor) keeps
- * its own timeout. A path with no deadline hangs for as long as Firestore's client retries.
+ * all of them, transactions with the transaction budget; only the long-poll's listeners (waitFor,
+ * watchAnswers) keep their own timeout. A path with no deadline hangs for as long as Firestore's client retries.
  */
 export function callsWithDeadline<T extends CallStore>(
   calls: T,
@@ -25,7 +25,7 @@ export function callsWithDeadline<T extends CallStore>(
   clock?: Clock,
 ): T {
   return withDeadline(calls, budget, {
-    except: ['waitFor'],
+    except: ['waitFor', 'watchAnswers'],
     transactions: ['transition', 'settleAnswer'],
     ...(clock ? { clock } : {}),
   });

@@ -1,16 +1,6 @@
-import { z } from 'zod';
-import { isTimestamp } from '../store/firestore';
+import { parseAnswerDoc } from '../store/answerDoc';
 import type { EventServices } from './eventServices';
 import { tooOld } from './retries';
-
-/** An answer as the rules let the app write it (the server adds `outcome`). */
-const answerDoc = z.object({
-  action: z.enum(['accept', 'decline']),
-  deviceId: z.string(),
-  uid: z.string(),
-  answeredAt: z.custom<{ toMillis(): number }>(isTimestamp, 'must be a server timestamp'),
-  outcome: z.enum(['won', 'late']).optional(),
-});
 
 /** A write of an answer document, as the trigger sees it. */
 export interface AnswerWrite {
@@ -35,31 +25,20 @@ export async function handleAnswerWritten(
   services: () => Promise<EventServices>,
 ): Promise<void> {
   if (!write.data) return;
-  const parsed = answerDoc.safeParse(write.data);
-  if (!parsed.success || parsed.data.deviceId !== write.deviceId) {
+  const read = parseAnswerDoc(write.data, write.deviceId);
+  if (!read) {
     (await services()).log.warn('ignoring a malformed answer', {
       callUuid: write.callUuid,
       device: write.deviceId,
     });
     return;
   }
-  const answer = parsed.data;
-  if (answer.outcome) return; // our own write, or settled by the HTTPS route
+  if (read.outcome) return; // our own write, or settled by the HTTPS route or a long-poll
   const { calls, clock, log } = await services();
   if (tooOld(write.time, clock.now())) {
     log.error('answer event too old to settle; dropped', { callUuid: write.callUuid });
     return;
   }
-  const outcome = await calls.settleAnswer(
-    write.tenant,
-    write.callUuid,
-    {
-      action: answer.action,
-      deviceId: answer.deviceId,
-      uid: answer.uid,
-      answeredAt: answer.answeredAt.toMillis(),
-    },
-    clock.now(),
-  );
-  log.info('answer settled', { callUuid: write.callUuid, device: answer.deviceId, outcome });
+  const outcome = await calls.settleAnswer(write.tenant, write.callUuid, read.answer, clock.now());
+  log.info('answer settled', { callUuid: write.callUuid, device: write.deviceId, outcome });
 }

@@ -7,6 +7,7 @@ import type { DeliveryResult } from '../../functions/core/deliver';
 import { takeFanOutLease } from '../../functions/core/fanOutLease';
 import type { Call, Delivery } from '../../functions/core/model';
 import type { CallStore } from '../../functions/core/ports';
+import { eventually } from '../support/wait';
 
 /**
  * The CallStore contract: what the core relies on, checked against every implementation (the
@@ -235,6 +236,43 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       const timedOut = await store.waitFor(tenant, call.callUuid, () => false, 50);
       assert.equal(timedOut?.status, 'cancelled');
       assert.equal(await store.waitFor(tenant, 'no-such-call', () => true, 50), null);
+    });
+
+    it('tells a watcher each unsettled answer, those there first and each new one, until stopped', async () => {
+      const call = ringing(tenant);
+      await store.createOnce(call);
+      const uuid = call.callUuid;
+      const answer = (deviceId: string): Answer => ({
+        action: 'decline',
+        deviceId,
+        uid: `uid-${deviceId}`,
+        answeredAt: 0,
+      });
+      await store.createAnswer(tenant, uuid, answer('there'));
+      await store.createAnswer(tenant, uuid, answer('settled'));
+      await store.settleAnswer(tenant, uuid, answer('settled'), Date.now());
+      const seen: Answer[] = [];
+      const stop = store.watchAnswers(tenant, uuid, (a) => seen.push(a));
+      const told = (deviceId: string) =>
+        eventually(() => seen.some((a) => a.deviceId === deviceId), `${deviceId} told`);
+      await told('there');
+      await store.createAnswer(tenant, uuid, answer('new'));
+      await told('new');
+      stop();
+      // A second watcher seeing a later answer: the stopped one would have seen it by then.
+      await store.createAnswer(tenant, uuid, answer('late'));
+      const after: string[] = [];
+      const stopAfter = store.watchAnswers(tenant, uuid, (a) => after.push(a.deviceId));
+      await eventually(() => after.includes('late'), 'late told to the second watcher');
+      stopAfter();
+      assert.deepEqual(
+        seen.map((a) => [a.deviceId, a.action, a.uid]),
+        [
+          ['there', 'decline', 'uid-there'],
+          ['new', 'decline', 'uid-new'],
+        ],
+      );
+      assert.ok(seen.every((a) => Number.isFinite(a.answeredAt)));
     });
   });
 }

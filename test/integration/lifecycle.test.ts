@@ -3,6 +3,7 @@ import { doc, onSnapshot, serverTimestamp, setDoc } from 'firebase/firestore';
 import { callUuid } from '../../functions/core/callUuid';
 import { memberApp, registerAppDevice, type TestApp } from '../support/app';
 import { callPath, createTenant, db, storedCall, type TestTenant } from '../support/emulator';
+import { withoutTriggers } from '../support/firestoreEmulator';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { cancelPushes, fcmMessage, startProviders, type Providers } from '../support/providers';
@@ -127,6 +128,33 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
     assert.equal(iphone.cancel_status, 'accepted');
     await eventually(() => seen.includes('accepted'), 'the app to see the call accepted');
     unsubscribe();
+  });
+
+  it('settles an answer written through Firestore in the waiting long-poll, with no trigger running', async () => {
+    const app = await member('1001');
+    await registerAppDevice(app, 'pixel', {
+      extension: '1001',
+      platform: 'android',
+      fcm_token: fcmToken(),
+    });
+    const id = callId();
+    const uuid = callUuid(tenant.id, id);
+    assert.equal((await ring(id)).fields.pushed, 1);
+    const answer = await withoutTriggers(async () => {
+      const polled = api('GET', `/v1/calls/${id}?wait=20`, { key: tenant.key });
+      await setDoc(doc(app.db, `tenants/${tenant.id}/calls/${uuid}/answers/pixel`), {
+        action: 'decline',
+        deviceId: 'pixel',
+        uid: app.uid,
+        answeredAt: serverTimestamp(),
+      });
+      return polled;
+    });
+    assert.equal(answer.fields.status, 'declined', answer.text);
+    const written = await db()
+      .doc(`${callPath(tenant.id, id)}/answers/pixel`)
+      .get();
+    assert.equal(written.get('outcome'), 'won');
   });
 
   it('lets exactly one of several devices accepting at once win', async () => {

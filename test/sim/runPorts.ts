@@ -30,6 +30,7 @@ export function callStore(world: World, run: Run): CallStore {
   const faulty = faultyStore<CallStore>(world.backend.calls, run, world.storeEnv(), {
     store: 'calls',
     listeners: ['waitFor'],
+    subscriptions: ['watchAnswers'],
     seen: (method, result) => {
       const call =
         method === 'createOnce' || method === 'transition'

@@ -50,6 +50,11 @@ export interface StoreLayerOptions {
   store: string;
   /** Listener-style calls (waitFor): a fault may only fail them at the start. */
   listeners?: readonly string[];
+  /**
+   * Subscriptions (watchAnswers): synchronous, returning their unsubscribe; their callback
+   * (the last argument) is not called once the run's instance is dead.
+   */
+  subscriptions?: readonly string[];
   /** The call states a successful result shows (for observations). */
   seen?: (
     method: string,
@@ -77,6 +82,18 @@ export function faultyStore<T extends object>(
       if (typeof value !== 'function') return value;
       const method = value as (...a: unknown[]) => Promise<unknown>;
       const name = String(property);
+      if (options.subscriptions?.includes(name)) {
+        return (...args: unknown[]) => {
+          const listener = args.at(-1) as (...a: unknown[]) => void;
+          const alive = (...a: unknown[]) => {
+            if (!run.isDead()) listener(...a);
+          };
+          return (value as (...a: unknown[]) => unknown).apply(target, [
+            ...args.slice(0, -1),
+            alive,
+          ]);
+        };
+      }
       const real = async (args: unknown[]) => {
         const release = clock.hold();
         try {

@@ -19,6 +19,11 @@ export interface AnswerDoc {
   outcome?: 'won' | 'late';
 }
 
+interface AnswerWatcher {
+  callUuid: string;
+  onAnswer: (answer: Answer) => void;
+}
+
 interface Watcher {
   key: string;
   done: (call: Call) => boolean;
@@ -48,6 +53,7 @@ export class FakeCallStore implements CallStore {
   onWrite: ((write: StoreWrite) => void) | undefined;
   private readonly calls = new Map<string, Call>();
   private readonly watchers = new Set<Watcher>();
+  private readonly answerWatchers = new Set<AnswerWatcher>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -132,6 +138,7 @@ export class FakeCallStore implements CallStore {
     if (this.answers.has(key)) return Promise.resolve(false);
     const doc: AnswerDoc = { ...answer, answeredAt: this.clock.now() };
     this.answers.set(key, doc);
+    for (const w of this.answerWatchers) if (w.callUuid === callUuid) this.tellAnswer(w, doc);
     this.onWrite?.({ kind: 'answer', tenant, callUuid, deviceId: answer.deviceId, answer: doc });
     return Promise.resolve(true);
   }
@@ -143,6 +150,30 @@ export class FakeCallStore implements CallStore {
     this.receipts.set(key, { deviceId, uid, receivedAt });
     this.onWrite?.({ kind: 'receipt', tenant, callUuid, deviceId, receivedAt });
     return Promise.resolve(true);
+  }
+
+  /** As Firestore's listener: every unsettled answer there, then each new one, each async. */
+  watchAnswers(_tenant: string, callUuid: string, onAnswer: (answer: Answer) => void): () => void {
+    const watcher: AnswerWatcher = { callUuid, onAnswer };
+    this.answerWatchers.add(watcher);
+    for (const [key, doc] of this.answers) {
+      if (key.startsWith(`${callUuid}/`)) this.tellAnswer(watcher, doc);
+    }
+    return () => {
+      this.answerWatchers.delete(watcher);
+    };
+  }
+
+  private tellAnswer(
+    watcher: AnswerWatcher,
+    { action, deviceId, uid, answeredAt, outcome }: AnswerDoc,
+  ): void {
+    if (outcome) return;
+    queueMicrotask(() => {
+      if (this.answerWatchers.has(watcher)) {
+        watcher.onAnswer({ action, deviceId, uid, answeredAt });
+      }
+    });
   }
 
   waitFor(

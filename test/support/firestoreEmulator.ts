@@ -105,10 +105,24 @@ export async function restartJvm(jvm: FirestoreJvm, seed: string): Promise<void>
   });
   replacement.unref(); // mocha exits when its tests are done, not when the JVM is
   await eventually(listening, 'the restarted Firestore emulator', 30_000);
+  await backgroundTriggers('disable');
+  await backgroundTriggers('enable');
+}
+
+/** Stops (or starts again) every Firestore trigger of the Functions emulator, through its hub. */
+async function backgroundTriggers(step: 'disable' | 'enable'): Promise<void> {
   const hub = process.env.FIREBASE_EMULATOR_HUB;
   assert.ok(hub, 'FIREBASE_EMULATOR_HUB is set');
-  for (const step of ['disableBackgroundTriggers', 'enableBackgroundTriggers']) {
-    const reply = await fetch(`http://${hub}/functions/${step}`, { method: 'PUT' });
-    assert.equal(reply.status, 200, await reply.text());
+  const reply = await fetch(`http://${hub}/functions/${step}BackgroundTriggers`, { method: 'PUT' });
+  assert.equal(reply.status, 200, await reply.text());
+}
+
+/** Runs `work` with no Firestore trigger running: a write made meanwhile never triggers. */
+export async function withoutTriggers<T>(work: () => Promise<T>): Promise<T> {
+  await backgroundTriggers('disable');
+  try {
+    return await work();
+  } finally {
+    await backgroundTriggers('enable');
   }
 }

@@ -124,11 +124,18 @@ async function followCall(
         `This tenant holds ${limit} long-polls open already; poll without wait, or wait for one to end.`,
       );
     }
+    // An answer the app wrote through Firestore is settled here as soon as it is seen, rather
+    // than when its trigger runs (seconds on a cold or busy instance); settling is idempotent,
+    // so the trigger that follows finds it done, and remains the backstop if this one fails.
+    const uuid = call.callUuid;
+    const stopAnswers = ctx.calls.watchAnswers(tenant.id, uuid, (answer) => {
+      ctx.calls.settleAnswer(tenant.id, uuid, answer, ctx.clock.now()).catch(() => undefined);
+    });
     try {
       call =
-        (await ctx.calls.waitFor(tenant.id, call.callUuid, (c) => c.status !== 'ringing', held)) ??
-        call;
+        (await ctx.calls.waitFor(tenant.id, uuid, (c) => c.status !== 'ringing', held)) ?? call;
     } finally {
+      stopAnswers();
       // Best effort: a long-poll whose record stays stops counting at its end anyway.
       await end().catch(() => undefined);
     }

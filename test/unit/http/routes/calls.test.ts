@@ -432,6 +432,34 @@ describe('GET /v1/calls/{call_id}?wait=N through the router', () => {
     assert.equal(waited, 3, 'returned when the state changed, not at the end of the wait');
   });
 
+  it('settles an answer the app wrote through Firestore as soon as it sees it, without its trigger', async () => {
+    // No trigger runs in this test: only the long-poll can settle the answer.
+    const started = ctx.clock.now();
+    void ctx.clock.sleep(5).then(() =>
+      ctx.calls.createAnswer('acme', uuid, {
+        action: 'decline',
+        deviceId: 'pixel-8',
+        uid: 'uid-1',
+        answeredAt: NOW + 5,
+      }),
+    );
+    const res = await get('wait=20');
+    assert.equal(res.body.status, 'declined');
+    assert.equal(ctx.clock.now() - started, 5, 'answered when the app wrote, not at the end');
+    assert.equal(ctx.calls.answer(uuid, 'pixel-8')?.outcome, 'won');
+  });
+
+  it('settles an answer already written but not settled when the long-poll starts', async () => {
+    await ctx.calls.createAnswer('acme', uuid, {
+      action: 'accept',
+      deviceId: 'pixel-8',
+      uid: 'uid-1',
+      answeredAt: NOW,
+    });
+    const res = await get('wait=20');
+    assert.equal(res.body.status, 'accepted');
+  });
+
   it('answers a call that is over at once, without waiting', async () => {
     await ctx.calls.transition('acme', uuid, (call) => applyPbxCancel(call, 'busy', NOW + 1));
     let waits = 0;
