@@ -72,7 +72,14 @@ describe('reliability: duplicates, races and provider faults (emulator, fake pro
       replies.map((r) => `${r.status} ${JSON.stringify(r.fields.error ?? '')}`).join(', '),
     );
     assert.equal(new Set(replies.map((r) => r.fields.call_uuid)).size, 1);
-    for (const token of tokens) assert.equal(fakes.fcm.requestsFor(token).length, 1);
+    // Incoming pushes only: on a loaded machine the 50 requests can outlast the ring time, and
+    // the call's timeout cancel then reaches every phone too.
+    for (const token of tokens) {
+      const incoming = fakes.fcm
+        .requestsFor(token)
+        .filter((r) => fcmMessage(r).data.type === 'incoming_call');
+      assert.equal(incoming.length, 1);
+    }
   });
 
   it('lets exactly one of 10 devices accepting at once win', async () => {

@@ -7,7 +7,7 @@ import {
   signInApp,
   type TestApp,
 } from '../support/app';
-import { createTenant, db, type TestTenant } from '../support/emulator';
+import { createTenant, db, masked, type TestTenant } from '../support/emulator';
 import { api, type CallOptions, type Reply } from '../support/http';
 import { settled } from '../support/wait';
 
@@ -83,7 +83,7 @@ export const seedDeviceId = (token: string) =>
 
 async function dumpTree(ref: DocumentReference, out: Record<string, unknown>): Promise<void> {
   const snap = await ref.get();
-  if (snap.exists) out[ref.path] = snap.data();
+  if (snap.exists) out[ref.path] = masked(snap.data() ?? {});
   for (const collection of await ref.listCollections()) {
     // listDocuments() also names documents that only hold subcollections (extensions/{ext}).
     for (const child of await collection.listDocuments()) await dumpTree(child, out);
