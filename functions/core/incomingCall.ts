@@ -1,15 +1,14 @@
 import { callUuid } from './callUuid';
 import { defaultDeviceCaps, type DeviceCaps } from './deviceAccess';
 import { systemClock, type Clock } from './clock';
-import { FANOUT_LEASE_MS, leaseHolder, renewFanOutLease } from './fanOutLease';
+import { FANOUT_LEASE_MS, leaseHolder } from './fanOutLease';
 import type { Call, Delivery } from './model';
 import { AppError } from './errors';
-import { applyPatch } from './patch';
 import type { CallStore, DeviceStore, ExtensionDirectory } from './ports';
 import type { PushSender, Provider } from './push';
 import type { PlannedPush, PushEndpoints } from './render';
 import type { RetryPolicy } from './retryPolicy';
-import { incomingPlan, pushAndRecord, resumeFanOut, type RingDeps } from './ringFanOut';
+import { incomingPlan, pushAndRecord, renewLease, resumeFanOut, type RingDeps } from './ringFanOut';
 import type { IncomingCallRequest } from './schemas';
 
 export interface IncomingCallDeps {
@@ -140,7 +139,8 @@ export async function startIncomingCall(
   if (plans.length === 0) return answer(stored, false);
   const held = await keepLeaseAfterCreate(call, ring, leaseMs);
   if (!held) {
-    // A duplicate took the call over while our create was still landing: it pushes, we wait.
+    // While our create was landing, a duplicate took the call over (it pushes; we wait for its
+    // record), or the call ended or needs no pushes any more.
     const resumed = await resumeFanOut(stored, ring, clock.now() + deps.sendBudgetMs);
     return { ...answer(resumed.call, false), pushed: resumed.pushed ?? resumed.call.pushed };
   }
@@ -168,8 +168,5 @@ async function keepLeaseAfterCreate(
   const leaseUntil = call.fanOut?.leaseUntil ?? 0;
   const now = deps.clock.now();
   if (now < leaseUntil - leaseMs / 2) return call;
-  const renewed = await deps.calls.transition(call.tenant, call.callUuid, (c) =>
-    renewFanOutLease(c, now, leaseMs, holder),
-  );
-  return renewed?.patch ? applyPatch(renewed.call, renewed.patch) : null;
+  return renewLease(call, holder, deps, now, leaseMs);
 }

@@ -53,6 +53,23 @@ export function incomingPlan(
 }
 
 /**
+ * Renews `holder`'s fan-out lease from `now`, in a transaction: the call as renewed, or null once
+ * another request holds the lease or the call needs no more pushing.
+ */
+export async function renewLease(
+  call: Call,
+  holder: string,
+  deps: RingDeps,
+  now: number,
+  leaseMs: number,
+): Promise<Call | null> {
+  const renewed = await deps.calls.transition(call.tenant, call.callUuid, (c) =>
+    renewFanOutLease(c, now, leaseMs, holder),
+  );
+  return renewed?.patch ? applyPatch(renewed.call, renewed.patch) : null;
+}
+
+/**
  * Runs `work` while renewing the call's fan-out lease, so that nobody takes over pushes that
  * are only slow. The renewals stop with the work, once the call needs no more pushing, or
  * once another request has taken the lease.
@@ -76,10 +93,7 @@ async function holdingLease<T>(
       if (stop.signal.aborted) return;
       const now = clock.now();
       try {
-        const renewed = await deps.calls.transition(call.tenant, call.callUuid, (c) =>
-          renewFanOutLease(c, now, leaseMs, holder),
-        );
-        if (!renewed?.patch) return;
+        if (!(await renewLease(call, holder, deps, now, leaseMs))) return;
         leaseUntil = now + leaseMs;
         retryMs = 0;
       } catch {

@@ -16,8 +16,9 @@ export const eventStoreBudget = () => new StoreBudget(5_000, 15_000);
 
 /**
  * Which store calls get which deadline, for every path that serves a request or an event:
- * all of them, transactions with the transaction budget; only the long-poll's listeners (waitFor,
- * watchAnswers) keep their own timeout. A path with no deadline hangs for as long as Firestore's client retries.
+ * all of them, transactions with the transaction budget; only the long-poll's listeners
+ * (waitFor, watchAnswers) keep their own timeout. A path with no deadline hangs for as long as
+ * Firestore's client retries.
  */
 export function callsWithDeadline<T extends CallStore>(
   calls: T,

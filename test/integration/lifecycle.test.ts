@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { doc, onSnapshot, serverTimestamp, setDoc } from 'firebase/firestore';
 import { callUuid } from '../../functions/core/callUuid';
-import { memberApp, registerAppDevice, type TestApp } from '../support/app';
+import { answerWithSdk, memberApp, registerAppDevice, type TestApp } from '../support/app';
 import { callPath, createTenant, db, storedCall, type TestTenant } from '../support/emulator';
 import { withoutTriggers } from '../support/firestoreEmulator';
 import { api } from '../support/http';
@@ -85,12 +85,7 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
     // The PBX long-polls while the user accepts: it hears `accepted`, which it could not have
     // by waiting out its 20 s (that answers `ringing`).
     const polled = api('GET', `/v1/calls/${id}?wait=20`, { key: tenant.key });
-    await setDoc(doc(app.db, `tenants/${tenant.id}/calls/${uuid}/answers/pixel`), {
-      action: 'accept',
-      deviceId: 'pixel',
-      uid: app.uid,
-      answeredAt: serverTimestamp(),
-    });
+    await answerWithSdk(app, `tenants/${tenant.id}/calls/${uuid}`, 'pixel');
     const answer = await polled;
     assert.equal(answer.fields.status, 'accepted', answer.text);
     assert.equal(answer.fields.answered_by, 'pixel');
@@ -142,12 +137,7 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
     assert.equal((await ring(id)).fields.pushed, 1);
     const answer = await withoutTriggers(async () => {
       const polled = api('GET', `/v1/calls/${id}?wait=20`, { key: tenant.key });
-      await setDoc(doc(app.db, `tenants/${tenant.id}/calls/${uuid}/answers/pixel`), {
-        action: 'decline',
-        deviceId: 'pixel',
-        uid: app.uid,
-        answeredAt: serverTimestamp(),
-      });
+      await answerWithSdk(app, `tenants/${tenant.id}/calls/${uuid}`, 'pixel', 'decline');
       return polled;
     });
     assert.equal(answer.fields.status, 'declined', answer.text);
@@ -175,14 +165,7 @@ describe('call lifecycle: answer, cancel, long-poll (emulator, JS SDK as the app
     assert.equal((await ring(id)).fields.pushed, 4);
     const uuid = callUuid(tenant.id, id);
     await Promise.all(
-      users.map((app, i) =>
-        setDoc(doc(app.db, `tenants/${tenant.id}/calls/${uuid}/answers/phone-${i}`), {
-          action: 'accept',
-          deviceId: `phone-${i}`,
-          uid: app.uid,
-          answeredAt: serverTimestamp(),
-        }),
-      ),
+      users.map((app, i) => answerWithSdk(app, `tenants/${tenant.id}/calls/${uuid}`, `phone-${i}`)),
     );
     const answers = await eventually(async () => {
       const snap = await db()

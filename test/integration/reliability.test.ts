@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
-import { memberApp, registerAppDevice, type TestApp } from '../support/app';
+import { answerWithSdk, memberApp, registerAppDevice, type TestApp } from '../support/app';
 import { callPath, createTenant, db, storedCall, type TestTenant } from '../support/emulator';
 import type { FcmRecordedRequest } from '../support/fakeFcm';
 import { api, retrying503 } from '../support/http';
@@ -38,12 +37,7 @@ describe('reliability: duplicates, races and provider faults (emulator, fake pro
   }
 
   const answer = (app: TestApp, id: string, deviceId: string) =>
-    setDoc(doc(app.db, `${callPath(tenant.id, id)}/answers/${deviceId}`), {
-      action: 'accept',
-      deviceId,
-      uid: app.uid,
-      answeredAt: serverTimestamp(),
-    });
+    answerWithSdk(app, callPath(tenant.id, id), deviceId);
   const stored = (id: string) => storedCall(tenant.id, id);
 
   it('makes one call and one push per device from 50 concurrent copies of one POST', async () => {

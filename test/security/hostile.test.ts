@@ -11,7 +11,13 @@ import {
   where,
 } from 'firebase/firestore';
 import { LIMITS } from '../../functions/core/limits';
-import { registerAppDevice, signInAnonymousApp, signInApp, type TestApp } from '../support/app';
+import {
+  answerWithSdk,
+  registerAppDevice,
+  signInAnonymousApp,
+  signInApp,
+  type TestApp,
+} from '../support/app';
 import { callPath, db, storedCall } from '../support/emulator';
 import { api, retrying503, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
@@ -366,15 +372,7 @@ describe('security: hostile tenants and members, at both doors (emulators, JS SD
       status(reply, 403, `${path} as the desk phone`);
     }
     const answers = callPath(w.a.id, call);
-    await refusedBySdk(
-      'an answer as the desk phone',
-      setDoc(doc(w.m100.db, `${answers}/answers/desk-100`), {
-        action: 'accept',
-        deviceId: 'desk-100',
-        uid: w.m100.uid,
-        answeredAt: serverTimestamp(),
-      }),
-    );
+    await refusedBySdk('an answer as the desk phone', answerWithSdk(w.m100, answers, 'desk-100'));
     await refusedBySdk(
       'a receipt as the desk phone',
       setDoc(doc(w.m100.db, `${answers}/receipts/desk-100`), {

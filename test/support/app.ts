@@ -9,7 +9,14 @@ import {
   signInWithEmailAndPassword,
   type Auth,
 } from 'firebase/auth';
-import { connectFirestoreEmulator, getFirestore, type Firestore } from 'firebase/firestore';
+import {
+  connectFirestoreEmulator,
+  doc,
+  getFirestore,
+  serverTimestamp,
+  setDoc,
+  type Firestore,
+} from 'firebase/firestore';
 import { db, PROJECT_ID, type TestTenant } from './emulator';
 import { api, retrying503 } from './http';
 
@@ -126,4 +133,22 @@ export async function registerAppDevice(
     form,
   });
   assert.equal(reply.status, 201, reply.text);
+}
+
+/**
+ * The app's answer to the call stored at `callDoc`, written through the Firebase SDK as
+ * docs/app-integration.md shows: `answers/{deviceId}` with a server timestamp.
+ */
+export function answerWithSdk(
+  app: TestApp,
+  callDoc: string,
+  deviceId: string,
+  action: 'accept' | 'decline' = 'accept',
+): Promise<void> {
+  return setDoc(doc(app.db, `${callDoc}/answers/${deviceId}`), {
+    action,
+    deviceId,
+    uid: app.uid,
+    answeredAt: serverTimestamp(),
+  });
 }
