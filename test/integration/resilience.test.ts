@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { callUuid } from '../../functions/core/callUuid';
-import { createTenant, db, tenantSnapshot } from '../support/emulator';
+import { cancelsDone, createTenant, db, tenantSnapshot } from '../support/emulator';
 import { exportData, firestoreJvm, restartJvm, stopJvm } from '../support/firestoreEmulator';
 import { memberApp, registerAppDevice } from '../support/app';
 import { api } from '../support/http';
@@ -159,7 +159,11 @@ describe('backing-service faults (emulator)', function () {
       const ended = await api('POST', `/v1/calls/${id}/cancel`, { key: tenant.key, form: {} });
       assert.equal(ended.status, 200, ended.text);
     }
-    const before = await settled(() => tenantSnapshot(tenant.id), 'the warm calls');
+    const before = await settled(
+      () => tenantSnapshot(tenant.id),
+      'the warm calls',
+      () => cancelsDone(tenant.id),
+    );
 
     const jvm = await firestoreJvm();
     const seed = await exportData();

@@ -7,7 +7,7 @@ import {
   signInApp,
   type TestApp,
 } from '../support/app';
-import { createTenant, db, masked, type TestTenant } from '../support/emulator';
+import { cancelsDone, createTenant, db, masked, type TestTenant } from '../support/emulator';
 import { api, type CallOptions, type Reply } from '../support/http';
 import { settled } from '../support/wait';
 
@@ -91,15 +91,20 @@ async function dumpTree(ref: DocumentReference, out: Record<string, unknown>): P
 }
 
 /**
- * The tenant once nothing moves in it: two snapshots a moment apart agree. What an earlier step
- * set going (a cancel push of an answered call, a fan-out's record) lands before a test takes
- * its "before", so that a later difference is the test's own doing.
+ * The tenant once nothing moves in it: two snapshots a moment apart agree and no cancel job is
+ * still open. What an earlier step set going (a cancel push of an answered call, a fan-out's
+ * record) lands before a test takes its "before", so that a later difference is the test's own
+ * doing.
  */
 export async function settledTenant(
   tenant: string,
   extraPaths: string[] = [],
 ): Promise<Record<string, unknown>> {
-  return settled(() => wholeTenant(tenant, extraPaths), `tenant ${tenant}`);
+  return settled(
+    () => wholeTenant(tenant, extraPaths),
+    `tenant ${tenant}`,
+    () => cancelsDone(tenant),
+  );
 }
 
 /**

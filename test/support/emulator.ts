@@ -113,6 +113,15 @@ export function masked(data: Record<string, unknown>): Record<string, unknown> {
   );
 }
 
+/** Whether no call of the tenant has a cancel job waiting or being sent (its trigger still to run). */
+export async function cancelsDone(tenant: string): Promise<boolean> {
+  const open = await db()
+    .collection(`tenants/${tenant}/calls`)
+    .where('cancel.state', 'in', ['pending', 'sending'])
+    .get();
+  return open.empty;
+}
+
 /** Every document under a tenant (devices and calls), to prove a request wrote nothing. */
 export async function tenantSnapshot(tenant: string): Promise<string> {
   const [devices, calls] = await Promise.all([

@@ -26,16 +26,22 @@ export async function eventually<T>(
 }
 
 /**
- * Reads `read` until two reads 300 ms apart agree, and returns that value: the state once
- * everything an earlier step set going (a trigger, a push record, a cancel) has landed.
+ * Reads `read` until two reads 300 ms apart agree, and `ready` (when given) holds, and returns
+ * that value: the state once everything an earlier step set going (a trigger, a push record, a
+ * cancel) has landed. Agreement alone cannot see work queued but not begun (a trigger not yet
+ * run): `ready` names what must be finished.
  */
-export async function settled<T>(read: () => Promise<T>, what: string): Promise<T> {
+export async function settled<T>(
+  read: () => Promise<T>,
+  what: string,
+  ready: () => Promise<boolean> = () => Promise.resolve(true),
+): Promise<T> {
   let last = await read();
   return eventually(async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const next = await read();
     const same = isDeepStrictEqual(next, last);
     last = next;
-    return same && next;
+    return same && (await ready()) && next;
   }, `${what} to settle`);
 }
