@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { memberApp, type TestApp } from '../support/app';
-import { createTenant, type TestTenant } from '../support/emulator';
+import { createTenant, endCalls, type TestTenant } from '../support/emulator';
 import { api, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { startProviders, type Providers } from '../support/providers';
@@ -59,6 +59,10 @@ describe('security: one tenant floods, another still rings (emulators, fake FCM)
   });
   after(async () => {
     await attacker?.close();
+    // A's calls ring out and B's hang-ups queue their cancels behind the flood's triggers:
+    // ended and drained here, they do not land in a later suite's snapshots.
+    await endCalls(a);
+    await endCalls(b);
   });
 
   /** One of B's calls: POST → its push at the fake FCM, in ms; then B hangs up. */

@@ -18,7 +18,7 @@ import {
   signInApp,
   type TestApp,
 } from '../support/app';
-import { callPath, db, storedCall } from '../support/emulator';
+import { callPath, db, endCalls, storedCall } from '../support/emulator';
 import { api, retrying503, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { SUITE_TIMEOUT_MS } from '../support/wait';
@@ -172,8 +172,10 @@ describe('security: hostile tenants and members, at both doors (emulators, JS SD
         }),
       );
     } finally {
-      // Clean the flood away for the tests after this one, whatever failed above: a tenant of
-      // thousands of devices would make every later snapshot of it slow.
+      // End the call to the flooded extension and clean the flood away for the tests after this
+      // one, whatever failed above: a call ringing out during a later test's snapshots would
+      // change them, and a tenant of thousands of devices would make every snapshot slow.
+      await endCalls(w.a);
       const left = await db()
         .collection(`tenants/${w.a.id}/devices`)
         .where('ownerUid', '==', w.m100.uid)

@@ -9,7 +9,7 @@ import {
 } from '../support/app';
 import { cancelsDone, createTenant, db, masked, type TestTenant } from '../support/emulator';
 import { api, type CallOptions, type Reply } from '../support/http';
-import { settled } from '../support/wait';
+import { DRAIN_TIMEOUT_MS, settled } from '../support/wait';
 
 /**
  * The cast of the attacker suites: two tenants; members of different extensions; a signed-in
@@ -104,6 +104,7 @@ export async function settledTenant(
     () => wholeTenant(tenant, extraPaths),
     `tenant ${tenant}`,
     () => cancelsDone(tenant),
+    DRAIN_TIMEOUT_MS,
   );
 }
 

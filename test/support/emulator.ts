@@ -10,6 +10,7 @@ import {
   signingKeyId as signingKeyIdOf,
   signingSecretFor,
 } from '../../functions/core/pbxSignature';
+import { DRAIN_TIMEOUT_MS, eventually } from './wait';
 
 export const PROJECT_ID = 'demo-callwake';
 export const ROOT = join(__dirname, '..', '..');
@@ -120,6 +121,41 @@ export async function cancelsDone(tenant: string): Promise<boolean> {
     .where('cancel.state', 'in', ['pending', 'sending'])
     .get();
   return open.empty;
+}
+
+/**
+ * Ends every call of the tenant still ringing, as its PBX would, and waits until their cancels
+ * (and any other open cancel job) are sent: a suite leaves no trigger behind it for the next.
+ */
+export async function endCalls(tenant: TestTenant): Promise<void> {
+  const ringing = await db()
+    .collection(`tenants/${tenant.id}/calls`)
+    .where('status', '==', 'ringing')
+    .get();
+  for (const call of ringing.docs) {
+    const id = encodeURIComponent((call.data() as Call).callId);
+    const reply = await fetch(`${BASE_URL}/v1/calls/${id}/cancel`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${tenant.key}`, Accept: 'application/json' },
+    });
+    // 409: it ended meanwhile (answered, or its deadline passed).
+    if (!reply.ok && reply.status !== 409) {
+      throw new Error(`ending call ${id}: HTTP ${reply.status} ${await reply.text()}`);
+    }
+  }
+  await eventually(
+    async () => (await cancelsDone(tenant.id)) && (await ringingCalls(tenant.id)) === 0,
+    `the calls of tenant ${tenant.id} to end and their cancels to be sent`,
+    DRAIN_TIMEOUT_MS,
+  );
+}
+
+async function ringingCalls(tenant: string): Promise<number> {
+  const ringing = await db()
+    .collection(`tenants/${tenant}/calls`)
+    .where('status', '==', 'ringing')
+    .get();
+  return ringing.size;
 }
 
 /** Every document under a tenant (devices and calls), to prove a request wrote nothing. */
