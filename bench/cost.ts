@@ -108,7 +108,7 @@ export async function cost(): Promise<CostRow[]> {
   });
   const answer = answerBy(`${ten}-android-0`);
   await row('answer (accept)', 'the answer document (createAnswer) + settleAnswer', async () => {
-    await calls.createAnswer(tenant.id, uuid, answer);
+    await calls.createAnswer(tenant.id, uuid, answer, 'api');
     await calls.settleAnswer(tenant.id, uuid, answer, Date.now());
   });
   await row('cancel pushes after the answer, 9 devices', 'sendCancels (onCallWritten)', () =>
@@ -138,7 +138,7 @@ export async function cost(): Promise<CostRow[]> {
       const store = new FirestoreCallStore(other, () => 30);
       const accept = answerBy(`${one}-android-0`);
       void store
-        .createAnswer(tenant.id, polledUuid, accept)
+        .createAnswer(tenant.id, polledUuid, accept, 'api')
         .then(() => store.settleAnswer(tenant.id, polledUuid, accept, Date.now()));
     }, 300);
     const call = await calls.waitFor(tenant.id, polledUuid, (c) => c.status !== 'ringing', 10_000);

@@ -3,6 +3,9 @@ import type { DeviceCaps } from './deviceAccess';
 import type { Call, Device } from './model';
 import type { ApnsEnv } from './push';
 
+/** Which door an answer came through: the API's answer route, or the app's Firestore write. */
+export type AnswerDoor = 'api' | 'sdk';
+
 /** Storage the core needs; Firestore implements these in functions/store. */
 
 export interface DeviceStore {
@@ -69,8 +72,19 @@ export interface CallStore {
     answer: Answer,
     now: number,
   ): Promise<'won' | 'late' | 'no_call'>;
-  /** Stores an app's answer document; false when this device already answered. */
-  createAnswer(tenant: string, callUuid: string, answer: Answer): Promise<boolean>;
+  /**
+   * Stores an app's answer document; false when this device already answered. `door` says who
+   * settles it: 'api', the answer route, in the same request (a waiting long-poll leaves it
+   * alone rather than contend for the call with it); 'sdk', stored as the app's own Firestore
+   * write is (the tests' and the simulation's stand-in for it), settled by its trigger or a
+   * waiting long-poll.
+   */
+  createAnswer(
+    tenant: string,
+    callUuid: string,
+    answer: Answer,
+    door: AnswerDoor,
+  ): Promise<boolean>;
   /** Stores an app's delivery receipt; false when there was one already. */
   createReceipt(tenant: string, callUuid: string, deviceId: string, uid: string): Promise<boolean>;
   /**
@@ -84,7 +98,8 @@ export interface CallStore {
     timeoutMs: number,
   ): Promise<Call | null>;
   /**
-   * Calls `onAnswer` with every answer an app wrote to the call that is not settled yet, those
+   * Calls `onAnswer` with every answer an app wrote to the call through Firestore (not the
+   * answer route's: the route settles those) that is not settled yet, those
    * already there and each new one, until the returned function is called (a listener): a
    * waiting long-poll settles them at once rather than waiting for their trigger.
    */

@@ -9,12 +9,16 @@ const answerDoc = z.object({
   uid: z.string(),
   answeredAt: z.custom<{ toMillis(): number }>(isTimestamp, 'must be a server timestamp'),
   outcome: z.enum(['won', 'late']).optional(),
+  // Only the server writes it (the rules refuse any other key from an app): the answer route's.
+  door: z.literal('api').optional(),
 });
 
 /** An answer document as read: the app's answer, and its outcome once settled. */
 export interface AnswerRead {
   answer: Answer;
   outcome?: 'won' | 'late';
+  /** Set when the answer route stored it (it settles the answer itself). */
+  door?: 'api';
 }
 
 /**
@@ -25,9 +29,10 @@ export interface AnswerRead {
 export function parseAnswerDoc(data: unknown, deviceId: string): AnswerRead | null {
   const parsed = answerDoc.safeParse(data);
   if (!parsed.success || parsed.data.deviceId !== deviceId) return null;
-  const { action, uid, answeredAt, outcome } = parsed.data;
+  const { action, uid, answeredAt, outcome, door } = parsed.data;
   return {
     answer: { action, deviceId, uid, answeredAt: answeredAt.toMillis() },
     ...(outcome ? { outcome } : {}),
+    ...(door ? { door } : {}),
   };
 }

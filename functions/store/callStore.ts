@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../core/clock';
 import { countersOf, observe, type Observation } from '../core/metrics';
 import type { Call } from '../core/model';
 import { applyPatch } from '../core/patch';
-import type { CallStore } from '../core/ports';
+import type { AnswerDoor, CallStore } from '../core/ports';
 import { parseAnswerDoc } from './answerDoc';
 import { createIfAbsent, firestoreModule, paths } from './firestore';
 import { addCounters } from './metricsStore';
@@ -145,11 +145,22 @@ export class FirestoreCallStore implements CallStore {
     return result.outcome;
   }
 
-  async createAnswer(tenant: string, callUuid: string, answer: Answer): Promise<boolean> {
+  async createAnswer(
+    tenant: string,
+    callUuid: string,
+    answer: Answer,
+    door: AnswerDoor,
+  ): Promise<boolean> {
     const ref = this.ref(tenant, callUuid).collection('answers').doc(answer.deviceId);
     const { action, deviceId, uid } = answer;
     const { FieldValue } = await firestoreModule();
-    return createIfAbsent(ref, { action, deviceId, uid, answeredAt: FieldValue.serverTimestamp() });
+    return createIfAbsent(ref, {
+      action,
+      deviceId,
+      uid,
+      answeredAt: FieldValue.serverTimestamp(),
+      ...(door === 'api' ? { door } : {}),
+    });
   }
 
   async createReceipt(
@@ -201,7 +212,7 @@ export class FirestoreCallStore implements CallStore {
           for (const change of snap.docChanges()) {
             if (change.type === 'removed') continue;
             const read = parseAnswerDoc(change.doc.data(), change.doc.id);
-            if (read && !read.outcome) onAnswer(read.answer);
+            if (read && !read.outcome && read.door !== 'api') onAnswer(read.answer);
           }
         },
         () => undefined,

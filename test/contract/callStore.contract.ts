@@ -190,11 +190,14 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       const call = ringing(tenant);
       await store.createOnce(call);
       const now = Date.now();
-      assert.equal(await store.createAnswer(tenant, call.callUuid, answer('pixel.8')), true);
-      assert.equal(await store.createAnswer(tenant, call.callUuid, answer('pixel.8')), false);
+      assert.equal(await store.createAnswer(tenant, call.callUuid, answer('pixel.8'), 'sdk'), true);
+      assert.equal(
+        await store.createAnswer(tenant, call.callUuid, answer('pixel.8'), 'sdk'),
+        false,
+      );
       assert.equal(await store.settleAnswer(tenant, call.callUuid, answer('pixel.8'), now), 'won');
       assert.equal(await store.settleAnswer(tenant, call.callUuid, answer('pixel.8'), now), 'won');
-      await store.createAnswer(tenant, call.callUuid, answer('tablet'));
+      await store.createAnswer(tenant, call.callUuid, answer('tablet'), 'sdk');
       assert.equal(await store.settleAnswer(tenant, call.callUuid, answer('tablet'), now), 'late');
       const after = plain(await store.get(tenant, call.callUuid))!;
       assert.equal(after.status, 'accepted');
@@ -207,7 +210,7 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       const now = Date.now();
       const call = ringing(tenant, { expiresAt: now - 1 });
       await store.createOnce(call);
-      await store.createAnswer(tenant, call.callUuid, answer('pixel.8'));
+      await store.createAnswer(tenant, call.callUuid, answer('pixel.8'), 'sdk');
       // The caller's clock said "in time" (a slow commit): the store still says late.
       const stale = now - 60_000;
       assert.equal(
@@ -238,6 +241,26 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       assert.equal(await store.waitFor(tenant, 'no-such-call', () => true, 50), null);
     });
 
+    it('does not tell a watcher of an answer the answer route stored: the route settles it', async () => {
+      const call = ringing(tenant);
+      await store.createOnce(call);
+      const uuid = call.callUuid;
+      const answer = (deviceId: string): Answer => ({
+        action: 'accept',
+        deviceId,
+        uid: `uid-${deviceId}`,
+        answeredAt: 0,
+      });
+      const seen: string[] = [];
+      const stop = store.watchAnswers(tenant, uuid, (a) => seen.push(a.deviceId));
+      await store.createAnswer(tenant, uuid, answer('by-route'), 'api');
+      await store.createAnswer(tenant, uuid, answer('by-app'), 'sdk');
+      // Told in the order written: by the app's, the route's would have been told.
+      await eventually(() => seen.includes('by-app'), "the app's answer told");
+      stop();
+      assert.deepEqual(seen, ['by-app']);
+    });
+
     it('tells a watcher each unsettled answer, those there first and each new one, until stopped', async () => {
       const call = ringing(tenant);
       await store.createOnce(call);
@@ -248,19 +271,19 @@ export function callStoreContract(name: string, make: () => CallStore): void {
         uid: `uid-${deviceId}`,
         answeredAt: 0,
       });
-      await store.createAnswer(tenant, uuid, answer('there'));
-      await store.createAnswer(tenant, uuid, answer('settled'));
+      await store.createAnswer(tenant, uuid, answer('there'), 'sdk');
+      await store.createAnswer(tenant, uuid, answer('settled'), 'sdk');
       await store.settleAnswer(tenant, uuid, answer('settled'), Date.now());
       const seen: Answer[] = [];
       const stop = store.watchAnswers(tenant, uuid, (a) => seen.push(a));
       const told = (deviceId: string) =>
         eventually(() => seen.some((a) => a.deviceId === deviceId), `${deviceId} told`);
       await told('there');
-      await store.createAnswer(tenant, uuid, answer('new'));
+      await store.createAnswer(tenant, uuid, answer('new'), 'sdk');
       await told('new');
       stop();
       // A second watcher seeing a later answer: the stopped one would have seen it by then.
-      await store.createAnswer(tenant, uuid, answer('late'));
+      await store.createAnswer(tenant, uuid, answer('late'), 'sdk');
       const after: string[] = [];
       const stopAfter = store.watchAnswers(tenant, uuid, (a) => after.push(a.deviceId));
       await eventually(() => after.includes('late'), 'late told to the second watcher');

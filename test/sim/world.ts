@@ -294,7 +294,7 @@ export class World {
       answeredAt: this.clock.now(),
     };
     try {
-      created = await this.backend.calls.createAnswer(this.tenant, call.callUuid, answer);
+      created = await this.backend.calls.createAnswer(this.tenant, call.callUuid, answer, 'sdk');
     } finally {
       release();
     }

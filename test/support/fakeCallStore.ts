@@ -2,7 +2,7 @@ import { applyAnswer, type Answer, type CallPatch } from '../../functions/core/c
 import { systemClock, type Clock } from '../../functions/core/clock';
 import type { Call } from '../../functions/core/model';
 import { mergeDeep } from '../../functions/core/patch';
-import type { CallStore } from '../../functions/core/ports';
+import type { AnswerDoor, CallStore } from '../../functions/core/ports';
 
 /** A write the in-memory store made, as a Firestore trigger would see it. */
 export type StoreWrite =
@@ -17,6 +17,8 @@ export interface AnswerDoc {
   uid: string;
   answeredAt: number;
   outcome?: 'won' | 'late';
+  /** Stored by the answer route, which settles it itself. */
+  door?: 'api';
 }
 
 interface AnswerWatcher {
@@ -133,10 +135,19 @@ export class FakeCallStore implements CallStore {
     return Promise.resolve(outcome);
   }
 
-  createAnswer(tenant: string, callUuid: string, answer: Answer): Promise<boolean> {
+  createAnswer(
+    tenant: string,
+    callUuid: string,
+    answer: Answer,
+    door: AnswerDoor,
+  ): Promise<boolean> {
     const key = `${callUuid}/${answer.deviceId}`;
     if (this.answers.has(key)) return Promise.resolve(false);
-    const doc: AnswerDoc = { ...answer, answeredAt: this.clock.now() };
+    const doc: AnswerDoc = {
+      ...answer,
+      answeredAt: this.clock.now(),
+      ...(door === 'api' ? { door } : {}),
+    };
     this.answers.set(key, doc);
     for (const w of this.answerWatchers) if (w.callUuid === callUuid) this.tellAnswer(w, doc);
     this.onWrite?.({ kind: 'answer', tenant, callUuid, deviceId: answer.deviceId, answer: doc });
@@ -166,9 +177,9 @@ export class FakeCallStore implements CallStore {
 
   private tellAnswer(
     watcher: AnswerWatcher,
-    { action, deviceId, uid, answeredAt, outcome }: AnswerDoc,
+    { action, deviceId, uid, answeredAt, outcome, door }: AnswerDoc,
   ): void {
-    if (outcome) return;
+    if (outcome || door === 'api') return;
     queueMicrotask(() => {
       if (this.answerWatchers.has(watcher)) {
         watcher.onAnswer({ action, deviceId, uid, answeredAt });

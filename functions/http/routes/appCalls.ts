@@ -51,7 +51,7 @@ export const postAnswer: RouteHandler = async (req, rawParams, ctx) => {
   const { action, device_id, tenant } = validBody(answerBody, req);
   const call = await callForDevice(ctx, uid, call_id, device_id, tenant);
   const answer = { action, deviceId: device_id, uid, answeredAt: ctx.clock.now() };
-  const created = await ctx.calls.createAnswer(call.tenant, call.callUuid, answer);
+  const created = await ctx.calls.createAnswer(call.tenant, call.callUuid, answer, 'api');
   if (!created)
     throw new AppError('conflict', `Device ${device_id} has already answered this call.`);
   const outcome = await ctx.calls.settleAnswer(call.tenant, call.callUuid, answer, ctx.clock.now());

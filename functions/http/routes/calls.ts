@@ -127,6 +127,8 @@ async function followCall(
     // An answer the app wrote through Firestore is settled here as soon as it is seen, rather
     // than when its trigger runs (seconds on a cold or busy instance); settling is idempotent,
     // so the trigger that follows finds it done, and remains the backstop if this one fails.
+    // The answer route's own answers are not watched: that route settles them in its request,
+    // and a second transaction on the same call would only contend with it.
     const uuid = call.callUuid;
     const stopAnswers = ctx.calls.watchAnswers(tenant.id, uuid, (answer) => {
       ctx.calls.settleAnswer(tenant.id, uuid, answer, ctx.clock.now()).catch(() => undefined);

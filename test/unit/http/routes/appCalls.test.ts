@@ -103,6 +103,7 @@ describe('app call routes through the router', () => {
         deviceId: 'alice-pixel',
         uid: 'uid-alice',
         answeredAt: ctx.clock.now(),
+        door: 'api',
         outcome: 'won',
       });
     });

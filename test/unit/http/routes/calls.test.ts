@@ -435,14 +435,16 @@ describe('GET /v1/calls/{call_id}?wait=N through the router', () => {
   it('settles an answer the app wrote through Firestore as soon as it sees it, without its trigger', async () => {
     // No trigger runs in this test: only the long-poll can settle the answer.
     const started = ctx.clock.now();
-    void ctx.clock.sleep(5).then(() =>
-      ctx.calls.createAnswer('acme', uuid, {
-        action: 'decline',
-        deviceId: 'pixel-8',
-        uid: 'uid-1',
-        answeredAt: NOW + 5,
-      }),
-    );
+    void ctx.clock
+      .sleep(5)
+      .then(() =>
+        ctx.calls.createAnswer(
+          'acme',
+          uuid,
+          { action: 'decline', deviceId: 'pixel-8', uid: 'uid-1', answeredAt: NOW + 5 },
+          'sdk',
+        ),
+      );
     const res = await get('wait=20');
     assert.equal(res.body.status, 'declined');
     assert.equal(ctx.clock.now() - started, 5, 'answered when the app wrote, not at the end');
@@ -450,14 +452,32 @@ describe('GET /v1/calls/{call_id}?wait=N through the router', () => {
   });
 
   it('settles an answer already written but not settled when the long-poll starts', async () => {
-    await ctx.calls.createAnswer('acme', uuid, {
-      action: 'accept',
-      deviceId: 'pixel-8',
-      uid: 'uid-1',
-      answeredAt: NOW,
-    });
+    await ctx.calls.createAnswer(
+      'acme',
+      uuid,
+      { action: 'accept', deviceId: 'pixel-8', uid: 'uid-1', answeredAt: NOW },
+      'sdk',
+    );
     const res = await get('wait=20');
     assert.equal(res.body.status, 'accepted');
+  });
+
+  it('leaves an answer the answer route stored to that route, rather than contend with it', async () => {
+    const started = ctx.clock.now();
+    void ctx.clock
+      .sleep(5)
+      .then(() =>
+        ctx.calls.createAnswer(
+          'acme',
+          uuid,
+          { action: 'decline', deviceId: 'pixel-8', uid: 'uid-1', answeredAt: NOW + 5 },
+          'api',
+        ),
+      );
+    const res = await get('wait=2');
+    assert.equal(res.body.status, 'ringing');
+    assert.equal(ctx.clock.now() - started, 2_000, 'waited out its wait');
+    assert.equal(ctx.calls.answer(uuid, 'pixel-8')?.outcome, undefined, 'not settled by the poll');
   });
 
   it('answers a call that is over at once, without waiting', async () => {
