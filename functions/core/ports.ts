@@ -6,6 +6,12 @@ import type { ApnsEnv } from './push';
 /** Which door an answer came through: the API's answer route, or the app's Firestore write. */
 export type AnswerDoor = 'api' | 'sdk';
 
+/** A device's answer as stored, with its outcome once settled. */
+export interface StoredAnswer {
+  answer: Answer;
+  outcome?: 'won' | 'late';
+}
+
 /** Storage the core needs; Firestore implements these in functions/store. */
 
 export interface DeviceStore {
@@ -85,6 +91,8 @@ export interface CallStore {
     answer: Answer,
     door: AnswerDoor,
   ): Promise<boolean>;
+  /** The answer a device gave to the call, or null when it has not answered. */
+  getAnswer(tenant: string, callUuid: string, deviceId: string): Promise<StoredAnswer | null>;
   /** Stores an app's delivery receipt; false when there was one already. */
   createReceipt(tenant: string, callUuid: string, deviceId: string, uid: string): Promise<boolean>;
   /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Answer } from '../core/callState';
+import type { StoredAnswer } from '../core/ports';
 import { isTimestamp } from './firestore';
 
 /** An answer as the rules let the app write it (the server adds `outcome`). */
@@ -14,9 +14,7 @@ const answerDoc = z.object({
 });
 
 /** An answer document as read: the app's answer, and its outcome once settled. */
-export interface AnswerRead {
-  answer: Answer;
-  outcome?: 'won' | 'late';
+export interface AnswerRead extends StoredAnswer {
   /** Set when the answer route stored it (it settles the answer itself). */
   door?: 'api';
 }

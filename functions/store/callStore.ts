@@ -5,7 +5,7 @@ import { countersOf, observe, type Observation } from '../core/metrics';
 import type { Call } from '../core/model';
 import { applyPatch } from '../core/patch';
 import type { AnswerDoor, CallStore } from '../core/ports';
-import { parseAnswerDoc } from './answerDoc';
+import { parseAnswerDoc, type AnswerRead } from './answerDoc';
 import { createIfAbsent, firestoreModule, paths } from './firestore';
 import { addCounters } from './metricsStore';
 
@@ -161,6 +161,11 @@ export class FirestoreCallStore implements CallStore {
       answeredAt: FieldValue.serverTimestamp(),
       ...(door === 'api' ? { door } : {}),
     });
+  }
+
+  async getAnswer(tenant: string, callUuid: string, deviceId: string): Promise<AnswerRead | null> {
+    const snap = await this.ref(tenant, callUuid).collection('answers').doc(deviceId).get();
+    return snap.exists ? parseAnswerDoc(snap.data(), deviceId) : null;
   }
 
   async createReceipt(

@@ -206,6 +206,23 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       assert.equal(await store.settleAnswer(tenant, 'no-such-call', answer('x'), now), 'no_call');
     });
 
+    it("reads back a device's answer, with its outcome once settled", async () => {
+      const call = ringing(tenant);
+      await store.createOnce(call);
+      const uuid = call.callUuid;
+      assert.equal(await store.getAnswer(tenant, uuid, 'pixel.8'), null);
+      await store.createAnswer(tenant, uuid, answer('pixel.8'), 'api');
+      const stored = await store.getAnswer(tenant, uuid, 'pixel.8');
+      assert.deepEqual(
+        [stored?.answer.action, stored?.answer.deviceId, stored?.answer.uid, stored?.outcome],
+        [answer('pixel.8').action, 'pixel.8', answer('pixel.8').uid, undefined],
+      );
+      assert.ok(Number.isFinite(stored?.answer.answeredAt));
+      await store.settleAnswer(tenant, uuid, answer('pixel.8'), Date.now());
+      assert.equal((await store.getAnswer(tenant, uuid, 'pixel.8'))?.outcome, 'won');
+      assert.equal(await store.getAnswer(tenant, uuid, 'tablet'), null);
+    });
+
     it('makes an answer settled at or after the ring deadline late, judged as of the commit, and the call missed', async () => {
       const now = Date.now();
       const call = ringing(tenant, { expiresAt: now - 1 });

@@ -90,15 +90,18 @@ describe('reliability: duplicates, races and provider faults (emulator, fake pro
       10,
     );
     // As docs/app-integration.md tells apps: a write the rules refuse (the call stopped ringing
-    // while the user pressed accept) is retried through HTTPS, which always names the outcome.
+    // while the user pressed accept) is retried through HTTPS, which always names the outcome;
+    // and as docs/api.md tells every client, a 429 busy is sent again.
     await Promise.all(
       members.map((app, i) =>
         answer(app, id, devices[i]!.id).catch(async (err: unknown) => {
           assert.equal((err as { code?: string }).code, 'permission-denied', String(err));
-          const reply = await api('POST', `/v1/app/calls/${id}/answer`, {
-            headers: { Authorization: `Bearer ${await app.idToken()}` },
-            form: { action: 'accept', device_id: devices[i]!.id },
-          });
+          const reply = await retrying503(async () =>
+            api('POST', `/v1/app/calls/${id}/answer`, {
+              headers: { Authorization: `Bearer ${await app.idToken()}` },
+              form: { action: 'accept', device_id: devices[i]!.id },
+            }),
+          );
           assert.equal(reply.status, 200, reply.text);
         }),
       ),

@@ -2,7 +2,7 @@ import { applyAnswer, type Answer, type CallPatch } from '../../functions/core/c
 import { systemClock, type Clock } from '../../functions/core/clock';
 import type { Call } from '../../functions/core/model';
 import { mergeDeep } from '../../functions/core/patch';
-import type { AnswerDoor, CallStore } from '../../functions/core/ports';
+import type { AnswerDoor, CallStore, StoredAnswer } from '../../functions/core/ports';
 
 /** A write the in-memory store made, as a Firestore trigger would see it. */
 export type StoreWrite =
@@ -152,6 +152,16 @@ export class FakeCallStore implements CallStore {
     for (const w of this.answerWatchers) if (w.callUuid === callUuid) this.tellAnswer(w, doc);
     this.onWrite?.({ kind: 'answer', tenant, callUuid, deviceId: answer.deviceId, answer: doc });
     return Promise.resolve(true);
+  }
+
+  getAnswer(_tenant: string, callUuid: string, deviceId: string): Promise<StoredAnswer | null> {
+    const doc = this.answers.get(`${callUuid}/${deviceId}`);
+    if (!doc) return Promise.resolve(null);
+    const { action, uid, answeredAt, outcome } = doc;
+    return Promise.resolve({
+      answer: { action, deviceId, uid, answeredAt },
+      ...(outcome ? { outcome } : {}),
+    });
   }
 
   createReceipt(tenant: string, callUuid: string, deviceId: string, uid: string): Promise<boolean> {

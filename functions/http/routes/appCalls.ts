@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { callUuid } from '../../core/callUuid';
-import { applyReceipt, asOf } from '../../core/callState';
+import { applyReceipt, asOf, type Answer } from '../../core/callState';
 import { AppError } from '../../core/errors';
 import type { Call } from '../../core/model';
 import { callIdSchema, choice, deviceIdSchema, tenantSchema } from '../../core/schemas';
@@ -42,6 +42,24 @@ async function callForDevice(
 }
 
 /**
+ * The answer this device stored before, when this request is that same answer again: a retry
+ * (docs/api.md tells apps to send a request answered 429 busy again, and the first try may have
+ * stored the answer before the store ran out of time) gets the outcome. Any other answer from
+ * the device is a conflict.
+ */
+async function sameAnswerAgain(
+  ctx: ApiContext,
+  call: { tenant: string; callUuid: string },
+  answer: Answer,
+): Promise<Answer> {
+  const stored = await ctx.calls.getAnswer(call.tenant, call.callUuid, answer.deviceId);
+  if (stored?.answer.action === answer.action && stored.answer.uid === answer.uid) {
+    return stored.answer;
+  }
+  throw new AppError('conflict', `Device ${answer.deviceId} has already answered this call.`);
+}
+
+/**
  * POST /v1/app/calls/{call_id}/answer: the same answer as the app's
  * Firestore write, settled at once through the same state machine.
  */
@@ -52,9 +70,13 @@ export const postAnswer: RouteHandler = async (req, rawParams, ctx) => {
   const call = await callForDevice(ctx, uid, call_id, device_id, tenant);
   const answer = { action, deviceId: device_id, uid, answeredAt: ctx.clock.now() };
   const created = await ctx.calls.createAnswer(call.tenant, call.callUuid, answer, 'api');
-  if (!created)
-    throw new AppError('conflict', `Device ${device_id} has already answered this call.`);
-  const outcome = await ctx.calls.settleAnswer(call.tenant, call.callUuid, answer, ctx.clock.now());
+  const settling = created ? answer : await sameAnswerAgain(ctx, call, answer);
+  const outcome = await ctx.calls.settleAnswer(
+    call.tenant,
+    call.callUuid,
+    settling,
+    ctx.clock.now(),
+  );
   const now = await ctx.calls.get(call.tenant, call.callUuid);
   return {
     status: 200,

@@ -10,7 +10,7 @@ import { callUuid } from '../../../functions/core/callUuid';
 import type { TestTenant } from '../../support/emulator';
 import type { FcmRecordedRequest } from '../../support/fakeFcm';
 import { fcmMessage, type Providers } from '../../support/providers';
-import { api } from '../../support/http';
+import { api, retrying503 } from '../../support/http';
 import { eventually } from '../../support/wait';
 import type { Pbx } from './pbx';
 import type { RecordingProxy } from '../recordingProxy';
@@ -102,16 +102,21 @@ export async function register(ext: string, expires: number): Promise<SipEvent> 
   return ok;
 }
 
-/** The app answers the way docs/app-integration.md says: over HTTPS (outcome named) … */
+/**
+ * The app answers the way docs/app-integration.md says: over HTTPS (outcome named), sending a
+ * 429 busy again as docs/api.md says …
+ */
 export async function answerOverHttps(
   w: World,
   callId: string,
   action: 'accept' | 'decline',
 ): Promise<void> {
-  const reply = await api('POST', `/v1/app/calls/${encodeURIComponent(callId)}/answer`, {
-    headers: { Authorization: `Bearer ${await w.app.idToken()}` },
-    form: { device_id: DEVICE_ID, action },
-  });
+  const reply = await retrying503(async () =>
+    api('POST', `/v1/app/calls/${encodeURIComponent(callId)}/answer`, {
+      headers: { Authorization: `Bearer ${await w.app.idToken()}` },
+      form: { device_id: DEVICE_ID, action },
+    }),
+  );
   assert(reply.status === 200 && reply.fields.outcome === 'won', `answer: ${reply.text}`);
 }
 

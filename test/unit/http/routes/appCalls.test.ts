@@ -136,6 +136,40 @@ describe('app call routes through the router', () => {
       assert.equal(call.deliveries['alice-pixel']?.answer, 'accept');
     });
 
+    it('answers a retry of the same answer with its outcome, changing nothing', async () => {
+      const first = await answer(alice, 'alice-pixel');
+      const before = structuredClone(await stored());
+      assert.deepEqual(await answer(alice, 'alice-pixel'), first);
+      assert.deepEqual(await stored(), before);
+    });
+
+    it('settles a retry whose first try stored the answer but never settled it', async () => {
+      // The first try's store ran out of time after the document was written (429 busy).
+      await ctx.calls.createAnswer(
+        'acme',
+        UUID,
+        { action: 'accept', deviceId: 'alice-pixel', uid: 'uid-alice', answeredAt: NOW },
+        'api',
+      );
+      assert.deepEqual(await answer(alice, 'alice-pixel'), {
+        status: 200,
+        body: { outcome: 'won', status: 'accepted', call_uuid: UUID },
+      });
+      assert.equal((await stored()).answeredBy, 'alice-pixel');
+    });
+
+    it("answers 409 when the device's stored answer came from another user", async () => {
+      // The device changed hands during the call: the earlier owner's answer is not this one's.
+      await ctx.calls.createAnswer(
+        'acme',
+        UUID,
+        { action: 'accept', deviceId: 'alice-pixel', uid: 'uid-bob', answeredAt: NOW },
+        'api',
+      );
+      assert.equal((await answer(alice, 'alice-pixel')).status, 409);
+      assert.equal((await stored()).status, 'ringing');
+    });
+
     it('declines the call for every device', async () => {
       assert.deepEqual(await answer(bob, 'bob-phone', 'decline'), {
         status: 200,
