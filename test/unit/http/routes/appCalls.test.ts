@@ -81,6 +81,15 @@ describe('app call routes through the router', () => {
   const stored = async (tenant = 'acme', uuid = UUID): Promise<Call> =>
     (await ctx.calls.get(tenant, uuid))!;
 
+  /** An accept from alice-pixel stored by an earlier try of the route, not settled. */
+  const storedAccept = (uid: string) =>
+    ctx.calls.createAnswer(
+      'acme',
+      UUID,
+      { action: 'accept', deviceId: 'alice-pixel', uid, answeredAt: NOW },
+      'api',
+    );
+
   describe('POST /v1/app/calls/{call_id}/answer', () => {
     it("lets a member's accept from their own device win the call", async () => {
       assert.deepEqual(await answer(alice, 'alice-pixel'), {
@@ -145,12 +154,7 @@ describe('app call routes through the router', () => {
 
     it('settles a retry whose first try stored the answer but never settled it', async () => {
       // The first try's store ran out of time after the document was written (429 busy).
-      await ctx.calls.createAnswer(
-        'acme',
-        UUID,
-        { action: 'accept', deviceId: 'alice-pixel', uid: 'uid-alice', answeredAt: NOW },
-        'api',
-      );
+      await storedAccept('uid-alice');
       assert.deepEqual(await answer(alice, 'alice-pixel'), {
         status: 200,
         body: { outcome: 'won', status: 'accepted', call_uuid: UUID },
@@ -160,12 +164,7 @@ describe('app call routes through the router', () => {
 
     it("answers 409 when the device's stored answer came from another user", async () => {
       // The device changed hands during the call: the earlier owner's answer is not this one's.
-      await ctx.calls.createAnswer(
-        'acme',
-        UUID,
-        { action: 'accept', deviceId: 'alice-pixel', uid: 'uid-bob', answeredAt: NOW },
-        'api',
-      );
+      await storedAccept('uid-bob');
       assert.equal((await answer(alice, 'alice-pixel')).status, 409);
       assert.equal((await stored()).status, 'ringing');
     });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { applyPbxCancel } from '../../../../functions/core/callState';
 import { callUuid } from '../../../../functions/core/callUuid';
 import type { Delivery } from '../../../../functions/core/model';
+import type { AnswerDoor } from '../../../../functions/core/ports';
 import { handle } from '../../../../functions/http/router';
 import { apiRequest, fakeApiContext, signIn, type FakeApiContext } from '../../../support/fakes';
 import { NOW, ringingCall } from '../../core/fixtures';
@@ -432,19 +433,23 @@ describe('GET /v1/calls/{call_id}?wait=N through the router', () => {
     assert.equal(waited, 3, 'returned when the state changed, not at the end of the wait');
   });
 
-  it('settles an answer the app wrote through Firestore as soon as it sees it, without its trigger', async () => {
-    // No trigger runs in this test: only the long-poll can settle the answer.
-    const started = ctx.clock.now();
-    void ctx.clock
-      .sleep(5)
+  /** pixel-8's answer stored through `door`, `afterMs` into the test (the clock is virtual). */
+  const answerLater = (door: AnswerDoor, action: 'accept' | 'decline', afterMs: number) =>
+    ctx.clock
+      .sleep(afterMs)
       .then(() =>
         ctx.calls.createAnswer(
           'acme',
           uuid,
-          { action: 'decline', deviceId: 'pixel-8', uid: 'uid-1', answeredAt: NOW + 5 },
-          'sdk',
+          { action, deviceId: 'pixel-8', uid: 'uid-1', answeredAt: NOW + afterMs },
+          door,
         ),
       );
+
+  it('settles an answer the app wrote through Firestore as soon as it sees it, without its trigger', async () => {
+    // No trigger runs in this test: only the long-poll can settle the answer.
+    const started = ctx.clock.now();
+    void answerLater('sdk', 'decline', 5);
     const res = await get('wait=20');
     assert.equal(res.body.status, 'declined');
     assert.equal(ctx.clock.now() - started, 5, 'answered when the app wrote, not at the end');
@@ -452,28 +457,14 @@ describe('GET /v1/calls/{call_id}?wait=N through the router', () => {
   });
 
   it('settles an answer already written but not settled when the long-poll starts', async () => {
-    await ctx.calls.createAnswer(
-      'acme',
-      uuid,
-      { action: 'accept', deviceId: 'pixel-8', uid: 'uid-1', answeredAt: NOW },
-      'sdk',
-    );
+    await answerLater('sdk', 'accept', 0);
     const res = await get('wait=20');
     assert.equal(res.body.status, 'accepted');
   });
 
   it('leaves an answer the answer route stored to that route, rather than contend with it', async () => {
     const started = ctx.clock.now();
-    void ctx.clock
-      .sleep(5)
-      .then(() =>
-        ctx.calls.createAnswer(
-          'acme',
-          uuid,
-          { action: 'decline', deviceId: 'pixel-8', uid: 'uid-1', answeredAt: NOW + 5 },
-          'api',
-        ),
-      );
+    void answerLater('api', 'decline', 5);
     const res = await get('wait=2');
     assert.equal(res.body.status, 'ringing');
     assert.equal(ctx.clock.now() - started, 2_000, 'waited out its wait');
