@@ -73,12 +73,20 @@ export class Facts {
     return { at: first.at, by: first.method === 'settleAnswer' ? 'answer' : 'pbx', landed: first };
   }
 
-  /** The answers settled and PBX cancels that landed on a call, in the order they did. */
+  /**
+   * The answers settled and PBX cancels that landed on a call, in the order they did: the order
+   * of `world.landed` (the store's), which also decides between two landing in the same ms.
+   */
   enders(call: SimCall): Landed[] {
-    return [
-      ...this.landedOn(call, 'calls', 'settleAnswer'),
-      ...this.landedOn(call, 'calls', 'transition').filter((l) => l.runKind === 'pbx_cancel'),
-    ].sort((a, b) => a.at - b.at);
+    return this.world.landed
+      .filter(
+        (l) =>
+          l.store === 'calls' &&
+          callOf(l) === call.callUuid &&
+          (l.method === 'settleAnswer' ||
+            (l.method === 'transition' && l.runKind === 'pbx_cancel')),
+      )
+      .sort((a, b) => a.at - b.at);
   }
 
   /** Phones whose app wrote an answer to the call (they know the outcome without a cancel). */
