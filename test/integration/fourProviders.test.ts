@@ -94,9 +94,19 @@ describe('every phone and every browser: FCM, APNs, Web Push and HMS (emulator, 
     const [webPush, ...moreWeb] = fakes.webPush.requestsFor(browser.endpoint);
     const [hms, ...moreHms] = fakes.hms.requestsFor(huawei);
     assert.ok(fcm && apns && webPush && hms, 'each fake got a push');
+    // On a failure, what each fake answered (never the tokens): a second request after a
+    // refusal (GOAWAY, a provider-token verdict) is not a second ring, one after a 200 would be.
+    const answered = (records: { status?: number; reason?: string; refusedByGoaway?: boolean }[]) =>
+      records.map(
+        (r) => `${r.status ?? '-'} ${r.reason ?? ''}${r.refusedByGoaway ? ' goaway' : ''}`,
+      );
     assert.deepEqual(
       [moreFcm, moreApns, moreWeb, moreHms].map((m) => m.length),
       [0, 0, 0, 0],
+      JSON.stringify({
+        apns: answered(fakes.apns.production.requestsFor(iphone)),
+        fcm: answered(fakes.fcm.requestsFor(android)),
+      }),
     );
     assert.deepEqual([fcm.status, apns.status, webPush.status, hms.status], [200, 200, 201, 200]);
     const arrivals = [fcm.receivedAt, apns.receivedAt, webPush.receivedAt, hms.receivedAt];
