@@ -3,6 +3,7 @@ import { callUuid } from '../../core/callUuid';
 import { applyReceipt, asOf, type Answer } from '../../core/callState';
 import { AppError } from '../../core/errors';
 import type { Call } from '../../core/model';
+import type { StoredAnswer } from '../../core/ports';
 import { callIdSchema, choice, deviceIdSchema, tenantSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { validBody } from '../body';
@@ -51,11 +52,9 @@ async function sameAnswerAgain(
   ctx: ApiContext,
   call: { tenant: string; callUuid: string },
   answer: Answer,
-): Promise<Answer> {
+): Promise<StoredAnswer> {
   const stored = await ctx.calls.getAnswer(call.tenant, call.callUuid, answer.deviceId);
-  if (stored?.answer.action === answer.action && stored.answer.uid === answer.uid) {
-    return stored.answer;
-  }
+  if (stored?.answer.action === answer.action && stored.answer.uid === answer.uid) return stored;
   throw new AppError('conflict', `Device ${answer.deviceId} has already answered this call.`);
 }
 
@@ -70,13 +69,16 @@ export const postAnswer: RouteHandler = async (req, rawParams, ctx) => {
   const call = await callForDevice(ctx, uid, call_id, device_id, tenant);
   const answer = { action, deviceId: device_id, uid, answeredAt: ctx.clock.now() };
   const created = await ctx.calls.createAnswer(call.tenant, call.callUuid, answer, 'api');
-  const settling = created ? answer : await sameAnswerAgain(ctx, call, answer);
-  const outcome = await ctx.calls.settleAnswer(
-    call.tenant,
-    call.callUuid,
-    settling,
-    ctx.clock.now(),
-  );
+  const again = created ? null : await sameAnswerAgain(ctx, call, answer);
+  // A retry whose answer is settled already reads its outcome; no second transaction.
+  const outcome =
+    again?.outcome ??
+    (await ctx.calls.settleAnswer(
+      call.tenant,
+      call.callUuid,
+      again?.answer ?? answer,
+      ctx.clock.now(),
+    ));
   const now = await ctx.calls.get(call.tenant, call.callUuid);
   return {
     status: 200,
