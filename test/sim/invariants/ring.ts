@@ -1,5 +1,6 @@
 import { FANOUT_LEASE_MS } from '../../../functions/core/fanOutLease';
 import { collapseId } from '../../../functions/core/render';
+import type { Call } from '../../../functions/core/model';
 import type { SimCall } from '../world';
 import type { Facts } from './facts';
 
@@ -13,7 +14,9 @@ const PUSH_SLACK_MS = 500;
 /**
  * Every phone rings. A phone registered and reachable when the call starts gets an incoming
  * push attempt (a request the sender made) for it:
- * - before the PBX hears `ringing` (unless that answer comes at the deadline);
+ * - before the PBX hears `ringing` (unless that answer comes at the deadline, or from a
+ *   duplicate while another run held the call's fan-out lease: that run is sending it, and the
+ *   next rule holds it, or the retry after it, to the push);
  * - by the end of any run that could push it and ran clean (no fault, no store error, alive):
  *   the request that created the call, a PBX retry, or an expiry-job run, once every lease a
  *   troubled run could hold had lapsed, while the call still rang with time left. Only a run
@@ -27,10 +30,14 @@ export function everyPhoneRings(facts: Facts, call: SimCall, out: string[]): voi
   const attempted = (phone: number, by: number) =>
     pushes.some((r) => r.phone === phone && r.start <= by);
   const required = facts.required(call);
+  const leases = fanOutLeases(facts, call);
+  const heldByAnother = (runId: number, at: number) =>
+    leases.some((l) => l.runId !== runId && l.at <= at && at < l.until);
   for (const reply of world.pbxReplies) {
     if (reply.callUuid !== call.callUuid || reply.route !== 'post') continue;
     if (reply.body.status !== 'ringing' || reply.at >= expiresAt - RESUME_MARGIN_MS - facts.skew)
       continue;
+    if (heldByAnother(reply.runId, reply.at)) continue;
     for (const phone of required) {
       if (!attempted(phone.index, reply.at))
         out.push(
@@ -64,6 +71,20 @@ export function everyPhoneRings(facts: Facts, call: SimCall, out: string[]): voi
         );
     }
   }
+}
+
+/** Who held the call's fan-out lease, and until when: each create, take-over and renewal. */
+function fanOutLeases(facts: Facts, call: SimCall): { runId: number; at: number; until: number }[] {
+  const created = facts.landedOn(call, 'calls', 'createOnce').flatMap((l) => {
+    const result = l.result as { call: Call; created: boolean };
+    const until = result.created ? result.call.fanOut?.leaseUntil : undefined;
+    return until === undefined ? [] : [{ runId: l.runId, at: l.at, until }];
+  });
+  const moved = facts.landedOn(call, 'calls', 'transition').flatMap((l) => {
+    const until = (l.result as { patch?: Partial<Call> | null } | null)?.patch?.fanOut?.leaseUntil;
+    return until === undefined ? [] : [{ runId: l.runId, at: l.at, until }];
+  });
+  return [...created, ...moved];
 }
 
 /**
