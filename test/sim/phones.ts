@@ -55,5 +55,7 @@ export function deviceOf(phone: SimPhone, now: number): Device {
     ...(phone.voipToken ? { voipToken: phone.voipToken, appId: 'com.example.phone' } : {}),
     apnsEnv: phone.spec.registeredEnv,
     lastSeenAt: now,
+    // Registered by its user through the app API: only the owner may answer for it.
+    ownerUid: phone.uid,
   };
 }

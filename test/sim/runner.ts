@@ -101,6 +101,7 @@ export function summary(report: SimulationReport): string {
     `  cancel latency, call ended by an answer or the PBX, nothing failing: ${latency(t.calmCancelLatency)}`,
     `                 call ran out its ring time, nothing failing: ${latency(t.deadlineCancelLatency)}`,
     `                 every phone owed one, faults included: ${latency(t.cancelLatency)}`,
+    `  answers over HTTPS: ${t.httpsAnswered} answered, ${t.httpsConflicts} conflicts (409), ${t.httpsRefused} refused otherwise`,
     `  answers won ${t.won}, late ${t.late}; APNs environments corrected ${t.envCorrections}, tokens dropped ${t.tokensDropped}`,
     `  ${report.failure ? report.failure.violations.length : 0} violations`,
   ].join('\n');

@@ -31,6 +31,10 @@ export interface ScheduleStats {
   redeliveries: number;
   won: number;
   late: number;
+  /** The apps' HTTPS answers: answered 2xx, 409, or refused another way (4xx). */
+  httpsAnswered: number;
+  httpsConflicts: number;
+  httpsRefused: number;
   /**
    * Virtual ms from a cancel being owed to it reaching the phone: all; when nothing failed, for
    * calls ended by an answer or the PBX; and for calls that ran out their ring time.
@@ -56,6 +60,9 @@ export const zeroStats = (): ScheduleStats => ({
   redeliveries: 0,
   won: 0,
   late: 0,
+  httpsAnswered: 0,
+  httpsConflicts: 0,
+  httpsRefused: 0,
   cancelLatency: [],
   calmCancelLatency: [],
   deadlineCancelLatency: [],
@@ -104,6 +111,13 @@ function statsOf(facts: Facts): ScheduleStats {
   stats.redeliveries = world.eventarc.redeliveries;
   stats.envCorrections = world.landed.filter((l) => l.method === 'setApnsEnv').length;
   stats.tokensDropped = world.landed.filter((l) => l.method === 'dropToken').length;
+  for (const told of world.appAnswers) {
+    const status = told.httpStatus;
+    if (status === undefined || status >= 500) continue;
+    if (status < 300) stats.httpsAnswered += 1;
+    else if (status === 409) stats.httpsConflicts += 1;
+    else stats.httpsRefused += 1;
+  }
   for (const call of world.calls) {
     const incoming = facts.pushes(call, 'incoming_call').filter((r) => r.outcome !== 'not_sent');
     const cancels = facts.pushes(call, 'call_cancelled').filter((r) => r.outcome !== 'not_sent');

@@ -4,7 +4,8 @@ import { callApi } from './api';
 /**
  * The apps: once its phone rings for the call, an app accepts or declines, through a
  * Firestore write (the rules allow it only while the call rings and before its deadline; the
- * onAnswerWritten trigger settles it) or through the HTTPS answer route (retried on a 503).
+ * onAnswerWritten trigger settles it) or through the HTTPS answer route (sent again after a 503
+ * or a 429 busy).
  */
 export function apps(world: World, call: SimCall): Promise<void>[] {
   const { clock } = world;
@@ -44,7 +45,8 @@ export function apps(world: World, call: SimCall): Promise<void>[] {
         },
         10_000,
       );
-      if (reply.httpStatus !== null && reply.httpStatus < 500) {
+      // A 503 or a 429 busy asks for the same answer again (docs/api.md).
+      if (reply.httpStatus !== null && reply.httpStatus < 500 && reply.httpStatus !== 429) {
         world.appAnswers.push({
           ...record,
           via: 'https',

@@ -1,13 +1,12 @@
 import type { ChurnSpec } from '../scenario';
-import { API_KEY, EXTENSION, type SimPhone, type World } from '../world';
+import { EXTENSION, type SimPhone, type World } from '../world';
 import { callApi, FORM } from './api';
 
-const AUTH = { authorization: `Bearer ${API_KEY}` };
-
-/** The registration a phone's app (or its PBX) sends, by the device route's form fields. */
+/** The registration a phone's app sends, by the app device route's form fields. */
 function registration(phone: SimPhone, withEnv: boolean): string {
   const form = new URLSearchParams({
     platform: phone.spec.kind === 'android' ? 'android' : 'ios',
+    extension: EXTENSION,
   });
   if (phone.fcmToken) form.set('fcm_token', phone.fcmToken);
   if (phone.voipToken) {
@@ -21,7 +20,8 @@ function registration(phone: SimPhone, withEnv: boolean): string {
 /**
  * Devices change while calls ring: a phone joins, refreshes its registration, gets a new FCM
  * token (the old one is dead from then on, as FCM's are once replaced), or unregisters. Each
- * change goes through the device routes; an app sends its changes one after another.
+ * change goes through the app's device routes as the phone's user; an app sends its changes
+ * one after another.
  */
 export function churn(world: World): Promise<void>[] {
   const { clock } = world;
@@ -47,7 +47,8 @@ async function change(world: World, spec: ChurnSpec): Promise<void> {
     at: clock.now(),
     ackAt: null as number | null,
   };
-  const path = `/v1/extensions/${EXTENSION}/devices/${phone.deviceId}`;
+  const path = `/v1/app/devices/${phone.deviceId}`;
+  const auth = { authorization: `Bearer ${phone.idToken}` };
   let method = 'PUT';
   let body = '';
   if (spec.kind === 'join') {
@@ -75,7 +76,7 @@ async function change(world: World, spec: ChurnSpec): Promise<void> {
     world,
     `device_${spec.kind}`,
     null,
-    { method, path, headers: { ...AUTH, ...FORM }, body },
+    { method, path, headers: { ...auth, ...FORM }, body },
     10_000,
   );
   if (reply.httpStatus === null || reply.httpStatus >= 300) return;

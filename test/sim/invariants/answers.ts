@@ -60,6 +60,34 @@ export function oneAnswerWins(facts: Facts, call: SimCall, out: string[]): void 
     if (told.outcome !== doc)
       out.push(`${call.callId}: d${told.phone} was told ${told.outcome}, its document says ${doc}`);
   }
+  httpsAnswersTaken(facts, call, out);
+}
+
+/**
+ * An app answers for the phone its user registered on the call's extension: the route answers
+ * it with the outcome (the same outcome again for the same answer sent again), a 409 only when
+ * the phone gave the call the other answer too, and refuses it otherwise only once the phone
+ * is gone (its user removed it, or callwake dropped a token the provider declared dead).
+ */
+function httpsAnswersTaken(facts: Facts, call: SimCall, out: string[]): void {
+  const { world } = facts;
+  const phoneOf = (index: number) => index % world.phones.length;
+  for (const told of world.appAnswers) {
+    if (told.callUuid !== call.callUuid || told.httpStatus === undefined) continue;
+    const status = told.httpStatus;
+    if (status < 400) continue;
+    const deviceId = world.phones[told.phone]?.deviceId;
+    const removed =
+      world.churn.some((c) => c.phone === told.phone && c.kind === 'delete') ||
+      world.landed.some((l) => l.method === 'dropToken' && l.args[1] === deviceId);
+    const otherAnswer = call.spec.answers.some(
+      (a) => phoneOf(a.phone) === told.phone && a.action !== told.action,
+    );
+    if (status === 409 ? !otherAnswer && !removed : !removed)
+      out.push(
+        `${call.callId}: d${told.phone}'s own ${told.action} over HTTPS was refused ${status}`,
+      );
+  }
 }
 
 /** Each answer document an app wrote to the call, with its outcome at the end. */
