@@ -23,7 +23,9 @@ export const ROOT = join(HERE, '..', '..');
 export const WORK = join(ROOT, '.cache', 'e2e-sip');
 export const PROJECT_ID = 'demo-callwake';
 export const BASE_URL = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
-export const CFG = join(ROOT, 'integrations', 'kamailio', 'kamailio.cfg');
+// Another copy of the config (an earlier one, to compare) with CALLWAKE_E2E_KAMAILIO_CFG.
+export const CFG =
+  process.env.CALLWAKE_E2E_KAMAILIO_CFG ?? join(ROOT, 'integrations', 'kamailio', 'kamailio.cfg');
 export const HOST = '127.0.0.1';
 export const KAMAILIO_PORT = 5070;
 
@@ -122,10 +124,12 @@ export async function stopAll(kamailio) {
 }
 
 /**
- * SIPp on 127.0.0.1 only, one call to `service`, bounded by its own global timeout. `keys` fill
- * the scenario's own [keywords] (SIPp's -key).
+ * SIPp on 127.0.0.1 only, one call to `service` (or `calls` at once, each with its line of the
+ * `inf` injection file as [field0]...), bounded by its own global timeout. `keys` fill the
+ * scenario's own [keywords] (SIPp's -key).
  */
-export function sipp(name, scenario, port, callIdPattern, service, keys = {}) {
+export function sipp(name, scenario, port, callIdPattern, service, keys = {}, more = {}) {
+  const { calls = 1, inf } = more;
   const messages = join(WORK, `${name}.messages.log`);
   const args = [
     `${HOST}:${KAMAILIO_PORT}`,
@@ -136,7 +140,16 @@ export function sipp(name, scenario, port, callIdPattern, service, keys = {}) {
     ['-mp', String(port + 1000)],
     ['-p', String(port)],
     '-bind_local',
-    ['-m', '1'],
+    ['-m', String(calls)],
+    // Every call at once (1000 a second), none held back by SIPp's own limit.
+    ...(calls > 1
+      ? [
+          ['-r', '1000'],
+          ['-rp', '1000'],
+          ['-l', String(calls)],
+        ]
+      : []),
+    ...(inf ? [['-inf', inf]] : []),
     ['-cid_str', callIdPattern],
     '-trace_msg',
     ['-message_file', messages],
@@ -169,8 +182,9 @@ export function sipTrace(file) {
     const [, date, time, fraction, what, firstLine, rest] = match;
     const at = new Date(`${date}T${time}`).getTime() + Number(`0.${fraction}`) * 1000;
     const cseq = /^CSeq:\s*(.*)$/im.exec(rest)?.[1]?.trim() ?? '';
+    const callId = /^(?:Call-ID|i):\s*(.*)$/im.exec(rest)?.[1]?.trim() ?? '';
     const line = firstLine.trim();
-    entries.push({ at, sent: /sent/.test(what), line, cseq, text: `${line}\n${rest}` });
+    entries.push({ at, sent: /sent/.test(what), line, cseq, callId, text: `${line}\n${rest}` });
   }
   return entries;
 }
@@ -206,6 +220,29 @@ export function report(timings) {
 }
 
 export const formatMs = (ms) => (ms === undefined ? 'n/a' : `${Math.round(ms)} ms`);
+
+/** The p-th percentile (nearest rank) of `values`; undefined when there are none. */
+export function percentile(values, p) {
+  if (!values?.length) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** "p50 …, p95 …, max … (n=…)". */
+export const percentiles = (values) =>
+  `p50 ${formatMs(percentile(values, 50))}, p95 ${formatMs(percentile(values, 95))}, max ${formatMs(percentile(values, 100))} (n=${values?.length ?? 0})`;
+
+/** Hang-up -> cancel push at the provider: p95 goal on every PBX path. */
+export const HANGUP_GOAL_MS = 300;
+
+/** "met" or "MISSED by …" for a p95 goal. */
+export function goalVerdict(values, goalMs) {
+  const p95 = percentile(values, 95);
+  if (p95 === undefined) return 'not measured';
+  return p95 <= goalMs
+    ? `met (p95 ${formatMs(p95)}, ${formatMs(goalMs - p95)} under)`
+    : `MISSED (p95 ${formatMs(p95)}, x${(p95 / goalMs).toFixed(2)}, ${formatMs(p95 - goalMs)} over)`;
+}
 
 let firestore;
 /** The emulated Firestore, as the Admin SDK sees it. */
