@@ -22,6 +22,8 @@ export interface Recorded {
   forwarded?: boolean;
   /** When it was sent on to callwake (after `delayMs`). */
   forwardedAt?: number;
+  /** When callwake's answer began to come back (before the PBX can have any of it). */
+  respondedAt?: number;
 }
 
 export class RecordingProxy {
@@ -113,6 +115,7 @@ export class RecordingProxy {
         headers: req.rawHeaders,
       },
       (reply) => {
+        record.respondedAt = Date.now();
         record.status = reply.statusCode;
         record.forwarded = true;
         res.writeHead(reply.statusCode ?? 502, reply.rawHeaders);
