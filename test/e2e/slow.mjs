@@ -336,7 +336,7 @@ try {
     const post = await postFor(callId);
     const phone = sipp(
       'slow-early-phone',
-      'uas_register_answer.xml',
+      'uas_register_answer_at_once.xml',
       PORTS.phone,
       callId,
       EXTENSION,
