@@ -308,7 +308,9 @@ function raiseTaskQueue() {
       .map((line) => line.split(':')[0].trim())
       .filter(Boolean);
     if (interfaces.length !== 1 || interfaces[0] !== 'lo') return;
-    if (Number(readFileSync(file, 'utf8')) < TASK_QUEUE) writeFileSync(file, String(TASK_QUEUE));
+    if (Number(readFileSync(file, 'utf8')) >= TASK_QUEUE) return;
+    writeFileSync(file, String(TASK_QUEUE));
+    log(`net.unix.max_dgram_qlen raised to ${readFileSync(file, 'utf8').trim()} in this namespace`);
   } catch {
     // Not allowed here: Kamailio works with the default, bursts wait a little longer.
   }

@@ -145,6 +145,11 @@ async function cancelledCall(tenant) {
   assert(data.call_uuid === dataOf(push).call_uuid, 'the cancel names the incoming call');
   const sent = trace.find((e) => e.sent && e.line.startsWith('CANCEL'));
   if (sent) (timings.cancelToCancelPushMs ??= []).push(cancel.createdAt - sent.at);
+  // Kamailio's share: the CANCEL until its cancel request reaches callwake (the proxy).
+  const told = proxy.requests.find(
+    (r) => r.url === `/v1/calls/${encodeURIComponent(callId)}/cancel`,
+  );
+  if (sent && told) (timings.cancelToCancelRequestMs ??= []).push(told.at - sent.at);
   log(`  SIP flow\n      ${sipFlow(trace)}`);
 }
 
@@ -289,6 +294,9 @@ log(`  INVITE -> 180 Ringing from Kamailio (callwake answered): ${fmt(timings.in
 log(`  accept (app API) -> 200 OK at the caller: ${fmt(timings.acceptTo200OkMs)}`);
 log(
   `  CANCEL -> cancel push rendered (callwake-API flow): ${percentiles(timings.cancelToCancelPushMs)}; goal p95 <= ${HANGUP_GOAL_MS} ms: ${goalVerdict(timings.cancelToCancelPushMs, HANGUP_GOAL_MS)}`,
+);
+log(
+  `  of which CANCEL -> Kamailio's cancel request at callwake: ${percentiles(timings.cancelToCancelRequestMs)}`,
 );
 log(`Kamailio log: ${join(WORK, 'kamailio.log')}; SIPp traces: ${WORK}/*.messages.log`);
 report(timings);
