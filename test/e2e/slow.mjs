@@ -26,6 +26,7 @@ import {
   failSetup,
   log,
   report,
+  setupApi,
   sipFlow,
   sipTrace,
   sipp,
@@ -90,7 +91,7 @@ try {
     .doc(`tenants/${tenant.id}`)
     .set({ limits: { calls_per_second: 100 } }, { merge: true });
   log(`tenant ${tenant.id} (outbox mode), callwake ${DELAY_MS} ms late`);
-  const desk = await api('PUT', `/v1/extensions/${EXTENSION}/devices/slow-desk`, {
+  const desk = await setupApi('PUT', `/v1/extensions/${EXTENSION}/devices/slow-desk`, {
     bearer: tenant.key,
     form: {
       platform: 'android',
