@@ -24,7 +24,9 @@ export const ROOT = join(HERE, '..', '..');
 export const WORK = join(ROOT, '.cache', 'e2e-sip');
 export const PROJECT_ID = 'demo-callwake';
 export const BASE_URL = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
-export const CFG = join(ROOT, 'integrations', 'kamailio', 'kamailio.cfg');
+// Another copy of the config (an earlier one, to compare) with CALLWAKE_E2E_KAMAILIO_CFG.
+export const CFG =
+  process.env.CALLWAKE_E2E_KAMAILIO_CFG ?? join(ROOT, 'integrations', 'kamailio', 'kamailio.cfg');
 export const HOST = '127.0.0.1';
 export const KAMAILIO_PORT = 5070;
 
@@ -132,10 +134,12 @@ export async function stopAll(kamailio) {
 }
 
 /**
- * SIPp on 127.0.0.1 only, one call to `service`, bounded by its own global timeout. `keys` fill
- * the scenario's own [keywords] (SIPp's -key).
+ * SIPp on 127.0.0.1 only, one call to `service` (or `calls` at once, each with its line of the
+ * `inf` injection file as [field0]...), bounded by its own global timeout. `keys` fill the
+ * scenario's own [keywords] (SIPp's -key).
  */
-export function sipp(name, scenario, port, callIdPattern, service, keys = {}) {
+export function sipp(name, scenario, port, callIdPattern, service, keys = {}, more = {}) {
+  const { calls = 1, inf } = more;
   const messages = join(WORK, `${name}.messages.log`);
   const args = [
     `${HOST}:${KAMAILIO_PORT}`,
@@ -146,7 +150,16 @@ export function sipp(name, scenario, port, callIdPattern, service, keys = {}) {
     ['-mp', String(port + 1000)],
     ['-p', String(port)],
     '-bind_local',
-    ['-m', '1'],
+    ['-m', String(calls)],
+    // Every call at once (1000 a second), none held back by SIPp's own limit.
+    ...(calls > 1
+      ? [
+          ['-r', '1000'],
+          ['-rp', '1000'],
+          ['-l', String(calls)],
+        ]
+      : []),
+    ...(inf ? [['-inf', inf]] : []),
     ['-cid_str', callIdPattern],
     '-trace_msg',
     ['-message_file', messages],
@@ -179,8 +192,9 @@ export function sipTrace(file) {
     const [, date, time, fraction, what, firstLine, rest] = match;
     const at = new Date(`${date}T${time}`).getTime() + Number(`0.${fraction}`) * 1000;
     const cseq = /^CSeq:\s*(.*)$/im.exec(rest)?.[1]?.trim() ?? '';
+    const callId = /^(?:Call-ID|i):\s*(.*)$/im.exec(rest)?.[1]?.trim() ?? '';
     const line = firstLine.trim();
-    entries.push({ at, sent: /sent/.test(what), line, cseq, text: `${line}\n${rest}` });
+    entries.push({ at, sent: /sent/.test(what), line, cseq, callId, text: `${line}\n${rest}` });
   }
   return entries;
 }
@@ -216,6 +230,29 @@ export function report(timings) {
 }
 
 export const formatMs = (ms) => (ms === undefined ? 'n/a' : `${Math.round(ms)} ms`);
+
+/** The p-th percentile (nearest rank) of `values`; undefined when there are none. */
+export function percentile(values, p) {
+  if (!values?.length) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** "p50 …, p95 …, max … (n=…)". */
+export const percentiles = (values) =>
+  `p50 ${formatMs(percentile(values, 50))}, p95 ${formatMs(percentile(values, 95))}, max ${formatMs(percentile(values, 100))} (n=${values?.length ?? 0})`;
+
+/** Hang-up -> cancel push at the provider: p95 goal on every PBX path. */
+export const HANGUP_GOAL_MS = 300;
+
+/** "met" or "MISSED by …" for a p95 goal. */
+export function goalVerdict(values, goalMs) {
+  const p95 = percentile(values, 95);
+  if (p95 === undefined) return 'not measured';
+  return p95 <= goalMs
+    ? `met (p95 ${formatMs(p95)}, ${formatMs(goalMs - p95)} under)`
+    : `MISSED (p95 ${formatMs(p95)}, x${(p95 / goalMs).toFixed(2)}, ${formatMs(p95 - goalMs)} over)`;
+}
 
 let firestore;
 /** The emulated Firestore, as the Admin SDK sees it. */
@@ -265,11 +302,37 @@ export async function callwakeUp() {
 }
 
 /**
+ * Raises net.unix.max_dgram_qlen as integrations/kamailio/README.md advises, when this run has a
+ * network namespace of its own (loopback only, as under `unshare --net`): the setting is per
+ * namespace, so the machine's own is left alone. Kamailio hands each request to callwake to a
+ * task worker through a unix datagram socket, and with the kernel's default (10 queued) a SIP
+ * worker waits for a task worker to be scheduled when a burst comes.
+ */
+function raiseTaskQueue() {
+  const file = '/proc/sys/net/unix/max_dgram_qlen';
+  try {
+    // /proc/net/dev lists the interfaces of this process's namespace.
+    const interfaces = readFileSync('/proc/net/dev', 'utf8')
+      .split('\n')
+      .slice(2)
+      .map((line) => line.split(':')[0].trim())
+      .filter(Boolean);
+    if (interfaces.length !== 1 || interfaces[0] !== 'lo') return;
+    if (Number(readFileSync(file, 'utf8')) >= TASK_QUEUE) return;
+    writeFileSync(file, String(TASK_QUEUE));
+    log(`net.unix.max_dgram_qlen raised to ${readFileSync(file, 'utf8').trim()} in this namespace`);
+  } catch {
+    // Not allowed here: Kamailio works with the default, bursts wait a little longer.
+  }
+}
+const TASK_QUEUE = 256;
+
+/**
  * Kamailio in the foreground (-DD), logging to stderr, in its own process group. It reaches
  * callwake at `url` (a recording proxy, or the API itself) and signs with the tenant's PBX
- * signing secret; it is never given the API key.
+ * signing secret; it is never given the API key. `defines` override the config's (-A).
  */
-export async function startKamailio(tenant, logName = 'kamailio', url = BASE_URL) {
+export async function startKamailio(tenant, logName = 'kamailio', url = BASE_URL, defines = {}) {
   const args = [
     '-DD',
     '-E',
@@ -284,7 +347,9 @@ export async function startKamailio(tenant, logName = 'kamailio', url = BASE_URL
     ['-A', `SIP_ADDR=${HOST}`],
     ['-A', `SIP_PORT=${KAMAILIO_PORT}`],
     ['-A', 'RING_TIMEOUT=30'],
+    ...Object.entries(defines).map(([name, value]) => ['-A', `${name}=${value}`]),
   ].flat();
+  raiseTaskQueue();
   const kamailio = start('kamailio', 'kamailio', args, {
     logFile: join(WORK, `${logName}.log`),
   });

@@ -3,7 +3,8 @@
  * every request exactly as the PBX's libcurl sent it (the raw header lines,
  * duplicates included, which Node's parsed `headers` would fold) and forwards
  * it unchanged. Set `unavailable` and it answers 503 itself, as Google's front
- * end does when the function cannot be reached.
+ * end does when the function cannot be reached. Set `delayMs` and it forwards each request
+ * that much later: a slow callwake (a cold instance, a slow push provider).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,11 +20,16 @@ export interface Recorded {
   answeredAt?: number;
   /** It reached callwake (not answered by the proxy itself, nor lost on the way). */
   forwarded?: boolean;
+  /** When it was sent on to callwake (after `delayMs`). */
+  forwardedAt?: number;
+  /** When callwake's answer began to come back (before the PBX can have any of it). */
+  respondedAt?: number;
 }
 
 export class RecordingProxy {
   readonly requests: Recorded[] = [];
   unavailable = false;
+  delayMs = 0;
   private server: http.Server | undefined;
 
   constructor(private readonly target: URL) {}
@@ -81,30 +87,48 @@ export class RecordingProxy {
         answer(503, 'error=unavailable&message=Service%20Unavailable', 'text/plain');
         return;
       }
-      const upstream = http.request(
-        {
-          host: this.target.hostname,
-          port: this.target.port,
-          method: req.method,
-          path: `${this.target.pathname.replace(/\/$/, '')}${req.url ?? ''}`,
-          // The raw lines, as received (a header sent twice is forwarded twice).
-          headers: req.rawHeaders,
-        },
-        (reply) => {
-          record.status = reply.statusCode;
-          record.forwarded = true;
-          res.writeHead(reply.statusCode ?? 502, reply.rawHeaders);
-          reply.pipe(res);
-          reply.on('end', () => {
-            record.answeredAt = Date.now();
-          });
-        },
-      );
-      upstream.on('error', (err) => {
-        answer(502, `error=bad_gateway&message=${encodeURIComponent(err.message)}`, 'text/plain');
-      });
-      upstream.end(body);
+      if (this.delayMs > 0) {
+        setTimeout(() => {
+          this.forward(req, res, record, body, answer);
+        }, this.delayMs);
+      } else {
+        this.forward(req, res, record, body, answer);
+      }
     });
+  }
+
+  private forward(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    record: Recorded,
+    body: Buffer,
+    answer: (status: number, text: string, type: string) => void,
+  ): void {
+    record.forwardedAt = Date.now();
+    const upstream = http.request(
+      {
+        host: this.target.hostname,
+        port: this.target.port,
+        method: req.method,
+        path: `${this.target.pathname.replace(/\/$/, '')}${req.url ?? ''}`,
+        // The raw lines, as received (a header sent twice is forwarded twice).
+        headers: req.rawHeaders,
+      },
+      (reply) => {
+        record.respondedAt = Date.now();
+        record.status = reply.statusCode;
+        record.forwarded = true;
+        res.writeHead(reply.statusCode ?? 502, reply.rawHeaders);
+        reply.pipe(res);
+        reply.on('end', () => {
+          record.answeredAt = Date.now();
+        });
+      },
+    );
+    upstream.on('error', (err) => {
+      answer(502, `error=bad_gateway&message=${encodeURIComponent(err.message)}`, 'text/plain');
+    });
+    upstream.end(body);
   }
 }
 
