@@ -1,8 +1,9 @@
 /**
  * The floor: the least a ring path can do on this stack. One query of the extension's devices
- * and one create of the call, at once (neither needs the other), then one push per device (FCM over HTTP/1.1 fetch, APNs over one HTTP/2
- * session with the team's one provider token), all pushes at once. No authentication, validation, rate
- * limit, retry or bookkeeping: nothing callwake could drop and still be a push gateway is here.
+ * and one create of the call, at once (neither needs the other), then one push per device, all
+ * at once (FCM over HTTP/1.1 fetch, APNs over one HTTP/2 session with the team's one provider
+ * token). No authentication, validation, rate limit, retry or bookkeeping: nothing callwake
+ * could drop and still be a push gateway is here.
  */
 import { readFileSync } from 'node:fs';
 import { connect, type ClientHttp2Session } from 'node:http2';
