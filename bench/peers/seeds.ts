@@ -138,6 +138,7 @@ export const seedRingCompetent = onRequest(async (req, res) => {
   const body = req.body as Record<string, string>;
   const { app, db } = seedsApp();
   const messaging = getMessaging(app);
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the transport that takes httpAgent
   messaging.enableLegacyHttpTransport();
   const users = usersOf(body);
   const tokens = tokenDocs(db, body.tenant);
