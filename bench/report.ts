@@ -3,6 +3,7 @@ import type { AnswerResult } from './answerPath';
 import type { ColdModule, ColdStartResult } from './coldStart';
 import { COLD_MODULES } from './coldStart';
 import type { CostRow } from './cost';
+import type { QuietStats } from './quiescence';
 import type { RingResult } from './ringPath';
 import { ms, ratio } from './stats';
 import type { ThroughputResult } from './throughput';
@@ -16,6 +17,8 @@ export interface Results {
   /** What the cost figures count. */
   costNote: string;
   ringPath: RingResult[];
+  /** The waits for quiet before each turn of the ring path. */
+  ringQuiet: QuietStats;
   /** The seeds' comparison again, with the fake FCM answering after a delay. */
   ringWithLatency: { fcmAnswerDelayMs: number; rows: RingResult[] };
   answerPath: AnswerResult;
@@ -48,9 +51,16 @@ export function overFloor(rows: RingResult[], row: RingResult): number {
   return floor ? ratio(row.lastArrival.p50, floor.lastArrival.p50) : Number.NaN;
 }
 
-/** How many times sooner callwake's last push arrives than the seeds' design's (p50). */
-export function fasterThanSeeds(rows: RingResult[], row: RingResult): number {
-  const seeds = peerOf(rows, row, 'seeds');
+/**
+ * How many times sooner callwake's last push arrives than the seeds' design's (p50): the
+ * competent peer's, or with `naive` the seeds' serial code's.
+ */
+export function fasterThanSeeds(
+  rows: RingResult[],
+  row: RingResult,
+  system: 'seeds' | 'naive' = 'seeds',
+): number {
+  const seeds = peerOf(rows, row, system);
   return seeds ? ratio(seeds.lastArrival.p50, row.lastArrival.p50) : Number.NaN;
 }
 
@@ -58,9 +68,13 @@ function peerSummary(rows: RingResult[]): string {
   const ours = rows.filter((r) => r.system === 'callwake');
   const floors = ours.filter((r) => !Number.isNaN(overFloor(rows, r)));
   const seeds = ours.filter((r) => !Number.isNaN(fasterThanSeeds(rows, r)));
+  const naive = ours.filter((r) => !Number.isNaN(fasterThanSeeds(rows, r, 'naive')));
   return (
     `× floor: ${floors.map((r) => `${r.short} ${times(overFloor(rows, r))}`).join(', ')}; ` +
-    `× faster than the seeds' design: ${seeds.map((r) => `${r.short} ${fasterThanSeeds(rows, r)}×`).join(', ')}`
+    `× faster than the seeds' design (competent peer): ${seeds.map((r) => `${r.short} ${fasterThanSeeds(rows, r)}×`).join(', ')}` +
+    (naive.length
+      ? `; beside it, × faster than the seeds' serial code (naive peer): ${naive.map((r) => `${r.short} ${fasterThanSeeds(rows, r, 'naive')}×`).join(', ')}`
+      : '')
   );
 }
 
@@ -137,7 +151,8 @@ function ringTable(rows: RingResult[], title = 'Ring path (POST →)'): string {
       'last push p50 / p95 / p99',
       'PBX answered p50',
       '× floor (last p50)',
-      "callwake × faster than the seeds' design (last p50)",
+      "callwake × faster than the seeds' design, competent peer (last p50)",
+      'the same against the naive peer',
     ],
     rows.map((r) => [
       r.name,
@@ -148,6 +163,11 @@ function ringTable(rows: RingResult[], title = 'Ring path (POST →)'): string {
       ours(r, (x) => (Number.isNaN(overFloor(rows, x)) ? '' : times(overFloor(rows, x)))),
       ours(r, (x) =>
         Number.isNaN(fasterThanSeeds(rows, x)) ? '' : `${fasterThanSeeds(rows, x)}×`,
+      ),
+      ours(r, (x) =>
+        Number.isNaN(fasterThanSeeds(rows, x, 'naive'))
+          ? ''
+          : `${fasterThanSeeds(rows, x, 'naive')}×`,
       ),
     ]),
   );
@@ -262,6 +282,11 @@ export function render(r: Results): string {
       `emulators and fake providers on 127.0.0.1 (${Math.round(r.seconds)} s)`,
     '',
     summary(r),
+    '',
+    `Ring path on equal footing: before each turn the bench waited for the emulators to be quiet ` +
+      `(no function run open, none for ${r.ringQuiet.idleMs} ms) ${r.ringQuiet.waits} times, ` +
+      `${Math.round(r.ringQuiet.totalMs / 1000)} s in all, longest ${r.ringQuiet.maxMs} ms; ` +
+      `${r.ringQuiet.timedOut} waits gave up at the bound.`,
     '',
     ringTable(r.ringPath),
     '',
