@@ -11,6 +11,7 @@ import { startProviders, stopProviders } from '../test/support/providers';
 import { answerPath } from './answerPath';
 import { coldStart } from './coldStart';
 import { cost } from './cost';
+import { evaluateGoals } from './goals';
 import { COST_NOTE, render, type Results } from './report';
 import { FCM_ANSWER_DELAY_MS, LATENCY_SCENARIOS, ringPath } from './ringPath';
 import { throughput } from './throughput';
@@ -97,6 +98,11 @@ async function main(): Promise<void> {
       ringWithLatency: { fcmAnswerDelayMs: FCM_ANSWER_DELAY_MS, rows: latency.rows },
       answerPath: answer,
       throughput: tput,
+      goals: evaluateGoals({
+        ringPath: ring.rows,
+        ringWithLatency: { fcmAnswerDelayMs: FCM_ANSWER_DELAY_MS, rows: latency.rows },
+        answerPath: answer,
+      }),
     };
     const file = join(ROOT, 'bench', 'results.json');
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);

@@ -3,6 +3,7 @@ import type { AnswerResult } from './answerPath';
 import type { ColdModule, ColdStartResult } from './coldStart';
 import { COLD_MODULES } from './coldStart';
 import type { CostRow } from './cost';
+import { goalsTable, type Goal } from './goals';
 import type { QuietStats } from './quiescence';
 import type { RingResult } from './ringPath';
 import { ms, ratio } from './stats';
@@ -23,6 +24,8 @@ export interface Results {
   ringWithLatency: { fcmAnswerDelayMs: number; rows: RingResult[] };
   answerPath: AnswerResult;
   throughput: ThroughputResult;
+  /** Every goal with its verdict (goals.ts). */
+  goals: Goal[];
 }
 
 function table(header: string[], rows: (string | number)[][]): string {
@@ -275,11 +278,20 @@ function throughputTable(t: ThroughputResult): string {
   );
 }
 
+function goalsVerdict(goals: Goal[]): string {
+  const count = (met: boolean | null) => goals.filter((g) => g.met === met).length;
+  return `Goals: ${count(true)} met, ${count(false)} missed, ${count(null)} not measured by the bench.`;
+}
+
 export function render(r: Results): string {
   const m = r.machine;
   return [
     `callwake bench, ${r.startedAt}: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ` +
       `emulators and fake providers on 127.0.0.1 (${Math.round(r.seconds)} s)`,
+    '',
+    goalsVerdict(r.goals),
+    '',
+    goalsTable(r.goals),
     '',
     summary(r),
     '',
