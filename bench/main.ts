@@ -11,6 +11,7 @@ import { startProviders, stopProviders } from '../test/support/providers';
 import { answerPath } from './answerPath';
 import { coldStart } from './coldStart';
 import { cost } from './cost';
+import { freshInstance } from './freshInstance';
 import { evaluateGoals } from './goals';
 import { COST_NOTE, render, type Results } from './report';
 import { FCM_ANSWER_DELAY_MS, LATENCY_SCENARIOS, ringPath } from './ringPath';
@@ -55,6 +56,9 @@ async function main(): Promise<void> {
   const fakes = await startProviders();
   try {
     const cold = await phase('cold start', () => coldStart(SIZES.coldRuns));
+    const fresh = await phase("cold start, a fresh instance's first call", () =>
+      freshInstance(fakes, SIZES.coldRuns),
+    );
     const costs = await phase('cost', () => cost());
     const ring = await phase('ring path', () => ringPath(fakes, SIZES.ringCalls, say));
     say(
@@ -91,6 +95,7 @@ async function main(): Promise<void> {
         platform: `${os.platform()} ${os.release()}`,
       },
       coldStart: cold,
+      freshInstance: fresh,
       cost: costs,
       costNote: COST_NOTE,
       ringPath: ring.rows,
@@ -102,6 +107,8 @@ async function main(): Promise<void> {
         ringPath: ring.rows,
         ringWithLatency: { fcmAnswerDelayMs: FCM_ANSWER_DELAY_MS, rows: latency.rows },
         answerPath: answer,
+        freshInstance: fresh,
+        coldStart: cold,
       }),
     };
     const file = join(ROOT, 'bench', 'results.json');

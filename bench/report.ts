@@ -3,6 +3,7 @@ import type { AnswerResult } from './answerPath';
 import type { ColdModule, ColdStartResult } from './coldStart';
 import { COLD_MODULES } from './coldStart';
 import type { CostRow } from './cost';
+import type { FreshStartResult } from './freshInstance';
 import { goalsTable, type Goal } from './goals';
 import type { QuietStats } from './quiescence';
 import type { RingResult } from './ringPath';
@@ -14,6 +15,8 @@ export interface Results {
   seconds: number;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
   coldStart: ColdStartResult;
+  /** A fresh instance's first POST /v1/calls against hello-world's first request. */
+  freshInstance: FreshStartResult;
   cost: CostRow[];
   /** What the cost figures count. */
   costNote: string;
@@ -248,6 +251,28 @@ function coldTable(c: ColdStartResult): string {
   );
 }
 
+function freshTable(f: FreshStartResult): string {
+  return table(
+    [
+      `Cold start, a fresh instance (median of ${f.runs})`,
+      'spawn → listening',
+      'spawn → first reply',
+      'spawn → the push at the fake FCM',
+      'vs hello (push ÷ reply)',
+    ],
+    [
+      [
+        'callwake api, first POST /v1/calls',
+        ms(f.callwake.listeningMs),
+        ms(f.callwake.replyMs),
+        ms(f.callwake.pushMs),
+        times(f.ratio),
+      ],
+      ['hello-world onRequest, first GET', ms(f.hello.listeningMs), ms(f.hello.replyMs), '', '×1'],
+    ],
+  );
+}
+
 function costTable(rows: CostRow[]): string {
   return table(
     ['Cost (Firestore documents)', 'reads', 'writes', 'empty queries', 'code path'],
@@ -308,6 +333,8 @@ export function render(r: Results): string {
     ),
     '',
     answerTable(r.answerPath),
+    '',
+    freshTable(r.freshInstance),
     '',
     coldTable(r.coldStart),
     '',
