@@ -56,7 +56,7 @@ export class Quiescence {
   /** Function runs begun and not finished, by what the log has said so far. */
   openRuns(): number {
     let n = 0;
-    for (const count of this.open.values()) n += Math.max(0, count);
+    for (const count of this.open.values()) n += count;
     return n;
   }
 
@@ -79,7 +79,8 @@ export class Quiescence {
       const begun = BEGIN.exec(line)?.[1];
       const done = FINISH.exec(line)?.[1];
       if (begun) this.open.set(begun, (this.open.get(begun) ?? 0) + 1);
-      if (done) this.open.set(done, (this.open.get(done) ?? 0) - 1);
+      // A run that began before this reader's first look ends without a counted beginning.
+      if (done) this.open.set(done, Math.max(0, (this.open.get(done) ?? 0) - 1));
       if (begun || done) active = true;
     }
     return active;
