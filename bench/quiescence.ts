@@ -38,6 +38,7 @@ export class Quiescence {
   private rest = '';
   private readonly open = new Map<string, number>();
   private lastActivity = 0;
+  private begun: string[] = [];
   private readonly record: QuietStats = {
     waits: 0,
     timedOut: 0,
@@ -78,7 +79,10 @@ export class Quiescence {
     for (const line of lines) {
       const begun = BEGIN.exec(line)?.[1];
       const done = FINISH.exec(line)?.[1];
-      if (begun) this.open.set(begun, (this.open.get(begun) ?? 0) + 1);
+      if (begun) {
+        this.open.set(begun, (this.open.get(begun) ?? 0) + 1);
+        this.begun.push(begun);
+      }
       // A run that began before this reader's first look ends without a counted beginning.
       if (done) this.open.set(done, Math.max(0, (this.open.get(done) ?? 0) - 1));
       if (begun || done) active = true;
@@ -107,6 +111,14 @@ export class Quiescence {
     this.record.totalMs += waited;
     this.record.maxMs = Math.max(this.record.maxMs, waited);
     return waited;
+  }
+
+  /** The functions whose runs began since the last call (the log read up to now). */
+  begunSince(): string[] {
+    this.read();
+    const keys = this.begun;
+    this.begun = [];
+    return keys;
   }
 
   stats(): QuietStats {

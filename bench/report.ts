@@ -5,8 +5,7 @@ import { COLD_MODULES } from './coldStart';
 import type { CostRow } from './cost';
 import type { FreshStartResult } from './freshInstance';
 import { goalsTable, type Goal } from './goals';
-import type { QuietStats } from './quiescence';
-import type { RingResult } from './ringPath';
+import type { RingQuiet, RingResult } from './ringPath';
 import { ms, ratio } from './stats';
 import type { ThroughputResult } from './throughput';
 
@@ -22,7 +21,7 @@ export interface Results {
   costNote: string;
   ringPath: RingResult[];
   /** The waits for quiet before each turn of the ring path. */
-  ringQuiet: QuietStats;
+  ringQuiet: RingQuiet;
   /** The seeds' comparison again, with the fake FCM answering after a delay. */
   ringWithLatency: { fcmAnswerDelayMs: number; rows: RingResult[] };
   answerPath: AnswerResult;
@@ -323,7 +322,12 @@ export function render(r: Results): string {
     `Ring path on equal footing: before each turn the bench waited for the emulators to be quiet ` +
       `(no function run open, none for ${r.ringQuiet.idleMs} ms) ${r.ringQuiet.waits} times, ` +
       `${Math.round(r.ringQuiet.totalMs / 1000)} s in all, longest ${r.ringQuiet.maxMs} ms; ` +
-      `${r.ringQuiet.timedOut} waits gave up at the bound.`,
+      `${r.ringQuiet.timedOut} waits gave up at the bound. callwake runs that began during ` +
+      `the peers' turns (${r.ringQuiet.peerTurnCalls} peer calls): ` +
+      (Object.entries(r.ringQuiet.strays)
+        .map(([key, n]) => `${key} ${n}`)
+        .join(', ') || 'none') +
+      '.',
     '',
     ringTable(r.ringPath),
     '',

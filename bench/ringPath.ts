@@ -285,6 +285,18 @@ async function ringer(
   };
 }
 
+/** The peers' own functions (bench/peers/index.ts). */
+const PEER_FUNCTIONS = /-(floor|seedRingNaive|seedRingCompetent|seedStatus)$/;
+
+/**
+ * The waits for quiet, and callwake's runs that began during the peers' turns anyway (a call's
+ * deadline task fires when its ring timeout passes, in whichever turn that is), by function.
+ */
+export interface RingQuiet extends QuietStats {
+  peerTurnCalls: number;
+  strays: Record<string, number>;
+}
+
 /** Calls a scenario makes in a row at its turn; the order of turns changes every round. */
 export const BLOCK_CALLS = 10;
 
@@ -316,7 +328,7 @@ export async function ringPath(
   callsPerScenario: number,
   log: (line: string) => void = () => undefined,
   scenarios: RingScenario[] = RING_SCENARIOS,
-): Promise<{ rows: RingResult[]; quiet: QuietStats }> {
+): Promise<{ rows: RingResult[]; quiet: RingQuiet }> {
   const extensionCount = Math.ceil((callsPerScenario + 2) / CALLS_PER_EXTENSION_BUDGET);
   // Every tenant as large as the largest pool: the ten-device extensions'.
   const total = extensionCount * Math.max(...scenarios.map((s) => s.platforms.length)) + 1;
@@ -363,11 +375,21 @@ export async function ringPath(
     for (let k = 0; k < 2; k += 1) await ringOnce(i, false);
   }
   const rounds = Math.ceil(callsPerScenario / BLOCK_CALLS);
+  let peerTurnCalls = 0;
+  const strays = new Map<string, number>();
   for (let round = 0; round < rounds; round += 1) {
     for (const i of shuffled(scenarios.length, round + 1)) {
       await quiet.wait();
+      quiet.begunSince();
       const block = Math.min(BLOCK_CALLS, callsPerScenario - round * BLOCK_CALLS);
       for (let k = 0; k < block; k += 1) await ringOnce(i, true);
+      if (scenarios[i]?.system !== 'callwake') {
+        // callwake's own runs that still land in a peer's turn: its calls' deadline tasks.
+        peerTurnCalls += block;
+        for (const key of quiet.begunSince()) {
+          if (!PEER_FUNCTIONS.test(key)) strays.set(key, (strays.get(key) ?? 0) + 1);
+        }
+      }
     }
     if ((round + 1) % 10 === 0) log(`ring path: ${(round + 1) * BLOCK_CALLS} calls per scenario`);
   }
@@ -382,5 +404,8 @@ export async function ringPath(
     lastArrival: distribution(samples[i]?.last ?? []),
     response: distribution(samples[i]?.response ?? []),
   }));
-  return { rows, quiet: quiet.stats() };
+  return {
+    rows,
+    quiet: { ...quiet.stats(), peerTurnCalls, strays: Object.fromEntries(strays) },
+  };
 }
