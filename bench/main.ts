@@ -23,9 +23,18 @@ const LIMIT_MS = 14 * 60_000;
 
 /** Sizes of each phase; `npm run bench -- --quick` is a smoke run. */
 const SIZES = QUICK
-  ? { coldRuns: 3, ringCalls: 20, latencyCalls: 5, answerCalls: 8, answerLanes: 2, stepMs: 2_000 }
+  ? {
+      coldRuns: 3,
+      freshRuns: 3,
+      ringCalls: 20,
+      latencyCalls: 5,
+      answerCalls: 8,
+      answerLanes: 2,
+      stepMs: 2_000,
+    }
   : {
       coldRuns: 12,
+      freshRuns: 8,
       ringCalls: 300,
       latencyCalls: 60,
       answerCalls: 50,
@@ -57,7 +66,7 @@ async function main(): Promise<void> {
   try {
     const cold = await phase('cold start', () => coldStart(SIZES.coldRuns));
     const fresh = await phase("cold start, a fresh instance's first call", () =>
-      freshInstance(fakes, SIZES.coldRuns),
+      freshInstance(fakes, SIZES.freshRuns),
     );
     const costs = await phase('cost', () => cost());
     const ring = await phase('ring path', () => ringPath(fakes, SIZES.ringCalls, say));
