@@ -20,6 +20,16 @@ const IDLE_MS = 250;
 const BOUND_MS = 20_000;
 const POLL_MS = 20;
 
+/**
+ * Runs quiescence does not wait for: the emulator's task queue dispatches a task at once,
+ * whatever its scheduleTime, and callwake's deadline handler asks for it back every second until
+ * the call's deadline (functions/tasks/onCallDeadline.ts, core/deadline.ts), so every ringing
+ * call runs it about once a second for its ring timeout: no quiet would ever come. Cloud Tasks
+ * dispatches at scheduleTime, once. These runs are still counted (begunSince) and printed.
+ */
+const NOT_AWAITED = '-onCallDeadline';
+const awaited = (key: string) => !key.endsWith(NOT_AWAITED);
+
 const BEGIN = /Beginning execution of "([^"]+)"/;
 const FINISH = /Finished "([^"]+)" in /;
 
@@ -79,10 +89,9 @@ export class Quiescence {
     for (const line of lines) {
       const begun = BEGIN.exec(line)?.[1];
       const done = FINISH.exec(line)?.[1];
-      if (begun) {
-        this.open.set(begun, (this.open.get(begun) ?? 0) + 1);
-        this.begun.push(begun);
-      }
+      if (begun) this.begun.push(begun);
+      if ((begun && !awaited(begun)) || (done && !awaited(done))) continue;
+      if (begun) this.open.set(begun, (this.open.get(begun) ?? 0) + 1);
       // A run that began before this reader's first look ends without a counted beginning.
       if (done) this.open.set(done, Math.max(0, (this.open.get(done) ?? 0) - 1));
       if (begun || done) active = true;

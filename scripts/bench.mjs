@@ -20,14 +20,6 @@ requireDeployNode('npm run bench');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const MARK = '[bench] ';
 const LIMIT_MS = 15 * 60_000;
-// Without the Cloud Tasks emulator: it dispatches a task at once whatever its scheduleTime, so
-// each ringing call's deadline task (functions/tasks/onCallDeadline.ts) would run once a second
-// until its deadline, some thirty runs a call that Cloud Tasks never makes (it dispatches at
-// scheduleTime). Then callwake enqueues no deadline (functions/tasks/deadlineQueue.ts) and the
-// one run a call production has at the deadline is not in the bench either.
-const BENCH_EMULATORS = EMULATORS.split(',')
-  .filter((name) => name !== 'tasks')
-  .join(',');
 
 /** Runs a command to completion with inherited output; exits on failure. */
 function step(label, command, args) {
@@ -79,7 +71,7 @@ const child = spawn(
     // callwake plus the peers it is measured against (bench/peers): floor and seeds' design.
     ...emulatorArgs('emulators:exec', {
       config: 'firebase.bench.json',
-      only: BENCH_EMULATORS,
+      only: EMULATORS,
       project: PROJECT_ID,
     }),
     `${bin('tsx')} bench/main.ts`,
