@@ -11,7 +11,7 @@
  * both (the emulator itself polls every 100 ms, a wait no deployed instance has).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -58,6 +58,8 @@ let sockets = 0;
 
 function start(cwd: string, target: string, extra: Record<string, string>) {
   const socket = join(tmpdir(), `callwake-fresh-${process.pid}-${++sockets}.sock`);
+  // A socket file an earlier run left behind would refuse the listen.
+  rmSync(socket, { force: true });
   const env = {
     ...process.env,
     METADATA_SERVER_DETECTION: 'none',
