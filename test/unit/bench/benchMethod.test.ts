@@ -52,6 +52,16 @@ describe('the bench method', () => {
     });
   });
 
+  it('does not wait for the deadline task, whose emulated dispatch repeats every second, but counts it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'quiet-')), 'emulators.log');
+    writeFileSync(file, '');
+    const quiet = new Quiescence(file);
+    appendFileSync(file, 'i  functions: Beginning execution of "us-central1-onCallDeadline"\n');
+    const waited = await quiet.wait();
+    assert.ok(waited < 2_000, `waited ${waited} ms`);
+    assert.deepEqual(quiet.begunSince(), ['us-central1-onCallDeadline']);
+  });
+
   it('shuffles the turns differently from round to round, each a permutation', () => {
     const orders = [1, 2, 3, 4].map((seed) => shuffled(13, seed));
     for (const order of orders)
