@@ -167,10 +167,21 @@ export async function padDevices(tenant: TestTenant, prefix: string, total: numb
 }
 
 /** A PBX's incoming call, as Asterisk's CURL() posts it. */
-export function postCall(tenant: TestTenant, callId: string, to: string): Promise<Reply> {
+export function postCall(
+  tenant: TestTenant,
+  callId: string,
+  to: string,
+  ringTimeout = 30,
+): Promise<Reply> {
   return api('POST', '/v1/calls', {
     key: tenant.key,
-    form: { call_id: callId, to, from: '5551234', from_name: 'Bench', ring_timeout: '30' },
+    form: {
+      call_id: callId,
+      to,
+      from: '5551234',
+      from_name: 'Bench',
+      ring_timeout: String(ringTimeout),
+    },
   });
 }
 
