@@ -13,6 +13,7 @@ import { coldStart } from './coldStart';
 import { cost } from './cost';
 import { freshInstance } from './freshInstance';
 import { evaluateGoals } from './goals';
+import { distribution } from './stats';
 import { COST_NOTE, render, type Results } from './report';
 import { FCM_ANSWER_DELAY_MS, LATENCY_SCENARIOS, ringPath } from './ringPath';
 import { throughput } from './throughput';
@@ -80,9 +81,25 @@ async function main(): Promise<void> {
     ).finally(() => {
       fakes.fcm.answerDelayMs = 0;
     });
+    // A failed answer phase leaves its figures empty (its goals not measured), not the run.
     const answer = await phase('answer path', () =>
       answerPath(SIZES.answerCalls, SIZES.answerLanes),
-    );
+    ).catch((err: unknown) => {
+      say(`answer path failed: ${err instanceof Error ? err.message : String(err)}`);
+      const none = distribution([]);
+      const nan = { p50: Number.NaN, p95: Number.NaN };
+      return {
+        calls: 0,
+        lanes: SIZES.answerLanes,
+        longPoll: none,
+        poll: none,
+        seedsPoll: none,
+        settled: none,
+        ratio: nan,
+        seedsRatio: nan,
+        samples: [],
+      };
+    });
     const tput = await phase('throughput', () =>
       throughput({
         limitMs: 200,
