@@ -144,7 +144,7 @@ export function evaluateGoals(r: GoalInputs): Goal[] {
       r.freshInstance.callwake.pushMs,
       r.freshInstance.hello.replyMs,
       (x, y) => `${x} ms ÷ ${y} ms`,
-      `require() alone, a separate figure: index.js ${r.coldStart.requireMs.index} ms ÷ hello ${r.coldStart.requireMs.hello} ms (×${r.coldStart.ratio.index})`,
+      `require() alone, a separate figure: index.js ${Math.round(r.coldStart.requireMs.index)} ms ÷ hello ${Math.round(r.coldStart.requireMs.hello)} ms (×${r.coldStart.ratio.index})`,
     ),
     timeGoal(
       'Answer → the PBX knows (long-poll) p50, the answer document door (Firestore SDK)',
