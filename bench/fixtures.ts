@@ -9,6 +9,7 @@ import { registerDevice } from '../functions/core/devices';
 import { deviceRegistrationSchema } from '../functions/core/schemas';
 import { validate } from '../functions/core/validate';
 import { FirestoreDeviceStore } from '../functions/store/deviceStore';
+import { paths } from '../functions/store/firestore';
 import { parseVapidKey } from '../functions/push/vapidKey';
 import {
   createTenant as createTestTenant,
@@ -136,11 +137,51 @@ export async function registerExtensions(
   return extensions;
 }
 
+/**
+ * Fills `tenant`'s devices collection up to `total` documents with Android phones on extensions
+ * no call rings (`${prefix}fill${i}`), so every scenario's tenant holds as many devices as the
+ * others: the emulator's query cost grows with the collection. One filler is registered through
+ * registerDevice; the rest are copies of its document with their own id, extension and token,
+ * written in batches (hundreds of registrations per tenant would take minutes).
+ */
+export async function padDevices(tenant: TestTenant, prefix: string, total: number): Promise<void> {
+  const db = adminClient('bench-fixtures');
+  const col = db.collection(paths.devices(tenant.id));
+  const have = (await col.count().get()).data().count;
+  if (have >= total) return;
+  const [first] = await registerExtensions(tenant, `${prefix}fill`, 1, ['android']);
+  const template = (await col.where('extension', '==', first).get()).docs[0]?.data();
+  if (!template) throw new Error(`no filler device registered in ${tenant.id}`);
+  const missing = total - have - 1;
+  for (let from = 0; from < missing; from += 400) {
+    const batch = db.batch();
+    for (let k = from; k < Math.min(missing, from + 400); k += 1) {
+      const extension = `${prefix}fill${k + 1}`;
+      const deviceId = `${extension}-android-0`;
+      batch.set(col.doc(deviceId), { ...template, deviceId, extension, fcmToken: fcmToken() });
+    }
+    await batch.commit();
+  }
+  const now = (await col.count().get()).data().count;
+  if (now !== total) throw new Error(`${tenant.id} holds ${now} devices, not ${total}`);
+}
+
 /** A PBX's incoming call, as Asterisk's CURL() posts it. */
-export function postCall(tenant: TestTenant, callId: string, to: string): Promise<Reply> {
+export function postCall(
+  tenant: TestTenant,
+  callId: string,
+  to: string,
+  ringTimeout = 30,
+): Promise<Reply> {
   return api('POST', '/v1/calls', {
     key: tenant.key,
-    form: { call_id: callId, to, from: '5551234', from_name: 'Bench', ring_timeout: '30' },
+    form: {
+      call_id: callId,
+      to,
+      from: '5551234',
+      from_name: 'Bench',
+      ring_timeout: String(ringTimeout),
+    },
   });
 }
 

@@ -34,13 +34,22 @@ async function post(fn: string, form: Record<string, string>): Promise<PeerReply
 export const postFloor = (tenant: TestTenant, callId: string, to: string) =>
   post('floor', { tenant: tenant.id, call_id: callId, to, from: '5551234', from_name: 'Bench' });
 
-/** The seeds' incoming call for a ring group of `users`. */
-export const postSeeds = (callId: string, users: string[]) =>
-  post('seedRing', {
+/** The seeds' two peers (bench/peers/seeds.ts): their code as it stands, and done competently. */
+export type SeedsPeer = 'naive' | 'competent';
+
+/** The seeds' incoming call for a ring group of `users`, their tokens in `tenant`'s collection. */
+export const postSeeds = (
+  callId: string,
+  users: string[],
+  peer: SeedsPeer = 'competent',
+  tenant?: string,
+) =>
+  post(peer === 'naive' ? 'seedRingNaive' : 'seedRingCompetent', {
     call_id: callId,
     users: users.join(','),
     caller_name: 'Bench',
     caller_number: '5551234',
+    ...(tenant ? { tenant } : {}),
   });
 
 /** What the seeds' PBX polls. */
@@ -58,25 +67,37 @@ export async function acceptSeedCall(callId: string): Promise<void> {
 
 /**
  * `count` ring groups of `size` users each (`${prefix}${i}u${j}`), one Android FCM token per
- * user in `push_tokens/{user}` as the seeds keep them. Returns the groups.
+ * user in `push_tokens/{user}` as the seeds keep them (or in `tenants/{tenant}/push_tokens`),
+ * plus filler users up to `total` documents in that collection. Returns the groups.
  */
 export async function registerSeedGroups(
   prefix: string,
   count: number,
   size: number,
+  tenant?: string,
+  total = 0,
 ): Promise<string[][]> {
   const db = adminClient('bench-fixtures');
+  const col = db.collection(tenant ? `tenants/${tenant}/push_tokens` : 'push_tokens');
   const groups = Array.from({ length: count }, (_, i) =>
     Array.from({ length: size }, (_, j) => `${prefix}${i}u${j}`),
   );
-  const batch = db.batch();
-  for (const user of groups.flat()) {
-    batch.set(db.doc(`push_tokens/${user}`), {
-      token: fcmToken(),
-      platform: 'android',
-      registered_at: new Date(),
-    });
+  const users = groups.flat();
+  const filler = Array.from(
+    { length: Math.max(0, total - users.length) },
+    (_, k) => `${prefix}fill${k}`,
+  );
+  const all = [...users, ...filler];
+  for (let from = 0; from < all.length; from += 400) {
+    const batch = db.batch();
+    for (const user of all.slice(from, from + 400)) {
+      batch.set(col.doc(user), {
+        token: fcmToken(),
+        platform: 'android',
+        registered_at: new Date(),
+      });
+    }
+    await batch.commit();
   }
-  await batch.commit();
   return groups;
 }

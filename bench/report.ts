@@ -3,7 +3,9 @@ import type { AnswerResult } from './answerPath';
 import type { ColdModule, ColdStartResult } from './coldStart';
 import { COLD_MODULES } from './coldStart';
 import type { CostRow } from './cost';
-import type { RingResult } from './ringPath';
+import type { FreshStartResult } from './freshInstance';
+import { goalsTable, type Goal } from './goals';
+import type { RingQuiet, RingResult } from './ringPath';
 import { ms, ratio } from './stats';
 import type { ThroughputResult } from './throughput';
 
@@ -12,14 +14,20 @@ export interface Results {
   seconds: number;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
   coldStart: ColdStartResult;
+  /** A fresh instance's first POST /v1/calls against hello-world's first request. */
+  freshInstance: FreshStartResult;
   cost: CostRow[];
   /** What the cost figures count. */
   costNote: string;
   ringPath: RingResult[];
+  /** The waits for quiet before each turn of the ring path. */
+  ringQuiet: RingQuiet;
   /** The seeds' comparison again, with the fake FCM answering after a delay. */
   ringWithLatency: { fcmAnswerDelayMs: number; rows: RingResult[] };
   answerPath: AnswerResult;
   throughput: ThroughputResult;
+  /** Every goal with its verdict (goals.ts). */
+  goals: Goal[];
 }
 
 function table(header: string[], rows: (string | number)[][]): string {
@@ -48,9 +56,16 @@ export function overFloor(rows: RingResult[], row: RingResult): number {
   return floor ? ratio(row.lastArrival.p50, floor.lastArrival.p50) : Number.NaN;
 }
 
-/** How many times sooner callwake's last push arrives than the seeds' design's (p50). */
-export function fasterThanSeeds(rows: RingResult[], row: RingResult): number {
-  const seeds = peerOf(rows, row, 'seeds');
+/**
+ * How many times sooner callwake's last push arrives than the seeds' design's (p50): the
+ * competent peer's, or with `naive` the seeds' serial code's.
+ */
+export function fasterThanSeeds(
+  rows: RingResult[],
+  row: RingResult,
+  system: 'seeds' | 'naive' = 'seeds',
+): number {
+  const seeds = peerOf(rows, row, system);
   return seeds ? ratio(seeds.lastArrival.p50, row.lastArrival.p50) : Number.NaN;
 }
 
@@ -58,9 +73,13 @@ function peerSummary(rows: RingResult[]): string {
   const ours = rows.filter((r) => r.system === 'callwake');
   const floors = ours.filter((r) => !Number.isNaN(overFloor(rows, r)));
   const seeds = ours.filter((r) => !Number.isNaN(fasterThanSeeds(rows, r)));
+  const naive = ours.filter((r) => !Number.isNaN(fasterThanSeeds(rows, r, 'naive')));
   return (
     `× floor: ${floors.map((r) => `${r.short} ${times(overFloor(rows, r))}`).join(', ')}; ` +
-    `× faster than the seeds' design: ${seeds.map((r) => `${r.short} ${fasterThanSeeds(rows, r)}×`).join(', ')}`
+    `× faster than the seeds' design (competent peer): ${seeds.map((r) => `${r.short} ${fasterThanSeeds(rows, r)}×`).join(', ')}` +
+    (naive.length
+      ? `; beside it, × faster than the seeds' serial code (naive peer): ${naive.map((r) => `${r.short} ${fasterThanSeeds(rows, r, 'naive')}×`).join(', ')}`
+      : '')
   );
 }
 
@@ -137,7 +156,8 @@ function ringTable(rows: RingResult[], title = 'Ring path (POST →)'): string {
       'last push p50 / p95 / p99',
       'PBX answered p50',
       '× floor (last p50)',
-      "callwake × faster than the seeds' design (last p50)",
+      "callwake × faster than the seeds' design, competent peer (last p50)",
+      'the same against the naive peer',
     ],
     rows.map((r) => [
       r.name,
@@ -148,6 +168,11 @@ function ringTable(rows: RingResult[], title = 'Ring path (POST →)'): string {
       ours(r, (x) => (Number.isNaN(overFloor(rows, x)) ? '' : times(overFloor(rows, x)))),
       ours(r, (x) =>
         Number.isNaN(fasterThanSeeds(rows, x)) ? '' : `${fasterThanSeeds(rows, x)}×`,
+      ),
+      ours(r, (x) =>
+        Number.isNaN(fasterThanSeeds(rows, x, 'naive'))
+          ? ''
+          : `${fasterThanSeeds(rows, x, 'naive')}×`,
       ),
     ]),
   );
@@ -225,6 +250,28 @@ function coldTable(c: ColdStartResult): string {
   );
 }
 
+function freshTable(f: FreshStartResult): string {
+  return table(
+    [
+      `Cold start, a fresh instance (median of ${f.runs})`,
+      'spawn → listening',
+      'spawn → first reply',
+      'spawn → the push at the fake FCM',
+      'vs hello (push ÷ reply)',
+    ],
+    [
+      [
+        'callwake api, first POST /v1/calls',
+        ms(f.callwake.listeningMs),
+        ms(f.callwake.replyMs),
+        ms(f.callwake.pushMs),
+        times(f.ratio),
+      ],
+      ['hello-world onRequest, first GET', ms(f.hello.listeningMs), ms(f.hello.replyMs), '', '×1'],
+    ],
+  );
+}
+
 function costTable(rows: CostRow[]): string {
   return table(
     ['Cost (Firestore documents)', 'reads', 'writes', 'empty queries', 'code path'],
@@ -255,13 +302,32 @@ function throughputTable(t: ThroughputResult): string {
   );
 }
 
+function goalsVerdict(goals: Goal[]): string {
+  const count = (met: boolean | null) => goals.filter((g) => g.met === met).length;
+  return `Goals: ${count(true)} met, ${count(false)} missed, ${count(null)} not measured by the bench.`;
+}
+
 export function render(r: Results): string {
   const m = r.machine;
   return [
     `callwake bench, ${r.startedAt}: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ` +
       `emulators and fake providers on 127.0.0.1 (${Math.round(r.seconds)} s)`,
     '',
+    goalsVerdict(r.goals),
+    '',
+    goalsTable(r.goals),
+    '',
     summary(r),
+    '',
+    `Ring path on equal footing: before each turn the bench waited for the emulators to be quiet ` +
+      `(no function run open, none for ${r.ringQuiet.idleMs} ms) ${r.ringQuiet.waits} times, ` +
+      `${Math.round(r.ringQuiet.totalMs / 1000)} s in all, longest ${r.ringQuiet.maxMs} ms; ` +
+      `${r.ringQuiet.timedOut} waits gave up at the bound. callwake runs that began during ` +
+      `the peers' turns (${r.ringQuiet.peerTurnCalls} peer calls): ` +
+      (Object.entries(r.ringQuiet.strays)
+        .map(([key, n]) => `${key} ${n}`)
+        .join(', ') || 'none') +
+      '.',
     '',
     ringTable(r.ringPath),
     '',
@@ -271,6 +337,8 @@ export function render(r: Results): string {
     ),
     '',
     answerTable(r.answerPath),
+    '',
+    freshTable(r.freshInstance),
     '',
     coldTable(r.coldStart),
     '',

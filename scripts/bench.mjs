@@ -19,7 +19,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 requireDeployNode('npm run bench');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const MARK = '[bench] ';
-const LIMIT_MS = 8 * 60_000;
+const LIMIT_MS = 15 * 60_000;
 
 /** Runs a command to completion with inherited output; exits on failure. */
 function step(label, command, args) {

@@ -1,8 +1,9 @@
 /**
- * The floor: the least a ring path can do on this stack. One query of the extension's devices,
- * one create of the call, one push per device (FCM over HTTP/1.1 fetch, APNs over one HTTP/2
- * session with the team's one provider token), all pushes at once. No authentication, validation, rate
- * limit, retry or bookkeeping: nothing callwake could drop and still be a push gateway is here.
+ * The floor: the least a ring path can do on this stack. One query of the extension's devices
+ * and one create of the call, at once (neither needs the other), then one push per device, all
+ * at once (FCM over HTTP/1.1 fetch, APNs over one HTTP/2 session with the team's one provider
+ * token). No authentication, validation, rate limit, retry or bookkeeping: nothing callwake
+ * could drop and still be a push gateway is here.
  */
 import { readFileSync } from 'node:fs';
 import { connect, type ClientHttp2Session } from 'node:http2';
@@ -93,16 +94,16 @@ export const floor = onRequest({ secrets: [APNS_KEY] }, async (req, res) => {
   const body = req.body as Record<string, string>;
   const tenant = body.tenant ?? '';
   const db = adminDb('floor');
-  const devices = await db
-    .collection(`tenants/${tenant}/devices`)
-    .where('extension', '==', body.to)
-    .get();
-  // Its own collection: callwake's call trigger must not run on the floor's writes.
-  await db.doc(`tenants/${tenant}/floorCalls/${body.call_id ?? ''}`).create({
-    extension: body.to,
-    status: 'ringing',
-    createdAt: Date.now(),
-  });
+  // The create does not depend on the query: any correct gateway runs them at once.
+  const [devices] = await Promise.all([
+    db.collection(`tenants/${tenant}/devices`).where('extension', '==', body.to).get(),
+    // Its own collection: callwake's call trigger must not run on the floor's writes.
+    db.doc(`tenants/${tenant}/floorCalls/${body.call_id ?? ''}`).create({
+      extension: body.to,
+      status: 'ringing',
+      createdAt: Date.now(),
+    }),
+  ]);
   const payload = {
     type: 'incoming_call',
     call_id: body.call_id ?? '',

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AnswerResult } from '../../../bench/answerPath';
+import type { ColdStartResult } from '../../../bench/coldStart';
+import type { FreshStartResult } from '../../../bench/freshInstance';
+import { evaluateGoals } from '../../../bench/goals';
+import { Quiescence } from '../../../bench/quiescence';
+import { shuffled, type RingResult } from '../../../bench/ringPath';
+import { distribution } from '../../../bench/stats';
+
+describe('the bench method', () => {
+  describe('quiescence', () => {
+    const log = () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'quiet-')), 'emulators.log');
+      writeFileSync(file, 'i  functions: Beginning execution of "old"\n');
+      return file;
+    };
+
+    it('waits while a run that began has not finished, and returns once it has and all is idle', async () => {
+      const file = log();
+      const quiet = new Quiescence(file);
+      appendFileSync(file, 'i  functions: Beginning execution of "us-central1-onCallWritten"\n');
+      let done = false;
+      const waiting = quiet.wait().then((ms) => {
+        done = true;
+        return ms;
+      });
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(done, false, 'quiet while a run is open');
+      const finishedAt = Date.now();
+      appendFileSync(file, 'i  functions: Finished "us-central1-onCallWritten" in 3.2ms\n');
+      await waiting;
+      assert.ok(Date.now() - finishedAt >= 200, 'an idle window follows the last line');
+      assert.equal(quiet.stats().timedOut, 0);
+    });
+
+    it('does not count a run that ended before it began to look against a later one', async () => {
+      const file = log();
+      const quiet = new Quiescence(file);
+      appendFileSync(
+        file,
+        'i  functions: Finished "old" in 1ms\ni  functions: Beginning execution of "old"\n',
+      );
+      let done = false;
+      const waiting = quiet.wait().then(() => (done = true));
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(done, false, 'the later run is still open');
+      appendFileSync(file, 'i  functions: Finished "old" in 1ms\n');
+      await waiting;
+    });
+  });
+
+  it('does not wait for the deadline task, whose emulated dispatch repeats every second, but counts it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'quiet-')), 'emulators.log');
+    writeFileSync(file, '');
+    const quiet = new Quiescence(file);
+    appendFileSync(file, 'i  functions: Beginning execution of "us-central1-onCallDeadline"\n');
+    const waited = await quiet.wait();
+    assert.ok(waited < 2_000, `waited ${waited} ms`);
+    assert.deepEqual(quiet.begunSince(), ['us-central1-onCallDeadline']);
+  });
+
+  it('shuffles the turns differently from round to round, each a permutation', () => {
+    const orders = [1, 2, 3, 4].map((seed) => shuffled(13, seed));
+    for (const order of orders)
+      assert.deepEqual(
+        [...order].sort((a, b) => a - b),
+        [...Array(13).keys()],
+      );
+    assert.ok(new Set(orders.map((o) => o.join())).size > 1);
+    assert.ok(new Set(orders.map((o) => o[0])).size > 1, 'not always the same first scenario');
+  });
+
+  describe('goals', () => {
+    const row = (system: RingResult['system'], set: RingResult['set'], p50: number): RingResult => {
+      const d = { ...distribution([p50]) };
+      return {
+        name: `${system} ${set}`,
+        short: set,
+        system,
+        set,
+        devices: 1,
+        calls: 1,
+        firstArrival: d,
+        lastArrival: d,
+        response: d,
+      };
+    };
+    const inputs = (floorAndroid: number) => ({
+      ringPath: [
+        row('callwake', 'android1', 20),
+        row('floor', 'android1', floorAndroid),
+        row('callwake', 'ios1', 20),
+        row('floor', 'ios1', 20),
+        row('callwake', 'mixed10', 22),
+        row('floor', 'mixed10', 21),
+        row('callwake', 'android10', 22),
+        row('seeds', 'android10', 20),
+        row('naive', 'android10', 50),
+      ],
+      ringWithLatency: { fcmAnswerDelayMs: 40, rows: [] },
+      answerPath: {
+        longPoll: distribution([60, 120]),
+        poll: distribution([500, 900]),
+      } as unknown as AnswerResult,
+      freshInstance: { callwake: { pushMs: 500 }, hello: { replyMs: 400 } } as FreshStartResult,
+      coldStart: {
+        requireMs: { index: 1, hello: 1 },
+        ratio: { index: 1 },
+      } as unknown as ColdStartResult,
+    });
+    const named = (goals: ReturnType<typeof evaluateGoals>, part: string) => {
+      const goal = goals.find((g) => g.name.includes(part));
+      assert.ok(goal, part);
+      return goal;
+    };
+
+    it('says met or missed with the ratio and the difference in ms', () => {
+      const met = named(evaluateGoals(inputs(19)), 'strict floor, 1 Android');
+      assert.deepEqual([met.met, met.ratio, met.diffMs], [true, 1.05, 1]);
+      const missed = named(evaluateGoals(inputs(17)), 'strict floor, 1 Android');
+      assert.deepEqual([missed.met, missed.ratio, missed.diffMs], [false, 1.18, 3]);
+      const seeds = named(evaluateGoals(inputs(19)), 'competent seeds peer');
+      assert.equal(seeds.ratio, 1.1);
+      assert.match(seeds.note ?? '', /naive peer.*50 ms/);
+    });
+
+    it('never calls a goal met that it lacks the figures for', () => {
+      const goals = evaluateGoals(inputs(19));
+      const latency = named(goals, 'FCM answering after');
+      assert.equal(latency.met, null);
+      for (const goal of goals.filter((g) => g.measured === null)) assert.equal(goal.met, null);
+      assert.equal(named(goals, 'HTTPS answer route').met, null);
+    });
+  });
+});
