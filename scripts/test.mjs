@@ -88,7 +88,8 @@ function finish(code) {
   }
   const skipped = totals.pending ? `, ${totals.pending} skipped` : '';
   console.log(`\ncallwake: ${totals.passed} passed, ${totals.failed} failed${skipped}`);
-  process.exit(code);
+  // Every check counted as failed fails the run, whatever the exit code of its step.
+  process.exit(totals.failed > 0 ? 1 : code);
 }
 
 const checks = [
@@ -177,7 +178,10 @@ const nodes = new Set(
   ].map((m) => m[1]),
 );
 const wrongNodes = [...nodes].filter((v) => Number(v.slice(1).split('.')[0]) !== DEPLOY_NODE_MAJOR);
-if (nodes.size > 0 && wrongNodes.length === 0) {
+if (files && nodes.size === 0) {
+  // A suite run alone may start no function (the simulation on the Firestore stores).
+  console.log('  - no function instance ran in these suites');
+} else if (nodes.size > 0 && wrongNodes.length === 0) {
   console.log(
     `  ✔ every function instance ran on Node ${[...nodes].join(', ')} (${DEPLOY_RUNTIME})`,
   );
