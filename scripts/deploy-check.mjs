@@ -73,6 +73,8 @@ async function discover(projectId) {
         minInstances: endpoint.minInstances ?? 0,
         secrets: (endpoint.secretEnvironmentVariables ?? []).map((s) => s.secret).sort(),
         retry: Boolean(endpoint.eventTrigger?.retry),
+        taskRetry: endpoint.taskQueueTrigger?.retryConfig,
+        document: endpoint.eventTrigger?.eventFilterPathPatterns?.document,
       });
     }
   }
@@ -128,7 +130,42 @@ function documentedFunctions() {
             .map((s) => s.trim())
             .sort(),
     retry: retry === 'yes',
+    retryText: retry,
   }));
+}
+
+/**
+ * What a trigger cell of the table says, as a test of the CLI's endpoint: HTTPS, a Firestore
+ * write on the path shown (`…` stands for the documented path's leading part), a schedule, or
+ * Cloud Tasks.
+ */
+function documentedTrigger(cell) {
+  const path = /`([^`]+)`/.exec(cell)?.[1];
+  if (cell === 'HTTPS') return { matches: (row) => row.trigger === 'https' };
+  if (cell.startsWith('Firestore write') && path) {
+    const tail = path.replace(/^…\//, '');
+    return {
+      matches: (row) =>
+        row.trigger === 'google.cloud.firestore.document.v1.written' &&
+        typeof row.document === 'string' &&
+        row.document.replace(/\{[^}]+\}/g, '*').endsWith(tail),
+    };
+  }
+  if (cell.startsWith('schedule')) return { matches: (row) => row.trigger === 'scheduled' };
+  if (cell.startsWith('Cloud Tasks')) return { matches: (row) => row.trigger === 'taskQueue' };
+  return { matches: () => false };
+}
+
+/** "every 1 s, 5 min": a task queue retried at that fixed backoff for that long. */
+function taskRetryAsDocumented(config, text) {
+  const said = /^every (\d+) s, (\d+) min$/.exec(text ?? '');
+  if (!config || !said) return false;
+  const backoff = Number(said[1]);
+  return (
+    config.minBackoffSeconds === backoff &&
+    config.maxBackoffSeconds === backoff &&
+    config.maxRetrySeconds === Number(said[2]) * 60
+  );
 }
 
 const show = (rows) =>
@@ -157,6 +194,14 @@ check(
   defaults.every((r) => r.region === 'us-central1'),
   'every function in REGION (us-central1 unless set)',
 );
+const runtimeSentence = readFileSync(join(root, 'docs', 'deploy.md'), 'utf8')
+  .split('## Functions as deployed')[1]
+  ?.split('\n\n')[1];
+check(
+  runtimeSentence?.includes(`(\`${DEPLOY_RUNTIME}\``) === true,
+  `docs/deploy.md says the functions run on ${DEPLOY_RUNTIME}`,
+  runtimeSentence ?? 'no "Functions as deployed" section',
+);
 const documented = documentedFunctions();
 check(
   documented.length === defaults.length &&
@@ -168,13 +213,19 @@ for (const doc of documented) {
   const row = defaults.find((r) => r.name === doc.name);
   if (!row) continue;
   const minInstances = doc.minInstances === 'API_MIN_INSTANCES' ? 0 : Number(doc.minInstances);
+  const trigger = documentedTrigger(doc.trigger);
   const mismatches = [
+    !trigger.matches(row) &&
+      `trigger ${row.trigger} ${row.document ?? ''}, documented ${doc.trigger}`,
     row.memory !== doc.memory && `memory ${row.memory} MiB, documented ${doc.memory}`,
     row.timeout !== doc.timeout && `timeout ${row.timeout} s, documented ${doc.timeout}`,
     row.minInstances !== minInstances && `min instances ${row.minInstances}`,
     row.secrets.join() !== doc.secrets.join() &&
       `secrets ${row.secrets.join(', ') || 'none'}, documented ${doc.secrets.join(', ') || 'none'}`,
-    row.retry !== doc.retry && `retry ${row.retry}, documented ${doc.retry}`,
+    (row.taskRetry
+      ? !taskRetryAsDocumented(row.taskRetry, doc.retryText)
+      : row.retry !== doc.retry) &&
+      `retry ${JSON.stringify(row.taskRetry ?? row.retry)}, documented ${doc.retryText}`,
   ].filter(Boolean);
   check(mismatches.length === 0, `${doc.name} as docs/deploy.md says`, mismatches.join('; '));
 }
