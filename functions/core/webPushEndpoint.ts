@@ -32,8 +32,12 @@ const SPECIAL_V6: [string, number][] = [
   ['100::', 64], // discard
   ['2001::', 23], // IETF protocol assignments (Teredo among them)
   ['2001:db8::', 32], // documentation
+  ['3fff::', 20], // documentation (RFC 9637)
+  ['5f00::', 16], // segment routing SIDs (RFC 9602)
+  ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215): a translator of this network
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link local
+  ['fec0::', 10], // site local, deprecated (RFC 3879) but still routed inside some networks
   ['ff00::', 8], // multicast
 ];
 

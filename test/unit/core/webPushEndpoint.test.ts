@@ -39,6 +39,10 @@ describe('where a Web Push endpoint may point', () => {
       'https://[2002:c0a8:101::1]/x', // 6to4 around 192.168.1.1
       'https://[fd00::1]/x',
       'https://[fe80::1]/x',
+      'https://[fec0::1]/x',
+      'https://[64:ff9b:1::a00:1]/x',
+      'https://[3fff::1]/x',
+      'https://[5f00::1]/x',
     ]) {
       assert.equal(
         endpointRefusal(endpoint),
