@@ -38,7 +38,7 @@ function apnsSession(): ClientHttp2Session {
 }
 
 /**
- * Apple takes one new provider token per team every 20 minutes (issue 10, finding 8): a floor
+ * Apple takes one new provider token per team every 20 minutes (TooManyProviderTokenUpdates): a floor
  * signing its own would be refused once callwake has presented this window's. So it presents
  * the same deterministic token as callwake (functions/push/apnsProviderToken.ts), made once.
  */

@@ -290,7 +290,7 @@ describe('sendCancels', () => {
 });
 
 describe('runCancelJob (what a trigger delivery runs)', () => {
-  it('finding 2: takes over the job of a run that died holding it, once its lease lapses', async () => {
+  it('takes over the job of a run that died holding it, once its lease lapses', async () => {
     // A run took the job and died: the job stays "sending" under its lease.
     const s = await setup({ state: 'sending', leaseUntil: NOW + 15_000 });
     const run = await runCancelJob(TENANT, s.call.callUuid, s.deps, 20_000);

@@ -191,7 +191,7 @@ describe('deliver', () => {
   });
 });
 
-describe('deliver: what issue 10 added', () => {
+describe('deliver: retries, deadlines and the other APNs environment', () => {
   let clock: FakeClock;
   let start: number;
   beforeEach(() => {

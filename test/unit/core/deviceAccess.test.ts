@@ -52,7 +52,7 @@ describe('deviceAccess: who may change a device', () => {
     assert.equal(deviceChangeRefusal(ALICE, device('100', 'alice'), null, memberOf('100')), null);
   });
 
-  it("refuses a member another user's device, and one the PBX registered (finding 1)", () => {
+  it("refuses a member another user's device, and one the PBX registered", () => {
     for (const current of [device('100', 'bob'), device('100'), device('200')]) {
       assert.deepEqual(deviceChangeRefusal(ALICE, current, '100', memberOf('100', '200')), {
         reason: 'not_owner',

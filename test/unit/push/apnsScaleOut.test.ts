@@ -57,7 +57,7 @@ describe('APNs provider tokens under scale-out', () => {
   };
   const jwts = () => new Set([...production.requests, ...sandbox.requests].map((r) => r.jwt));
 
-  it('finding 8: eight instances sending in the same window present one provider token, and Apple sees no TooManyProviderTokenUpdates', async () => {
+  it('eight instances sending in the same window present one provider token, and Apple sees no TooManyProviderTokenUpdates', async () => {
     const fleet = Array.from({ length: 8 }, instance);
     const results = await Promise.all(
       fleet.flatMap((sender) => [push(sender), push(sender), push(sender, 'sandbox')]),
@@ -68,7 +68,7 @@ describe('APNs provider tokens under scale-out', () => {
     assert.equal(world.refusedUpdates(TEAM_ID), 0);
   });
 
-  it('finding 8: a token update Apple refuses backs off to the token it took, signing nothing new', async () => {
+  it('a token update Apple refuses backs off to the token it took, signing nothing new', async () => {
     // A quiet window: the first push comes a minute before its end.
     clock.ms = boundary + 30 * MINUTE;
     const early = instance();

@@ -21,7 +21,7 @@ function oauthServer() {
 }
 
 describe('AccessTokenCache', () => {
-  it('finding 7: concurrent first calls share one token fetch', async () => {
+  it('concurrent first calls share one token fetch', async () => {
     const oauth = oauthServer();
     const cache = new AccessTokenCache(oauth.fetchToken);
     const waiting = Array.from({ length: 20 }, () => cache.get());
@@ -31,7 +31,7 @@ describe('AccessTokenCache', () => {
     assert.deepEqual(new Set(got), new Set(['ya29.token-1']));
   });
 
-  it('finding 7: a token FCM refused is dropped, once, however many sends saw the 401', async () => {
+  it('a token FCM refused is dropped, once, however many sends saw the 401', async () => {
     const oauth = oauthServer();
     const cache = new AccessTokenCache(oauth.fetchToken);
     const first = cache.get();
@@ -101,7 +101,7 @@ describe('fcmAccessToken (the app credential, as deployed)', () => {
     await deleteApp(app);
   });
 
-  it('finding 7: a burst of first sends fetches one token; a refused one is fetched again once', async () => {
+  it('a burst of first sends fetches one token; a refused one is fetched again once', async () => {
     const burst = await Promise.all(Array.from({ length: 10 }, () => tokens.fcmAccessToken()));
     assert.equal(fetches, 1);
     assert.deepEqual(new Set(burst), new Set(['ya29.app-1']));

@@ -175,7 +175,7 @@ describe('FcmSender against the fake FCM server', () => {
     });
   });
 
-  describe('when FCM refuses the OAuth access token (finding 7)', () => {
+  describe('when FCM refuses the OAuth access token', () => {
     /** A cached token source over the fake's own OAuth, counting fetches. */
     function tokenSource() {
       const source = { fetches: 0, cached: undefined as string | undefined };
@@ -194,7 +194,7 @@ describe('FcmSender against the fake FCM server', () => {
       return { source, sender: new FcmSender(options) };
     }
 
-    it('finding 7: a 401 clears the cached access token and the push goes out with a fresh one, within the deadline', async () => {
+    it('a 401 clears the cached access token and the push goes out with a fresh one, within the deadline', async () => {
       const { source, sender: fresh } = tokenSource();
       const before = nextToken();
       assert.equal((await fresh.send(render(before), Date.now() + 30_000)).kind, 'accepted');

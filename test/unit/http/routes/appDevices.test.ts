@@ -120,7 +120,7 @@ describe('app device routes through the router', () => {
       assert.equal(device.fcmToken, ALICE_TOKEN);
     });
 
-    it('answers 403 to a member for a device the PBX registered, on any extension (finding 1)', async () => {
+    it('answers 403 to a member for a device the PBX registered, on any extension', async () => {
       await ctx.members.add('acme', '200', 'uid-carol', 'pairing');
       const pbxPhone = {
         deviceId: 'desk-200',

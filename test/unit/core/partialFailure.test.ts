@@ -24,9 +24,9 @@ import {
 import { androidDevice, FCM_TOKEN, iosVoipDevice, NOW, ringingCall, VOIP_TOKEN } from './fixtures';
 
 /**
- * One regression test per finding of issue 10, each written against the core's entry points
- * as they were before the fix (startIncomingCall, sendCancels, applyAnswer), so that each one
- * fails on the code the issue describes.
+ * One regression test per way the ring and answer paths can fail part way (a store deadline, a
+ * dead instance, a retry racing a cancel, a late answer, a wrong APNs environment), each
+ * written against the core's entry points (startIncomingCall, sendCancels, applyAnswer).
  */
 
 const TENANT = 'acme';
@@ -66,8 +66,8 @@ const cancelsTo = (sender: FakeSender, token: string) =>
 const incomingTo = (sender: FakeSender, token: string) =>
   sender.sentTo(token).filter((s) => fcmMessage(s.push).data.type === 'incoming_call');
 
-describe('issue 10: the ring and answer paths under partial failure', () => {
-  it('finding 1: a create that lands after its store deadline is rung by the PBX retry', async () => {
+describe('the ring and answer paths under partial failure', () => {
+  it('a create that lands after its store deadline is rung by the PBX retry', async () => {
     const s = setup();
     s.devices.put(TENANT, androidDevice());
     s.devices.put(TENANT, iosVoipDevice());
@@ -100,7 +100,7 @@ describe('issue 10: the ring and answer paths under partial failure', () => {
     );
   });
 
-  it('finding 2: a dropToken that throws loses neither the other outcomes nor the answer', async () => {
+  it('a dropToken that throws loses neither the other outcomes nor the answer', async () => {
     const s = setup();
     s.devices.put(TENANT, androidDevice());
     s.devices.put(TENANT, androidDevice({ deviceId: 'old-phone', fcmToken: 'dead-token' }));
@@ -115,14 +115,14 @@ describe('issue 10: the ring and answer paths under partial failure', () => {
     assert.equal(stored.deliveries['old-phone']?.status, 'dead_token');
   });
 
-  it('finding 2: every trigger is deployed with retries, so an event whose run failed is redelivered', () => {
+  it('every trigger is deployed with retries, so an event whose run failed is redelivered', () => {
     for (const trigger of [onAnswerWritten, onCallWritten, onReceiptWritten]) {
       const { eventTrigger } = (trigger as unknown as { __endpoint: Endpoint }).__endpoint;
       assert.equal(eventTrigger.retry, true, eventTrigger.eventFilterPathPatterns.document);
     }
   });
 
-  it('finding 3: a retry after the call was cancelled is not sent', async () => {
+  it('a retry after the call was cancelled is not sent', async () => {
     const s = setup();
     s.devices.put(TENANT, androidDevice());
     const busy = deferred<SendResult>();
@@ -136,7 +136,7 @@ describe('issue 10: the ring and answer paths under partial failure', () => {
     assert.equal(incomingTo(s.fcm, FCM_TOKEN).length, 1, 'no incoming push after the cancel');
   });
 
-  it('finding 3: a retry carries the Android TTL left at its own time', async () => {
+  it('a retry carries the Android TTL left at its own time', async () => {
     const s = setup(1_500);
     s.devices.put(TENANT, androidDevice());
     s.fcm.script(
@@ -150,7 +150,7 @@ describe('issue 10: the ring and answer paths under partial failure', () => {
     assert.ok(second && second.ttl !== first.ttl, `a fresh TTL: ${second?.ttl}`);
   });
 
-  it('finding 3: a send that timed out on our side is cancelled like one that rang', async () => {
+  it('a send that timed out on our side is cancelled like one that rang', async () => {
     const s = setup();
     s.devices.put(TENANT, androidDevice());
     s.fcm.script(FCM_TOKEN, { kind: 'failed', retryable: false, reason: 'timeout' });
@@ -160,7 +160,7 @@ describe('issue 10: the ring and answer paths under partial failure', () => {
     assert.equal(cancelsTo(s.fcm, FCM_TOKEN).length, 1);
   });
 
-  it('finding 3: an incoming push that settles after the cancel went out gets another cancel', async () => {
+  it('an incoming push that settles after the cancel went out gets another cancel', async () => {
     const s = setup();
     s.devices.put(TENANT, androidDevice());
     const late = deferred<SendResult>();
@@ -180,14 +180,14 @@ describe('issue 10: the ring and answer paths under partial failure', () => {
     assert.deepEqual(sent, ['incoming_call', 'call_cancelled', 'call_cancelled']);
   });
 
-  it('finding 4: an answer settled after the ring deadline is late', () => {
+  it('an answer settled after the ring deadline is late', () => {
     const call = ringingCall({ expiresAt: NOW + 30_000 });
     const answer = { action: 'accept' as const, deviceId: 'pixel-8', uid: 'u', answeredAt: NOW };
     assert.equal(applyAnswer(call, answer, NOW + 30_000).outcome, 'late');
     assert.equal(applyAnswer(call, answer, NOW + 29_999).outcome, 'won');
   });
 
-  it('finding 6: a sandbox PushKit token registered as production keeps ringing', async () => {
+  it('a sandbox PushKit token registered as production keeps ringing', async () => {
     const s = setup();
     s.devices.put(TENANT, iosVoipDevice({ apnsEnv: 'production' }));
     const tried: string[] = [];
