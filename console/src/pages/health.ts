@@ -18,7 +18,14 @@ interface Figures {
   devices: Record<string, number>;
 }
 
-const OUTCOMES: Call['status'][] = ['accepted', 'declined', 'missed', 'cancelled', 'no_devices'];
+const OUTCOMES: Call['status'][] = [
+  'accepted',
+  'declined',
+  'missed',
+  'cancelled',
+  'no_devices',
+  'unknown_extension',
+];
 const HOUR = 3_600_000;
 const DAY_CALLS = 1_000;
 
