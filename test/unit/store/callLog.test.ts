@@ -24,7 +24,7 @@ const ringing: Call = {
     android: {
       platform: 'android',
       provider: 'fcm',
-      kind: 'incoming_call',
+      kind: 'data',
       status: 'accepted',
       attempts: 1,
       pushedAt: T0 + 5,
@@ -33,7 +33,7 @@ const ringing: Call = {
     iphone: {
       platform: 'ios',
       provider: 'apns',
-      kind: 'incoming_call',
+      kind: 'voip',
       status: 'accepted',
       attempts: 1,
       pushedAt: T0 + 5,
