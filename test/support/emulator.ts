@@ -10,6 +10,7 @@ import {
   signingKeyId as signingKeyIdOf,
   signingSecretFor,
 } from '../../functions/core/pbxSignature';
+import { retriedByClients, retrying } from './retry';
 import { DRAIN_TIMEOUT_MS, eventually } from './wait';
 
 export const PROJECT_ID = 'demo-callwake';
@@ -123,6 +124,15 @@ export async function cancelsDone(tenant: string): Promise<boolean> {
   return open.empty;
 }
 
+/** The `error` of a JSON error body; undefined for any other body (a platform's own page). */
+function errorOf(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { error?: unknown }).error;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Ends every call of the tenant still ringing, as its PBX would, and waits until their cancels
  * (and any other open cancel job) are sent: a suite leaves no trigger behind it for the next.
@@ -131,11 +141,21 @@ export async function endCalls(tenant: TestTenant): Promise<void> {
   for (const call of await ringingCalls(tenant.id)) {
     const id = encodeURIComponent(call.callId);
     // Idempotent: a call that ended meanwhile (answered, or at its deadline) answers 200 too.
-    const reply = await fetch(`${BASE_URL}/v1/calls/${id}/cancel`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${tenant.key}` },
-    });
-    if (!reply.ok) throw new Error(`ending call ${id}: HTTP ${reply.status} ${await reply.text()}`);
+    // Sent again after a 429 busy or a 503, as the API tells a PBX to.
+    const { reply } = await retrying(
+      async () => {
+        const sent = await fetch(`${BASE_URL}/v1/calls/${id}/cancel`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${tenant.key}`, Accept: 'application/json' },
+        });
+        const text = await sent.text();
+        return { status: sent.status, text, error: errorOf(text) };
+      },
+      (r) => retriedByClients(r.status, r.error),
+      10,
+    );
+    if (reply.status !== 200)
+      throw new Error(`ending call ${id}: HTTP ${reply.status} ${reply.text}`);
   }
   await eventually(
     async () => (await cancelsDone(tenant.id)) && (await ringingCalls(tenant.id)).length === 0,
