@@ -2,7 +2,8 @@
 // own. A tenant made with the CLI, a call with ring_timeout=5 that nobody answers (missed at its
 // deadline through the long-poll, GET and the document, with no test harness around it), a
 // ringing call past its deadline that only the expireCalls schedule can end, then Ctrl-C and a
-// second start: the tenant's key still works and the call is still there.
+// second start: the tenant's key still works and the call is still there; then a start with
+// --clean: the data is gone and the key answers 401.
 // Prints `stack-check: N passed, M failed` for scripts/test.mjs. Needs the emulators' ports free.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -151,10 +152,10 @@ async function waitForFields(doc, done, deadline) {
 }
 
 async function firstRun() {
-  const stack = start(['--clean']);
+  const stack = start([]);
   try {
     await stack.ready;
-    check(true, 'npm start -- --clean came up');
+    check(true, 'npm start came up');
     const { key } = cli('tenants', 'create', 'stackcheck');
     const overdue = await writeOverdueCall('stackcheck');
     const writtenAt = Date.now();
@@ -240,9 +241,23 @@ async function secondRun({ key, callId }) {
   }
 }
 
+async function cleanRun({ key, callId }) {
+  const stack = start(['--clean']);
+  try {
+    await stack.ready;
+    check(stack.output().includes('empty (--clean)'), 'npm start -- --clean starts empty');
+    const got = await call('GET', `/v1/calls/${encodeURIComponent(callId)}`, key);
+    check(got.status === 401, 'the key made before --clean answers 401', `HTTP ${got.status}`);
+  } finally {
+    await stop(stack);
+  }
+}
+
 try {
   console.log(`local stack in ${data}`);
-  await secondRun(await firstRun());
+  const kept = await firstRun();
+  await secondRun(kept);
+  await cleanRun(kept);
 } catch (error) {
   check(false, 'the local stack run', error instanceof Error ? error.message : String(error));
 } finally {
