@@ -6,9 +6,10 @@ import { deflateRawSync } from 'node:zlib';
 
 export const PROJECT_ID = 'demo-callwake';
 /**
- * The emulators of the local stack, the tests and the SIP runs alike: Pub/Sub carries the
- * scheduled functions (firebase-tools registers each on topic firebase-schedule-<name>, and
- * ignores them without it) and Cloud Tasks the task that ends a call at its deadline.
+ * The emulators of the local stack, the tests and the SIP runs alike: without Pub/Sub
+ * firebase-tools ignores the scheduled functions (it registers each on topic
+ * firebase-schedule-<name>, though it cannot deliver to them: scripts/schedules.mjs calls them),
+ * and Cloud Tasks carries the task that ends a call at its deadline.
  */
 export const EMULATORS = 'firestore,functions,auth,pubsub,tasks';
 /** With Hosting, which serves the console: `npm start` and the browser tests. */

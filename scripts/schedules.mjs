@@ -1,15 +1,15 @@
-// The scheduled functions of the local stack, run on their schedules. firebase-tools' Functions
-// emulator registers each onSchedule function on the Pub/Sub topic firebase-schedule-<name>
-// (lib/emulator/functionsEmulator.js addPubsubTrigger) but nothing publishes to it: Cloud
-// Scheduler is not emulated. This publishes to that topic at the times the schedule names, so
-// `npm start` runs expireCalls and pruneStale as a deployment does.
+// The scheduled functions of the local stack, run on their schedules. Cloud Scheduler is not
+// emulated: this calls each onSchedule function at the times its schedule names, as Cloud
+// Scheduler calls a 2nd gen scheduled function (an HTTP request), so `npm start` runs
+// expireCalls and pruneStale as a deployment does.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const MINUTE = 60_000;
 
 /**
- * The next time at or after `after` (epoch ms) that an App Engine cron schedule fires. Reads
+ * The first time strictly after `after` (epoch ms) that an App Engine cron schedule fires (so a
+ * run planned from its own firing time is the next one, never the same instant again). Reads
  * the forms callwake uses: `every N minutes|hours` (intervals counted from midnight UTC, as
  * Cloud Scheduler's synchronized form) and `every day HH:MM` (UTC). Anything else throws, so a
  * new schedule is never silently left unrun.
@@ -53,23 +53,45 @@ export function scheduledFunctions(root) {
   }
 }
 
-/** Publishes one (empty) message to a scheduled function's topic, as Cloud Scheduler does. */
-export async function fire(pubsubHost, project, name) {
-  const url = `http://${pubsubHost}/v1/projects/${project}/topics/firebase-schedule-${name}:publish`;
-  const res = await fetch(url, {
+/**
+ * Runs a scheduled function once, through the Functions emulator, and resolves once it has
+ * answered 200. Not through Pub/Sub: firebase-tools 14.27.0 registers a 2nd gen onSchedule
+ * function on the topic firebase-schedule-<name> with the signature "http"
+ * (lib/emulator/functionsEmulatorShared.js getSignatureType), and its Pub/Sub emulator delivers
+ * only "event" and "cloudevent" triggers: for "http" it throws "Unsupported trigger signature",
+ * logs that at debug level and acks the message (pubsubEmulator.js onMessage), so a published
+ * message never runs the function. The emulator serves each trigger at
+ * /functions/projects/<project>/triggers/<key> (functionsEmulator.js backgroundFunctionRoute),
+ * the key being <region>-<name>-<generation> (getTriggerKey), and answers a request for a
+ * function it does not have with a 404 listing every key (handleHttpsTrigger); the request runs
+ * the onSchedule HTTP handler as Cloud Scheduler's would (firebase-functions v2/providers/
+ * scheduler.js onSchedule).
+ */
+export async function fire(functionsHost, project, name, now = Date.now()) {
+  const base = `http://${functionsHost}`;
+  const listing = await fetch(`${base}/${project}/none/none`, { method: 'POST' });
+  const keys = (await listing.text()).split(/[\s,]+/);
+  const key = keys
+    .filter((k) => new RegExp(`^[a-z0-9-]+-${name}-\\d+$`).test(k))
+    .sort((a, b) => Number(b.split('-').at(-1)) - Number(a.split('-').at(-1)))[0];
+  if (!key) throw new Error(`the Functions emulator has no trigger for ${name}`);
+  const res = await fetch(`${base}/functions/projects/${project}/triggers/${key}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ messages: [{ data: Buffer.from('{}').toString('base64') }] }),
+    headers: {
+      'Content-Type': 'application/json',
+      'X-CloudScheduler-JobName': `firebase-schedule-${name}`,
+      'X-CloudScheduler-ScheduleTime': new Date(now).toISOString(),
+    },
+    body: '{}',
   });
-  if (!res.ok)
-    throw new Error(`publish to ${name}'s topic: HTTP ${res.status} ${await res.text()}`);
+  if (!res.ok) throw new Error(`${name} answered HTTP ${res.status} ${await res.text()}`);
 }
 
 /**
  * Runs every scheduled function of the build on its schedule until the returned stop() is
  * called. `log` gets one line per run (or failure to publish).
  */
-export function runSchedules({ root, pubsubHost, project, log, now = Date.now }) {
+export function runSchedules({ root, functionsHost, project, log, now = Date.now }) {
   const timers = new Set();
   let stopped = false;
   for (const job of scheduledFunctions(root)) {
@@ -79,7 +101,7 @@ export function runSchedules({ root, pubsubHost, project, log, now = Date.now })
       const timer = setTimeout(
         () => {
           timers.delete(timer);
-          fire(pubsubHost, project, job.name).then(
+          fire(functionsHost, project, job.name, at).then(
             () => log(`${job.name} (${job.schedule}) ran`),
             (err) => log(`${job.name}: ${err instanceof Error ? err.message : err}`),
           );

@@ -1,9 +1,12 @@
 // The local stack as a user runs it: `npm start` (scripts/start.mjs) in a data directory of its
 // own. A tenant made with the CLI, a call with ring_timeout=5 that nobody answers (missed at its
-// deadline through the long-poll, GET and the document, with no test harness around it), then
-// Ctrl-C and a second start: the tenant's key still works and the call is still there.
+// deadline through the long-poll, GET and the document, with no test harness around it), a
+// ringing call past its deadline that only the expireCalls schedule can end, then Ctrl-C and a
+// second start: the tenant's key still works and the call is still there; then a start with
+// --clean: the data is gone and the key answers 401.
 // Prints `stack-check: N passed, M failed` for scripts/test.mjs. Needs the emulators' ports free.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,6 +16,10 @@ import { PROJECT_ID } from './emulators.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
 const STARTUP_MS = 300_000; // a cold start of five emulators on a busy 2-core machine
+// The minute job's next run is at most a minute away; its cold start on a busy machine, more.
+const SCHEDULE_MS = 180_000;
+const DOCUMENTS = `http://127.0.0.1:8080/v1/projects/${PROJECT_ID}/databases/(default)/documents`;
+const OWNER = { Authorization: 'Bearer owner', 'Content-Type': 'application/json' };
 const data = mkdtempSync(join(tmpdir(), 'callwake-stack-'));
 let passed = 0;
 let failed = 0;
@@ -85,12 +92,73 @@ function cli(...args) {
   return JSON.parse(run.stdout);
 }
 
+/** A Firestore REST value for a string or a whole number. */
+const value = (v) => (typeof v === 'number' ? { integerValue: String(v) } : { stringValue: v });
+
+/**
+ * A call ringing past its deadline that nothing but the expireCalls schedule ends: written
+ * straight to the emulator, never through the API (no GET nor long-poll can end it: its call_id
+ * is asked for by no one), and created `cancelled` then turned `ringing`, so onCallWritten
+ * schedules no deadline task for it (it does so only for a call created ringing) and, with no
+ * cancel job, does nothing at all.
+ */
+async function writeOverdueCall(tenant) {
+  const callUuid = randomUUID();
+  const now = Date.now();
+  const fields = {
+    tenant,
+    callId: `overdue.${now}`,
+    callUuid,
+    extension: '1001',
+    sipCallId: `overdue.${now}`,
+    status: 'cancelled',
+    ringTimeout: 5,
+    createdAt: now - 6_000,
+    expiresAt: now - 1_000,
+    devices: 0,
+    pushed: 0,
+  };
+  const doc = `${DOCUMENTS}/tenants/${tenant}/calls/${callUuid}`;
+  const created = await fetch(`${DOCUMENTS}/tenants/${tenant}/calls?documentId=${callUuid}`, {
+    method: 'POST',
+    headers: OWNER,
+    body: JSON.stringify({
+      fields: {
+        ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, value(v)])),
+        deliveries: { mapValue: { fields: {} } },
+      },
+    }),
+  });
+  if (!created.ok) throw new Error(`writing the overdue call: HTTP ${created.status}`);
+  const ringing = await fetch(`${doc}?updateMask.fieldPaths=status`, {
+    method: 'PATCH',
+    headers: OWNER,
+    body: JSON.stringify({ fields: { status: value('ringing') } }),
+  });
+  if (!ringing.ok) throw new Error(`making the overdue call ring: HTTP ${ringing.status}`);
+  return { doc, expiresAt: fields.expiresAt };
+}
+
+/** The stored call's fields once `done(fields)` holds, or the last read at the deadline. */
+async function waitForFields(doc, done, deadline) {
+  let fields = {};
+  while (Date.now() < deadline) {
+    const res = await fetch(doc, { headers: OWNER });
+    fields = res.ok ? ((await res.json()).fields ?? {}) : {};
+    if (done(fields)) return fields;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return fields;
+}
+
 async function firstRun() {
-  const stack = start(['--clean']);
+  const stack = start([]);
   try {
     await stack.ready;
-    check(true, 'npm start -- --clean came up');
+    check(true, 'npm start came up');
     const { key } = cli('tenants', 'create', 'stackcheck');
+    const overdue = await writeOverdueCall('stackcheck');
+    const writtenAt = Date.now();
     const device = await call('PUT', '/v1/extensions/1001/devices/pixel', key, {
       platform: 'android',
       fcm_token: `fcm_${'s'.repeat(60)}`,
@@ -116,6 +184,21 @@ async function firstRun() {
     check(got.json.status === 'missed', 'GET says missed', got.json.status);
     const doc = await waitForDocument(ring.json.call_uuid, returned + 30_000);
     check(doc === 'missed', 'the call document says missed', doc);
+    // expireCalls runs from scripts/schedules.mjs on its schedule, and nothing else ends this call.
+    const ended = await waitForFields(
+      overdue.doc,
+      (f) => f.status?.stringValue !== 'ringing',
+      writtenAt + SCHEDULE_MS,
+    );
+    const ran = /^\[schedules\] expireCalls \(every 1 minutes\) ran$/m.test(stack.output());
+    check(
+      ran &&
+        ended.status?.stringValue === 'missed' &&
+        ended.endReason?.stringValue === 'timeout' &&
+        Number(ended.endedAt?.integerValue) === overdue.expiresAt,
+      'the expireCalls schedule ran and ended a call past its deadline: missed (timeout)',
+      `${ran ? 'ran' : 'no "expireCalls ... ran" line'}; status ${ended.status?.stringValue}, ${Math.round((Date.now() - writtenAt) / 1000)} s after it was written`,
+    );
     return { key, callId };
   } finally {
     const code = await stop(stack);
@@ -158,9 +241,23 @@ async function secondRun({ key, callId }) {
   }
 }
 
+async function cleanRun({ key, callId }) {
+  const stack = start(['--clean']);
+  try {
+    await stack.ready;
+    check(stack.output().includes('empty (--clean)'), 'npm start -- --clean starts empty');
+    const got = await call('GET', `/v1/calls/${encodeURIComponent(callId)}`, key);
+    check(got.status === 401, 'the key made before --clean answers 401', `HTTP ${got.status}`);
+  } finally {
+    await stop(stack);
+  }
+}
+
 try {
   console.log(`local stack in ${data}`);
-  await secondRun(await firstRun());
+  const kept = await firstRun();
+  await secondRun(kept);
+  await cleanRun(kept);
 } catch (error) {
   check(false, 'the local stack run', error instanceof Error ? error.message : String(error));
 } finally {

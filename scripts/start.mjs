@@ -124,7 +124,7 @@ if (!(await waitForStack(Date.now() + 180_000))) {
   await seedDefaultTenant();
   stopSchedules = runSchedules({
     root,
-    pubsubHost: '127.0.0.1:8085',
+    functionsHost: '127.0.0.1:5001',
     project: PROJECT_ID,
     log: (line) => console.log(`[schedules] ${line}`),
   });

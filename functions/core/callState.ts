@@ -6,10 +6,19 @@ import type { Call, CallStatus, Delivery } from './model';
  * once to a final state; whoever gets there first wins, inside a transaction.
  */
 
-/** Why the other phones are told to stop: the `reason` of a cancel push. */
-export type EndReason = 'answered_elsewhere' | 'declined' | 'hangup' | 'timeout' | 'busy' | 'other';
 /** Why the call stopped ringing: a cancel reason, or `answered` for the call a phone took. */
-export type CallEndReason = EndReason | 'answered';
+export const CALL_END_REASONS = [
+  'answered',
+  'answered_elsewhere',
+  'declined',
+  'hangup',
+  'timeout',
+  'busy',
+  'other',
+] as const;
+export type CallEndReason = (typeof CALL_END_REASONS)[number];
+/** Why the other phones are told to stop: the `reason` of a cancel push. */
+export type EndReason = Exclude<CallEndReason, 'answered'>;
 
 /** The cancel push's reason for a call that ended for `reason`: the others learn it was taken. */
 export const cancelReasonOf = (reason: CallEndReason | undefined): EndReason =>

@@ -55,6 +55,8 @@ const PORTS = { caller: 5080, phone: 5090 };
 // Cancelled calls, for the hang-up -> cancel push p95 (of 5: the slowest).
 const HANGUPS = 5;
 const EXTENSION = '1001';
+// An extension the run's fresh tenant never had a device nor a member for.
+const UNKNOWN_EXTENSION = '4999';
 const DEVICE_ID = 'e2e-phone';
 const timings = {};
 
@@ -251,6 +253,31 @@ try {
   await test(`the caller cancels while ringing (${HANGUPS} calls): the call is cancelled, the phone gets the cancel push`, async () => {
     for (let i = 0; i < HANGUPS; i += 1) await cancelledCall(tenant);
   });
+  await test('an INVITE to an extension callwake never had: 404 Not Found, no ringing, nothing pushed', async () => {
+    const pattern = callIdFor('unknown');
+    const callId = expandCallId(pattern);
+    const caller = runSipp(
+      'caller-unknown',
+      'uac_not_found.xml',
+      PORTS.caller,
+      pattern,
+      UNKNOWN_EXTENSION,
+    );
+    const run = await caller.done;
+    const trace = sipTrace(caller.messages);
+    assert(run.code === 0, `caller SIPp exited ${run.code}\n      ${sipFlow(trace)}`);
+    const final = trace.find((e) => !e.sent && /^SIP\/2\.0 [2-6]\d\d/.test(e.line));
+    assert(final?.line === 'SIP/2.0 404 Not Found', `final answer: ${final?.line}`);
+    // callwake's own answer, which the 404 stands for.
+    const call = await api('GET', `/v1/calls/${encodeURIComponent(callId)}`, {
+      bearer: tenant.key,
+    });
+    assert(call.json.status === 'unknown_extension', `call status ${call.json.status}`);
+    const pushed = await db().collection('pushOutbox').where('callId', '==', callId).get();
+    assert(pushed.empty, `${pushed.size} pushes stored`);
+    log(`  SIP flow\n      ${sipFlow(trace)}`);
+  });
+
   await test('every request Kamailio sent is signed (HTTP Basic, sha256), matching the request; its log holds no key, secret or credential; no request authenticates again', async () => {
     const problems = [];
     for (const r of proxy.requests) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { callUuid } from '../../functions/core/callUuid';
 import { maskToken } from '../../functions/core/devices';
 import { signInApp } from '../support/app';
 import { parseVapidKey } from '../../functions/push/vapidKey';
@@ -10,7 +11,7 @@ import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { startProviders } from '../support/providers';
 import { scanTerminal } from '../support/terminalScreen';
-import { SUITE_TIMEOUT_MS } from '../support/wait';
+import { DRAIN_TIMEOUT_MS, eventually, SUITE_TIMEOUT_MS } from '../support/wait';
 
 interface Run {
   code: number;
@@ -433,6 +434,92 @@ describe('operator CLI (emulator)', function () {
     assert.equal(fakes.fcm.requestsFor(liveToken).length, 1);
 
     await fails(['devices', 'test-push', tenant, 'ghost'], 1, /has no device "ghost"/);
+  });
+
+  it('shows the pushes a call sent, incoming and cancel, with their payloads and tokens masked', async () => {
+    const { tenant, key } = await createTenant(); // the outbox, the emulator's default
+    const android = fcmToken();
+    const iphone = voipToken();
+    const put = async (id: string, form: Record<string, string>) => {
+      const reply = await api('PUT', `/v1/extensions/1001/devices/${id}`, { key, form });
+      assert.equal(reply.status, 201, reply.text);
+    };
+    await put('pixel', { platform: 'android', fcm_token: android });
+    await put('iphone', { platform: 'ios', voip_token: iphone, app_id: 'com.x.phone' });
+    const id = callId();
+    const rang = await api('POST', '/v1/calls', {
+      key,
+      form: { call_id: id, to: '1001', from: '5551234', from_name: 'Alice' },
+    });
+    assert.equal(rang.fields.pushed, 2, rang.text);
+    const cancelled = await api('POST', `/v1/calls/${id}/cancel`, {
+      key,
+      form: { reason: 'hangup' },
+    });
+    assert.equal(cancelled.status, 200, cancelled.text);
+    // The cancel push goes out from the call's trigger: wait for it to be stored. (A PushKit-only
+    // iPhone gets no cancel: core/renderCancel.ts.)
+    const uuid = callUuid(tenant, id);
+    await eventually(
+      async () =>
+        (await db().collection('pushOutbox').where('callUuid', '==', uuid).get()).size === 3,
+      'the cancel push in the outbox',
+      DRAIN_TIMEOUT_MS,
+    );
+
+    interface Shown {
+      call_id: string;
+      pushes: { device_id: string; type: string; provider: string; url: string; body: unknown }[];
+    }
+    const shown = await json<Shown>(['calls', 'pushes', tenant, id]);
+    assert.equal(shown.call_id, id);
+    assert.deepEqual(shown.pushes.map((p) => `${p.type} ${p.device_id} ${p.provider}`).sort(), [
+      'call_cancelled pixel fcm',
+      'incoming_call iphone apns',
+      'incoming_call pixel fcm',
+    ]);
+    const last = shown.pushes.at(-1)!;
+    assert.equal(last.type, 'call_cancelled', 'in the order they were stored');
+    const payload = (type: string, device: string) => {
+      const push = shown.pushes.find((p) => p.type === type && p.device_id === device)!;
+      const body = push.body as Record<string, unknown> & { message?: { data?: object } };
+      return (body.message?.data ?? body) as Record<string, string>;
+    };
+    const appKeys = ['type', 'call_id', 'call_uuid', 'caller_id', 'caller_number', 'caller_name'];
+    for (const [type, device] of [
+      ['incoming_call', 'pixel'],
+      ['incoming_call', 'iphone'],
+      ['call_cancelled', 'pixel'],
+    ] as const) {
+      const data = payload(type, device);
+      for (const k of [...appKeys, 'extension', 'sip_call_id'])
+        assert.ok(k in data, `${type} ${device}: ${k}`);
+      assert.deepEqual(
+        [data.type, data.call_id, data.call_uuid, data.caller_name],
+        [type, id, uuid, 'Alice'],
+      );
+    }
+    assert.equal(payload('call_cancelled', 'pixel').reason, 'hangup');
+
+    const text = await ok(['calls', 'pushes', tenant, id]);
+    assert.match(
+      text,
+      new RegExp(
+        `^Pushes of call ${id.replace('.', '\\.')} \\(tenant ${tenant}, call_uuid ${uuid}\\): 3$`,
+        'm',
+      ),
+    );
+    assert.match(text, /^[\d:.]+ {2}incoming_call to pixel \(fcm\)$/m);
+    assert.match(text, /^[\d:.]+ {2}incoming_call to iphone \(apns\)$/m);
+    assert.match(text, /^[\d:.]+ {2}call_cancelled to pixel \(fcm\)$/m);
+    assert.match(text, /^ {4,}"caller_number": "5551234",?$/m);
+    assert.match(text, /^ {4,}"reason": "hangup",?$/m);
+    for (const out of [text, JSON.stringify(shown)]) {
+      for (const token of [android, iphone]) {
+        assert.ok(!out.includes(token), 'no raw token');
+        assert.ok(out.includes(maskToken(token)), 'the masked token is shown');
+      }
+    }
   });
 
   it('pages the tenant list', async () => {
