@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { memberApp, type TestApp } from '../support/app';
-import { createTenant, endCalls, type TestTenant } from '../support/emulator';
-import { api, type Reply } from '../support/http';
+import { createTenant, type TestTenant } from '../support/emulator';
+import { endCalls } from '../support/endCalls';
+import { api, retrying503, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { startProviders, type Providers } from '../support/providers';
-import { retriedByClients, retrying } from '../support/retry';
 import { eventually, SUITE_TIMEOUT_MS } from '../support/wait';
 
 /** A's numbers, small enough for this machine to flood ten times over. */
@@ -84,9 +84,8 @@ describe('security: one tenant floods, another still rings (emulators, fake FCM)
         .find((r) => r.receivedAt >= started && JSON.stringify(r.body).includes(id));
     const push = await eventually(pushOf, `B's push ${id} at the fake FCM`);
     // B hangs up, and sends it again after a 429 busy or a 503 as the API tells a PBX to.
-    const { reply: cancel } = await retrying(
+    const cancel = await retrying503(
       () => api('POST', `/v1/calls/${id}/cancel`, { key: b.key }),
-      (r) => retriedByClients(r.status, r.fields.error),
       10,
     );
     assert.equal(cancel.status, 200, cancel.text);

@@ -18,7 +18,8 @@ import {
   signInApp,
   type TestApp,
 } from '../support/app';
-import { callPath, db, endCalls, storedCall } from '../support/emulator';
+import { callPath, db, storedCall } from '../support/emulator';
+import { endCalls } from '../support/endCalls';
 import { api, retrying503, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { SUITE_TIMEOUT_MS } from '../support/wait';

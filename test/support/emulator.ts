@@ -10,8 +10,6 @@ import {
   signingKeyId as signingKeyIdOf,
   signingSecretFor,
 } from '../../functions/core/pbxSignature';
-import { retriedByClients, retrying } from './retry';
-import { DRAIN_TIMEOUT_MS, eventually } from './wait';
 
 export const PROJECT_ID = 'demo-callwake';
 export const ROOT = join(__dirname, '..', '..');
@@ -122,54 +120,6 @@ export async function cancelsDone(tenant: string): Promise<boolean> {
     .where('cancel.state', 'in', ['pending', 'sending'])
     .get();
   return open.empty;
-}
-
-/** The `error` of a JSON error body; undefined for any other body (a platform's own page). */
-function errorOf(text: string): unknown {
-  try {
-    return (JSON.parse(text) as { error?: unknown }).error;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Ends every call of the tenant still ringing, as its PBX would, and waits until their cancels
- * (and any other open cancel job) are sent: a suite leaves no trigger behind it for the next.
- */
-export async function endCalls(tenant: TestTenant): Promise<void> {
-  for (const call of await ringingCalls(tenant.id)) {
-    const id = encodeURIComponent(call.callId);
-    // Idempotent: a call that ended meanwhile (answered, or at its deadline) answers 200 too.
-    // Sent again after a 429 busy or a 503, as the API tells a PBX to.
-    const { reply } = await retrying(
-      async () => {
-        const sent = await fetch(`${BASE_URL}/v1/calls/${id}/cancel`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${tenant.key}`, Accept: 'application/json' },
-        });
-        const text = await sent.text();
-        return { status: sent.status, text, error: errorOf(text) };
-      },
-      (r) => retriedByClients(r.status, r.error),
-      10,
-    );
-    if (reply.status !== 200)
-      throw new Error(`ending call ${id}: HTTP ${reply.status} ${reply.text}`);
-  }
-  await eventually(
-    async () => (await cancelsDone(tenant.id)) && (await ringingCalls(tenant.id)).length === 0,
-    `the calls of tenant ${tenant.id} to end and their cancels to be sent`,
-    DRAIN_TIMEOUT_MS,
-  );
-}
-
-async function ringingCalls(tenant: string): Promise<Call[]> {
-  const ringing = await db()
-    .collection(`tenants/${tenant}/calls`)
-    .where('status', '==', 'ringing')
-    .get();
-  return ringing.docs.map((d) => d.data() as Call);
 }
 
 /** Every document under a tenant (devices and calls), to prove a request wrote nothing. */
