@@ -1,4 +1,5 @@
 import { collection, getDocs, limit, orderBy, query, where } from 'firebase/firestore';
+import { OUTCOMES } from '../../../functions/core/metrics';
 import { api, ApiError } from '../api';
 import { STATUS_LABEL, type Call } from '../calls';
 import { fill, h, s } from '../dom';
@@ -18,14 +19,6 @@ interface Figures {
   devices: Record<string, number>;
 }
 
-const OUTCOMES: Call['status'][] = [
-  'accepted',
-  'declined',
-  'missed',
-  'cancelled',
-  'no_devices',
-  'unknown_extension',
-];
 const HOUR = 3_600_000;
 const DAY_CALLS = 1_000;
 
