@@ -102,11 +102,14 @@ function rewriteTargets(want) {
     });
 }
 
-/** The table under "## Functions as deployed" in docs/deploy.md. */
+/** The section "Functions as deployed" of docs/deploy.md, or undefined without one. */
+const deployedSection = readFileSync(join(root, 'docs', 'deploy.md'), 'utf8')
+  .split('## Functions as deployed')[1]
+  ?.split('\n## ')[0];
+
+/** The section's table. */
 function documentedFunctions() {
-  const doc = readFileSync(join(root, 'docs', 'deploy.md'), 'utf8');
-  const section = doc.split('## Functions as deployed')[1]?.split('\n## ')[0] ?? '';
-  const rows = section
+  const rows = (deployedSection ?? '')
     .split('\n')
     .filter((line) => /^\|\s*`/.test(line))
     .map((line) =>
@@ -194,9 +197,7 @@ check(
   defaults.every((r) => r.region === 'us-central1'),
   'every function in REGION (us-central1 unless set)',
 );
-const runtimeSentence = readFileSync(join(root, 'docs', 'deploy.md'), 'utf8')
-  .split('## Functions as deployed')[1]
-  ?.split('\n\n')[1];
+const runtimeSentence = deployedSection?.split('\n\n')[1];
 check(
   runtimeSentence?.includes(`(\`${DEPLOY_RUNTIME}\``) === true,
   `docs/deploy.md says the functions run on ${DEPLOY_RUNTIME}`,
