@@ -139,17 +139,19 @@ function documentedFunctions() {
 
 /**
  * What a trigger cell of the table says, as a test of the CLI's endpoint: HTTPS, a Firestore
- * write on the path shown (`…` stands for the documented path's leading part), a schedule, or
+ * write (any) or create on the path shown (`…` stands for the documented path's leading part), a schedule, or
  * Cloud Tasks.
  */
 function documentedTrigger(cell) {
   const path = /`([^`]+)`/.exec(cell)?.[1];
   if (cell === 'HTTPS') return { matches: (row) => row.trigger === 'https' };
-  if (cell.startsWith('Firestore write') && path) {
+  const event = /^Firestore (write|create)/.exec(cell)?.[1];
+  if (event && path) {
     const tail = path.replace(/^…\//, '');
+    const type = `google.cloud.firestore.document.v1.${event === 'write' ? 'written' : 'created'}`;
     return {
       matches: (row) =>
-        row.trigger === 'google.cloud.firestore.document.v1.written' &&
+        row.trigger === type &&
         typeof row.document === 'string' &&
         row.document.replace(/\{[^}]+\}/g, '*').endsWith(tail),
     };

@@ -1,10 +1,14 @@
-import { onDocumentWritten } from 'firebase-functions/v2/firestore';
+import { onDocumentCreated } from 'firebase-functions/v2/firestore';
 import { eventOptions } from '../config';
 import { eventServices } from '../wiring';
 import { handleAnswerWritten } from './handleAnswerWritten';
 
-/** Settles an answer the app wrote through Firestore (handleAnswerWritten). */
-export const onAnswerWritten = onDocumentWritten(
+/**
+ * Settles an answer the app wrote through Firestore (handleAnswerWritten). On its creation only:
+ * the rules let an app create an answer and never change it, and the one later write, the
+ * outcome, is the server's own.
+ */
+export const onAnswerWritten = onDocumentCreated(
   {
     ...eventOptions({ sendsPushes: false }),
     document: 'tenants/{tenant}/calls/{callUuid}/answers/{deviceId}',
@@ -17,7 +21,7 @@ export const onAnswerWritten = onDocumentWritten(
         callUuid: event.params.callUuid,
         deviceId: event.params.deviceId,
         time: event.time,
-        data: event.data?.after.data(),
+        data: event.data?.data(),
       },
       eventServices,
     ),

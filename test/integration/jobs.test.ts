@@ -120,10 +120,7 @@ describe('scheduled jobs and trigger redelivery (emulator, firebase-functions-te
       cancel: { ...(await stored(id)).cancel!, state: 'pending' },
     };
     await fft.wrap(onAnswerWritten)({
-      data: fft.makeChange(
-        documentSnapshot({}, answerRef.path),
-        documentSnapshot(withoutOutcome(answerSnap.data()!), answerRef.path),
-      ),
+      data: documentSnapshot(withoutOutcome(answerSnap.data()!), answerRef.path),
       params: { tenant: tenant.id, callUuid: callUuid(tenant.id, id), deviceId: 'pixel' },
     });
     await fft.wrap(onCallWritten)({

@@ -51,12 +51,9 @@ describe('a trigger run that fails is retried (emulator, firebase-functions-test
     await (await getServices()).events.calls.get(tenant.id, callUuid(tenant.id, id));
     const deliver = async (): Promise<void> => {
       await fft.wrap(onAnswerWritten)({
-        data: fft.makeChange(
-          documentSnapshot({}, answerRef.path),
-          documentSnapshot(
-            { action: 'accept', deviceId: 'pixel', uid: 'user-1', answeredAt: Timestamp.now() },
-            answerRef.path,
-          ),
+        data: documentSnapshot(
+          { action: 'accept', deviceId: 'pixel', uid: 'user-1', answeredAt: Timestamp.now() },
+          answerRef.path,
         ),
         params: { tenant: tenant.id, callUuid: callUuid(tenant.id, id), deviceId: 'pixel' },
       });
