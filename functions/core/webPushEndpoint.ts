@@ -27,27 +27,29 @@ const SPECIAL_V4: [string, number][] = [
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, and the broadcast address
 ];
+/**
+ * Special-purpose ranges inside the IPv6 global unicast space (2000::/3, below). Everything
+ * outside it is refused anyway: unspecified, loopback, discard (100::/64), local-use NAT64
+ * (64:ff9b:1::/48), segment routing (5f00::/16), unique and link local, site local, multicast.
+ * The IPv4 forms (mapped, compatible, NAT64 64:ff9b::/96, 6to4) are judged by their IPv4 address.
+ */
 const SPECIAL_V6: [string, number][] = [
-  ['::', 96], // unspecified, loopback, IPv4-compatible (checked by their IPv4 below)
-  ['100::', 64], // discard
   ['2001::', 23], // IETF protocol assignments (Teredo among them)
   ['2001:db8::', 32], // documentation
   ['3fff::', 20], // documentation (RFC 9637)
-  ['5f00::', 16], // segment routing SIDs (RFC 9602)
-  ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215): a translator of this network
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link local
-  ['fec0::', 10], // site local, deprecated (RFC 3879) but still routed inside some networks
-  ['ff00::', 8], // multicast
 ];
 
 const NOT_PUBLIC = new BlockList();
 for (const [network, prefix] of SPECIAL_V4) NOT_PUBLIC.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of SPECIAL_V6) NOT_PUBLIC.addSubnet(network, prefix, 'ipv6');
+/** The IPv6 global unicast space (IANA's IPv6 address space registry): the rest is not routed. */
+const GLOBAL_UNICAST = new BlockList();
+GLOBAL_UNICAST.addSubnet('2000::', 3, 'ipv6');
 
 /** The eight 16-bit groups of an IPv6 address (with `::` and a dotted IPv4 tail expanded). */
 function ipv6Groups(address: string): number[] {
-  let text = address.toLowerCase();
+  // (parseInt reads hex digits in either case.)
+  let text = address;
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted?.[1]) {
     const [a = 0, b = 0, c = 0, d = 0] = dotted[1].split('.').map(Number);
@@ -80,7 +82,7 @@ export function isPublicAddress(address: string): boolean {
   if (family !== 6) return false;
   const carried = embeddedIpv4(address);
   if (carried !== undefined) return isPublicAddress(carried);
-  return !NOT_PUBLIC.check(address, 'ipv6');
+  return GLOBAL_UNICAST.check(address, 'ipv6') && !NOT_PUBLIC.check(address, 'ipv6');
 }
 
 /** Host names that only ever mean a local or internal host. */

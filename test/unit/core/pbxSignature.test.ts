@@ -60,10 +60,12 @@ describe('pbxSignature: signed PBX requests', () => {
       signedBody: BODY,
     });
     assert.deepEqual(parseSignedBody(`cw_key=${KEY_ID}&cw_auth=${password}`)?.signedBody, '');
-    // Not a signed credential: an API key, a wrong id, a sha1 name with a sha256 digest, fields
+    // Not a signed credential: an API key, a wrong id (or one inside a longer user), a sha1 name with a sha256 digest, fields
     // not at the end, a nonce with a space.
     assert.equal(parseSignedBasic('pbx', KEY), null);
     assert.equal(parseSignedBasic('cws_nothex', password), null);
+    assert.equal(parseSignedBasic(`x${KEY_ID}`, password), null);
+    assert.equal(parseSignedBasic(`${KEY_ID}0`, password), null);
     assert.equal(parseSignedBasic(KEY_ID, password.replace(SHA1_SIG, SHA256_SIG)), null);
     assert.equal(parseSignedBody(`cw_key=${KEY_ID}&cw_auth=${password}&to=1001`), null);
     assert.equal(parseSignedBasic(KEY_ID, `v1.sha1.${REQUEST.ts}.1 2.${SHA1_SIG}`), null);

@@ -4,15 +4,20 @@ import { createECDH, randomBytes } from 'node:crypto';
 import {
   appIdSchema,
   callIdSchema,
+  choice,
   deviceIdSchema,
   deviceRegistrationSchema,
   emptyAsUndefined,
   extensionSchema,
   fcmTokenSchema,
+  hmsTokenSchema,
   incomingCallSchema,
   RING_TIMEOUT,
   tenantSchema,
   uidSchema,
+  webPushAuthSchema,
+  webPushEndpointSchema,
+  webPushP256dhSchema,
 } from '../../../functions/core/schemas';
 
 const VOIP_TOKEN = 'ab'.repeat(32);
@@ -278,6 +283,35 @@ describe('identifier schemas: the whole value, in words', () => {
     assert.equal(says(fcmTokenSchema, 'x'.repeat(4097)), 'must be at most 4096 characters');
     assert.equal(says(fcmTokenSchema, 'a b'), 'must be visible ASCII without spaces');
     assert.equal(says(appIdSchema, '-app'), 'must be a package name or bundle id');
+  });
+
+  it('say what is wrong with a choice, an HMS token, an endpoint or a subscription key', () => {
+    const platform = choice(['android', 'ios']);
+    assert.equal(says(platform, 'web'), 'must be one of android, ios');
+    assert.equal(says(platform, ' IOS '), 'ok');
+    assert.equal(says(platform, '  '), 'must be one of android, ios');
+    assert.equal(says(hmsTokenSchema, 'x'.repeat(1025)), 'must be at most 1024 characters');
+    assert.equal(says(hmsTokenSchema, 'a b'), 'must be visible ASCII without spaces');
+    const long = `https://push.example.net/${'x'.repeat(1000)}`;
+    assert.equal(says(webPushEndpointSchema, long), 'must be at most 1024 characters');
+    assert.equal(
+      says(webPushEndpointSchema, 'https://push.example.net/a b'),
+      'must be visible ASCII without spaces',
+    );
+    // Base64url, the whole value: a valid key with anything before or after it is refused.
+    const key = Buffer.alloc(16, 1).toString('base64url');
+    assert.equal(says(webPushAuthSchema, key), 'ok');
+    for (const bad of [`+${key}`, `${key}/`, `${key}.`, `.${key}`]) {
+      assert.equal(
+        says(webPushAuthSchema, bad).split('; ')[0],
+        'must be base64url (PushSubscription.toJSON().keys.auth)',
+        bad,
+      );
+    }
+    assert.equal(
+      says(webPushP256dhSchema, '+AAAA').split('; ')[0],
+      'must be base64url (PushSubscription.toJSON().keys.p256dh)',
+    );
   });
 
   it('take JSON null for an optional field as absent, as an empty form value', () => {

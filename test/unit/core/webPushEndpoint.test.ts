@@ -52,6 +52,41 @@ describe('where a Web Push endpoint may point', () => {
     }
   });
 
+  it('judges an IPv6 address that carries an IPv4 one by that IPv4 address, however written', () => {
+    // NAT64 (64:ff9b::/96), 6to4 (2002::/16) and IPv4-compatible forms of a public address reach
+    // the public internet; of a private one, the private network.
+    for (const host of [
+      '64:ff9b::808:808',
+      '64:ff9b::8.8.8.8',
+      '64:FF9B::808:808',
+      '2002:808:808::1',
+      '::8.8.8.8',
+      '::808:808',
+    ]) {
+      assert.equal(isPublicAddress(host), true, host);
+      assert.equal(endpointRefusal(`https://[${host}]/x`), null, host);
+    }
+    for (const host of [
+      '64:ff9b::a00:1',
+      '64:ff9b::7f00:1',
+      '2002:7f00:1::',
+      '::10.0.0.1',
+      '::a9fe:a9fe',
+      '::FFFF:7F00:1',
+    ]) {
+      assert.equal(isPublicAddress(host), false, host);
+    }
+  });
+
+  it('takes only the IPv6 global unicast space (2000::/3) beyond those forms', () => {
+    for (const host of ['::1:808:808', '1::1', '1000::1', '4000::1', 'e000::1', 'ff02::1']) {
+      assert.equal(isPublicAddress(host), false, host);
+    }
+    for (const host of ['2000::1', '2606:4700::1111', '3ffe::1']) {
+      assert.equal(isPublicAddress(host), true, host);
+    }
+  });
+
   it('refuses local names, other ports and other schemes', () => {
     assert.equal(endpointRefusal('https://localhost/x'), 'must name a public host');
     assert.equal(endpointRefusal('https://db.localhost/x'), 'must name a public host');
