@@ -1,6 +1,9 @@
 /**
- * Answer path: from the app's accept (the answer document, written with the Firebase JS SDK
- * as a signed-in member, as the app does) to the PBX learning it. Each call is watched at
+ * Answer path: from the app's accept to the PBX learning it, through both of the app's doors
+ * in turn: the answer document, written with the Firebase JS SDK as a signed-in member, and
+ * the HTTPS answer route with the member's ID token. Each extension also has a desk phone the
+ * PBX registered, which rings too and must be told to stop: the time from the accept to its
+ * cancel push at the fake FCM is the "answer elsewhere" figure. Each call is watched at
  * once by a long-poll (GET /v1/calls/{id}?wait=20) and by a client polling GET /v1/calls/{id}
  * once a second, so both see the same accept. The seeds' design (bench/peers/seeds.ts) rings
  * the same user at the same moment and is accepted at the same instant; its PBX polls the seeds'
@@ -10,6 +13,8 @@
 import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
 import { makeMember, signInApp, type TestApp } from '../test/support/app';
 import { api } from '../test/support/http';
+import { fcmToken } from '../test/support/ids';
+import { fcmMessage, type Providers } from '../test/support/providers';
 import {
   CALLS_PER_EXTENSION_BUDGET,
   adminClient,
@@ -24,8 +29,14 @@ import {
 import { acceptSeedCall, postSeeds, registerSeedGroups, seedStatus } from './peerCalls';
 import { distribution, ratio, sleep, type Distribution } from './stats';
 
+/** How the app answered: its answer document (Firestore SDK) or the HTTPS answer route. */
+export type AnswerDoor = 'sdk' | 'https';
+
 /** One answered call, in milliseconds after the accept. */
 export interface AnswerSample {
+  door: AnswerDoor;
+  /** The desk phone's cancel push (answered elsewhere) reached the fake FCM. */
+  cancelElsewhere: number;
   /** When the accept was written, in seconds since the phase started. */
   at: number;
   /** The long-poll answered. */
@@ -34,7 +45,7 @@ export interface AnswerSample {
   poll: number;
   /** The seeds' design: its PBX, polling the status route once a second, saw the accept. */
   seedsPoll: number;
-  /** onAnswerWritten's transaction settled the call (its `endedAt`): the trigger's share. */
+  /** The call was settled (its `endedAt`): by the answer route, or the long-poll or trigger that saw the document. */
   settled: number;
 }
 
@@ -42,6 +53,10 @@ export interface AnswerResult {
   calls: number;
   lanes: number;
   longPoll: Distribution;
+  /** The long-poll, by the door the app answered through. */
+  byDoor: Record<AnswerDoor, Distribution>;
+  /** Accept → the other phone's cancel push at the fake FCM. */
+  cancelElsewhere: Distribution;
   poll: Distribution;
   seedsPoll: Distribution;
   settled: Distribution;
@@ -59,6 +74,8 @@ interface Lane {
   app: TestApp;
   /** [extension, device id] pairs this lane's user registered. */
   phones: [string, string][];
+  /** The FCM token of each extension's desk phone, which the PBX registered. */
+  desks: Map<string, string>;
   /** The same user in the seeds' design: one token document. */
   seedUser: string;
 }
@@ -66,6 +83,7 @@ interface Lane {
 async function makeLane(tenant: TestTenant, index: number, extensions: number): Promise<Lane> {
   const app = await signInApp();
   const phones: [string, string][] = [];
+  const desks = new Map<string, string>();
   for (let i = 0; i < extensions; i += 1) {
     const ext = `a${index}x${i}`;
     const deviceId = `app-${index}-${i}`;
@@ -79,9 +97,17 @@ async function makeLane(tenant: TestTenant, index: number, extensions: number): 
       }),
     );
     phones.push([ext, deviceId]);
+    const desk = fcmToken();
+    await setup(`registering the desk phone of ${ext}`, () =>
+      api('PUT', `/v1/extensions/${ext}/devices/desk-${index}-${i}`, {
+        key: tenant.key,
+        form: { platform: 'android', fcm_token: desk },
+      }),
+    );
+    desks.set(ext, desk);
   }
   const [[seedUser = ''] = []] = await registerSeedGroups(`a${index}seed`, 1, 1);
-  return { app, phones, seedUser };
+  return { app, phones, desks, seedUser };
 }
 
 /** Polls once a second from `start` until the call is no longer ringing; when that was seen. */
@@ -110,13 +136,31 @@ async function pollSeeds(callId: string, start: number): Promise<number> {
   throw new Error(`the seeds' poller never saw call ${callId} answered`);
 }
 
+/** When the fake FCM took the cancel push of `callId` for `token`, waiting up to 30 s. */
+async function cancelReceived(fakes: Providers, token: string, callId: string): Promise<number> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const cancel = fakes.fcm.requestsFor(token).find((r) => {
+      const { data } = fcmMessage(r);
+      return data.type === 'call_cancelled' && data.call_id === callId && r.status === 200;
+    });
+    if (cancel) return cancel.receivedAt;
+    if (Date.now() > until) throw new Error(`no cancel push for call ${callId}'s desk phone`);
+    await sleep(5);
+  }
+}
+
 async function sample(
   tenant: TestTenant,
   lane: Lane,
   n: number,
   phaseStart: number,
+  fakes: Providers,
 ): Promise<AnswerSample> {
   const [ext, deviceId] = lane.phones[n % lane.phones.length] ?? ['', ''];
+  // The doors take turns, so each has the same share of calls, lanes and moments.
+  const door: AnswerDoor = n % 2 === 0 ? 'sdk' : 'https';
+  const idToken = await lane.app.idToken();
   const callId = benchCallId('answer');
   const rang = expectStatus(await postCall(tenant, callId, ext), [201], `ringing ${ext}`);
   const started = Date.now();
@@ -134,21 +178,33 @@ async function sample(
   const seedsPolled = pollSeeds(callId, Date.now());
   await sleep(500 + Math.random() * 1_000);
   const acceptedAt = Date.now();
-  await Promise.all([
-    setDoc(doc(lane.app.db, `${path}/answers/${deviceId}`), {
-      action: 'accept',
-      deviceId,
-      uid: lane.app.uid,
-      answeredAt: serverTimestamp(),
-    }),
-    acceptSeedCall(callId),
+  const accept =
+    door === 'sdk'
+      ? setDoc(doc(lane.app.db, `${path}/answers/${deviceId}`), {
+          action: 'accept',
+          deviceId,
+          uid: lane.app.uid,
+          answeredAt: serverTimestamp(),
+        })
+      : api('POST', `/v1/app/calls/${encodeURIComponent(callId)}/answer`, {
+          headers: { Authorization: `Bearer ${idToken}` },
+          form: { device_id: deviceId, action: 'accept', tenant: tenant.id },
+        }).then((reply) => expectStatus(reply, [200], `the HTTPS answer to ${callId}`));
+  const desk = cancelReceived(fakes, lane.desks.get(ext) ?? '', callId);
+  await Promise.all([accept, acceptSeedCall(callId)]);
+  const [reply, pollSeen, seedsSeen, deskCancelled] = await Promise.all([
+    longPoll,
+    polled,
+    seedsPolled,
+    desk,
   ]);
-  const [reply, pollSeen, seedsSeen] = await Promise.all([longPoll, polled, seedsPolled]);
   if (reply.fields.status !== 'accepted') {
     throw new Error(`the long-poll answered ${reply.text} for call ${callId}`);
   }
   const endedAt = (await adminClient('bench-fixtures').doc(path).get()).get('endedAt') as number;
   return {
+    door,
+    cancelElsewhere: deskCancelled - acceptedAt,
     at: Math.round((acceptedAt - phaseStart) / 100) / 10,
     longPoll: longPolled - acceptedAt,
     poll: pollSeen - acceptedAt,
@@ -162,7 +218,12 @@ async function sample(
  * lane: the emulator starts a worker process (a cold start of seconds on a small machine)
  * whenever more requests or trigger events arrive at once than it has idle workers.
  */
-export async function answerPath(calls: number, lanes: number, warmUp = 2): Promise<AnswerResult> {
+export async function answerPath(
+  fakes: Providers,
+  calls: number,
+  lanes: number,
+  warmUp = 2,
+): Promise<AnswerResult> {
   const tenant = await createTenant('live');
   const callsPerLane = Math.ceil(calls / lanes) + warmUp;
   const extensions = Math.max(1, Math.ceil(callsPerLane / CALLS_PER_EXTENSION_BUDGET));
@@ -177,7 +238,7 @@ export async function answerPath(calls: number, lanes: number, warmUp = 2): Prom
         const mine: AnswerSample[] = [];
         const count = Math.floor(calls / lanes) + (i < calls % lanes ? 1 : 0);
         for (let n = 0; n < warmUp + count; n += 1) {
-          const result = await sample(tenant, lane, n, phaseStart);
+          const result = await sample(tenant, lane, n, phaseStart, fakes);
           if (n >= warmUp) mine.push(result);
         }
         return mine;
@@ -185,12 +246,16 @@ export async function answerPath(calls: number, lanes: number, warmUp = 2): Prom
     );
     const samples = byLane.flat().sort((a, b) => a.at - b.at);
     const longPoll = distribution(samples.map((x) => x.longPoll));
+    const through = (door: AnswerDoor) =>
+      distribution(samples.filter((x) => x.door === door).map((x) => x.longPoll));
     const poll = distribution(samples.map((x) => x.poll));
     const seedsPoll = distribution(samples.map((x) => x.seedsPoll));
     return {
       calls,
       lanes,
       longPoll,
+      byDoor: { sdk: through('sdk'), https: through('https') },
+      cancelElsewhere: distribution(samples.map((x) => x.cancelElsewhere)),
       poll,
       seedsPoll,
       settled: distribution(samples.map((x) => x.settled)),

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     });
     // A failed answer phase leaves its figures empty (its goals not measured), not the run.
     const answer = await phase('answer path', () =>
-      answerPath(SIZES.answerCalls, SIZES.answerLanes),
+      answerPath(fakes, SIZES.answerCalls, SIZES.answerLanes),
     ).catch((err: unknown) => {
       say(`answer path failed: ${err instanceof Error ? err.message : String(err)}`);
       const none = distribution([]);
@@ -92,6 +92,8 @@ async function main(): Promise<void> {
         calls: 0,
         lanes: SIZES.answerLanes,
         longPoll: none,
+        byDoor: { sdk: none, https: none },
+        cancelElsewhere: none,
         poll: none,
         seedsPoll: none,
         settled: none,

@@ -195,6 +195,15 @@ function answerTable(a: AnswerResult): string {
         ms(a.longPoll.p95),
         ms(a.longPoll.max),
       ],
+      ...(['sdk', 'https'] as const).map((door) => [
+        door === 'sdk'
+          ? '  of which the app answered with its answer document (Firestore SDK)'
+          : '  of which the app answered through POST /v1/app/calls/{id}/answer',
+        a.byDoor[door].n,
+        ms(a.byDoor[door].p50),
+        ms(a.byDoor[door].p95),
+        ms(a.byDoor[door].max),
+      ]),
       [
         'polling GET /v1/calls/{id} every 1 s',
         a.calls,
@@ -218,11 +227,18 @@ function answerTable(a: AnswerResult): string {
         '',
       ],
       [
-        'of which accept → settled by onAnswerWritten',
+        'accept → the call settled (endedAt)',
         a.calls,
         ms(a.settled.p50),
         ms(a.settled.p95),
         ms(a.settled.max),
+      ],
+      [
+        "accept → the other phone's cancel push at the fake FCM",
+        a.cancelElsewhere.n,
+        ms(a.cancelElsewhere.p50),
+        ms(a.cancelElsewhere.p95),
+        ms(a.cancelElsewhere.max),
       ],
     ],
   );

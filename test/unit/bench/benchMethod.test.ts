@@ -103,6 +103,8 @@ describe('the bench method', () => {
       ringWithLatency: { fcmAnswerDelayMs: 40, rows: [] },
       answerPath: {
         longPoll: distribution([60, 120]),
+        byDoor: { sdk: distribution([60]), https: distribution([120]) },
+        cancelElsewhere: distribution([90, 310]),
         poll: distribution([500, 900]),
       } as unknown as AnswerResult,
       freshInstance: { callwake: { pushMs: 500 }, hello: { replyMs: 400 } } as FreshStartResult,
@@ -132,7 +134,27 @@ describe('the bench method', () => {
       const latency = named(goals, 'FCM answering after');
       assert.equal(latency.met, null);
       for (const goal of goals.filter((g) => g.measured === null)) assert.equal(goal.met, null);
-      assert.equal(named(goals, 'HTTPS answer route').met, null);
+      const noHttps = evaluateGoals({
+        ...inputs(19),
+        answerPath: {
+          byDoor: { sdk: distribution([60]), https: distribution([]) },
+          cancelElsewhere: distribution([]),
+          longPoll: distribution([60]),
+          poll: distribution([500]),
+        } as unknown as AnswerResult,
+      });
+      assert.equal(named(noHttps, 'p50, the HTTPS answer route').met, null);
+      assert.equal(named(noHttps, 'Answer elsewhere').met, null);
+    });
+
+    it('judges each answer door and the cancel after an answer elsewhere on its own samples', () => {
+      const goals = evaluateGoals(inputs(19));
+      const sdk = named(goals, 'p50, the answer document door');
+      assert.deepEqual([sdk.met, sdk.measured], [true, '60 ms']);
+      const https = named(goals, 'p50, the HTTPS answer route');
+      assert.deepEqual([https.met, https.measured], [true, '120 ms']);
+      const cancel = named(goals, 'Answer elsewhere');
+      assert.deepEqual([cancel.met, cancel.diffMs], [false, 10]);
     });
   });
 });
