@@ -7,7 +7,6 @@ import type { StoredAnswer } from '../../core/ports';
 import { callIdSchema, choice, deviceIdSchema, tenantSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { validBody } from '../body';
-import { cancelNow } from '../cancelNow';
 import { candidateTenants, requireUser } from '../identity';
 import type { ApiContext, RouteHandler } from '../types';
 
@@ -80,10 +79,6 @@ export const postAnswer: RouteHandler = async (req, rawParams, ctx) => {
       again?.answer ?? answer,
       ctx.clock.now(),
     ));
-  // The answer that won ended the call: its other devices stop ringing now (cancelNow).
-  if (again?.outcome === undefined && outcome === 'won') {
-    await cancelNow(ctx, await ctx.tenant(call.tenant), call.callUuid);
-  }
   const now = await ctx.calls.get(call.tenant, call.callUuid);
   return {
     status: 200,

@@ -19,7 +19,6 @@ import { callIdSchema, choice, emptyAsUndefined, incomingCallSchema } from '../.
 import { validate } from '../../core/validate';
 import { authenticatePbx, requireTenant } from '../apiKey';
 import { validBody } from '../body';
-import { cancelNow } from '../cancelNow';
 import { answersJson } from '../negotiate';
 import type { Tenant } from '../../store/tenantDirectory';
 import type { ApiContext, ApiRequest, ApiResponse, RouteHandler } from '../types';
@@ -171,10 +170,7 @@ export const postWait: RouteHandler = async (req, params, ctx) => {
 
 const cancelBody = z.object({ reason: choice(PBX_CANCEL_REASONS).default('hangup') });
 
-/**
- * POST /v1/calls/{call_id}/cancel: the caller hung up (or the PBX stopped the call). Idempotent.
- * The request that ends the call sends its cancel pushes before it answers (cancelNow).
- */
+/** POST /v1/calls/{call_id}/cancel: the caller hung up (or the PBX stopped the call). Idempotent. */
 export const cancelCall: RouteHandler = async (req, params, ctx) => {
   const tenant = await requireTenant(req, ctx, true);
   const { call_id } = validate(callParams, params);
@@ -188,7 +184,6 @@ export const cancelCall: RouteHandler = async (req, params, ctx) => {
   );
   if (!result) throw new AppError('not_found', `No call ${call_id} is known.`);
   const status = applyPatch(result.call, result.patch).status;
-  if (result.patch) await cancelNow(ctx, tenant, result.call.callUuid);
   return {
     status: 200,
     body: {
