@@ -37,6 +37,10 @@ describe('admitCall: the tenant-wide call limits', () => {
       assert.equal(err.code, 'rate_limited');
       assert.equal(err.limit, 'calls_per_second');
       assert.equal(err.retryAfter, 1);
+      assert.equal(
+        err.message,
+        'More than 2 new calls in the last second for this tenant; ring this one directly.',
+      );
       return true;
     });
     clock.current += 1_001;
@@ -48,7 +52,14 @@ describe('admitCall: the tenant-wide call limits', () => {
       await created(uuid);
       clock.current += 1_000;
     }
-    await assert.rejects(admit('c4'), (err: AppError) => err.limit === 'calls_in_flight');
+    await assert.rejects(admit('c4'), (err: AppError) => {
+      assert.equal(err.limit, 'calls_in_flight');
+      assert.equal(
+        err.message,
+        '3 calls of this tenant are ringing already; ring this one directly.',
+      );
+      return true;
+    });
     await calls.transition('acme', 'c1', () => ({ status: 'cancelled' }));
     await admit('c4');
     await created('c4');

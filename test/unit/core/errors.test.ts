@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { AppError, ERROR_STATUS, toAppError, type ErrorCode } from '../../../functions/core/errors';
+import {
+  AppError,
+  busyError,
+  ERROR_STATUS,
+  slowError,
+  toAppError,
+  type ErrorCode,
+} from '../../../functions/core/errors';
 
 const UNAVAILABLE_MESSAGE = 'A backing service is unavailable; try again shortly.';
 
@@ -44,6 +51,20 @@ describe('AppError', () => {
     assert.equal(err.message, 'to: is required');
     assert.deepEqual(err.details, { to: 'is required' });
     assert.equal(new AppError('not_found', 'x').details, undefined);
+  });
+});
+
+describe('the store budget errors', () => {
+  it('say busy (429) with a one-second Retry-After, and why, in words a PBX admin reads', () => {
+    for (const [err, why] of [
+      [busyError(), 'Other requests are changing the same records right now'],
+      [slowError(), 'The database is answering slowly under load right now'],
+    ] as const) {
+      assert.equal(err.code, 'busy');
+      assert.equal(err.status, 429);
+      assert.equal(err.retryAfter, 1);
+      assert.equal(err.message, `${why}; try again in a second.`);
+    }
   });
 });
 
