@@ -363,6 +363,7 @@ export class World {
       if (after) this.eventarc.publish({ kind: 'call', callUuid: uuid, after, at });
     } else if (entry.method === 'createAnswer' && entry.result === true) {
       const answer = entry.args[2] as { action: string; deviceId: string; uid: string };
+      const door = entry.args[3];
       this.eventarc.publish({
         kind: 'answer',
         callUuid: uuid,
@@ -372,6 +373,7 @@ export class World {
           deviceId: answer.deviceId,
           uid: answer.uid,
           answeredAt: { toMillis: () => at },
+          ...(door === 'api' ? { door } : {}),
         },
         at,
       });
