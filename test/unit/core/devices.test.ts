@@ -109,6 +109,19 @@ describe('registerDevice', () => {
     });
   });
 
+  it('stores a Huawei phone with its HMS token', async () => {
+    const store = new FakeDeviceStore();
+    await registerDevice(
+      store,
+      'acme',
+      '100',
+      'mate-60',
+      { platform: 'android', hms_token: 'AQ-tok' },
+      NOW,
+    );
+    assert.equal(store.peek('acme', 'mate-60')?.hmsToken, 'AQ-tok');
+  });
+
   it('refreshes an existing device and says it was not created', async () => {
     const store = new FakeDeviceStore();
     store.put('acme', androidDevice());

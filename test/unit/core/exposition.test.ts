@@ -42,6 +42,21 @@ describe('the Prometheus exposition', () => {
     assert.ok(ring.includes('callwake_ring_latency_seconds_count{provider="fcm"} 4'));
   });
 
+  it('says what each family is, and shows push providers only from push counters', () => {
+    assert.match(text, /^# HELP callwake_calls_total \S.+$/m);
+    const odd = renderExposition(
+      [{ ...figures, counters: { ...figures.counters, 'pushes|mipush|cancel|accepted': 1 } }],
+      false,
+    );
+    assert.ok(
+      lines(odd).includes(
+        'callwake_pushes_total{provider="mipush",kind="cancel",result="accepted"} 1',
+      ),
+    );
+    assert.ok(!odd.includes('provider="mipush",kind="incoming"'), 'an incoming family of its own');
+    assert.ok(!odd.includes('provider="accepted"'), 'no provider from the calls counters');
+  });
+
   it('shows a provider it does not know yet once a counter names it', () => {
     assert.ok(
       lines(text).includes(

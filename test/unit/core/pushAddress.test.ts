@@ -263,6 +263,10 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
     it('an FCM token with spaces or control characters', () => {
       refusedOn('pn_prid', { ...android, pn_prid: 'a%20b' });
       refusedOn('pn_prid', { ...android, pn_prid: 'x'.repeat(4097) });
+      assert.match(
+        refusedOn('pn_param', { ...android, pn_param: 'x'.repeat(513) }).message,
+        /must be at most 512 characters/,
+      );
     });
 
     it('platform android for APNs; pn_* mixed with token fields', () => {

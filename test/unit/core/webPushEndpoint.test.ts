@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { endpointRefusal, isPublicAddress } from '../../../functions/core/webPushEndpoint';
+import {
+  endpointRefusal,
+  isPublicAddress,
+  needsResolving,
+} from '../../../functions/core/webPushEndpoint';
 
 describe('where a Web Push endpoint may point', () => {
   it('takes the push services browsers use', () => {
@@ -96,6 +100,13 @@ describe('where a Web Push endpoint may point', () => {
     assert.match(endpointRefusal('https://push.example.net:8443/x') ?? '', /port/);
     assert.equal(endpointRefusal('http://push.example.net/x'), 'must be an https URL');
     assert.equal(endpointRefusal('not a url'), 'must be a URL');
+  });
+
+  it('takes no host name as a public address, and asks for a name to be resolved', () => {
+    assert.equal(isPublicAddress('push.example.net'), false);
+    assert.equal(needsResolving('https://push.example.net/x'), true);
+    assert.equal(needsResolving('https://[2606:4700::1111]/x'), false);
+    assert.equal(needsResolving('https://127.0.0.1:9469/x', ['https://127.0.0.1:9469']), false);
   });
 
   it('exempts only the named test origin', () => {
