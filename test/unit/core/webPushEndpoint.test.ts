@@ -83,7 +83,17 @@ describe('where a Web Push endpoint may point', () => {
   });
 
   it('takes only the IPv6 global unicast space (2000::/3) beyond those forms', () => {
-    for (const host of ['::1:808:808', '1::1', '1000::1', '4000::1', 'e000::1', 'ff02::1']) {
+    // Only 64:ff9b::/96 is NAT64's well-known prefix: 64:1:: and 1:ff9b:: carry no IPv4.
+    for (const host of [
+      '::1:808:808',
+      '1::1',
+      '1000::1',
+      '4000::1',
+      'e000::1',
+      'ff02::1',
+      '64:1::808:808',
+      '1:ff9b::808:808',
+    ]) {
       assert.equal(isPublicAddress(host), false, host);
     }
     for (const host of ['2000::1', '2606:4700::1111', '3ffe::1']) {
