@@ -14,7 +14,8 @@ import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
 import { makeMember, signInApp, type TestApp } from '../test/support/app';
 import { api } from '../test/support/http';
 import { fcmToken } from '../test/support/ids';
-import { fcmMessage, type Providers } from '../test/support/providers';
+import { cancelPushes, fcmMessage, type Providers } from '../test/support/providers';
+import { eventually } from '../test/support/wait';
 import {
   CALLS_PER_EXTENSION_BUDGET,
   adminClient,
@@ -138,16 +139,16 @@ async function pollSeeds(callId: string, start: number): Promise<number> {
 
 /** When the fake FCM took the cancel push of `callId` for `token`, waiting up to 30 s. */
 async function cancelReceived(fakes: Providers, token: string, callId: string): Promise<number> {
-  const until = Date.now() + 30_000;
-  for (;;) {
-    const cancel = fakes.fcm.requestsFor(token).find((r) => {
-      const { data } = fcmMessage(r);
-      return data.type === 'call_cancelled' && data.call_id === callId && r.status === 200;
-    });
-    if (cancel) return cancel.receivedAt;
-    if (Date.now() > until) throw new Error(`no cancel push for call ${callId}'s desk phone`);
-    await sleep(5);
-  }
+  const cancel = await eventually(
+    () =>
+      cancelPushes(fakes.fcm, token).find(
+        (r) => fcmMessage(r).data.call_id === callId && r.status === 200,
+      ),
+    `the cancel push of call ${callId} to its desk phone`,
+    30_000,
+  );
+  // The fake's own arrival time: how often this looks does not move the figure.
+  return cancel.receivedAt;
 }
 
 async function sample(
