@@ -1,3 +1,4 @@
+import type { Call } from '../core/model';
 import { parseAnswerDoc } from '../store/answerDoc';
 import type { EventServices } from './eventServices';
 import { tooOld } from './retries';
@@ -51,13 +52,14 @@ export async function handleAnswerWritten(
   if (read.door === 'api') {
     // Watched, not read in a transaction: the call records the device's answer once settled.
     // Only when the route did not (its instance died) is it settled here: never lost.
+    const recorded = (call: Call | null) => call?.deliveries[write.deviceId]?.answer !== undefined;
     const seen = await calls.waitFor(
       write.tenant,
       write.callUuid,
-      (call) => call.deliveries[write.deviceId]?.answer !== undefined,
+      recorded,
       ROUTE_SETTLES_WITHIN_MS,
     );
-    if (seen?.deliveries[write.deviceId]?.answer !== undefined) return;
+    if (recorded(seen)) return;
   }
   const outcome = await calls.settleAnswer(write.tenant, write.callUuid, read.answer, clock.now());
   log.info('answer settled', { callUuid: write.callUuid, device: write.deviceId, outcome });
