@@ -139,16 +139,23 @@ async function writeOverdueCall(tenant) {
   return { doc, expiresAt: fields.expiresAt };
 }
 
+/** `read()` every `stepMs` until `done(value)` holds or the deadline passes; the last value. */
+async function poll(read, done, deadline, stepMs) {
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+    value = await read();
+  }
+  return value;
+}
+
 /** The stored call's fields once `done(fields)` holds, or the last read at the deadline. */
 async function waitForFields(doc, done, deadline) {
-  let fields = {};
-  while (Date.now() < deadline) {
+  const read = async () => {
     const res = await fetch(doc, { headers: OWNER });
-    fields = res.ok ? ((await res.json()).fields ?? {}) : {};
-    if (done(fields)) return fields;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  return fields;
+    return res.ok ? ((await res.json()).fields ?? {}) : {};
+  };
+  return poll(read, done, deadline, 500);
 }
 
 async function firstRun() {
@@ -193,10 +200,12 @@ async function firstRun() {
     // The runner says "ran" once the function's reply is back, which may come after the write
     // it made is seen (a loaded machine): waited for too, within the same bound.
     const ranLine = /^\[schedules\] expireCalls \(every 1 minutes\) ran$/m;
-    while (!ranLine.test(stack.output()) && Date.now() < writtenAt + SCHEDULE_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    const ran = ranLine.test(stack.output());
+    const ran = await poll(
+      () => ranLine.test(stack.output()),
+      Boolean,
+      writtenAt + SCHEDULE_MS,
+      250,
+    );
     check(
       ran &&
         ended.status?.stringValue === 'missed' &&
@@ -219,14 +228,11 @@ async function firstRun() {
 /** The stored status (the document is named by the call's call_uuid), read through the Firestore emulator's REST API as an owner. */
 async function waitForDocument(callUuid, deadline) {
   const url = `http://127.0.0.1:8080/v1/projects/${PROJECT_ID}/databases/(default)/documents/tenants/stackcheck/calls/${callUuid}`;
-  let status;
-  while (Date.now() < deadline) {
+  const read = async () => {
     const res = await fetch(url, { headers: { Authorization: 'Bearer owner' } });
-    status = res.ok ? (await res.json()).fields?.status?.stringValue : undefined;
-    if (status === 'missed') return status;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return status;
+    return res.ok ? (await res.json()).fields?.status?.stringValue : undefined;
+  };
+  return poll(read, (status) => status === 'missed', deadline, 250);
 }
 
 async function secondRun({ key, callId }) {
