@@ -1,14 +1,16 @@
 import { CALL_RETENTION_DAYS, PBX_API_KEY, PUSH_SEND_BUDGET_MS, pushEndpoints } from './config';
 import { systemClock, type Clock } from './core/clock';
-import type { CallStore, DeviceStore } from './core/ports';
+import type { CallStore, DeviceStore, LongPolls } from './core/ports';
 import type { PushSender, Provider } from './core/push';
 import type { PushEndpoints } from './core/render';
 import { sendersFor } from './push/senders';
 import { FirestoreCallStore } from './store/callStore';
 import { FirestoreDeviceStore } from './store/deviceStore';
 import { firestore } from './store/firestore';
+import { FirestoreLongPolls } from './store/longPolls';
 import { FirestoreMemberStore } from './store/memberStore';
 import { callLogLines } from './store/callLog';
+import { withDeadline } from './store/deadline';
 import { callsWithDeadline, devicesWithDeadline, eventStoreBudget } from './store/storeDeadlines';
 import { TenantDirectory, type Tenant } from './store/tenantDirectory';
 import type { EventServices } from './triggers/eventServices';
@@ -28,7 +30,7 @@ export interface Services {
    * run quickly and the platform retries the event (the triggers set `retry: true`) instead of
    * holding it until the function's timeout.
    */
-  events: { calls: CallStore; devices: DeviceStore };
+  events: { calls: CallStore; devices: DeviceStore; longPolls: Pick<LongPolls, 'watching'> };
 }
 
 /** 5 s per store call once warm; 15 s for a cold instance's first (eventStoreBudget). */
@@ -61,6 +63,7 @@ async function make(): Promise<Services> {
     events: {
       calls: callsWithDeadline(calls, eventBudget),
       devices: devicesWithDeadline(devices, eventBudget),
+      longPolls: withDeadline(new FirestoreLongPolls(db), eventBudget),
     },
     members: new FirestoreMemberStore(db),
     sendersFor,

@@ -191,15 +191,22 @@ export interface CallCounts {
 /** The long-polls a tenant holds open, counted across every instance. */
 export interface LongPolls {
   /**
-   * Counts one more long-poll of `tenant`, lasting at most `maxMs`, unless `limit` are already
-   * held: then null. The function returned ends it (early: a long-poll answered before its end).
+   * Counts one more long-poll of `tenant`, on the call `callUuid`, lasting at most `maxMs`, unless
+   * `limit` are already held: then null. The function returned ends it (early: a long-poll
+   * answered before its end).
    */
   hold(
     tenant: string,
+    callUuid: string,
     limit: number,
     now: number,
     maxMs: number,
   ): Promise<(() => Promise<void>) | null>;
+  /**
+   * True when a long-poll of the call is held past `until`: it watches the call's answers and
+   * settles those written through Firestore, so their trigger leaves them to it.
+   */
+  watching(tenant: string, callUuid: string, until: number): Promise<boolean>;
 }
 
 /** Signed requests are good once, across every instance. */

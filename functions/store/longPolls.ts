@@ -5,7 +5,8 @@ import { firestoreModule, paths } from './firestore';
 
 /**
  * Long-polls held open, one document each under tenants/{tenant}/longPolls, counted across
- * every instance: those whose `until` has not passed. A long-poll deletes its document when it
+ * every instance: those whose `until` has not passed. Each names its call, so that the answer
+ * trigger can tell a long-poll watches that call's answers. A long-poll deletes its document when it
  * answers; one whose instance died stops counting at `until` (and its document expires by TTL).
  * The count and the create are not one transaction: requests arriving within one round trip of
  * each other may pass the limit together.
@@ -15,6 +16,7 @@ export class FirestoreLongPolls implements LongPolls {
 
   async hold(
     tenant: string,
+    callUuid: string,
     limit: number,
     now: number,
     maxMs: number,
@@ -25,9 +27,25 @@ export class FirestoreLongPolls implements LongPolls {
     const { Timestamp } = await firestoreModule();
     const until = now + maxMs;
     const ref = col.doc(randomBytes(12).toString('hex'));
-    await ref.create({ startedAt: now, until, purgeAt: Timestamp.fromMillis(until + 60_000) });
+    await ref.create({
+      callUuid,
+      startedAt: now,
+      until,
+      purgeAt: Timestamp.fromMillis(until + 60_000),
+    });
     return async () => {
       await ref.delete();
     };
+  }
+
+  async watching(tenant: string, callUuid: string, until: number): Promise<boolean> {
+    // One equality filter, served by the automatic single-field index (with a range on `until`
+    // it would need a composite one); a call has a handful of long-polls at most.
+    const snap = await this.db
+      .collection(paths.longPolls(tenant))
+      .where('callUuid', '==', callUuid)
+      .select('until')
+      .get();
+    return snap.docs.some((doc) => (doc.get('until') as number) > until);
   }
 }

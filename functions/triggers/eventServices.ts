@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock';
-import type { CallStore, DeviceStore } from '../core/ports';
+import type { CallStore, DeviceStore, LongPolls } from '../core/ports';
 import type { Provider, PushSender } from '../core/push';
 import type { PushEndpoints } from '../core/render';
 
@@ -19,6 +19,8 @@ export interface EventLog {
 export interface EventServices {
   calls: CallStore;
   devices: DeviceStore;
+  /** Whether a long-poll watches a call's answers (the answer trigger leaves them to it). */
+  longPolls: Pick<LongPolls, 'watching'>;
   sendersFor: (tenant: string) => Promise<Record<Provider, PushSender>>;
   endpoints: PushEndpoints;
   /** Longest one fan-out may spend pushing, retries included. */

@@ -1,15 +1,23 @@
+import { toAppError } from '../core/errors';
 import type { Call } from '../core/model';
 import { parseAnswerDoc } from '../store/answerDoc';
 import type { EventServices } from './eventServices';
 import { tooOld } from './retries';
 
 /**
- * How long the trigger leaves an answer of the HTTPS route to that route: the route settles it
- * in its own request, within the API's transaction budget (5 s, store/storeDeadlines.ts), or
- * fails and the app sends it again. Settling it here at the same moment would cost both
- * transactions seconds (two at once on one call document: scripts/contention-probe.mjs).
+ * How long the trigger leaves an answer to the request that settles it: the HTTPS answer route
+ * settles its own answers, and a held long-poll of the call settles those written through
+ * Firestore, each within the API's transaction budget (5 s, store/storeDeadlines.ts). Settling
+ * it here at the same moment would cost both transactions seconds (two at once on one call
+ * document: scripts/contention-probe.mjs). Past this, the trigger settles it: never lost.
  */
-export const ROUTE_SETTLES_WITHIN_MS = 6_000;
+export const REQUEST_SETTLES_WITHIN_MS = 6_000;
+
+/**
+ * A long-poll ending sooner than this may stop watching before it sees the answer: the trigger
+ * settles the answer itself rather than wait for it.
+ */
+export const LONG_POLL_ENDING_MS = 1_000;
 
 /** A write of an answer document, as the trigger sees it. */
 export interface AnswerWrite {
@@ -27,8 +35,9 @@ export interface AnswerWrite {
  * transaction; later ones are recorded as late. The outcome is written in the
  * same transaction, so a redelivered or out-of-order trigger changes nothing.
  * A run that fails (a store outage) throws, and the platform retries it: an
- * answer the app wrote is never lost, it wins or is recorded late. An answer the HTTPS route
- * stored is that route's to settle; this settles it only if the route did not.
+ * answer the app wrote is never lost, it wins or is recorded late. An answer a request settles
+ * (the HTTPS route's, or one a long-poll of the call watches) is left to it, and settled here
+ * only if it was not.
  */
 export async function handleAnswerWritten(
   write: AnswerWrite,
@@ -44,23 +53,53 @@ export async function handleAnswerWritten(
     return;
   }
   if (read.outcome) return; // our own write, or settled by the HTTPS route or a long-poll
-  const { calls, clock, log } = await services();
+  const { calls, longPolls, clock, log } = await services();
   if (tooOld(write.time, clock.now())) {
     log.error('answer event too old to settle; dropped', { callUuid: write.callUuid });
     return;
   }
+  // Watched, not read in a transaction: the call records the device's answer once settled.
+  const recorded = (call: Call | null) => call?.deliveries[write.deviceId]?.answer !== undefined;
   if (read.door === 'api') {
-    // Watched, not read in a transaction: the call records the device's answer once settled.
-    // Only when the route did not (its instance died) is it settled here: never lost.
-    const recorded = (call: Call | null) => call?.deliveries[write.deviceId]?.answer !== undefined;
+    // The route settles it in its request; only when it did not (its instance died) is it
+    // settled here.
     const seen = await calls.waitFor(
       write.tenant,
       write.callUuid,
       recorded,
-      ROUTE_SETTLES_WITHIN_MS,
+      REQUEST_SETTLES_WITHIN_MS,
+    );
+    if (recorded(seen)) return;
+  } else if (await longPollWatching(write, longPolls, clock.now(), log)) {
+    // A long-poll stops watching once the call stops ringing, perhaps before it saw this
+    // answer (a late one): then it is settled here at once.
+    const seen = await calls.waitFor(
+      write.tenant,
+      write.callUuid,
+      (call) => recorded(call) || call.status !== 'ringing',
+      REQUEST_SETTLES_WITHIN_MS,
     );
     if (recorded(seen)) return;
   }
   const outcome = await calls.settleAnswer(write.tenant, write.callUuid, read.answer, clock.now());
   log.info('answer settled', { callUuid: write.callUuid, device: write.deviceId, outcome });
+}
+
+/** Whether a long-poll of the call will still watch its answers; unknown counts as no. */
+async function longPollWatching(
+  write: AnswerWrite,
+  longPolls: EventServices['longPolls'],
+  now: number,
+  log: EventServices['log'],
+): Promise<boolean> {
+  try {
+    return await longPolls.watching(write.tenant, write.callUuid, now + LONG_POLL_ENDING_MS);
+  } catch (err) {
+    // Settling at once costs only contention with a long-poll that may be settling it too.
+    log.warn('could not tell whether a long-poll watches the call; settling here', {
+      callUuid: write.callUuid,
+      error: toAppError(err).code,
+    });
+    return false;
+  }
 }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { callUuid } from '../../functions/core/callUuid';
+import { FirestoreLongPolls } from '../../functions/store/longPolls';
 import { memberApp, type TestApp } from '../support/app';
 import { createTenant, db, type TestTenant } from '../support/emulator';
 import { api, type Reply } from '../support/http';
@@ -102,6 +104,12 @@ describe('limits across instances, and contention (emulator)', function () {
       'the two long-polls to be held',
       30_000,
     );
+    // They name their call: the answer trigger asks whether one watches it.
+    const polls = new FirestoreLongPolls(db());
+    const uuid = callUuid(tenant.id, call);
+    assert.equal(await polls.watching(tenant.id, uuid, Date.now()), true);
+    assert.equal(await polls.watching(tenant.id, callUuid(tenant.id, callId()), Date.now()), false);
+    assert.equal(await polls.watching(tenant.id, uuid, Date.now() + 60_000), false, 'past both');
     const third = await poll();
     assert.equal(third.status, 429, third.text);
     assert.equal(third.fields.limit, 'long_polls');
@@ -113,6 +121,7 @@ describe('limits across instances, and contention (emulator)', function () {
     // Held no more (each took its record away as it answered): polling again is fine, and a
     // poll without wait never counts.
     assert.equal((await longPolls.get()).size, 0);
+    assert.equal(await polls.watching(tenant.id, uuid, Date.now()), false);
     assert.equal((await api('GET', `/v1/calls/${call}`, { key: tenant.key })).status, 200);
     const cancel = await api('POST', `/v1/calls/${call}/cancel`, { key: tenant.key });
     assert.equal(cancel.status, 200);

@@ -1,17 +1,24 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import type { Call } from '../../functions/core/model';
-import type { CallCounts, CallStore, DeviceStore, MemberStore } from '../../functions/core/ports';
+import type {
+  CallCounts,
+  CallStore,
+  DeviceStore,
+  LongPolls,
+  MemberStore,
+} from '../../functions/core/ports';
 import type { ExpiryQueries } from '../../functions/scheduled/runExpiry';
 import { FirestoreCallCounts } from '../../functions/store/callCounts';
 import { FirestoreCallStore } from '../../functions/store/callStore';
 import { FirestoreDeviceStore } from '../../functions/store/deviceStore';
 import { paths } from '../../functions/store/firestore';
+import { FirestoreLongPolls } from '../../functions/store/longPolls';
 import { Maintenance } from '../../functions/store/maintenance';
 import { FirestoreMemberStore } from '../../functions/store/memberStore';
 import { FakeCallStore } from '../support/fakeCallStore';
 import type { FakeClock } from '../support/fakeClock';
 import { FakeDeviceStore } from '../support/fakeDeviceStore';
-import { FakeCallCounts, FakeMemberStore } from '../support/fakes';
+import { FakeCallCounts, FakeLongPolls, FakeMemberStore } from '../support/fakes';
 
 /**
  * The database a schedule runs on: the in-memory stores (held to the same contract suite as
@@ -25,6 +32,8 @@ export interface Backend {
   readonly members: MemberStore;
   /** The tenant's call counts that admit a new call (the same database as `calls`). */
   readonly callCounts: CallCounts;
+  /** The long-polls held, which the answer trigger asks about. */
+  readonly longPolls: LongPolls;
   readonly queries: ExpiryQueries;
   /** The outcome the app reads on its answer document: undefined while unsettled, null if none. */
   answerOutcome(
@@ -49,6 +58,7 @@ export function memoryBackend(clock: FakeClock): Backend {
     devices,
     members,
     callCounts: new FakeCallCounts(calls),
+    longPolls: new FakeLongPolls(clock),
     queries: {
       ringingPastDeadline: (now: number) =>
         Promise.resolve(
@@ -77,6 +87,7 @@ export function firestoreBackend(db: Firestore, clock: FakeClock): Backend {
     devices: new FirestoreDeviceStore(db),
     members: new FirestoreMemberStore(db),
     callCounts: new FirestoreCallCounts(db),
+    longPolls: new FirestoreLongPolls(db),
     queries: new Maintenance(db),
     answerOutcome: async (tenant, callUuid, deviceId) => {
       const snap = await db.doc(`${paths.calls(tenant)}/${callUuid}/answers/${deviceId}`).get();

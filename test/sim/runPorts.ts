@@ -1,4 +1,10 @@
-import type { CallCounts, CallStore, DeviceStore, MemberStore } from '../../functions/core/ports';
+import type {
+  CallCounts,
+  CallStore,
+  DeviceStore,
+  LongPolls,
+  MemberStore,
+} from '../../functions/core/ports';
 import type { Provider, PushSender } from '../../functions/core/push';
 import type { ApiContext } from '../../functions/http/types';
 import type { ExpiryQueries } from '../../functions/scheduled/runExpiry';
@@ -7,7 +13,6 @@ import { callsWithDeadline, devicesWithDeadline } from '../../functions/store/st
 import type { EventServices } from '../../functions/triggers/eventServices';
 import type { Call } from '../../functions/core/model';
 import {
-  FakeLongPolls,
   FakePairingStore,
   FakeRateLimiter,
   FakeReplayGuard,
@@ -88,6 +93,18 @@ function callCounts(world: World, run: Run): CallCounts {
   );
 }
 
+/** The long-polls, shared by every instance, as api.ts and wiring.ts build them. */
+function longPolls(world: World, run: Run): LongPolls {
+  const faulty = faultyStore<LongPolls>(world.backend.longPolls, run, world.storeEnv(), {
+    store: 'longPolls',
+  });
+  return countingErrors(
+    withDeadline(faulty, run.instance.budget, { clock: world.runClock(run) }),
+    run,
+    world.clock,
+  );
+}
+
 export function queries(world: World, run: Run): ExpiryQueries {
   return countingErrors(
     faultyStore<ExpiryQueries>(world.backend.queries, run, world.storeEnv(), { store: 'queries' }),
@@ -120,7 +137,7 @@ export function apiContext(world: World, run: Run): ApiContext {
     resolveSigningKey: () => Promise.resolve(null),
     replays: new FakeReplayGuard(),
     callCounts: callCounts(world, run),
-    longPolls: new FakeLongPolls(),
+    longPolls: longPolls(world, run),
     // Every app user of a schedule is a member of its one extension: it has been used.
     extensions: { everUsed: () => Promise.resolve(true) },
     // The console's and the metrics' routes: no schedule calls them.
@@ -145,6 +162,7 @@ export function eventServices(world: World, run: Run): EventServices {
   return {
     calls: callStore(world, run),
     devices: deviceStore(world, run),
+    longPolls: longPolls(world, run),
     sendersFor: () => Promise.resolve(senders(world, run)),
     endpoints: TEST_ENDPOINTS,
     sendBudgetMs: SEND_BUDGET_MS,

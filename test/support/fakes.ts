@@ -28,6 +28,7 @@ import type { ApiContext, ApiRequest } from '../../functions/http/types';
 import { vetWebPushEndpoint } from '../../functions/push/endpointGuard';
 import type { Tenant } from '../../functions/store/tenantDirectory';
 import { FakeCallStore } from './fakeCallStore';
+import type { Clock } from '../../functions/core/clock';
 import { FakeClock } from './fakeClock';
 import { FakeDeviceStore } from './fakeDeviceStore';
 import { FakeOperations } from './fakeOperations';
@@ -274,16 +275,40 @@ export class FakeCallCounts implements CallCounts {
 
 /** Long-polls held, in memory. */
 export class FakeLongPolls implements LongPolls {
-  readonly held = new Map<string, number>();
+  /** Those held, by id: ended ones are removed, and one whose holder died lapses at `until`. */
+  readonly polls = new Map<number, { tenant: string; callUuid: string; until: number }>();
+  private next = 0;
 
-  hold(tenant: string, limit: number): Promise<(() => Promise<void>) | null> {
-    const count = this.held.get(tenant) ?? 0;
-    if (count >= limit) return Promise.resolve(null);
-    this.held.set(tenant, count + 1);
+  /** With no clock, a long-poll lasts until it is ended. */
+  constructor(private readonly clock?: Clock) {}
+
+  held(tenant: string): number {
+    const now = this.clock?.now() ?? -Infinity;
+    return [...this.polls.values()].filter((p) => p.tenant === tenant && p.until > now).length;
+  }
+
+  hold(
+    tenant: string,
+    callUuid: string,
+    limit: number,
+    now: number,
+    maxMs: number,
+  ): Promise<(() => Promise<void>) | null> {
+    if (this.held(tenant) >= limit) return Promise.resolve(null);
+    const id = this.next++;
+    this.polls.set(id, { tenant, callUuid, until: now + maxMs });
     return Promise.resolve(() => {
-      this.held.set(tenant, (this.held.get(tenant) ?? 1) - 1);
+      this.polls.delete(id);
       return Promise.resolve();
     });
+  }
+
+  watching(tenant: string, callUuid: string, until: number): Promise<boolean> {
+    return Promise.resolve(
+      [...this.polls.values()].some(
+        (p) => p.tenant === tenant && p.callUuid === callUuid && p.until > until,
+      ),
+    );
   }
 }
 
@@ -379,7 +404,7 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     },
     replays: new FakeReplayGuard(),
     callCounts: new FakeCallCounts(calls),
-    longPolls: new FakeLongPolls(),
+    longPolls: new FakeLongPolls(clock),
     tenants,
     verifyIdToken: (token) => {
       const uid = idTokens.get(token);

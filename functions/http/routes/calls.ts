@@ -116,7 +116,7 @@ async function followCall(
   if (call.status === 'ringing' && wait > 0 && left > 0) {
     const limit = limitFor('long_polls', tenant);
     const held = Math.min(wait * 1000, left);
-    const end = await ctx.longPolls.hold(tenant.id, limit, ctx.clock.now(), held);
+    const end = await ctx.longPolls.hold(tenant.id, call.callUuid, limit, ctx.clock.now(), held);
     if (!end) {
       throw limitError(
         'long_polls',
@@ -125,8 +125,9 @@ async function followCall(
       );
     }
     // An answer the app wrote through Firestore is settled here as soon as it is seen, rather
-    // than when its trigger runs (seconds on a cold or busy instance); settling is idempotent,
-    // so the trigger that follows finds it done, and remains the backstop if this one fails.
+    // than when its trigger runs (seconds on a cold or busy instance). The trigger finds this
+    // long-poll held and leaves the answer to it, settling it only if this one did not
+    // (functions/triggers/handleAnswerWritten.ts): one transaction on the call, not two at once.
     // The answer route's own answers are not watched: that route settles them in its request,
     // and a second transaction on the same call would only contend with it.
     const uuid = call.callUuid;
