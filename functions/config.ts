@@ -63,6 +63,15 @@ export const API_MIN_INSTANCES = defineInt('API_MIN_INSTANCES', {
 });
 
 /**
+ * onCallWritten instances kept warm: 1 takes the cold start off the cancel pushes (hang-up,
+ * answer elsewhere) after a quiet spell; a cold instance's first run costs a second or more.
+ */
+export const CANCEL_MIN_INSTANCES = defineInt('CANCEL_MIN_INSTANCES', {
+  default: 0,
+  description: 'Instances of onCallWritten (the cancel pushes) kept running (billed while idle)',
+});
+
+/**
  * A deploy-time setting: the environment's value, else the last of .env and .env.<project> in
  * the functions' folder that sets it. firebase-tools 14 loads the functions at deploy (to learn
  * their secrets) without those files' values in the environment, so they are read here as the

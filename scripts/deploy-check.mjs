@@ -215,7 +215,9 @@ check(
 for (const doc of documented) {
   const row = defaults.find((r) => r.name === doc.name);
   if (!row) continue;
-  const minInstances = doc.minInstances === 'API_MIN_INSTANCES' ? 0 : Number(doc.minInstances);
+  const minInstances = /^[A-Z_]+_MIN_INSTANCES$/.test(doc.minInstances)
+    ? 0
+    : Number(doc.minInstances);
   const trigger = documentedTrigger(doc.trigger);
   const mismatches = [
     !trigger.matches(row) &&
@@ -236,7 +238,10 @@ for (const doc of documented) {
 // 2. A project with its own settings: the deploy follows .env.<project-id>, no source edit.
 const other = 'callwake-deploy-check-eu';
 const overrides = join(root, `.env.${other}`);
-writeFileSync(overrides, 'REGION=europe-west1\nAPI_MIN_INSTANCES=1\nPUSH_PROVIDERS=fcm\n');
+writeFileSync(
+  overrides,
+  'REGION=europe-west1\nAPI_MIN_INSTANCES=1\nCANCEL_MIN_INSTANCES=2\nPUSH_PROVIDERS=fcm\n',
+);
 let tuned;
 try {
   tuned = await discover(other);
@@ -244,7 +249,7 @@ try {
   rmSync(overrides, { force: true });
 }
 console.log(
-  `\ndeploy-check: with .env.${other} (europe-west1, one warm api, Android only)\n${show(tuned)}`,
+  `\ndeploy-check: with .env.${other} (europe-west1, one warm api, two warm onCallWritten, Android only)\n${show(tuned)}`,
 );
 check(
   tuned.every((r) => r.region === 'europe-west1'),
@@ -260,8 +265,10 @@ check(
     .join(', '),
 );
 check(
-  tuned.every((r) => r.minInstances === (r.name === 'api' ? 1 : 0)),
-  'API_MIN_INSTANCES keeps that many api instances warm, and only api',
+  tuned.every(
+    (r) => r.minInstances === (r.name === 'api' ? 1 : r.name === 'onCallWritten' ? 2 : 0),
+  ),
+  'API_MIN_INSTANCES and CANCEL_MIN_INSTANCES keep that many api and onCallWritten instances warm, and no other',
 );
 check(
   tuned.every((r) => !r.secrets.includes('APNS_KEY')) &&

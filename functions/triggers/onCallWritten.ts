@@ -1,5 +1,5 @@
 import { onDocumentWritten } from 'firebase-functions/v2/firestore';
-import { eventOptions } from '../config';
+import { CANCEL_MIN_INSTANCES, eventOptions } from '../config';
 import type { Call } from '../core/model';
 import { scheduleDeadline } from '../tasks/deadlineQueue';
 import { eventServices } from '../wiring';
@@ -13,6 +13,7 @@ import { handleCallWritten } from './handleCallWritten';
 export const onCallWritten = onDocumentWritten(
   {
     ...eventOptions({ sendsPushes: true }),
+    minInstances: CANCEL_MIN_INSTANCES,
     document: 'tenants/{tenant}/calls/{callUuid}',
     retry: true,
   },
