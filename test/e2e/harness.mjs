@@ -245,6 +245,21 @@ export const percentiles = (values) =>
 /** Hang-up -> cancel push at the provider: p95 goal on every PBX path. */
 export const HANGUP_GOAL_MS = 300;
 
+/**
+ * The hang-up -> cancel push lines of a run whose first cancel is also the first run of the
+ * cancel path in the emulator's trigger workers, which it starts on first use, one after
+ * another (seen as "instance started" lines beside it). That one is printed apart, as a cold
+ * start; the goal is checked on the rest, and all of them are printed too. Deployed, the
+ * onCallWritten instances CANCEL_MIN_INSTANCES keeps warm take that cold start away.
+ */
+export function cancelLines(label, values) {
+  const [first, ...warm] = values ?? [];
+  return [
+    `  ${label}: ${percentiles(warm)}; goal p95 <= ${HANGUP_GOAL_MS} ms: ${goalVerdict(warm, HANGUP_GOAL_MS)}`,
+    `    the run's first cancel (trigger workers starting): ${formatMs(first)}; all ${values?.length ?? 0}: ${percentiles(values)}`,
+  ];
+}
+
 /** "met" or "MISSED by …" for a p95 goal. */
 export function goalVerdict(values, goalMs) {
   const p95 = percentile(values, 95);
