@@ -57,6 +57,24 @@ describe('the Prometheus exposition', () => {
     assert.ok(!odd.includes('provider="accepted"'), 'no provider from the calls counters');
   });
 
+  it('gives every family a help text', () => {
+    const types = [...text.matchAll(/^# TYPE (\S+) \S+$/gm)].map((m) => m[1]);
+    assert.ok(types.length >= 5, types.join());
+    for (const name of types) assert.match(text, new RegExp(`^# HELP ${name} \\S.+$`, 'm'));
+  });
+
+  it('shows iPhone (APNs) series for incoming calls only: iOS cancels are not pushed', () => {
+    assert.ok(
+      lines(text).includes(
+        'callwake_pushes_total{provider="apns",kind="incoming",result="accepted"} 0',
+      ),
+    );
+    assert.ok(lines(text).includes('callwake_ring_latency_seconds_count{provider="apns"} 0'));
+    assert.ok(!text.includes('provider="apns",kind="cancel"'));
+    assert.ok(!text.includes('callwake_cancel_latency_seconds_count{provider="apns"}'));
+    assert.ok(lines(text).includes('callwake_cancel_latency_seconds_count{provider="fcm"} 0'));
+  });
+
   it('shows a provider it does not know yet once a counter names it', () => {
     assert.ok(
       lines(text).includes(
