@@ -93,6 +93,8 @@ describe('where a Web Push endpoint may point', () => {
       'ff02::1',
       '64:1::808:808',
       '1:ff9b::808:808',
+      // RFC 8215's local-use 64:ff9b:1::/48 is no well-known NAT64 prefix either.
+      '64:ff9b:1::808:808',
     ]) {
       assert.equal(isPublicAddress(host), false, host);
     }
@@ -107,6 +109,10 @@ describe('where a Web Push endpoint may point', () => {
     assert.equal(endpointRefusal('https://printer.local/x'), 'must name a public host');
     assert.equal(endpointRefusal('https://metadata.google.internal/x'), 'must name a public host');
     assert.equal(endpointRefusal('https://intranet/x'), 'must name a public host');
+    assert.equal(endpointRefusal('https://home.arpa/x'), 'must name a public host');
+    // Only the last labels count: these are public names, resolved before use.
+    assert.equal(endpointRefusal('https://local.example.net/x'), null);
+    assert.equal(endpointRefusal('https://lan.push.example.net/x'), null);
     assert.match(endpointRefusal('https://push.example.net:8443/x') ?? '', /port/);
     assert.equal(endpointRefusal('http://push.example.net/x'), 'must be an https URL');
     assert.equal(endpointRefusal('not a url'), 'must be a URL');
