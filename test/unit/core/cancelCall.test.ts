@@ -311,7 +311,10 @@ describe('runCancelJob (what a trigger delivery runs)', () => {
     assert.deepEqual(await first, sentRun(3));
     assert.deepEqual(await second, IDLE);
     assert.equal(s.fcm.sent.length, 3);
-    assert.ok(s.clock.now() < NOW + 60_000, 'as soon as the job is done, not at its lease');
+    assert.ok(
+      s.clock.now() < NOW + 1_000,
+      'as soon as the job is done, not when its wait runs out',
+    );
   });
 
   it('reports busy when the lease outlives its wait: the trigger throws and is redelivered', async () => {

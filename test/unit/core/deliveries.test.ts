@@ -75,6 +75,19 @@ describe('applyDeliveries', () => {
     );
   });
 
+  it('owes nothing to a device the call never planned, whatever a push result says', () => {
+    const ringing = call({ a: delivery('pending') });
+    const ended = applyPatch(ringing, applyPbxCancel(ringing, 'hangup', NOW + 10));
+    const sent = applyPatch(ended, { cancel: { state: 'sent' } });
+    const recorded = after(
+      sent,
+      { a: result('accepted'), ghost: result('accepted') },
+      { holder: 'me' },
+    );
+    assert.deepEqual(recorded.cancel?.targets, ['a']);
+    assert.equal(recorded.deliveries.ghost, undefined);
+  });
+
   it('owes no follow-up when the round being sent was taken after the provider took the push', () => {
     const ringing = call({ a: delivery('pending'), b: delivery('pending') });
     const ended = applyPatch(ringing, applyPbxCancel(ringing, 'hangup', NOW + 10));

@@ -153,6 +153,11 @@ describe('deviceAccess: who owns a push token, and the caps', () => {
     assert.ok(tokenConflict('acme', written('desk'), [holder('globex', 'desk')]));
     assert.equal(tokenInUseError().code, 'token_in_use');
     assert.equal(tokenInUseError().status, 409);
+    // What the caller reads names neither the other device nor its owner.
+    assert.match(
+      tokenInUseError().message,
+      /^This push token is registered on a device of another user or PBX/,
+    );
   });
 
   it('holds only what adds to a count to the caps, and counts app users’ and the PBX’s devices apart', () => {

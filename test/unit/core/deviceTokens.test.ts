@@ -35,5 +35,7 @@ describe('the push tokens a device holds, every kind alike', () => {
     assert.deepEqual(withoutTokens(tab, new Set(['other'])), tab);
     assert.ok(holdsToken(tab, WEB_ENDPOINT));
     assert.ok(!holdsToken(tab, tab.webPush!.auth!), 'a key is not a token');
+    assert.ok(holdsToken(both, 'f'), 'either of an iPhone’s two tokens');
+    assert.ok(holdsToken(both, iosVoipDevice().voipToken!));
   });
 });
