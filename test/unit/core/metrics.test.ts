@@ -51,6 +51,8 @@ describe('metrics: what a call write adds', () => {
     assert.deepEqual(observe(null, twoDevices()), []);
     const none = ringingCall({ status: 'no_devices', devices: 0 });
     assert.deepEqual(countersOf(observe(null, none)), { 'calls|no_devices': 1 });
+    // It never rang, nor was it answered: its outcome carries no times it does not have.
+    assert.deepEqual(observe(null, none), [{ kind: 'outcome', outcome: 'no_devices' }]);
   });
 
   it('recording the pushes counts each by provider and result, with its ring latency', () => {
@@ -140,6 +142,49 @@ describe('metrics: what a call write adds', () => {
     });
     const after = { ...call, cancels: { iphone: accepted(NOW + 110, NOW + 150) } };
     assert.equal(countersOf(observe(call, after))['pushes|fcm|cancel|accepted'], 1);
+  });
+
+  it("a browser's or Huawei phone's cancel is counted under its own provider", () => {
+    const call = ringingCall({
+      status: 'cancelled',
+      endedAt: NOW + 100,
+      deliveries: { tab: pending('webpush', 'web'), mate: pending('hms', 'android') },
+    });
+    const after = {
+      ...call,
+      cancels: { tab: accepted(NOW + 110, NOW + 150), mate: accepted(NOW + 110, NOW + 160) },
+    };
+    const counters = countersOf(observe(call, after));
+    assert.equal(counters['pushes|webpush|cancel|accepted'], 1);
+    assert.equal(counters['pushes|hms|cancel|accepted'], 1);
+    assert.equal(counters['pushes|fcm|cancel|accepted'], undefined);
+  });
+
+  it("the outcome's ring time is the first push a provider accepted, and absent with none", () => {
+    const settled = (status: Delivery['status'], settledAt?: number): Delivery => ({
+      ...pending('fcm', 'android'),
+      status,
+      ...(settledAt === undefined ? {} : { settledAt }),
+    });
+    const ended = (deliveries: Record<string, Delivery>) =>
+      ringingCall({ status: 'cancelled', endedAt: NOW + 900, deliveries });
+    const outcomeOf = (call: Call) => observe(null, call).find((o) => o.kind === 'outcome');
+    assert.deepEqual(
+      outcomeOf(
+        ended({
+          failedFirst: settled('failed', NOW + 100),
+          unknown: settled('unknown', NOW + 150),
+          later: settled('accepted', NOW + 300),
+          pending: settled('pending'),
+        }),
+      ),
+      { kind: 'outcome', outcome: 'cancelled', ringMs: 300, endMs: 900 },
+    );
+    assert.deepEqual(outcomeOf(ended({ failed: settled('failed', NOW + 100) })), {
+      kind: 'outcome',
+      outcome: 'cancelled',
+      endMs: 900,
+    });
   });
 
   it('buckets: each bound is inclusive, beyond the last is +Inf', () => {
