@@ -122,6 +122,37 @@ describe('registerDevice', () => {
     assert.equal(store.peek('acme', 'mate-60')?.hmsToken, 'AQ-tok');
   });
 
+  it("stores a browser's subscription with its keys, and an RFC 8599 one (no keys) without", async () => {
+    const store = new FakeDeviceStore();
+    await registerDevice(
+      store,
+      'acme',
+      '100',
+      'tab',
+      {
+        platform: 'web',
+        webpush_endpoint: WEB_ENDPOINT,
+        webpush_p256dh: WEB_P256DH,
+        webpush_auth: WEB_AUTH,
+      },
+      NOW,
+    );
+    assert.deepEqual(store.peek('acme', 'tab')?.webPush, {
+      endpoint: WEB_ENDPOINT,
+      p256dh: WEB_P256DH,
+      auth: WEB_AUTH,
+    });
+    await registerDevice(
+      store,
+      'acme',
+      '100',
+      'sip-tab',
+      { platform: 'web', webpush_endpoint: WEB_ENDPOINT },
+      NOW,
+    );
+    assert.deepEqual(store.peek('acme', 'sip-tab')?.webPush, { endpoint: WEB_ENDPOINT });
+  });
+
   it('refreshes an existing device and says it was not created', async () => {
     const store = new FakeDeviceStore();
     store.put('acme', androidDevice());
