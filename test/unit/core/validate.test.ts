@@ -81,6 +81,45 @@ describe('validate', () => {
     assert.equal(failure(incomingCallSchema, undefined).message, 'body: is required');
   });
 
+  it("words zod's own issues in the API's voice where a schema gives no message", () => {
+    const schema = z.object({
+      kind: z.enum(['a', 'b']),
+      name: z.string().min(2),
+      code: z.string().max(3),
+      tags: z.array(z.string()).min(1),
+      few: z.array(z.string()).max(1),
+      n: z.number().min(5),
+      mail: z.email(),
+      odd: z.number().refine((x) => x % 2 === 1),
+      t: z.string(),
+      b: z.boolean(),
+    });
+    const input = {
+      kind: 'c',
+      name: 'x',
+      code: 'abcd',
+      tags: [],
+      few: ['1', '2'],
+      n: 1,
+      mail: 'nope',
+      odd: 2,
+      t: 5,
+      b: 'yes',
+    };
+    assert.deepEqual(failure(schema, input).details, {
+      kind: 'must be one of a, b',
+      name: 'must be at least 2 characters',
+      code: 'must be at most 3 characters',
+      tags: 'must be at least 1 items',
+      few: 'must be at most 1 items',
+      n: 'must be at least 5',
+      mail: 'must be a valid email',
+      odd: 'is not valid',
+      t: 'must be text',
+      b: 'must be boolean',
+    });
+  });
+
   it('names a nested field by its dotted path', () => {
     const schema = z.object({ a: z.object({ b: z.string({ error: 'must be text' }) }) });
     assert.equal(failure(schema, { a: { b: 1 } }).message, 'a.b: must be text');
