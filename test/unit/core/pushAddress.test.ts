@@ -189,7 +189,10 @@ describe('parseDeviceRegistration: RFC 8599 push addresses', () => {
         noWebPush,
       );
       assert.equal(err.code, 'unsupported_provider');
-      assert.match(err.message, /^pn_provider: webpush is not enabled in this deployment/);
+      assert.equal(
+        err.message,
+        'pn_provider: webpush is not enabled in this deployment: callwake pushes through apns, apns.dev, fcm',
+      );
       const token = refusal({ platform: 'android', hms_token: 'hms-token-1' }, noWebPush);
       assert.equal(token.code, 'unsupported_provider');
       assert.deepEqual(Object.keys(token.details ?? {}), ['hms_token']);

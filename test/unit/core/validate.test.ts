@@ -93,6 +93,8 @@ describe('validate', () => {
       odd: z.number().refine((x) => x % 2 === 1),
       t: z.string(),
       b: z.boolean(),
+      num: z.number(),
+      whole: z.int(),
     });
     const input = {
       kind: 'c',
@@ -105,6 +107,8 @@ describe('validate', () => {
       odd: 2,
       t: 5,
       b: 'yes',
+      num: 'x',
+      whole: 'y',
     };
     assert.deepEqual(failure(schema, input).details, {
       kind: 'must be one of a, b',
@@ -117,6 +121,8 @@ describe('validate', () => {
       odd: 'is not valid',
       t: 'must be text',
       b: 'must be boolean',
+      num: 'must be a number',
+      whole: 'must be a number',
     });
   });
 
