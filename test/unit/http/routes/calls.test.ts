@@ -102,6 +102,19 @@ describe('POST /v1/calls through the router', () => {
     assert.equal(ctx.sender.sent.length, 2);
   });
 
+  it('asks whether an extension was ever used only when it has nothing to ring', async () => {
+    let asked = 0;
+    const everUsed = ctx.extensions.everUsed.bind(ctx.extensions);
+    ctx.extensions.everUsed = (...args) => {
+      asked += 1;
+      return everUsed(...args);
+    };
+    assert.equal((await postCall(ctx, 'call_id=c-ring&to=100')).body.status, 'ringing');
+    assert.equal(asked, 0, 'the ring path pays no extra read');
+    assert.equal((await postCall(ctx, 'call_id=c-none&to=1O01')).body.status, 'unknown_extension');
+    assert.equal(asked, 1);
+  });
+
   it('answers 201 no_devices for an extension whose phones are all gone', async () => {
     ctx.usedExtensions.add('acme/555');
     const res = await postCall(ctx, 'call_id=c2&to=555');
@@ -138,6 +151,7 @@ describe('POST /v1/calls through the router', () => {
       again.body.message as string,
       /^call_id: c-reused is already a call to extension 100;/,
     );
+    assert.deepEqual(again.body.details, { call_id: 'is already a call to extension 100' });
     assert.equal((await ctx.calls.get('acme', callUuid('acme', 'c-reused')))?.extension, '100');
     assert.equal(ctx.sender.sent.length, 2, 'nothing pushed again');
   });
