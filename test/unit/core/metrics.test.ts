@@ -187,6 +187,25 @@ describe('metrics: what a call write adds', () => {
     });
   });
 
+  it('a refused push has no latency; a cancel record applied again counts nothing', () => {
+    const failed: DeliveryResult = { ...accepted(NOW, NOW + 30), status: 'failed' };
+    const ringing = twoDevices();
+    const rang = applyPatch(ringing, applyDeliveries(ringing, { pixel: failed }));
+    assert.deepEqual(observe(ringing, rang), [
+      { kind: 'push', push: 'incoming', provider: 'fcm', result: 'failed' },
+    ]);
+    const ended = ringingCall({
+      status: 'cancelled',
+      endedAt: NOW + 100,
+      deliveries: { pixel: pending('fcm', 'android') },
+    });
+    const cancelled = { ...ended, cancels: { pixel: { ...failed, settledAt: NOW + 150 } } };
+    assert.deepEqual(observe(ended, cancelled), [
+      { kind: 'push', push: 'cancel', provider: 'fcm', result: 'failed' },
+    ]);
+    assert.deepEqual(observe(cancelled, { ...cancelled }), [], 'the same record again');
+  });
+
   it('buckets: each bound is inclusive, beyond the last is +Inf', () => {
     assert.equal(bucketOf(0), 0);
     assert.equal(bucketOf(25), 0);
