@@ -7,6 +7,7 @@ import { applyPatch } from '../core/patch';
 import type { AnswerDoor, CallStore } from '../core/ports';
 import { parseAnswerDoc, type AnswerRead } from './answerDoc';
 import { createIfAbsent, firestoreModule, paths } from './firestore';
+import { closeSoon } from './listeners';
 import { addCounters } from './metricsStore';
 
 const DAY_MS = 86_400_000;
@@ -193,7 +194,7 @@ export class FirestoreCallStore implements CallStore {
         if (settled) return;
         settled = true;
         stop.abort();
-        unsubscribe();
+        closeSoon(unsubscribe);
         if (err) reject(err instanceof Error ? err : new Error('listener failed'));
         else resolve(last);
       };
@@ -210,10 +211,12 @@ export class FirestoreCallStore implements CallStore {
   watchAnswers(tenant: string, callUuid: string, onAnswer: (answer: Answer) => void): () => void {
     // Each snapshot lists only what changed since the last (the first: every document there).
     // A listener error ends it quietly: each answer's trigger settles it anyway.
-    return this.ref(tenant, callUuid)
+    let stopped = false;
+    const unsubscribe = this.ref(tenant, callUuid)
       .collection('answers')
       .onSnapshot(
         (snap) => {
+          if (stopped) return;
           for (const change of snap.docChanges()) {
             if (change.type === 'removed') continue;
             const read = parseAnswerDoc(change.doc.data(), change.doc.id);
@@ -222,5 +225,9 @@ export class FirestoreCallStore implements CallStore {
         },
         () => undefined,
       );
+    return () => {
+      stopped = true;
+      closeSoon(unsubscribe);
+    };
   }
 }
