@@ -137,8 +137,16 @@ async function pollSeeds(callId: string, start: number): Promise<number> {
   throw new Error(`the seeds' poller never saw call ${callId} answered`);
 }
 
-/** When the fake FCM took the cancel push of `callId` for `token`, waiting up to 30 s. */
-async function cancelReceived(fakes: Providers, token: string, callId: string): Promise<number> {
+/**
+ * When the fake FCM took the cancel push of `callId` for `token`, waiting up to 30 s; if it never
+ * came, the error says where the call stands (its status, each answer's door and outcome).
+ */
+async function cancelReceived(
+  fakes: Providers,
+  token: string,
+  callId: string,
+  path: string,
+): Promise<number> {
   const cancel = await eventually(
     () =>
       cancelPushes(fakes.fcm, token).find(
@@ -146,7 +154,16 @@ async function cancelReceived(fakes: Providers, token: string, callId: string): 
       ),
     `the cancel push of call ${callId} to its desk phone`,
     30_000,
-  );
+  ).catch(async (err: unknown) => {
+    const db = adminClient('bench-fixtures');
+    const call = await db.doc(path).get();
+    const answers = (await db.collection(`${path}/answers`).get()).docs.map(
+      (d) =>
+        `${d.id}: ${String(d.get('action'))} door ${String(d.get('door') ?? 'sdk')} outcome ${String(d.get('outcome') ?? 'none')}`,
+    );
+    const why = `the call is ${String(call.get('status'))}; answers: ${answers.join(', ') || 'none'}`;
+    throw new Error(`${err instanceof Error ? err.message : String(err)} (${why})`);
+  });
   // The fake's own arrival time: how often this looks does not move the figure.
   return cancel.receivedAt;
 }
@@ -191,7 +208,9 @@ async function sample(
           headers: { Authorization: `Bearer ${idToken}` },
           form: { device_id: deviceId, action: 'accept', tenant: tenant.id },
         }).then((reply) => expectStatus(reply, [200], `the HTTPS answer to ${callId}`));
-  const desk = cancelReceived(fakes, lane.desks.get(ext) ?? '', callId);
+  const desk = cancelReceived(fakes, lane.desks.get(ext) ?? '', callId, path);
+  // Awaited below; should the accept fail first, none of them is left rejecting unhandled.
+  for (const pending of [longPoll, polled, seedsPolled, desk]) pending.catch(() => undefined);
   await Promise.all([accept, acceptSeedCall(callId)]);
   const [reply, pollSeen, seedsSeen, deskCancelled] = await Promise.all([
     longPoll,
@@ -233,19 +252,29 @@ export async function answerPath(
   for (let i = 0; i < lanes; i += 1) made.push(await makeLane(tenant, i, extensions));
   try {
     const phaseStart = Date.now();
-    // Each lane answers its calls one after another; the lanes run side by side.
-    const byLane = await Promise.all(
+    // Each lane answers its calls one after another; the lanes run side by side. A lane that
+    // fails stops the others at their next call, and the phase ends once none is mid-call.
+    let failure: { error: unknown } | undefined;
+    const byLane = await Promise.allSettled(
       made.map(async (lane, i) => {
         const mine: AnswerSample[] = [];
         const count = Math.floor(calls / lanes) + (i < calls % lanes ? 1 : 0);
-        for (let n = 0; n < warmUp + count; n += 1) {
-          const result = await sample(tenant, lane, n, phaseStart, fakes);
+        for (let n = 0; n < warmUp + count && !failure; n += 1) {
+          const result = await sample(tenant, lane, n, phaseStart, fakes).catch(
+            (error: unknown) => {
+              failure ??= { error };
+              throw error;
+            },
+          );
           if (n >= warmUp) mine.push(result);
         }
         return mine;
       }),
     );
-    const samples = byLane.flat().sort((a, b) => a.at - b.at);
+    if (failure) throw failure.error;
+    const samples = byLane
+      .flatMap((lane) => (lane.status === 'fulfilled' ? lane.value : []))
+      .sort((a, b) => a.at - b.at);
     const longPoll = distribution(samples.map((x) => x.longPoll));
     const through = (door: AnswerDoor) =>
       distribution(samples.filter((x) => x.door === door).map((x) => x.longPoll));
