@@ -75,6 +75,11 @@ describe('the Prometheus exposition', () => {
     assert.ok(lines(text).includes('callwake_cancel_latency_seconds_count{provider="fcm"} 0'));
   });
 
+  it('labels no provider but those of the push counters and the four it knows', () => {
+    const labels = new Set([...text.matchAll(/provider="([^"]*)"/g)].map((m) => m[1]));
+    assert.deepEqual([...labels].sort(), ['apns', 'fcm', 'hms', 'webpush']);
+  });
+
   it('shows a provider it does not know yet once a counter names it', () => {
     assert.ok(
       lines(text).includes(
