@@ -110,6 +110,7 @@ describe('where a Web Push endpoint may point', () => {
     assert.equal(endpointRefusal('https://metadata.google.internal/x'), 'must name a public host');
     assert.equal(endpointRefusal('https://intranet/x'), 'must name a public host');
     assert.equal(endpointRefusal('https://home.arpa/x'), 'must name a public host');
+    assert.equal(endpointRefusal('https://printer/x'), 'must name a public host', 'no dot');
     // Only the last labels count: these are public names, resolved before use.
     assert.equal(endpointRefusal('https://local.example.net/x'), null);
     assert.equal(endpointRefusal('https://lan.push.example.net/x'), null);
