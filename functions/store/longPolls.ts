@@ -6,8 +6,9 @@ import { firestoreModule, paths } from './firestore';
 /**
  * Long-polls held open, one document each under tenants/{tenant}/longPolls, counted across
  * every instance: those whose `until` has not passed. Each names its call, so that the answer
- * trigger can tell a long-poll watches that call's answers. A long-poll deletes its document when it
- * answers; one whose instance died stops counting at `until` (and its document expires by TTL).
+ * trigger can tell a long-poll watches that call's answers. A long-poll deletes its document
+ * when it answers; one whose instance died stops counting at `until` (and its document expires
+ * by TTL).
  * The count and the create are not one transaction: requests arriving within one round trip of
  * each other may pass the limit together.
  */

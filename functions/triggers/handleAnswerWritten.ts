@@ -60,23 +60,21 @@ export async function handleAnswerWritten(
   }
   // Watched, not read in a transaction: the call records the device's answer once settled.
   const recorded = (call: Call | null) => call?.deliveries[write.deviceId]?.answer !== undefined;
-  if (read.door === 'api') {
-    // The route settles it in its request; only when it did not (its instance died) is it
-    // settled here.
+  // Who else settles it: the HTTPS route its own answers, in its request; a long-poll of the
+  // call those written through Firestore, until the call stops ringing (then it may stop
+  // watching before it sees a late one). Settled here only when that request did not (its
+  // instance died), or when nobody else will.
+  const settledElsewhere =
+    read.door === 'api'
+      ? recorded
+      : (await longPollWatching(write, longPolls, clock.now(), log))
+        ? (call: Call) => recorded(call) || call.status !== 'ringing'
+        : null;
+  if (settledElsewhere) {
     const seen = await calls.waitFor(
       write.tenant,
       write.callUuid,
-      recorded,
-      REQUEST_SETTLES_WITHIN_MS,
-    );
-    if (recorded(seen)) return;
-  } else if (await longPollWatching(write, longPolls, clock.now(), log)) {
-    // A long-poll stops watching once the call stops ringing, perhaps before it saw this
-    // answer (a late one): then it is settled here at once.
-    const seen = await calls.waitFor(
-      write.tenant,
-      write.callUuid,
-      (call) => recorded(call) || call.status !== 'ringing',
+      settledElsewhere,
       REQUEST_SETTLES_WITHIN_MS,
     );
     if (recorded(seen)) return;
