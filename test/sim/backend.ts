@@ -58,7 +58,7 @@ export function memoryBackend(clock: FakeClock): Backend {
     devices,
     members,
     callCounts: new FakeCallCounts(calls),
-    longPolls: new FakeLongPolls(clock),
+    longPolls: new FakeLongPolls(),
     queries: {
       ringingPastDeadline: (now: number) =>
         Promise.resolve(

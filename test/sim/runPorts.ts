@@ -1,10 +1,4 @@
-import type {
-  CallCounts,
-  CallStore,
-  DeviceStore,
-  LongPolls,
-  MemberStore,
-} from '../../functions/core/ports';
+import type { CallStore, DeviceStore } from '../../functions/core/ports';
 import type { Provider, PushSender } from '../../functions/core/push';
 import type { ApiContext } from '../../functions/http/types';
 import type { ExpiryQueries } from '../../functions/scheduled/runExpiry';
@@ -23,6 +17,7 @@ import {
 import { FakeOperations } from '../support/fakeOperations';
 import type { Run } from './instances';
 import { countingErrors, faultyStore } from './storeLayer';
+import type { Backend } from './backend';
 import { API_KEY, SEND_BUDGET_MS, type World } from './world';
 
 /**
@@ -66,38 +61,18 @@ export function deviceStore(world: World, run: Run): DeviceStore {
   );
 }
 
-function memberStore(world: World, run: Run): MemberStore {
-  const faulty = faultyStore<MemberStore>(world.backend.members, run, world.storeEnv(), {
-    store: 'members',
-  });
-  return countingErrors(
-    withDeadline(faulty, run.instance.budget, { clock: world.runClock(run) }),
-    run,
-    world.clock,
-  );
-}
-
 /**
- * The tenant's call counts (the ring path's admission), as api.ts builds them: a database read
- * like any other, so behind the store layer (its faults, and virtual time held while the
- * emulator answers) and the production deadline.
+ * A store with no transactions of its own, as api.ts and wiring.ts build it: behind the store
+ * layer (its faults, and virtual time held while the emulator answers) and the production
+ * deadline. The members; the tenant's call counts (the ring path's admission); the long-polls,
+ * shared by every instance.
  */
-function callCounts(world: World, run: Run): CallCounts {
-  const faulty = faultyStore<CallCounts>(world.backend.callCounts, run, world.storeEnv(), {
-    store: 'callCounts',
-  });
-  return countingErrors(
-    withDeadline(faulty, run.instance.budget, { clock: world.runClock(run) }),
-    run,
-    world.clock,
-  );
-}
-
-/** The long-polls, shared by every instance, as api.ts and wiring.ts build them. */
-function longPolls(world: World, run: Run): LongPolls {
-  const faulty = faultyStore<LongPolls>(world.backend.longPolls, run, world.storeEnv(), {
-    store: 'longPolls',
-  });
+function plainStore<K extends 'members' | 'callCounts' | 'longPolls'>(
+  world: World,
+  run: Run,
+  store: K,
+): Backend[K] {
+  const faulty = faultyStore<Backend[K]>(world.backend[store], run, world.storeEnv(), { store });
   return countingErrors(
     withDeadline(faulty, run.instance.budget, { clock: world.runClock(run) }),
     run,
@@ -129,15 +104,15 @@ export function apiContext(world: World, run: Run): ApiContext {
     tenant: (id) => Promise.resolve({ id }),
     devices: deviceStore(world, run),
     calls: callStore(world, run),
-    members: memberStore(world, run),
+    members: plainStore(world, run, 'members'),
     pairing: new FakePairingStore(),
     rateLimiter: new FakeRateLimiter(),
     // The PBX authenticates with its API key here; signing, replays and the tenant's limits have
     // their own unit and emulator suites, and a schedule's few calls stay far below the limits.
     resolveSigningKey: () => Promise.resolve(null),
     replays: new FakeReplayGuard(),
-    callCounts: callCounts(world, run),
-    longPolls: longPolls(world, run),
+    callCounts: plainStore(world, run, 'callCounts'),
+    longPolls: plainStore(world, run, 'longPolls'),
     // Every app user of a schedule is a member of its one extension: it has been used.
     extensions: { everUsed: () => Promise.resolve(true) },
     // The console's and the metrics' routes: no schedule calls them.
@@ -162,7 +137,7 @@ export function eventServices(world: World, run: Run): EventServices {
   return {
     calls: callStore(world, run),
     devices: deviceStore(world, run),
-    longPolls: longPolls(world, run),
+    longPolls: plainStore(world, run, 'longPolls'),
     sendersFor: () => Promise.resolve(senders(world, run)),
     endpoints: TEST_ENDPOINTS,
     sendBudgetMs: SEND_BUDGET_MS,

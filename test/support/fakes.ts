@@ -28,7 +28,6 @@ import type { ApiContext, ApiRequest } from '../../functions/http/types';
 import { vetWebPushEndpoint } from '../../functions/push/endpointGuard';
 import type { Tenant } from '../../functions/store/tenantDirectory';
 import { FakeCallStore } from './fakeCallStore';
-import type { Clock } from '../../functions/core/clock';
 import { FakeClock } from './fakeClock';
 import { FakeDeviceStore } from './fakeDeviceStore';
 import { FakeOperations } from './fakeOperations';
@@ -275,17 +274,8 @@ export class FakeCallCounts implements CallCounts {
 
 /** Long-polls held, in memory. */
 export class FakeLongPolls implements LongPolls {
-  /** Those held, by id: ended ones are removed, and one whose holder died lapses at `until`. */
-  readonly polls = new Map<number, { tenant: string; callUuid: string; until: number }>();
-  private next = 0;
-
-  /** With no clock, a long-poll lasts until it is ended. */
-  constructor(private readonly clock?: Clock) {}
-
-  held(tenant: string): number {
-    const now = this.clock?.now() ?? -Infinity;
-    return [...this.polls.values()].filter((p) => p.tenant === tenant && p.until > now).length;
-  }
+  /** Those held: an ended one is removed, and one whose holder died lapses at `until`. */
+  private readonly polls = new Set<{ tenant: string; callUuid: string; until: number }>();
 
   hold(
     tenant: string,
@@ -294,18 +284,19 @@ export class FakeLongPolls implements LongPolls {
     now: number,
     maxMs: number,
   ): Promise<(() => Promise<void>) | null> {
-    if (this.held(tenant) >= limit) return Promise.resolve(null);
-    const id = this.next++;
-    this.polls.set(id, { tenant, callUuid, until: now + maxMs });
+    const held = [...this.polls].filter((p) => p.tenant === tenant && p.until > now).length;
+    if (held >= limit) return Promise.resolve(null);
+    const poll = { tenant, callUuid, until: now + maxMs };
+    this.polls.add(poll);
     return Promise.resolve(() => {
-      this.polls.delete(id);
+      this.polls.delete(poll);
       return Promise.resolve();
     });
   }
 
   watching(tenant: string, callUuid: string, until: number): Promise<boolean> {
     return Promise.resolve(
-      [...this.polls.values()].some(
+      [...this.polls].some(
         (p) => p.tenant === tenant && p.callUuid === callUuid && p.until > until,
       ),
     );
@@ -404,7 +395,7 @@ export function fakeApiContext(keys: Record<string, string> = {}): FakeApiContex
     },
     replays: new FakeReplayGuard(),
     callCounts: new FakeCallCounts(calls),
-    longPolls: new FakeLongPolls(clock),
+    longPolls: new FakeLongPolls(),
     tenants,
     verifyIdToken: (token) => {
       const uid = idTokens.get(token);

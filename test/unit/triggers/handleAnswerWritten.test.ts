@@ -22,7 +22,7 @@ describe('handleAnswerWritten: the answer trigger', () => {
   beforeEach(async () => {
     clock = new FakeClock(NOW);
     calls = new FakeCallStore(clock);
-    longPolls = new FakeLongPolls(clock);
+    longPolls = new FakeLongPolls();
     warnings = [];
     await calls.createOnce(structuredClone(call));
   });
