@@ -8,6 +8,7 @@
 // emulators:exec` (Firestore, Functions, Auth).
 // Everything listens on 127.0.0.1 only. Ends with one line,
 // "e2e-sip: N passed, N failed"; exits non-zero on any failure.
+// `--only <sip|linphone|webpush|slow>` runs that one (for working on it).
 //
 // The emulators bind fixed ports, so the run holds /tmp/callwake-emulators.lock
 // (flock) throughout; set CALLWAKE_EMULATORS_LOCKED=1 when the caller already
@@ -63,7 +64,17 @@ async function main() {
   const linphone = `node --import tsx ${join('test', 'e2e', 'linphone.mjs')}`;
   const webpush = `node --import tsx ${join('test', 'e2e', 'webpush.mjs')}`;
   const slow = `node --import tsx ${join('test', 'e2e', 'slow.mjs')}`;
-  const inner = `${sip}; first=$?; ${linphone}; second=$?; ${webpush}; third=$?; ${slow} && [ $first -eq 0 ] && [ $second -eq 0 ] && exit $third`;
+  const runs = { sip, linphone, webpush, slow };
+  const only = process.argv.includes('--only')
+    ? process.argv[process.argv.indexOf('--only') + 1]
+    : undefined;
+  if (only !== undefined && !(only in runs)) {
+    console.error(`e2e-sip: --only ${only}: not one of ${Object.keys(runs).join(', ')}`);
+    finish(0, 1);
+  }
+  const inner = only
+    ? runs[only]
+    : `${sip}; first=$?; ${linphone}; second=$?; ${webpush}; third=$?; ${slow} && [ $first -eq 0 ] && [ $second -eq 0 ] && exit $third`;
   const { code, output, timedOut } = await underEmulators(inner, env, RUN_LIMIT_MS);
   reapChildren();
 
@@ -74,7 +85,9 @@ async function main() {
     counted.failed += line.failed;
   }
   // A run that dies before reporting counts as a failure, never as zero tests.
-  if ((code !== 0 || timedOut || lines.length < 4) && counted.failed === 0) counted.failed = 1;
+  if ((code !== 0 || timedOut || lines.length < (only ? 1 : 4)) && counted.failed === 0) {
+    counted.failed = 1;
+  }
   finish(counted.passed, counted.failed);
 }
 
