@@ -45,7 +45,7 @@ const TRYING_GOAL_MS = 50;
 // How long a REGISTER waits for callwake to take its push address (CALLWAKE_REGISTER_WAIT_MS in
 // kamailio.cfg, its default), and the RFC 8599 flow's budget for one: that wait and a tick of the
 // timer that answers it (100 ms), with room for the reply on a loaded machine.
-const REGISTER_WAIT_MS = 7500;
+const REGISTER_WAIT_MS = 7000;
 const REGISTER_BUDGET_MS = 8000;
 // How long this Kamailio waits for callwake (CALLWAKE_HTTP_TIMEOUT, below).
 const HTTP_TIMEOUT_MS = 20_000;
