@@ -347,11 +347,17 @@ const TASK_QUEUE = 256;
  * callwake at `url` (a recording proxy, or the API itself) and signs with the tenant's PBX
  * signing secret; it is never given the API key. `defines` override the config's (-A).
  */
-export async function startKamailio(tenant, logName = 'kamailio', url = BASE_URL, defines = {}) {
+export async function startKamailio(
+  tenant,
+  logName = 'kamailio',
+  url = BASE_URL,
+  defines = {},
+  cfg = CFG,
+) {
   const args = [
     '-DD',
     '-E',
-    ['-f', CFG],
+    ['-f', cfg],
     ['-P', join(WORK, `${logName}.run.pid`)],
     ['-Y', WORK],
     ['-m', '64'],
@@ -375,6 +381,16 @@ export async function startKamailio(tenant, logName = 'kamailio', url = BASE_URL
     10_000,
   );
   return kamailio;
+}
+
+/** Stops `kamailio` (stopAll) and waits until nothing answers on its port any more. */
+export async function stopKamailio(kamailio) {
+  await stopAll(kamailio);
+  await eventually(
+    async () => !(await sipOptions()),
+    `${HOST}:${KAMAILIO_PORT} to fall silent`,
+    10_000,
+  );
 }
 
 function sipOptions() {

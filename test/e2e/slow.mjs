@@ -6,7 +6,10 @@
 // 100 Trying before callwake has answered anything, no caller may retransmit its INVITE, every
 // call then rings (180) and is cancelled (200, 487), and every phone is registered (200).
 // Prints the figures beside the goals (100 Trying within 50 ms, no retransmission, each
-// REGISTER answered within the RFC 8599 flow's budget). Prints one `e2e-sip-results {...}` line.
+// REGISTER answered within the RFC 8599 flow's budget), and beside the floor: the same burst, first,
+// against a Kamailio with no callwake work at all (kamailio-floor.cfg), so that what this machine's
+// Kamailio takes anyway is told apart from what callwake's routes add. Prints one
+// `e2e-sip-results {...}` line.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +17,7 @@ import { URLSearchParams } from 'node:url';
 import { RecordingProxy } from './recordingProxy.ts';
 import {
   BASE_URL,
+  HERE,
   WORK,
   api,
   assert,
@@ -32,6 +36,7 @@ import {
   sipp,
   startKamailio,
   stopAll,
+  stopKamailio,
   test,
 } from './harness.mjs';
 
@@ -62,6 +67,9 @@ function answeredLate(request, since = request?.at, limitMs = HTTP_TIMEOUT_MS) {
   return undefined;
 }
 const timings = {};
+// The floor's figures (its test runs first).
+const floor = {};
+const FLOOR_CFG = join(HERE, 'kamailio-floor.cfg');
 
 const percentile = (values, p) => {
   if (values.length === 0) return undefined;
@@ -72,6 +80,26 @@ const ms = (v) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
 const spread = (values) =>
   `p50 ${ms(percentile(values, 50))}, max ${ms(percentile(values, 100))} (n=${values.length})`;
 const verdict = (ok) => (ok ? 'met' : 'MISSED');
+
+/** `count` RFC 8599 phones from extension `first` on, as SIPp injection lines (extension;FCM token;+sip.instance). */
+function phoneLines(count, first) {
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      `${first + i};${randomBytes(8).toString('base64url')}:APA91b${randomBytes(105).toString('base64url')};${randomUUID()}`,
+  ).join('\n');
+}
+
+/** Per INVITE of a many-call SIPp trace, ms from its first sending to its 100 Trying. */
+function invitesTrying(trace) {
+  const trying = [];
+  for (const calls of byCall(trace).values()) {
+    const invite = calls.find((e) => e.sent && e.line.startsWith('INVITE'));
+    const got100 = calls.find((e) => !e.sent && /^SIP\/2\.0 100/.test(e.line));
+    if (invite && got100) trying.push(got100.at - invite.at);
+  }
+  return trying;
+}
 
 /** The trace of a many-call SIPp run, by Call-ID. */
 function byCall(trace) {
@@ -108,6 +136,43 @@ try {
   // The emulator answers a burst of 40 requests one after the other, seconds apart on a loaded
   // machine: Kamailio waits up to 20 s for each here (10 s by default), so that what is measured
   // is Kamailio, not the emulator's queue. The REGISTER budget stays the default's 10 s.
+  // The floor first, on an idle emulator as the burst below has it (the proxy holds its
+  // requests 3 s): the same burst against a Kamailio with no callwake work at all.
+  await test(`the floor: Kamailio with no callwake at all, the same ${CALLS} INVITEs and ${PHONES} REGISTERs at once, answers each INVITE 100 Trying`, async () => {
+    const floorKamailio = await startKamailio(tenant, 'kamailio-floor', proxyUrl, {}, FLOOR_CFG);
+    try {
+      const inf = join(WORK, 'floor-phones.csv');
+      writeFileSync(inf, `SEQUENTIAL\n${phoneLines(PHONES, 4301)}\n`);
+      const callers = sipp(
+        'floor-callers',
+        'uac_not_found.xml',
+        PORTS.callers,
+        callIdFor('floor-call'),
+        EXTENSION,
+        {},
+        { calls: CALLS },
+      );
+      const registering = sipp(
+        'floor-phones',
+        'uac_slow_register.xml',
+        PORTS.phones,
+        callIdFor('floor-reg'),
+        'ignored',
+        {},
+        { calls: PHONES, inf },
+      );
+      await Promise.all([callers.done, registering.done]);
+      floor.trying = invitesTrying(sipTrace(callers.messages));
+      assert(
+        floor.trying.length === CALLS,
+        `${floor.trying.length} of ${CALLS} INVITEs got 100 Trying`,
+      );
+      log(`  the floor: INVITE -> 100 Trying: ${spread(floor.trying)}`);
+    } finally {
+      await stopKamailio(floorKamailio);
+    }
+  });
+
   kamailio = await startKamailio(tenant, 'kamailio-slow', proxyUrl, {
     CALLWAKE_HTTP_TIMEOUT: HTTP_TIMEOUT_MS / 1000,
   });
@@ -115,16 +180,8 @@ try {
 
   await test(`callwake ${DELAY_MS / 1000} s late: ${CALLS} INVITEs and ${PHONES} RFC 8599 REGISTERs at once, each INVITE gets 100 Trying before callwake has its POST, then rings as callwake answers, and every phone registers`, async () => {
     // One line per phone: its extension, FCM token, +sip.instance.
-    const phones = Array.from({ length: PHONES }, (_, i) => ({
-      extension: String(4101 + i),
-      token: `${randomBytes(8).toString('base64url')}:APA91b${randomBytes(105).toString('base64url')}`,
-      instance: randomUUID(),
-    }));
     const inf = join(WORK, 'slow-phones.csv');
-    writeFileSync(
-      inf,
-      `SEQUENTIAL\n${phones.map((p) => `${p.extension};${p.token};${p.instance}`).join('\n')}\n`,
-    );
+    writeFileSync(inf, `SEQUENTIAL\n${phoneLines(PHONES, 4101)}\n`);
     const callers = sipp(
       'slow-callers',
       'uac_cancel.xml',
@@ -236,6 +293,8 @@ try {
         invites: calls.length,
         tryingP50Ms: percentile(trying, 50),
         tryingMaxMs: maxTrying,
+        floorTryingP50Ms: percentile(floor.trying ?? [], 50),
+        floorTryingMaxMs: percentile(floor.trying ?? [], 100),
         inviteRetransmissions: retransmitted,
         ringingP50Ms: percentile(ringing, 50),
         ringingMaxMs: percentile(ringing, 100),
@@ -249,6 +308,13 @@ try {
     log(
       `  INVITE -> 100 Trying: ${spread(trying)}; goal <= ${TRYING_GOAL_MS} ms for each: ${verdict(trying.length === CALLS && maxTrying <= TRYING_GOAL_MS)}`,
     );
+    if (floor.trying?.length) {
+      const ratio = (p) =>
+        (percentile(trying, p) / Math.max(1, percentile(floor.trying, p))).toFixed(2);
+      log(
+        `  the floor (no callwake work, the same burst): ${spread(floor.trying)}; callwake ÷ floor: p50 ×${ratio(50)}, max ×${ratio(100)}`,
+      );
+    }
     log(
       `  INVITEs retransmitted by SIPp: ${retransmitted}; goal 0: ${verdict(retransmitted === 0)}`,
     );
