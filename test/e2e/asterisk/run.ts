@@ -34,7 +34,11 @@ const INCLUDE =
   process.env.CALLWAKE_ASTERISK_INCLUDE ??
   join(ROOT, 'integrations', 'asterisk', 'extensions_callwake.conf');
 const HANGUPS = Number(process.env.CALLWAKE_E2E_HANGUPS ?? 10);
-const ANSWERS = 3;
+// At least 5 of each, for a p50 and a p95 of accept -> 200 OK and decline -> 486.
+const ANSWERS = 5;
+const DECLINES = 5;
+// The goal for hang-up -> the cancel push at the provider (p95).
+const HANGUP_GOAL_MS = 300;
 
 const results: { name: string; ok: boolean; figures?: Figures; error?: string }[] = [];
 const log = (...args: unknown[]) => {
@@ -83,7 +87,12 @@ async function scenarios(w: World): Promise<Record<string, unknown>> {
     const figures = await test(name, (f) => answered(w, f, round));
     if (figures.acceptTo200Ok !== undefined) accepts.push(figures.acceptTo200Ok);
   }
-  await test('declined: the app declines, the caller gets 486 Busy Here', (f) => declined(w, f));
+  const declines: number[] = [];
+  for (let round = 1; round <= DECLINES; round += 1) {
+    const name = `declined #${round}: the app declines, the caller gets 486 Busy Here`;
+    const figures = await test(name, (f) => declined(w, f, round));
+    if (figures.declineToBusy !== undefined) declines.push(figures.declineToBusy);
+  }
   await test('a registered phone and a pushed phone ring together; the registered one answers; the pushed one gets answered_elsewhere', (f) =>
     registeredAndPushed(w, f));
   const hangups: number[] = [];
@@ -136,7 +145,12 @@ async function scenarios(w: World): Promise<Record<string, unknown>> {
   const summary = {
     answers: accepts.length,
     acceptTo200OkP50: percentile(accepts, 50),
+    acceptTo200OkP95: percentile(accepts, 95),
     acceptTo200OkMax: percentile(accepts, 100),
+    declines: declines.length,
+    declineTo486P50: percentile(declines, 50),
+    declineTo486P95: percentile(declines, 95),
+    declineTo486Max: percentile(declines, 100),
     hangups: hangups.length,
     hangupToCancelPushP50: percentile(hangups, 50),
     hangupToCancelPushP95: percentile(hangups, 95),
@@ -144,10 +158,13 @@ async function scenarios(w: World): Promise<Record<string, unknown>> {
     hangupToCancelPostP95: percentile(posts, 95),
   };
   log(
-    `accept -> 200 OK at the caller over ${accepts.length} calls: p50 ${ms(summary.acceptTo200OkP50)}, max ${ms(summary.acceptTo200OkMax)}`,
+    `accept -> 200 OK at the caller over ${accepts.length} calls: p50 ${ms(summary.acceptTo200OkP50)}, p95 ${ms(summary.acceptTo200OkP95)}, max ${ms(summary.acceptTo200OkMax)}`,
   );
   log(
-    `caller hang-up -> cancel push at the fake over ${hangups.length} hang-ups: p50 ${ms(summary.hangupToCancelPushP50)}, p95 ${ms(summary.hangupToCancelPushP95)}, max ${ms(summary.hangupToCancelPushMax)} (hang-up -> cancel POST at callwake p95 ${ms(summary.hangupToCancelPostP95)})`,
+    `decline -> 486 Busy Here at the caller over ${declines.length} calls: p50 ${ms(summary.declineTo486P50)}, p95 ${ms(summary.declineTo486P95)}, max ${ms(summary.declineTo486Max)}`,
+  );
+  log(
+    `caller hang-up -> cancel push at the fake over ${hangups.length} hang-ups: p50 ${ms(summary.hangupToCancelPushP50)}, p95 ${ms(summary.hangupToCancelPushP95)}, max ${ms(summary.hangupToCancelPushMax)} (hang-up -> cancel POST at callwake p95 ${ms(summary.hangupToCancelPostP95)}); goal p95 <= ${HANGUP_GOAL_MS} ms: ${(summary.hangupToCancelPushP95 ?? Infinity) <= HANGUP_GOAL_MS ? 'met' : 'MISSED'}`,
   );
   return summary;
 }

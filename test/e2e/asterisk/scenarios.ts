@@ -79,8 +79,8 @@ export async function answered(w: World, f: Figures, round: number): Promise<voi
   }
 }
 
-export async function declined(w: World, f: Figures): Promise<void> {
-  const call = await ringing(w, 'declined', '1001');
+export async function declined(w: World, f: Figures, round: number): Promise<void> {
+  const call = await ringing(w, `declined${round}`, '1001');
   w.calls.add(call.pbxCall);
   const declinedAt = Date.now();
   await answerWithSdk(w, call.pbxCall, 'decline');
