@@ -108,10 +108,14 @@ export interface CallStore {
   /**
    * Calls `onAnswer` with every answer an app wrote to the call through Firestore (not the
    * answer route's: the route settles those) that is not settled yet, those
-   * already there and each new one, until the returned function is called (a listener): a
-   * waiting long-poll settles them at once rather than waiting for their trigger.
+   * already there (`existing`) and each new one, until the returned function is called (a
+   * listener): a waiting long-poll settles them rather than waiting for their trigger.
    */
-  watchAnswers(tenant: string, callUuid: string, onAnswer: (answer: Answer) => void): () => void;
+  watchAnswers(
+    tenant: string,
+    callUuid: string,
+    onAnswer: (answer: Answer, existing: boolean) => void,
+  ): () => void;
 }
 
 /** Which extensions a tenant has ever used. */

@@ -208,19 +208,26 @@ export class FirestoreCallStore implements CallStore {
     });
   }
 
-  watchAnswers(tenant: string, callUuid: string, onAnswer: (answer: Answer) => void): () => void {
+  watchAnswers(
+    tenant: string,
+    callUuid: string,
+    onAnswer: (answer: Answer, existing: boolean) => void,
+  ): () => void {
     // Each snapshot lists only what changed since the last (the first: every document there).
     // A listener error ends it quietly: each answer's trigger settles it anyway.
     let stopped = false;
+    let first = true;
     const unsubscribe = this.ref(tenant, callUuid)
       .collection('answers')
       .onSnapshot(
         (snap) => {
           if (stopped) return;
+          const existing = first;
+          first = false;
           for (const change of snap.docChanges()) {
             if (change.type === 'removed') continue;
             const read = parseAnswerDoc(change.doc.data(), change.doc.id);
-            if (read && !read.outcome && read.door !== 'api') onAnswer(read.answer);
+            if (read && !read.outcome && read.door !== 'api') onAnswer(read.answer, existing);
           }
         },
         () => undefined,

@@ -23,7 +23,7 @@ export interface AnswerDoc {
 
 interface AnswerWatcher {
   callUuid: string;
-  onAnswer: (answer: Answer) => void;
+  onAnswer: (answer: Answer, existing: boolean) => void;
 }
 
 interface Watcher {
@@ -149,7 +149,8 @@ export class FakeCallStore implements CallStore {
       ...(door === 'api' ? { door } : {}),
     };
     this.answers.set(key, doc);
-    for (const w of this.answerWatchers) if (w.callUuid === callUuid) this.tellAnswer(w, doc);
+    for (const w of this.answerWatchers)
+      if (w.callUuid === callUuid) this.tellAnswer(w, doc, false);
     this.onWrite?.({ kind: 'answer', tenant, callUuid, deviceId: answer.deviceId, answer: doc });
     return Promise.resolve(true);
   }
@@ -174,11 +175,15 @@ export class FakeCallStore implements CallStore {
   }
 
   /** As Firestore's listener: every unsettled answer there, then each new one, each async. */
-  watchAnswers(_tenant: string, callUuid: string, onAnswer: (answer: Answer) => void): () => void {
+  watchAnswers(
+    _tenant: string,
+    callUuid: string,
+    onAnswer: (answer: Answer, existing: boolean) => void,
+  ): () => void {
     const watcher: AnswerWatcher = { callUuid, onAnswer };
     this.answerWatchers.add(watcher);
     for (const [key, doc] of this.answers) {
-      if (key.startsWith(`${callUuid}/`)) this.tellAnswer(watcher, doc);
+      if (key.startsWith(`${callUuid}/`)) this.tellAnswer(watcher, doc, true);
     }
     return () => {
       this.answerWatchers.delete(watcher);
@@ -188,11 +193,12 @@ export class FakeCallStore implements CallStore {
   private tellAnswer(
     watcher: AnswerWatcher,
     { action, deviceId, uid, answeredAt, outcome, door }: AnswerDoc,
+    existing: boolean,
   ): void {
     if (outcome || door === 'api') return;
     queueMicrotask(() => {
       if (this.answerWatchers.has(watcher)) {
-        watcher.onAnswer({ action, deviceId, uid, answeredAt });
+        watcher.onAnswer({ action, deviceId, uid, answeredAt }, existing);
       }
     });
   }

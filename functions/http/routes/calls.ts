@@ -26,6 +26,11 @@ import type { ApiContext, ApiRequest, ApiResponse, RouteHandler } from '../types
 const callParams = z.object({ call_id: callIdSchema });
 /** Longest a PBX may hold GET /v1/calls/{id}?wait=N open. */
 export const MAX_WAIT_SECONDS = 25;
+/**
+ * How long a long-poll leaves an answer that was there before it watched to the answer's own
+ * trigger (which settles it at once when it finds no long-poll held), before settling it itself.
+ */
+export const EXISTING_ANSWER_GRACE_MS = 1_000;
 const waitQuery = z.object({
   wait: z.preprocess(
     emptyAsUndefined,
@@ -128,16 +133,29 @@ async function followCall(
     // than when its trigger runs (seconds on a cold or busy instance). The trigger finds this
     // long-poll held and leaves the answer to it, settling it only if this one did not
     // (functions/triggers/handleAnswerWritten.ts): one transaction on the call, not two at once.
+    // An answer already there when the watch began may have been written before this long-poll
+    // was held, and its trigger, finding none, settles it at once: settled here only if it
+    // still is not a moment later (two transactions on one call cost both seconds on the
+    // emulator, scripts/contention-probe.mjs; seen as 2-3 s declines in the real-Asterisk run).
     // The answer route's own answers are not watched: that route settles them in its request,
     // and a second transaction on the same call would only contend with it.
     const uuid = call.callUuid;
-    const stopAnswers = ctx.calls.watchAnswers(tenant.id, uuid, (answer) => {
-      ctx.calls.settleAnswer(tenant.id, uuid, answer, ctx.clock.now()).catch(() => undefined);
+    const stopped = new AbortController();
+    const stopAnswers = ctx.calls.watchAnswers(tenant.id, uuid, (answer, existing) => {
+      void (
+        existing ? ctx.clock.sleep(EXISTING_ANSWER_GRACE_MS, stopped.signal) : Promise.resolve()
+      )
+        .then(() => {
+          if (stopped.signal.aborted) return;
+          return ctx.calls.settleAnswer(tenant.id, uuid, answer, ctx.clock.now());
+        })
+        .catch(() => undefined);
     });
     try {
       call =
         (await ctx.calls.waitFor(tenant.id, uuid, (c) => c.status !== 'ringing', held)) ?? call;
     } finally {
+      stopped.abort();
       stopAnswers();
       // Best effort: a long-poll whose record stays stops counting at its end anyway.
       await end().catch(() => undefined);

@@ -4,6 +4,7 @@ import { callUuid } from '../../../../functions/core/callUuid';
 import type { Delivery } from '../../../../functions/core/model';
 import type { AnswerDoor } from '../../../../functions/core/ports';
 import { handle } from '../../../../functions/http/router';
+import { EXISTING_ANSWER_GRACE_MS } from '../../../../functions/http/routes/calls';
 import { apiRequest, fakeApiContext, signIn, type FakeApiContext } from '../../../support/fakes';
 import { NOW, ringingCall } from '../../core/fixtures';
 
@@ -470,10 +471,38 @@ describe('GET /v1/calls/{call_id}?wait=N through the router', () => {
     assert.equal(ctx.calls.answer(uuid, 'pixel-8')?.outcome, 'won');
   });
 
-  it('settles an answer already written but not settled when the long-poll starts', async () => {
+  it('settles an answer already written but not settled when the long-poll starts, a moment later', async () => {
+    // No trigger runs in this test: its answer stays unsettled unless the long-poll settles it.
     await answerLater('sdk', 'accept', 0);
+    const started = ctx.clock.now();
     const res = await get('wait=20');
     assert.equal(res.body.status, 'accepted');
+    assert.equal(ctx.clock.now() - started, EXISTING_ANSWER_GRACE_MS, "after the trigger's moment");
+    assert.equal(ctx.calls.answer(uuid, 'pixel-8')?.outcome, 'won');
+  });
+
+  it('leaves an answer already there to its trigger for that moment: one settling, not two at once', async () => {
+    await answerLater('sdk', 'decline', 0);
+    const answer = {
+      action: 'decline' as const,
+      deviceId: 'pixel-8',
+      uid: 'uid-1',
+      answeredAt: NOW,
+    };
+    // The trigger, which found no long-poll held, settles it 200 ms on.
+    void ctx.clock.sleep(200).then(() => ctx.calls.settleAnswer('acme', uuid, answer, NOW + 200));
+    const settle = ctx.calls.settleAnswer.bind(ctx.calls);
+    let settles = 0;
+    ctx.calls.settleAnswer = (...args) => {
+      settles += 1;
+      return settle(...args);
+    };
+    const started = ctx.clock.now();
+    const res = await get('wait=20');
+    assert.equal(res.body.status, 'declined');
+    assert.equal(ctx.clock.now() - started, 200, 'answered when the trigger settled it');
+    await ctx.clock.sleep(EXISTING_ANSWER_GRACE_MS);
+    assert.equal(settles, 1, 'settled by the trigger alone');
   });
 
   it('leaves an answer the answer route stored to that route, rather than contend with it', async () => {
