@@ -136,7 +136,7 @@ async function followCall(
     // An answer already there when the watch began may have been written before this long-poll
     // was held, and its trigger, finding none, settles it at once: settled here only if it
     // still is not a moment later (two transactions on one call cost both seconds on the
-    // emulator, scripts/contention-probe.mjs; seen as 2-3 s declines in the real-Asterisk run).
+    // emulator: scripts/contention-probe.mjs).
     // The answer route's own answers are not watched: that route settles them in its request,
     // and a second transaction on the same call would only contend with it.
     const uuid = call.callUuid;
