@@ -219,6 +219,34 @@ describe('resuming a fan-out', () => {
     assert.equal(s.fcm.sent.length, 0);
   });
 
+  it("a duplicate's last look comes exactly at its budget, never past it", async () => {
+    const s = setup();
+    await orphan(s, NOW + 60_000);
+    const copy = await startIncomingCall(TENANT, REQUEST, { ...s.deps, sendBudgetMs: 3_000 });
+    assert.equal(copy.pushed, 0);
+    assert.deepEqual(
+      s.clock.sleeps.filter((ms) => ms <= 1_000),
+      [100, 200, 400, 800, 1_000, 500],
+    );
+    assert.equal(s.clock.now(), NOW + 3_000);
+  });
+
+  it('a duplicate takes over the moment a lease lapses, not at its next look', async () => {
+    const s = setup();
+    await orphan(s, NOW + 1_250);
+    const copy = await startIncomingCall(TENANT, REQUEST, s.deps);
+    assert.equal(copy.pushed, 2);
+    assert.deepEqual(
+      s.clock.sleeps.filter((ms) => ms <= 1_000).slice(0, 4),
+      [100, 200, 400, 551],
+      'the fourth look waits only until just after the lease ends',
+    );
+    assert.deepEqual(
+      s.fcm.sent.map((p) => p.at),
+      [NOW + 1_251, NOW + 1_251],
+    );
+  });
+
   it('a duplicate pushes nothing when another took the lease as it reached for it', async () => {
     const s = setup();
     await orphan(s, NOW);
