@@ -101,6 +101,35 @@ function invitesTrying(trace) {
   return trying;
 }
 
+/**
+ * The burst: CALLS callers (SIPp, `callerScenario`) INVITE the extension while PHONES RFC 8599
+ * phones, extensions `firstPhone` on, REGISTER, all at once. Names its SIPp runs `<prefix>-…`.
+ */
+async function burst(prefix, callerScenario, firstPhone) {
+  const inf = join(WORK, `${prefix}-phones.csv`);
+  writeFileSync(inf, `SEQUENTIAL\n${phoneLines(PHONES, firstPhone)}\n`);
+  const callers = sipp(
+    `${prefix}-callers`,
+    callerScenario,
+    PORTS.callers,
+    callIdFor(`${prefix}-call`),
+    EXTENSION,
+    {},
+    { calls: CALLS },
+  );
+  const registering = sipp(
+    `${prefix}-phones`,
+    'uac_slow_register.xml',
+    PORTS.phones,
+    callIdFor(`${prefix}-reg`),
+    'ignored',
+    {},
+    { calls: PHONES, inf },
+  );
+  const [callersRun, phonesRun] = await Promise.all([callers.done, registering.done]);
+  return { callers, registering, callersRun, phonesRun };
+}
+
 /** The trace of a many-call SIPp run, by Call-ID. */
 function byCall(trace) {
   const calls = new Map();
@@ -133,35 +162,12 @@ try {
   proxy = new RecordingProxy(new URL(BASE_URL));
   proxy.delayMs = DELAY_MS;
   const proxyUrl = await proxy.start();
-  // The emulator answers a burst of 40 requests one after the other, seconds apart on a loaded
-  // machine: Kamailio waits up to 20 s for each here (10 s by default), so that what is measured
-  // is Kamailio, not the emulator's queue. The REGISTER budget stays the default's 10 s.
   // The floor first, on an idle emulator as the burst below has it (the proxy holds its
   // requests 3 s): the same burst against a Kamailio with no callwake work at all.
   await test(`the floor: Kamailio with no callwake at all, the same ${CALLS} INVITEs and ${PHONES} REGISTERs at once, answers each INVITE 100 Trying`, async () => {
     const floorKamailio = await startKamailio(tenant, 'kamailio-floor', proxyUrl, {}, FLOOR_CFG);
     try {
-      const inf = join(WORK, 'floor-phones.csv');
-      writeFileSync(inf, `SEQUENTIAL\n${phoneLines(PHONES, 4301)}\n`);
-      const callers = sipp(
-        'floor-callers',
-        'uac_not_found.xml',
-        PORTS.callers,
-        callIdFor('floor-call'),
-        EXTENSION,
-        {},
-        { calls: CALLS },
-      );
-      const registering = sipp(
-        'floor-phones',
-        'uac_slow_register.xml',
-        PORTS.phones,
-        callIdFor('floor-reg'),
-        'ignored',
-        {},
-        { calls: PHONES, inf },
-      );
-      await Promise.all([callers.done, registering.done]);
+      const { callers } = await burst('floor', 'uac_not_found.xml', 4301);
       floor.trying = invitesTrying(sipTrace(callers.messages));
       assert(
         floor.trying.length === CALLS,
@@ -173,34 +179,20 @@ try {
     }
   });
 
+  // The emulator answers a burst of 40 requests one after the other, seconds apart on a loaded
+  // machine: Kamailio waits up to 20 s for each here (10 s by default), so that what is measured
+  // is Kamailio, not the emulator's queue. A REGISTER's wait stays the default's 7 s.
   kamailio = await startKamailio(tenant, 'kamailio-slow', proxyUrl, {
     CALLWAKE_HTTP_TIMEOUT: HTTP_TIMEOUT_MS / 1000,
   });
   log(`Kamailio up, reaching callwake through ${proxyUrl} (${DELAY_MS} ms late)`);
 
   await test(`callwake ${DELAY_MS / 1000} s late: ${CALLS} INVITEs and ${PHONES} RFC 8599 REGISTERs at once, each INVITE gets 100 Trying before callwake has its POST, then rings as callwake answers, and every phone registers`, async () => {
-    // One line per phone: its extension, FCM token, +sip.instance.
-    const inf = join(WORK, 'slow-phones.csv');
-    writeFileSync(inf, `SEQUENTIAL\n${phoneLines(PHONES, 4101)}\n`);
-    const callers = sipp(
-      'slow-callers',
+    const { callers, registering, callersRun, phonesRun } = await burst(
+      'slow',
       'uac_cancel.xml',
-      PORTS.callers,
-      callIdFor('slow-call'),
-      EXTENSION,
-      {},
-      { calls: CALLS },
+      4101,
     );
-    const registering = sipp(
-      'slow-phones',
-      'uac_slow_register.xml',
-      PORTS.phones,
-      callIdFor('slow-reg'),
-      'ignored',
-      {},
-      { calls: PHONES, inf },
-    );
-    const [callersRun, phonesRun] = await Promise.all([callers.done, registering.done]);
 
     // ---- the INVITEs
     const calls = [...byCall(sipTrace(callers.messages)).entries()].filter(([, t]) =>
@@ -442,13 +434,9 @@ try {
     );
   });
   await test(`callwake takes longer than a REGISTER's wait (${REGISTER_WAIT_MS / 1000} s): the phone is registered without push within the budget, and its next REGISTER, callwake answering, gets the Feature-Caps`, async () => {
-    const phone = {
-      extension: '4201',
-      token: `${randomBytes(8).toString('base64url')}:APA91b${randomBytes(105).toString('base64url')}`,
-      instance: randomUUID(),
-    };
+    const extension = '4201';
     const inf = join(WORK, 'slow-wait-phone.csv');
-    writeFileSync(inf, `SEQUENTIAL\n${phone.extension};${phone.token};${phone.instance}\n`);
+    writeFileSync(inf, `SEQUENTIAL\n${phoneLines(1, Number(extension))}\n`);
     const register = async (name) => {
       const run = sipp(
         name,
@@ -470,9 +458,10 @@ try {
       return { sent, final, flow: sipFlow(trace) };
     };
     const devicePosts = () =>
-      proxy.requests.filter((r) => r.url.startsWith(`/v1/extensions/${phone.extension}/devices/`));
+      proxy.requests.filter((r) => r.url.startsWith(`/v1/extensions/${extension}/devices/`));
 
-    // callwake answers after Kamailio stopped waiting (its http timeout is 20 s here).
+    // callwake answers 11 s late: after the REGISTER's wait, within this Kamailio's 20 s HTTP
+    // timeout (the device POST itself completes).
     proxy.delayMs = REGISTER_WAIT_MS + 4000;
     const first = await register('slow-wait-first');
     proxy.delayMs = 0;
