@@ -5,6 +5,7 @@
  */
 import type { AnswerResult } from './answerPath';
 import type { ColdStartResult } from './coldStart';
+import { answeredCall, opsText, stepCosts, type ServedCost } from './costReport';
 import type { FreshStartResult } from './freshInstance';
 import type { RingResult } from './ringPath';
 
@@ -30,6 +31,7 @@ export interface GoalInputs {
   answerPath: AnswerResult;
   freshInstance: FreshStartResult;
   coldStart: ColdStartResult;
+  servedCost: ServedCost | null;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -202,12 +204,32 @@ export function evaluateGoals(r: GoalInputs): Goal[] {
       '≤ 50 ms',
       'a SIP run of npm test, not the bench',
     ),
-    notMeasured(
-      'Firestore operations per answered 10-device call, beside the floor',
-      'printed, each extra operation justified',
-      "the cost table counts in-process (the core use cases against the emulator), not from the served functions; the floor's operations are not counted",
-    ),
+    costGoal(r.servedCost),
   ];
+}
+
+/** Printed, beside the floor's: what bench/README.md names and justifies operation by operation. */
+function costGoal(cost: ServedCost | null): Goal {
+  const name = 'Firestore operations per answered 10-device call, beside the floor';
+  const target = 'printed, each extra operation justified';
+  if (!cost) return notMeasured(name, target, 'the cost session (bench/servedCost.ts) did not run');
+  const steps = stepCosts(cost);
+  const { callwake, floor } = answeredCall(steps, 'HTTPS route');
+  const sdk = answeredCall(steps, 'answer document').callwake;
+  if (callwake.length < 2 || sdk.length < 2 || floor.length === 0) {
+    return notMeasured(name, target, 'a step it needs is missing from the cost session');
+  }
+  return {
+    name,
+    target,
+    measured: `${opsText(callwake)} ÷ ${opsText(floor)}`,
+    ratio: null,
+    diffMs: null,
+    met: true,
+    note:
+      `counted from the served functions; through the answer document ${opsText(sdk)}; ` +
+      "the floor's is its ring alone (it has no answer path); each extra operation is named in bench/README.md",
+  };
 }
 
 /** The goals as a Markdown table. */

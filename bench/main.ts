@@ -3,18 +3,18 @@
  * issue 6, each a distribution or a ratio measured in this one run, printed as Markdown tables
  * and written to bench/results.json. Every phase is bounded; the whole run stops itself.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { ROOT, requireEmulators } from '../test/support/emulator';
 import { startProviders, stopProviders } from '../test/support/providers';
 import { answerPath } from './answerPath';
 import { coldStart } from './coldStart';
-import { cost } from './cost';
+import { SERVED_COST_FILE, type ServedCost } from './costReport';
 import { freshInstance } from './freshInstance';
 import { evaluateGoals } from './goals';
 import { distribution } from './stats';
-import { COST_NOTE, render, type Results } from './report';
+import { render, type Results } from './report';
 import { FCM_ANSWER_DELAY_MS, LATENCY_SCENARIOS, ringPath } from './ringPath';
 import { throughput } from './throughput';
 
@@ -63,13 +63,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }, LIMIT_MS);
   watchdog.unref();
+  // Counted by the cost session scripts/bench.mjs ran just before this one (bench/servedCost.ts).
+  const servedCost = existsSync(SERVED_COST_FILE)
+    ? (JSON.parse(readFileSync(SERVED_COST_FILE, 'utf8')) as ServedCost)
+    : null;
   const fakes = await startProviders();
   try {
     const cold = await phase('cold start', () => coldStart(SIZES.coldRuns));
     const fresh = await phase("cold start, a fresh instance's first call", () =>
       freshInstance(fakes, SIZES.freshRuns),
     );
-    const costs = await phase('cost', () => cost());
     const ring = await phase('ring path', () => ringPath(fakes, SIZES.ringCalls, say));
     say(
       `ring path: waited for quiet ${ring.quiet.waits} times, ${Math.round(ring.quiet.totalMs / 1000)} s ` +
@@ -124,8 +127,7 @@ async function main(): Promise<void> {
       },
       coldStart: cold,
       freshInstance: fresh,
-      cost: costs,
-      costNote: COST_NOTE,
+      servedCost,
       ringPath: ring.rows,
       ringQuiet: ring.quiet,
       ringWithLatency: { fcmAnswerDelayMs: FCM_ANSWER_DELAY_MS, rows: latency.rows },
@@ -137,6 +139,7 @@ async function main(): Promise<void> {
         answerPath: answer,
         freshInstance: fresh,
         coldStart: cold,
+        servedCost,
       }),
     };
     const file = join(ROOT, 'bench', 'results.json');

@@ -2,7 +2,7 @@
 import type { AnswerResult } from './answerPath';
 import type { ColdModule, ColdStartResult } from './coldStart';
 import { COLD_MODULES } from './coldStart';
-import type { CostRow } from './cost';
+import { answeredCall, opsText, servedCostTables, stepCosts, type ServedCost } from './costReport';
 import type { FreshStartResult } from './freshInstance';
 import { goalsTable, type Goal } from './goals';
 import type { RingQuiet, RingResult } from './ringPath';
@@ -16,9 +16,8 @@ export interface Results {
   coldStart: ColdStartResult;
   /** A fresh instance's first POST /v1/calls against hello-world's first request. */
   freshInstance: FreshStartResult;
-  cost: CostRow[];
-  /** What the cost figures count. */
-  costNote: string;
+  /** Firestore operations counted from the served functions; null when that session did not run. */
+  servedCost: ServedCost | null;
   ringPath: RingResult[];
   /** The waits for quiet before each turn of the ring path. */
   ringQuiet: RingQuiet;
@@ -38,13 +37,6 @@ function table(header: string[], rows: (string | number)[][]): string {
 const triple = (d: { p50: number; p95: number; p99: number }) =>
   `${ms(d.p50)} / ${ms(d.p95)} / ${ms(d.p99)}`;
 const times = (value: number) => (Number.isNaN(value) ? 'n/a' : `×${value}`);
-
-/** What the cost figures count, printed under the table and kept in results.json. */
-export const COST_NOTE =
-  'Reads: documents a get or query returned or asked for, plus each listener snapshot; an ' +
-  'empty query (billed as one read) is counted under "empty queries". Writes: set/create/' +
-  'update/delete in a committed batch or transaction. Live push mode (the outbox mode adds ' +
-  'one write per push). Triggers read no document of their own: they get it in the event.';
 
 /** The peer row (floor or seeds) ringing the same phones as `row`. */
 const peerOf = (rows: RingResult[], row: RingResult, system: RingResult['system']) =>
@@ -99,12 +91,20 @@ function ringSummary(all: RingResult[]): string {
   );
 }
 
+function costSummary(cost: ServedCost | null): string {
+  if (!cost) return 'not counted (the cost session did not run)';
+  const steps = stepCosts(cost);
+  const https = answeredCall(steps, 'HTTPS route');
+  const sdk = answeredCall(steps, 'answer document');
+  return (
+    `callwake ${opsText(https.callwake)} (answered through the HTTPS route), ` +
+    `${opsText(sdk.callwake)} (through the answer document); the floor's ring ${opsText(https.floor)} ` +
+    `(it has no answer path); the seeds' design, competent, ${opsText(https.seeds)} (ring and accept)`
+  );
+}
+
 function summary(r: Results): string {
   const { longPoll, poll } = r.answerPath;
-  const sum = (steps: string[]) => {
-    const rows = r.cost.filter((c) => steps.includes(c.step));
-    return `${rows.reduce((n, c) => n + c.reads, 0)} reads, ${rows.reduce((n, c) => n + c.writes, 0)} writes`;
-  };
   const best = r.throughput.best;
   return table(
     ['Figure', 'Result'],
@@ -127,14 +127,7 @@ function summary(r: Results): string {
         `${ms(r.coldStart.requireMs.index)} vs ${ms(r.coldStart.requireMs.hello)} (${times(r.coldStart.ratio.index)}); ` +
           `unbundled ${ms(r.coldStart.requireMs.unbundled)} (${times(r.coldStart.ratio.unbundled)})`,
       ],
-      [
-        'Cost of a 10-device call that is answered (incoming + answer + cancel pushes)',
-        sum([
-          'incoming call, 10 devices',
-          'answer (accept)',
-          'cancel pushes after the answer, 9 devices',
-        ]),
-      ],
+      ['Firestore operations of an answered 10-device call', costSummary(r.servedCost)],
       [
         `Throughput with p95 ≤ ${r.throughput.limitMs} ms`,
         best
@@ -288,13 +281,6 @@ function freshTable(f: FreshStartResult): string {
   );
 }
 
-function costTable(rows: CostRow[]): string {
-  return table(
-    ['Cost (Firestore documents)', 'reads', 'writes', 'empty queries', 'code path'],
-    rows.map((r) => [r.step, r.reads, r.writes, r.emptyQueries, r.code]),
-  );
-}
-
 function throughputTable(t: ThroughputResult): string {
   return table(
     [
@@ -358,9 +344,9 @@ export function render(r: Results): string {
     '',
     coldTable(r.coldStart),
     '',
-    costTable(r.cost),
-    '',
-    COST_NOTE,
+    r.servedCost
+      ? servedCostTables(r.servedCost)
+      : 'Cost: not counted (the cost session did not run).',
     '',
     throughputTable(r.throughput),
   ].join('\n');

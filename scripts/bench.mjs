@@ -6,7 +6,7 @@
 // The emulators bind fixed ports: callers that share a machine serialise with
 // `flock /tmp/callwake-emulators.lock npm run bench`; this script takes no lock itself.
 import { spawn } from 'node:child_process';
-import { copyFileSync, createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 requireDeployNode('npm run bench');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const MARK = '[bench] ';
-const LIMIT_MS = 15 * 60_000;
+const LIMIT_MS = 20 * 60_000;
 
 /** Runs a command to completion with inherited output; exits on failure. */
 function step(label, command, args) {
@@ -55,47 +55,25 @@ copyFileSync(join(root, `.env.${PROJECT_ID}`), join(root, 'bench', 'peers', `.en
 mkdirSync(join(root, '.cache', 'test'), { recursive: true });
 mkdirSync(join(root, '.cache', 'bench'), { recursive: true });
 const logFile = join(root, '.cache', 'bench', 'emulators.log');
-const log = createWriteStream(logFile);
-const env = emulatorEnv(root, {
+const baseEnv = emulatorEnv(root, {
   ...process.env,
   ...TEST_ENV(root),
   CALLWAKE_BENCH_MARK: MARK,
   // `npm run bench -- --quick`: a smoke run with small samples.
   CALLWAKE_BENCH_QUICK: process.argv.includes('--quick') ? '1' : '',
 });
+/** Where the cost session's counting proxy listens (bench/firestoreProxy.ts). */
+const FIRESTORE_PROXY = '127.0.0.1:9418';
 
-console.log(`bench: starting the emulators (their output: ${logFile})`);
-const child = spawn(
-  process.execPath,
-  [
-    // callwake plus the peers it is measured against (bench/peers): floor and seeds' design.
-    ...emulatorArgs('emulators:exec', {
-      config: 'firebase.bench.json',
-      only: EMULATORS,
-      project: PROJECT_ID,
-    }),
-    `${bin('tsx')} bench/main.ts`,
-  ],
-  { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-);
-for (const [stream, out] of [
-  [child.stdout, process.stdout],
-  [child.stderr, process.stderr],
-]) {
-  createInterface({ input: stream }).on('line', (line) => {
-    log.write(`${line}\n`);
-    if (line.startsWith(MARK)) out.write(`${line.slice(MARK.length)}\n`);
-  });
-}
-
-let timedOut = false;
+let child = null;
 const stopAll = (signal) => {
   try {
-    process.kill(-child.pid, signal); // the emulators:exec process group: Java and workers too
+    if (child) process.kill(-child.pid, signal); // the emulators:exec process group: Java and workers too
   } catch {
     // already gone
   }
 };
+let timedOut = false;
 const timer = setTimeout(() => {
   timedOut = true;
   console.error(`bench: still running after ${LIMIT_MS / 60_000} minutes; stopping it.`);
@@ -109,12 +87,65 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-child.on('close', (code) => {
-  clearTimeout(timer);
-  log.end(() => {
-    if (code === 0 && !timedOut) return;
-    const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-40).join('\n');
-    console.error(`\nbench: failed (exit ${code}). Last lines of ${logFile}:\n${tail}`);
-    process.exit(code || 1);
+/**
+ * Runs `script` inside its own `firebase emulators:exec` session (callwake plus the peers it is
+ * measured against, bench/peers: floor and seeds' design); exits on failure.
+ */
+function session(script, env) {
+  return new Promise((resolve) => {
+    const log = createWriteStream(logFile);
+    child = spawn(
+      process.execPath,
+      [
+        ...emulatorArgs('emulators:exec', {
+          config: 'firebase.bench.json',
+          only: EMULATORS,
+          project: PROJECT_ID,
+        }),
+        `${bin('tsx')} ${script}`,
+      ],
+      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    for (const [stream, out] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        log.write(`${line}\n`);
+        if (line.startsWith(MARK)) out.write(`${line.slice(MARK.length)}\n`);
+      });
+    }
+    child.on('close', (code) => {
+      log.end(() => {
+        if (code === 0 && !timedOut) return resolve();
+        clearTimeout(timer);
+        const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-40).join('\n');
+        console.error(`\nbench: failed (exit ${code}). Last lines of ${logFile}:\n${tail}`);
+        process.exit(code || 1);
+      });
+    });
   });
+}
+
+// First the cost, counted from the served functions: every worker's Firestore traffic goes
+// through a counting proxy (bench/workerPreload.cjs), a hop the latency phases must not pay, so
+// it gets a session of its own.
+console.log(
+  `bench: counting the served functions' Firestore operations (emulator output: ${logFile})`,
+);
+// A count left by an earlier run must not pass for this one's.
+rmSync(join(root, '.cache', 'bench', 'served-cost.json'), { force: true });
+await session('bench/servedCost.ts', {
+  ...baseEnv,
+  CALLWAKE_BENCH_FIRESTORE_PROXY: FIRESTORE_PROXY,
+  CALLWAKE_BENCH_COST_ROUNDS: process.argv.includes('--quick') ? '2' : '4',
+  NODE_OPTIONS: [
+    baseEnv.NODE_OPTIONS ?? '',
+    `--require ${join(root, 'bench', 'workerPreload.cjs')}`,
+  ]
+    .join(' ')
+    .trim(),
 });
+console.log(`bench: starting the emulators (their output: ${logFile})`);
+await session('bench/main.ts', baseEnv);
+clearTimeout(timer);

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { AnswerResult } from '../../../bench/answerPath';
 import type { ColdStartResult } from '../../../bench/coldStart';
 import type { FreshStartResult } from '../../../bench/freshInstance';
+import type { CostStep, ServedCost } from '../../../bench/costReport';
+import { collectionOf, type OpRow } from '../../../bench/firestoreProxy';
 import { evaluateGoals } from '../../../bench/goals';
 import { Quiescence } from '../../../bench/quiescence';
 import { shuffled, type RingResult } from '../../../bench/ringPath';
@@ -112,6 +114,7 @@ describe('the bench method', () => {
         requireMs: { index: 1, hello: 1 },
         ratio: { index: 1 },
       } as unknown as ColdStartResult,
+      servedCost: null,
     });
     const named = (goals: ReturnType<typeof evaluateGoals>, part: string) => {
       const goal = goals.find((g) => g.name.includes(part));
@@ -155,6 +158,59 @@ describe('the bench method', () => {
       assert.deepEqual([https.met, https.measured], [true, '120 ms']);
       const cancel = named(goals, 'Answer elsewhere');
       assert.deepEqual([cancel.met, cancel.diffMs], [false, 10]);
+    });
+
+    describe('the cost counted from the served functions', () => {
+      const op = (reads: number, writes: number): OpRow => ({
+        fn: 'api',
+        rpc: 'Commit',
+        collection: 'tenants/*/calls',
+        calls: 1,
+        reads,
+        writes,
+        emptyQueries: 0,
+      });
+      const step = (
+        system: CostStep['system'],
+        name: string,
+        reads: number,
+        writes: number,
+      ): CostStep => ({ system, step: name, rows: [op(reads, writes)], appWrites: 0 });
+      const cost = (ringReads: number[]): ServedCost => ({
+        rounds: ringReads.length,
+        steps: ringReads.map((reads) => [
+          step('callwake', 'ring', reads, 3),
+          step('callwake', 'answer (HTTPS route)', 20, 9),
+          { ...step('callwake', 'answer (answer document)', 20, 8), appWrites: 1 },
+          step('floor', 'ring', 10, 1),
+        ]),
+      });
+
+      it('prints callwake beside the floor, from the median round, the app’s own writes included', () => {
+        const [goals] = [evaluateGoals({ ...inputs(19), servedCost: cost([13, 15, 13]) })];
+        const goal = goals.find((g) => g.name.startsWith('Firestore operations'));
+        assert.equal(goal?.met, true);
+        assert.equal(goal.measured, '33 reads, 12 writes ÷ 10 reads, 1 writes');
+        assert.match(goal.note ?? '', /answer document 33 reads, 12 writes/);
+      });
+
+      it('is not measured when the cost session did not run or lacks a step', () => {
+        const none = evaluateGoals({ ...inputs(19), servedCost: null });
+        assert.equal(none.find((g) => g.name.startsWith('Firestore operations'))?.met, null);
+        const partial: ServedCost = { rounds: 1, steps: [[step('callwake', 'ring', 13, 3)]] };
+        const missing = evaluateGoals({ ...inputs(19), servedCost: partial });
+        assert.equal(missing.find((g) => g.name.startsWith('Firestore operations'))?.met, null);
+      });
+
+      it('names a collection from a document, with its ids hidden', () => {
+        const root = 'projects/p/databases/(default)/documents';
+        assert.equal(collectionOf(`${root}/tenants/t1/calls/c1`), 'tenants/*/calls');
+        assert.equal(
+          collectionOf(`${root}/tenants/t1/calls/c1/answers/d`),
+          'tenants/*/calls/*/answers',
+        );
+        assert.equal(collectionOf(`${root}/seed_calls/x`), 'seed_calls');
+      });
     });
   });
 });
