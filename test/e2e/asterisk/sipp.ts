@@ -18,6 +18,8 @@ export interface SippOptions {
   service: string;
   /** Client (-m 1: one call, then exit) or server mode (answers one incoming call). */
   callId?: string;
+  /** Calls to place, all within 100 ms (SIPp numbers their Call-IDs itself); 1 by default. */
+  calls?: number;
   keys?: Record<string, string>;
   timeoutS?: number;
 }
@@ -31,7 +33,10 @@ export function sipp(name: string, scenario: string, options: SippOptions): Sipp
     ...['-s', options.service],
     ...['-i', HOST, '-mi', HOST, '-mp', String(options.port + 1000)],
     ...['-p', String(options.port), '-bind_local'],
-    ...['-m', '1'],
+    ...['-m', String(options.calls ?? 1)],
+    ...(options.calls
+      ? ['-r', String(options.calls), '-rp', '100', '-l', String(options.calls)]
+      : []),
     ...(options.callId ? ['-cid_str', options.callId] : []),
     ...keys,
     ...['-trace_msg', '-message_file', messages],
@@ -51,6 +56,7 @@ export interface SipEvent {
   sent: boolean;
   line: string;
   cseq: string;
+  callId: string;
 }
 
 /** The messages SIPp logged with -trace_msg: time, direction, first line, CSeq. */
@@ -66,7 +72,8 @@ export function sipTrace(file: string): SipEvent[] {
     const [, date, time, fraction, what, firstLine, rest] = match;
     const at = new Date(`${date!}T${time!}`).getTime() + Number(`0.${fraction!}`) * 1000;
     const cseq = /^CSeq:\s*(.*)$/im.exec(rest!)?.[1]?.trim() ?? '';
-    entries.push({ at, sent: what!.includes('sent'), line: firstLine!.trim(), cseq });
+    const callId = /^Call-ID:\s*(.*)$/im.exec(rest!)?.[1]?.trim() ?? '';
+    entries.push({ at, sent: what!.includes('sent'), line: firstLine!.trim(), cseq, callId });
   }
   return entries;
 }

@@ -85,8 +85,14 @@ export function phoneAnswering(name: string, ext: string, scenario = 'phone_answ
   });
 }
 
-/** REGISTER (or, with 0, unregister) the phone's Contact with Asterisk; resolves once Asterisk said 200. */
-export async function register(ext: string, expires: number): Promise<SipEvent> {
+/**
+ * REGISTER (or, with 0, unregister) the phone's Contact with Asterisk; resolves once Asterisk said
+ * 200, with the REGISTER's time.
+ */
+export async function register(
+  ext: string,
+  expires: number,
+): Promise<SipEvent & { registerAt: number }> {
   const run = sipp(`register-${ext}-${expires}`, 'phone_register.xml', {
     remote: PORTS.asterisk,
     port: PORTS.register,
@@ -98,8 +104,12 @@ export async function register(ext: string, expires: number): Promise<SipEvent> 
   const code = await run.done;
   const trace = sipTrace(run.messages);
   const ok = first(trace, false, /^SIP\/2\.0 200/);
-  assert(code === 0 && ok, `REGISTER ${ext} (expires ${expires}) failed:\n      ${sipFlow(trace)}`);
-  return ok;
+  const sent = first(trace, true, /^REGISTER/);
+  assert(
+    code === 0 && ok && sent,
+    `REGISTER ${ext} (expires ${expires}) failed:\n      ${sipFlow(trace)}`,
+  );
+  return { ...ok, registerAt: sent.at };
 }
 
 /**
