@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { DEADLINE_WAIT_MS, deadlineStep, deadlineTaskId } from '../../../functions/core/deadline';
+import {
+  DEADLINE_WAIT_MS,
+  deadlineMoot,
+  deadlineStep,
+  deadlineTaskId,
+} from '../../../functions/core/deadline';
 
 describe('the deadline task', () => {
   const expiresAt = 1_700_000_030_000;
@@ -7,6 +12,14 @@ describe('the deadline task', () => {
   it('asks to come back when it arrives early (the emulator dispatches at once)', () => {
     assert.deepEqual(deadlineStep(expiresAt, expiresAt - 30_000), { kind: 'retry' });
     assert.deepEqual(deadlineStep(expiresAt, expiresAt - DEADLINE_WAIT_MS - 1), { kind: 'retry' });
+  });
+
+  it('comes back early only while the call rings: an ended or vanished call needs nothing', () => {
+    assert.equal(deadlineMoot({ status: 'ringing' }), false);
+    for (const status of ['accepted', 'declined', 'cancelled', 'missed', 'no_devices'] as const) {
+      assert.equal(deadlineMoot({ status }), true, status);
+    }
+    assert.equal(deadlineMoot(null), true);
   });
 
   it('waits for the deadline when it is close', () => {
