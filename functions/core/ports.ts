@@ -208,9 +208,12 @@ export interface LongPolls {
   ): Promise<(() => Promise<void>) | null>;
   /**
    * True when a long-poll of the call is held past `until`: it watches the call's answers and
-   * settles those written through Firestore, so their trigger leaves them to it.
+   * settles those written through Firestore, so their trigger leaves them to it. With
+   * `heldBefore` (the answer's creation, in the database's own time), only a long-poll held
+   * before it counts: one held later found the answer already there, and leaves it to the
+   * trigger for a moment before settling it itself (routes/calls.ts, EXISTING_ANSWER_GRACE_MS).
    */
-  watching(tenant: string, callUuid: string, until: number): Promise<boolean>;
+  watching(tenant: string, callUuid: string, until: number, heldBefore?: number): Promise<boolean>;
 }
 
 /** Signed requests are good once, across every instance. */

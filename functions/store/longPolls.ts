@@ -39,7 +39,12 @@ export class FirestoreLongPolls implements LongPolls {
     };
   }
 
-  async watching(tenant: string, callUuid: string, until: number): Promise<boolean> {
+  async watching(
+    tenant: string,
+    callUuid: string,
+    until: number,
+    heldBefore?: number,
+  ): Promise<boolean> {
     // One equality filter, served by the automatic single-field index (with a range on `until`
     // it would need a composite one); a call has a handful of long-polls at most.
     const snap = await this.db
@@ -47,6 +52,12 @@ export class FirestoreLongPolls implements LongPolls {
       .where('callUuid', '==', callUuid)
       .select('until')
       .get();
-    return snap.docs.some((doc) => (doc.get('until') as number) > until);
+    // A document's createTime is its create's commit time: the database's clock, as is the
+    // answer's, so the two compare whatever the instances' clocks say.
+    return snap.docs.some(
+      (doc) =>
+        (doc.get('until') as number) > until &&
+        (heldBefore === undefined || doc.createTime.toMillis() < heldBefore),
+    );
   }
 }

@@ -26,6 +26,8 @@ export interface AnswerWrite {
   deviceId: string;
   /** The CloudEvent's time. */
   time: string;
+  /** The document's creation (its createTime), when the event carries it. */
+  createdAt?: number;
   /** The document after the write (undefined once deleted). */
   data: unknown;
 }
@@ -91,7 +93,14 @@ async function longPollWatching(
   log: EventServices['log'],
 ): Promise<boolean> {
   try {
-    return await longPolls.watching(write.tenant, write.callUuid, now + LONG_POLL_ENDING_MS);
+    // Only a long-poll held before the answer was written leaves it to the trigger: one held
+    // after it saw it already there, and waits for this trigger to settle it.
+    return await longPolls.watching(
+      write.tenant,
+      write.callUuid,
+      now + LONG_POLL_ENDING_MS,
+      write.createdAt,
+    );
   } catch (err) {
     // Settling at once costs only contention with a long-poll that may be settling it too.
     log.warn('could not tell whether a long-poll watches the call; settling here', {

@@ -21,6 +21,7 @@ export const onAnswerWritten = onDocumentCreated(
         callUuid: event.params.callUuid,
         deviceId: event.params.deviceId,
         time: event.time,
+        createdAt: event.data?.createTime.toMillis(),
         data: event.data?.data(),
       },
       eventServices,

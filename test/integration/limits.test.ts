@@ -110,6 +110,12 @@ describe('limits across instances, and contention (emulator)', function () {
     assert.equal(await polls.watching(tenant.id, uuid, Date.now()), true);
     assert.equal(await polls.watching(tenant.id, callUuid(tenant.id, callId()), Date.now()), false);
     assert.equal(await polls.watching(tenant.id, uuid, Date.now() + 60_000), false, 'past both');
+    // Only those held before an answer's creation, on the database's clock (createTime).
+    const heldAt = (await longPolls.get()).docs.map((d) => d.createTime.toMillis());
+    const [earliest = 0, latest = 0] = heldAt.sort((a, b) => a - b);
+    assert.equal(await polls.watching(tenant.id, uuid, Date.now(), earliest), false, 'none before');
+    assert.equal(await polls.watching(tenant.id, uuid, Date.now(), earliest + 1), true);
+    assert.equal(await polls.watching(tenant.id, uuid, Date.now(), latest + 1), true);
     const third = await poll();
     assert.equal(third.status, 429, third.text);
     assert.equal(third.fields.limit, 'long_polls');

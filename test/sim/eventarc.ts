@@ -58,6 +58,7 @@ export class Eventarc {
       callUuid: event.callUuid,
       deviceId: event.deviceId,
       time,
+      createdAt: event.at,
       data: event.data,
     };
     return (await world.execute(run, () => handleAnswerWritten(write, services))).ok;

@@ -275,7 +275,12 @@ export class FakeCallCounts implements CallCounts {
 /** Long-polls held, in memory. */
 export class FakeLongPolls implements LongPolls {
   /** Those held: an ended one is removed, and one whose holder died lapses at `until`. */
-  private readonly polls = new Set<{ tenant: string; callUuid: string; until: number }>();
+  private readonly polls = new Set<{
+    tenant: string;
+    callUuid: string;
+    until: number;
+    heldAt: number;
+  }>();
 
   hold(
     tenant: string,
@@ -286,7 +291,7 @@ export class FakeLongPolls implements LongPolls {
   ): Promise<(() => Promise<void>) | null> {
     const held = [...this.polls].filter((p) => p.tenant === tenant && p.until > now).length;
     if (held >= limit) return Promise.resolve(null);
-    const poll = { tenant, callUuid, until: now + maxMs };
+    const poll = { tenant, callUuid, until: now + maxMs, heldAt: now };
     this.polls.add(poll);
     return Promise.resolve(() => {
       this.polls.delete(poll);
@@ -294,10 +299,14 @@ export class FakeLongPolls implements LongPolls {
     });
   }
 
-  watching(tenant: string, callUuid: string, until: number): Promise<boolean> {
+  watching(tenant: string, callUuid: string, until: number, heldBefore?: number): Promise<boolean> {
     return Promise.resolve(
       [...this.polls].some(
-        (p) => p.tenant === tenant && p.callUuid === callUuid && p.until > until,
+        (p) =>
+          p.tenant === tenant &&
+          p.callUuid === callUuid &&
+          p.until > until &&
+          (heldBefore === undefined || p.heldAt < heldBefore),
       ),
     );
   }

@@ -38,13 +38,14 @@ describe('handleAnswerWritten: the answer trigger', () => {
         error: () => undefined,
       },
     } as unknown as EventServices);
-  const event = (door?: 'api') =>
+  const event = (door?: 'api', createdAt?: number) =>
     handleAnswerWritten(
       {
         tenant: call.tenant,
         callUuid: call.callUuid,
         deviceId: answer.deviceId,
         time: new Date(clock.now()).toISOString(),
+        ...(createdAt === undefined ? {} : { createdAt }),
         data: { ...answer, answeredAt: { toMillis: () => clock.now() }, ...(door ? { door } : {}) },
       },
       services,
@@ -108,6 +109,29 @@ describe('handleAnswerWritten: the answer trigger', () => {
     await run;
     assert.equal(settles.count, 1, "the long-poll's only: none of the trigger's");
     assert.ok(clock.now() < NOW + REQUEST_SETTLES_WITHIN_MS, 'the trigger did not wait it out');
+  });
+
+  it('settles at once an answer written before the long-poll was held: that one found it there and leaves it to the trigger', async () => {
+    await calls.createAnswer(call.tenant, call.callUuid, { ...answer, answeredAt: NOW }, 'sdk');
+    // Held 30 ms after the answer's creation, then at the same millisecond: neither before it.
+    await longPolls.hold(call.tenant, call.callUuid, 10, NOW + 30, 30_000);
+    await longPolls.hold(call.tenant, call.callUuid, 10, NOW, 30_000);
+    await clock.sleep(200); // the trigger runs after both were held
+    await event(undefined, NOW);
+    assert.deepEqual(
+      calls.settlements.map((s) => [s.outcome, s.at]),
+      [['won', NOW + 200]],
+    );
+  });
+
+  it('waits for a long-poll held before the answer was written', async () => {
+    await longPolls.hold(call.tenant, call.callUuid, 10, NOW - 1, 30_000);
+    await calls.createAnswer(call.tenant, call.callUuid, { ...answer, answeredAt: NOW }, 'sdk');
+    await event(undefined, NOW);
+    assert.deepEqual(
+      calls.settlements.map((s) => [s.outcome, s.at]),
+      [['won', NOW + REQUEST_SETTLES_WITHIN_MS]],
+    );
   });
 
   it('settles the answer itself when the watching long-poll never did (its instance died)', async () => {
