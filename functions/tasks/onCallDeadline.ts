@@ -47,8 +47,10 @@ export const onCallDeadline = onTaskDispatched(
     const { events, clock } = await getServices();
     const step = deadlineStep(expiresAt, clock.now());
     if (step.kind === 'retry') {
-      // Read only for an early task: Cloud Tasks dispatches at the deadline.
-      if (deadlineMoot(await events.calls.get(tenant, callUuid))) return;
+      // Read only for an early task: Cloud Tasks dispatches at the deadline. A read that fails
+      // (a store outage) decides nothing: the task comes back as before.
+      const call = await events.calls.get(tenant, callUuid).catch(() => undefined);
+      if (call !== undefined && deadlineMoot(call)) return;
       // No log line: an HttpsError is answered quietly, and the queue comes back in a second.
       throw new HttpsError('unavailable', 'before the call deadline');
     }
