@@ -181,14 +181,12 @@ export class FirestoreProxy {
       if (!down.closed) down.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
     });
     up.on('response', (head, flags) => {
-      const endsNow = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
-      const status = { ...head };
-      if (endsNow) {
+      if ((flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
         done(str(head['grpc-status']));
-        down.respond(status, { endStream: true });
+        down.respond(head, { endStream: true });
         return;
       }
-      down.respond(status, { waitForTrailers: true });
+      down.respond(head, { waitForTrailers: true });
     });
     up.on('data', (chunk: Buffer) => {
       responses.push(chunk);
@@ -225,8 +223,8 @@ export class FirestoreProxy {
     let collection = '(unknown)';
     let writes: string[] = [];
     let returned = 0;
-    const read = (name: string, n = 1) => {
-      this.row(fn, rpc, collectionOf(name)).reads += n;
+    const read = (name: string) => {
+      this.row(fn, rpc, collectionOf(name)).reads += 1;
     };
     switch (rpc) {
       case 'Commit':
@@ -292,10 +290,12 @@ export class FirestoreProxy {
               string,
               Decoded
             >;
-            for (const value of Object.values(fields)) {
-              const n = Number(value.integerValue ?? 0);
-              returned += Math.max(1, Math.ceil(n / 1_000));
-            }
+            // Billed per query, not per aggregation: its index entries, a count's value.
+            const entries = Math.max(
+              0,
+              ...Object.values(fields).map((v) => Number(v.integerValue ?? 0)),
+            );
+            returned += Math.max(1, Math.ceil(entries / 1_000));
           },
           done: () => {
             const row = this.row(fn, rpc, collection);
