@@ -5,7 +5,7 @@
  */
 import type { AnswerResult } from './answerPath';
 import type { ColdStartResult } from './coldStart';
-import { answeredCall, opsText, stepCosts, type ServedCost } from './costReport';
+import { answeredCall, opsText, stepCosts, type ServedCost } from './costSummary';
 import type { FreshStartResult } from './freshInstance';
 import type { RingResult } from './ringPath';
 

@@ -10,15 +10,15 @@ import { ROOT, requireEmulators } from '../test/support/emulator';
 import { startProviders, stopProviders } from '../test/support/providers';
 import { answerPath } from './answerPath';
 import { coldStart } from './coldStart';
-import { SERVED_COST_FILE, type ServedCost } from './costReport';
+import { SERVED_COST_FILE, type ServedCost } from './costSummary';
 import { freshInstance } from './freshInstance';
 import { evaluateGoals } from './goals';
 import { distribution } from './stats';
 import { render, type Results } from './report';
 import { FCM_ANSWER_DELAY_MS, LATENCY_SCENARIOS, ringPath } from './ringPath';
+import { say } from './say';
 import { throughput } from './throughput';
 
-const MARK = process.env.CALLWAKE_BENCH_MARK ?? '';
 const QUICK = process.env.CALLWAKE_BENCH_QUICK === '1';
 const LIMIT_MS = 14 * 60_000;
 
@@ -42,10 +42,6 @@ const SIZES = QUICK
       answerLanes: 2,
       stepMs: 5_000,
     };
-
-function say(text: string): void {
-  for (const line of text.split('\n')) process.stdout.write(`${MARK}${line}\n`);
-}
 
 async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();

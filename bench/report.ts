@@ -2,7 +2,7 @@
 import type { AnswerResult } from './answerPath';
 import type { ColdModule, ColdStartResult } from './coldStart';
 import { COLD_MODULES } from './coldStart';
-import { answeredCall, opsText, servedCostTables, stepCosts, type ServedCost } from './costReport';
+import { answeredCall, opsText, stepCosts, type ServedCost } from './costSummary';
 import type { FreshStartResult } from './freshInstance';
 import { goalsTable, type Goal } from './goals';
 import type { RingQuiet, RingResult } from './ringPath';
@@ -279,6 +279,67 @@ function freshTable(f: FreshStartResult): string {
       ['hello-world onRequest, first GET', ms(f.hello.listeningMs), ms(f.hello.replyMs), '', '×1'],
     ],
   );
+}
+
+function servedCostTables(cost: ServedCost): string {
+  const steps = stepCosts(cost);
+  const range = (t: number[]) => {
+    const lo = Math.min(...t);
+    const hi = Math.max(...t);
+    return lo === hi ? String(lo) : `${lo}–${hi}`;
+  };
+  const first = cost.steps[0] ?? [];
+  return [
+    table(
+      [
+        `Cost, counted from the served functions (median of ${cost.rounds} rounds)`,
+        'reads',
+        'writes',
+        'empty queries',
+        "the app's own writes",
+        'total each round',
+      ],
+      steps.map((s) => [
+        `${s.system}: ${s.step}`,
+        s.reads,
+        s.writes,
+        s.emptyQueries,
+        s.appWrites,
+        range(s.totals),
+      ]),
+    ),
+    '',
+    table(
+      [
+        'One round, operation by operation',
+        'function',
+        'RPC',
+        'collection',
+        'calls',
+        'reads',
+        'writes',
+      ],
+      first.flatMap((step) =>
+        [...step.rows]
+          .sort((a, b) => a.fn.localeCompare(b.fn) || a.collection.localeCompare(b.collection))
+          .map((r) => [
+            `${step.system}: ${step.step}`,
+            r.fn,
+            r.rpc,
+            r.collection,
+            r.calls,
+            r.reads + r.emptyQueries,
+            r.writes,
+          ]),
+      ),
+    ),
+    '',
+    'Counted by a proxy between every Functions emulator worker and the Firestore emulator ' +
+      '(bench/firestoreProxy.ts), from the gRPC messages: a document a get or query returned or ' +
+      'said was missing is a read, a query that returned nothing one read, an aggregation one ' +
+      'read per 1,000 index entries, each document a listener delivered a read; each write of a ' +
+      'committed Commit a write. A Listen row\'s "calls" are the streams closed within the step.',
+  ].join('\n');
 }
 
 function throughputTable(t: ThroughputResult): string {

@@ -21,7 +21,12 @@ import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
 import { makeMember, signInApp } from '../test/support/app';
 import { PROJECT_ID, requireEmulators } from '../test/support/emulator';
 import { api } from '../test/support/http';
-import { startProviders, stopProviders, type Providers } from '../test/support/providers';
+import {
+  fcmMessage,
+  startProviders,
+  stopProviders,
+  type Providers,
+} from '../test/support/providers';
 import { eventually } from '../test/support/wait';
 import {
   adminClient,
@@ -33,13 +38,11 @@ import {
   registerExtensions,
   setup,
 } from './fixtures';
-import { SERVED_COST_FILE, type CostStep, type ServedCost } from './costReport';
+import { SERVED_COST_FILE, type CostStep, type ServedCost } from './costSummary';
 import { FirestoreProxy, type OpRow } from './firestoreProxy';
 import { acceptSeedCall, postFloor, postSeeds, registerSeedGroups } from './peerCalls';
 import { Quiescence } from './quiescence';
-
-const MARK = process.env.CALLWAKE_BENCH_MARK ?? '';
-const say = (line: string) => process.stdout.write(`${MARK}${line}\n`);
+import { say } from './say';
 
 /**
  * Checks the proxy's counts on operations of known cost, made by a client of this process sent
@@ -114,17 +117,12 @@ async function selfTest(proxy: FirestoreProxy, through: string): Promise<void> {
   }
 }
 
-/** Cancel pushes of `callId` the fake FCM and APNs servers received. */
-function cancelsOf(fakes: Providers, callId: string): number {
-  const raw = [
-    ...fakes.fcm.requests,
-    ...fakes.apns.production.requests,
-    ...fakes.apns.sandbox.requests,
-  ]
-    .map((r) => r.rawBody)
-    .filter((body) => body.includes(callId) && body.includes('call_cancelled'));
-  return raw.length;
-}
+/** Cancel pushes of `callId` the fake FCM received: a cancel is never a VoIP push (renderCancel). */
+const cancelsOf = (fakes: Providers, callId: string) =>
+  fakes.fcm.requests.filter((r) => {
+    const data = r.token === undefined ? undefined : fcmMessage(r).data;
+    return data?.call_id === callId && data.type === 'call_cancelled';
+  }).length;
 
 async function counted(
   proxy: FirestoreProxy,

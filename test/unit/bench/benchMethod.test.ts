@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { AnswerResult } from '../../../bench/answerPath';
 import type { ColdStartResult } from '../../../bench/coldStart';
 import type { FreshStartResult } from '../../../bench/freshInstance';
-import type { CostStep, ServedCost } from '../../../bench/costReport';
+import type { CostStep, ServedCost } from '../../../bench/costSummary';
 import { collectionOf, type OpRow } from '../../../bench/firestoreProxy';
 import { evaluateGoals } from '../../../bench/goals';
 import { Quiescence } from '../../../bench/quiescence';

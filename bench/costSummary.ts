@@ -1,11 +1,12 @@
 /**
- * The served cost (bench/servedCost.ts) as printed: each step's reads and writes (the median
- * round, with the range over rounds), what an answered 10-device call costs against the floor
- * and the seeds' design, and every operation of one round by function, RPC and collection.
+ * The served cost (bench/servedCost.ts) summed up: each step's reads and writes (the median
+ * round, with the range over rounds), and what an answered 10-device call costs against the
+ * floor and the seeds' design. bench/report.ts prints it.
  */
 import { join } from 'node:path';
 import { ROOT } from '../test/support/emulator';
 import type { OpRow } from './firestoreProxy';
+import { median } from './stats';
 
 /** Where the cost session leaves its counts for bench/main.ts. */
 export const SERVED_COST_FILE = join(ROOT, '.cache', 'bench', 'served-cost.json');
@@ -39,11 +40,6 @@ export interface StepCost {
 /** Everything a step read or wrote, by the functions and by the app itself. */
 const totalOf = (rows: OpRow[], appWrites: number) =>
   rows.reduce((n, r) => n + r.reads + r.writes + r.emptyQueries, 0) + appWrites;
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
-};
 
 const sum = (rows: OpRow[], field: 'reads' | 'writes' | 'emptyQueries') =>
   rows.reduce((n, r) => n + r[field], 0);
@@ -86,69 +82,4 @@ export function opsText(steps: StepCost[]): string {
   const reads = steps.reduce((n, s) => n + s.reads + s.emptyQueries, 0);
   const writes = steps.reduce((n, s) => n + s.writes + s.appWrites, 0);
   return `${reads} reads, ${writes} writes`;
-}
-
-const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-const table = (header: string[], rows: (string | number)[][]) =>
-  [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-
-export function servedCostTables(cost: ServedCost): string {
-  const steps = stepCosts(cost);
-  const range = (t: number[]) => {
-    const lo = Math.min(...t);
-    const hi = Math.max(...t);
-    return lo === hi ? String(lo) : `${lo}–${hi}`;
-  };
-  const first = cost.steps[0] ?? [];
-  return [
-    table(
-      [
-        `Cost, counted from the served functions (median of ${cost.rounds} rounds)`,
-        'reads',
-        'writes',
-        'empty queries',
-        "the app's own writes",
-        'total each round',
-      ],
-      steps.map((s) => [
-        `${s.system}: ${s.step}`,
-        s.reads,
-        s.writes,
-        s.emptyQueries,
-        s.appWrites,
-        range(s.totals),
-      ]),
-    ),
-    '',
-    table(
-      [
-        'One round, operation by operation',
-        'function',
-        'RPC',
-        'collection',
-        'calls',
-        'reads',
-        'writes',
-      ],
-      first.flatMap((step) =>
-        [...step.rows]
-          .sort((a, b) => a.fn.localeCompare(b.fn) || a.collection.localeCompare(b.collection))
-          .map((r) => [
-            `${step.system}: ${step.step}`,
-            r.fn,
-            r.rpc,
-            r.collection,
-            r.calls,
-            r.reads + r.emptyQueries,
-            r.writes,
-          ]),
-      ),
-    ),
-    '',
-    'Counted by a proxy between every Functions emulator worker and the Firestore emulator ' +
-      '(bench/firestoreProxy.ts), from the gRPC messages: a document a get or query returned or ' +
-      'said was missing is a read, a query that returned nothing one read, an aggregation one ' +
-      'read per 1,000 index entries, each document a listener delivered a read; each write of a ' +
-      'committed Commit a write. A Listen row\'s "calls" are the streams closed within the step.',
-  ].join('\n');
 }
