@@ -29,7 +29,7 @@ import {
 } from './scenarios';
 import { leaksIn, replayAll } from '../pbxSecrets';
 import { checkRequests } from './wire';
-import { DEVICE_ID, ms, PORTS, type World } from './world';
+import { DEVICE_ID, ms, percentile, PORTS, type World } from './world';
 
 const INCLUDE =
   process.env.CALLWAKE_ASTERISK_INCLUDE ??
@@ -78,12 +78,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-function percentile(values: number[], p: number): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 async function scenarios(w: World): Promise<Record<string, unknown>> {

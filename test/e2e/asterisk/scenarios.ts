@@ -14,6 +14,7 @@ import {
   outcome,
   phoneAnswering,
   pollAnswered,
+  percentile,
   PORTS,
   register,
   sipCallId,
@@ -232,11 +233,11 @@ export async function registeredAndPushed(w: World, f: Figures): Promise<void> {
   }
 }
 
-/** The p50 and the max of `values` (ms), for the figures. */
-function spread(values: number[]): { p50: number; max: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { p50: sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN, max: sorted.at(-1) ?? NaN };
-}
+/** The p50 and the max of `values` (ms), for the figures; undefined when there are none. */
+const spread = (values: number[]) => ({
+  p50: percentile(values, 50),
+  max: percentile(values, 100),
+});
 
 /**
  * What a slow callwake costs the PBX: every request reaches callwake `delayMs` late (the

@@ -159,6 +159,13 @@ export function outcome(w: World, sipCall: string) {
 export const ms = (value: number | undefined) =>
   value === undefined ? 'n/a' : `${Math.round(value)} ms`;
 
+/** The nearest-rank percentile `p` (0–100) of `values`; undefined when there are none. */
+export function percentile(values: number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
 /** When callwake's answer to the call's long-poll left the proxy, after `since`. */
 export function pollAnswered(w: World, callId: string, since: number): number | undefined {
   const path = `/v1/calls/${encodeURIComponent(callId)}/wait`;
