@@ -135,8 +135,8 @@ async function followCall(
     // (functions/triggers/handleAnswerWritten.ts): one transaction on the call, not two at once.
     // An answer already there when the watch began may have been written before this long-poll
     // was held, and its trigger, finding no long-poll held before the answer's creation, settles
-    // it at once whenever it runs: settled here only if it still is not a moment later (two transactions on one call cost both seconds on the
-    // emulator: scripts/contention-probe.mjs).
+    // it at once whenever it runs: settled here only if it still is not a moment later (two
+    // transactions on one call cost both seconds on the emulator: scripts/contention-probe.mjs).
     // The answer route's own answers are not watched: that route settles them in its request,
     // and a second transaction on the same call would only contend with it.
     const uuid = call.callUuid;
