@@ -107,14 +107,15 @@ export interface CallStore {
   ): Promise<Call | null>;
   /**
    * Calls `onAnswer` with every answer an app wrote to the call through Firestore (not the
-   * answer route's: the route settles those) that is not settled yet, those
-   * already there (`existing`) and each new one, until the returned function is called (a
-   * listener): a waiting long-poll settles them rather than waiting for their trigger.
+   * answer route's: the route settles those) that is not settled yet, those already there and
+   * each new one, with its creation in the database's own time (epoch ms), until the returned
+   * function is called (a listener): a waiting long-poll settles them rather than waiting for
+   * their trigger.
    */
   watchAnswers(
     tenant: string,
     callUuid: string,
-    onAnswer: (answer: Answer, existing: boolean) => void,
+    onAnswer: (answer: Answer, createdAt: number) => void,
   ): () => void;
 }
 
@@ -192,11 +193,18 @@ export interface CallCounts {
   ringing(tenant: string, now: number): Promise<number>;
 }
 
+/** A long-poll counted by `LongPolls.hold`. */
+export interface HeldLongPoll {
+  heldAt: number;
+  end: () => Promise<void>;
+}
+
 /** The long-polls a tenant holds open, counted across every instance. */
 export interface LongPolls {
   /**
    * Counts one more long-poll of `tenant`, on the call `callUuid`, lasting at most `maxMs`, unless
-   * `limit` are already held: then null. The function returned ends it (early: a long-poll
+   * `limit` are already held: then null. `heldAt` is when it was counted, in the database's own
+   * time (epoch ms, the clock of `watching`'s `heldBefore`); `end` ends it (early: a long-poll
    * answered before its end).
    */
   hold(
@@ -205,13 +213,14 @@ export interface LongPolls {
     limit: number,
     now: number,
     maxMs: number,
-  ): Promise<(() => Promise<void>) | null>;
+  ): Promise<HeldLongPoll | null>;
   /**
    * True when a long-poll of the call is held past `until`: it watches the call's answers and
    * settles those written through Firestore, so their trigger leaves them to it. With
    * `heldBefore` (the answer's creation, in the database's own time), only a long-poll held
-   * before it counts: one held later found the answer already there, and leaves it to the
-   * trigger for a moment before settling it itself (routes/calls.ts, EXISTING_ANSWER_GRACE_MS).
+   * before it counts: one held at or after it leaves the answer to the trigger for a moment
+   * before settling it itself (routes/calls.ts, EXISTING_ANSWER_GRACE_MS). The two sides compare
+   * the same two times the opposite way, so exactly one of them settles at once.
    */
   watching(tenant: string, callUuid: string, until: number, heldBefore?: number): Promise<boolean>;
 }

@@ -211,23 +211,22 @@ export class FirestoreCallStore implements CallStore {
   watchAnswers(
     tenant: string,
     callUuid: string,
-    onAnswer: (answer: Answer, existing: boolean) => void,
+    onAnswer: (answer: Answer, createdAt: number) => void,
   ): () => void {
     // Each snapshot lists only what changed since the last (the first: every document there).
     // A listener error ends it quietly: each answer's trigger settles it anyway.
     let stopped = false;
-    let first = true;
     const unsubscribe = this.ref(tenant, callUuid)
       .collection('answers')
       .onSnapshot(
         (snap) => {
           if (stopped) return;
-          const existing = first;
-          first = false;
           for (const change of snap.docChanges()) {
             if (change.type === 'removed') continue;
             const read = parseAnswerDoc(change.doc.data(), change.doc.id);
-            if (read && !read.outcome && read.door !== 'api') onAnswer(read.answer, existing);
+            if (read && !read.outcome && read.door !== 'api') {
+              onAnswer(read.answer, change.doc.createTime.toMillis());
+            }
           }
         },
         () => undefined,

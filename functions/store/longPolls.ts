@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Firestore } from 'firebase-admin/firestore';
-import type { LongPolls } from '../core/ports';
+import type { HeldLongPoll, LongPolls } from '../core/ports';
 import { firestoreModule, paths } from './firestore';
 
 /**
@@ -21,21 +21,25 @@ export class FirestoreLongPolls implements LongPolls {
     limit: number,
     now: number,
     maxMs: number,
-  ): Promise<(() => Promise<void>) | null> {
+  ): Promise<HeldLongPoll | null> {
     const col = this.db.collection(paths.longPolls(tenant));
     const held = (await col.where('until', '>', now).count().get()).data().count;
     if (held >= limit) return null;
     const { Timestamp } = await firestoreModule();
     const until = now + maxMs;
     const ref = col.doc(randomBytes(12).toString('hex'));
-    await ref.create({
+    const { writeTime } = await ref.create({
       callUuid,
       startedAt: now,
       until,
       purgeAt: Timestamp.fromMillis(until + 60_000),
     });
-    return async () => {
-      await ref.delete();
+    // A create's writeTime is the document's createTime, which `watching` reads.
+    return {
+      heldAt: writeTime.toMillis(),
+      end: async () => {
+        await ref.delete();
+      },
     };
   }
 

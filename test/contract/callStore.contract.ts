@@ -278,7 +278,7 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       assert.deepEqual(seen, ['by-app']);
     });
 
-    it('tells a watcher each unsettled answer, those there first (as existing) and each new one, until stopped', async () => {
+    it('tells a watcher each unsettled answer with its creation time, those there first and each new one, until stopped', async () => {
       const call = ringing(tenant);
       await store.createOnce(call);
       const uuid = call.callUuid;
@@ -291,8 +291,10 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       await store.createAnswer(tenant, uuid, answer('there'), 'sdk');
       await store.createAnswer(tenant, uuid, answer('settled'), 'sdk');
       await store.settleAnswer(tenant, uuid, answer('settled'), Date.now());
-      const seen: (Answer & { existing: boolean })[] = [];
-      const stop = store.watchAnswers(tenant, uuid, (a, existing) => seen.push({ ...a, existing }));
+      const seen: (Answer & { createdAt: number })[] = [];
+      const stop = store.watchAnswers(tenant, uuid, (a, createdAt) =>
+        seen.push({ ...a, createdAt }),
+      );
       const told = (deviceId: string) =>
         eventually(() => seen.some((a) => a.deviceId === deviceId), `${deviceId} told`);
       await told('there');
@@ -305,15 +307,17 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       const stopAfter = store.watchAnswers(tenant, uuid, (a) => after.push(a.deviceId));
       await eventually(() => after.includes('late'), 'late told to the second watcher');
       stopAfter();
-      // `existing`: there when the watch began (its first snapshot), not written since.
       assert.deepEqual(
-        seen.map((a) => [a.deviceId, a.action, a.uid, a.existing]),
+        seen.map((a) => [a.deviceId, a.action, a.uid]),
         [
-          ['there', 'decline', 'uid-there', true],
-          ['new', 'decline', 'uid-new', false],
+          ['there', 'decline', 'uid-there'],
+          ['new', 'decline', 'uid-new'],
         ],
       );
-      assert.ok(seen.every((a) => Number.isFinite(a.answeredAt)));
+      assert.ok(seen.every((a) => Number.isFinite(a.answeredAt) && Number.isFinite(a.createdAt)));
+      // The store's own time of each creation: the later answer's is not earlier.
+      const [there, created] = seen.map((a) => a.createdAt);
+      assert.ok(there !== undefined && created !== undefined && created >= there, 'in order');
     });
   });
 }

@@ -127,6 +127,13 @@ describe('limits across instances, and contention (emulator)', function () {
     // Held no more (each took its record away as it answered): polling again is fine, and a
     // poll without wait never counts.
     assert.equal((await longPolls.get()).size, 0);
+    // A hold's own time is its record's createTime: what the trigger compares (watching).
+    const own = await polls.hold(tenant.id, uuid, 10, Date.now(), 5_000);
+    assert.ok(own);
+    const [record] = (await longPolls.get()).docs;
+    assert.equal(own.heldAt, record?.createTime.toMillis());
+    await own.end();
+    assert.equal((await longPolls.get()).size, 0);
     assert.equal(await polls.watching(tenant.id, uuid, Date.now()), false);
     assert.equal((await api('GET', `/v1/calls/${call}`, { key: tenant.key })).status, 200);
     const cancel = await api('POST', `/v1/calls/${call}/cancel`, { key: tenant.key });

@@ -16,6 +16,8 @@ export interface AnswerDoc {
   deviceId: string;
   uid: string;
   answeredAt: number;
+  /** Its creation, by the store's clock (Firestore's createTime). */
+  createdAt: number;
   outcome?: 'won' | 'late';
   /** Stored by the answer route, which settles it itself. */
   door?: 'api';
@@ -23,7 +25,7 @@ export interface AnswerDoc {
 
 interface AnswerWatcher {
   callUuid: string;
-  onAnswer: (answer: Answer, existing: boolean) => void;
+  onAnswer: (answer: Answer, createdAt: number) => void;
 }
 
 interface Watcher {
@@ -129,7 +131,10 @@ export class FakeCallStore implements CallStore {
     const { outcome, patch } = applyAnswer(structuredClone(stored), answer, at);
     mergeDeep(stored as unknown as Record<string, unknown>, patch);
     const doc = this.answers.get(answerKey);
-    this.answers.set(answerKey, { ...(doc ?? { ...answer }), outcome });
+    this.answers.set(answerKey, {
+      ...(doc ?? { ...answer, createdAt: this.clock.now() }),
+      outcome,
+    });
     this.settlements.push({ callUuid, deviceId: answer.deviceId, outcome, at: this.clock.now() });
     this.written(tenant, callUuid);
     return Promise.resolve(outcome);
@@ -146,11 +151,11 @@ export class FakeCallStore implements CallStore {
     const doc: AnswerDoc = {
       ...answer,
       answeredAt: this.clock.now(),
+      createdAt: this.clock.now(),
       ...(door === 'api' ? { door } : {}),
     };
     this.answers.set(key, doc);
-    for (const w of this.answerWatchers)
-      if (w.callUuid === callUuid) this.tellAnswer(w, doc, false);
+    for (const w of this.answerWatchers) if (w.callUuid === callUuid) this.tellAnswer(w, doc);
     this.onWrite?.({ kind: 'answer', tenant, callUuid, deviceId: answer.deviceId, answer: doc });
     return Promise.resolve(true);
   }
@@ -178,12 +183,12 @@ export class FakeCallStore implements CallStore {
   watchAnswers(
     _tenant: string,
     callUuid: string,
-    onAnswer: (answer: Answer, existing: boolean) => void,
+    onAnswer: (answer: Answer, createdAt: number) => void,
   ): () => void {
     const watcher: AnswerWatcher = { callUuid, onAnswer };
     this.answerWatchers.add(watcher);
     for (const [key, doc] of this.answers) {
-      if (key.startsWith(`${callUuid}/`)) this.tellAnswer(watcher, doc, true);
+      if (key.startsWith(`${callUuid}/`)) this.tellAnswer(watcher, doc);
     }
     return () => {
       this.answerWatchers.delete(watcher);
@@ -192,13 +197,12 @@ export class FakeCallStore implements CallStore {
 
   private tellAnswer(
     watcher: AnswerWatcher,
-    { action, deviceId, uid, answeredAt, outcome, door }: AnswerDoc,
-    existing: boolean,
+    { action, deviceId, uid, answeredAt, createdAt, outcome, door }: AnswerDoc,
   ): void {
     if (outcome || door === 'api') return;
     queueMicrotask(() => {
       if (this.answerWatchers.has(watcher)) {
-        watcher.onAnswer({ action, deviceId, uid, answeredAt }, existing);
+        watcher.onAnswer({ action, deviceId, uid, answeredAt }, createdAt);
       }
     });
   }

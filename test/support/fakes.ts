@@ -4,6 +4,7 @@ import { INVITATION_TTL_MS } from '../../functions/core/limits';
 import { signingKeyId, signingSecretFor } from '../../functions/core/pbxSignature';
 import type {
   CallCounts,
+  HeldLongPoll,
   Invitation,
   LongPolls,
   Membership,
@@ -288,14 +289,17 @@ export class FakeLongPolls implements LongPolls {
     limit: number,
     now: number,
     maxMs: number,
-  ): Promise<(() => Promise<void>) | null> {
+  ): Promise<HeldLongPoll | null> {
     const held = [...this.polls].filter((p) => p.tenant === tenant && p.until > now).length;
     if (held >= limit) return Promise.resolve(null);
     const poll = { tenant, callUuid, until: now + maxMs, heldAt: now };
     this.polls.add(poll);
-    return Promise.resolve(() => {
-      this.polls.delete(poll);
-      return Promise.resolve();
+    return Promise.resolve({
+      heldAt: now,
+      end: () => {
+        this.polls.delete(poll);
+        return Promise.resolve();
+      },
     });
   }
 

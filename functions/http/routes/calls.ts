@@ -27,8 +27,9 @@ const callParams = z.object({ call_id: callIdSchema });
 /** Longest a PBX may hold GET /v1/calls/{id}?wait=N open. */
 export const MAX_WAIT_SECONDS = 25;
 /**
- * How long a long-poll leaves an answer that was there before it watched to the answer's own
- * trigger (which settles it at once when it finds no long-poll held), before settling it itself.
+ * How long a long-poll leaves an answer created before it was held to the answer's own trigger
+ * (which settles it at once: it finds no long-poll held before the answer), before settling it
+ * itself.
  */
 export const EXISTING_ANSWER_GRACE_MS = 1_000;
 const waitQuery = z.object({
@@ -121,8 +122,8 @@ async function followCall(
   if (call.status === 'ringing' && wait > 0 && left > 0) {
     const limit = limitFor('long_polls', tenant);
     const held = Math.min(wait * 1000, left);
-    const end = await ctx.longPolls.hold(tenant.id, call.callUuid, limit, ctx.clock.now(), held);
-    if (!end) {
+    const poll = await ctx.longPolls.hold(tenant.id, call.callUuid, limit, ctx.clock.now(), held);
+    if (!poll) {
       throw limitError(
         'long_polls',
         429,
@@ -130,20 +131,21 @@ async function followCall(
       );
     }
     // An answer the app wrote through Firestore is settled here as soon as it is seen, rather
-    // than when its trigger runs (seconds on a cold or busy instance). The trigger finds this
-    // long-poll held and leaves the answer to it, settling it only if this one did not
-    // (functions/triggers/handleAnswerWritten.ts): one transaction on the call, not two at once.
-    // An answer already there when the watch began may have been written before this long-poll
-    // was held, and its trigger, finding no long-poll held before the answer's creation, settles
-    // it at once whenever it runs: settled here only if it still is not a moment later (two
-    // transactions on one call cost both seconds on the emulator: scripts/contention-probe.mjs).
+    // than when its trigger runs (seconds on a cold or busy instance). Who settles it at once is
+    // decided by the database's clock, the same way on both sides: an answer created after this
+    // long-poll was held is left to it by its trigger (LongPolls.watching), so it is settled here
+    // at once; one created before is settled by its trigger whenever it runs, and here only if it
+    // still is not a moment later. One transaction on the call, not two at once: two cost both
+    // seconds on the emulator (scripts/contention-probe.mjs).
     // The answer route's own answers are not watched: that route settles them in its request,
     // and a second transaction on the same call would only contend with it.
     const uuid = call.callUuid;
     const stopped = new AbortController();
-    const stopAnswers = ctx.calls.watchAnswers(tenant.id, uuid, (answer, existing) => {
+    const stopAnswers = ctx.calls.watchAnswers(tenant.id, uuid, (answer, createdAt) => {
       void (
-        existing ? ctx.clock.sleep(EXISTING_ANSWER_GRACE_MS, stopped.signal) : Promise.resolve()
+        createdAt > poll.heldAt
+          ? Promise.resolve()
+          : ctx.clock.sleep(EXISTING_ANSWER_GRACE_MS, stopped.signal)
       )
         .then(() => {
           if (stopped.signal.aborted) return;
@@ -158,7 +160,7 @@ async function followCall(
       stopped.abort();
       stopAnswers();
       // Best effort: a long-poll whose record stays stops counting at its end anyway.
-      await end().catch(() => undefined);
+      await poll.end().catch(() => undefined);
     }
   }
   call = await expireIfDue(ctx, call);

@@ -112,6 +112,7 @@ describe('app call routes through the router', () => {
         deviceId: 'alice-pixel',
         uid: 'uid-alice',
         answeredAt: ctx.clock.now(),
+        createdAt: ctx.clock.now(),
         door: 'api',
         outcome: 'won',
       });

@@ -481,6 +481,25 @@ describe('GET /v1/calls/{call_id}?wait=N through the router', () => {
     assert.equal(ctx.calls.answer(uuid, 'pixel-8')?.outcome, 'won');
   });
 
+  it('settles at once an answer written after the long-poll was held, though before it watched', async () => {
+    // Its trigger finds this long-poll held before the answer and leaves the answer to it.
+    const hold = ctx.longPolls.hold.bind(ctx.longPolls);
+    ctx.longPolls.hold = async (...args) => {
+      const poll = await hold(...args);
+      await answerLater('sdk', 'decline', 1);
+      return poll;
+    };
+    const started = ctx.clock.now();
+    const res = await get('wait=20');
+    assert.equal(res.body.status, 'declined');
+    assert.equal(
+      ctx.clock.now() - started,
+      1,
+      'settled when seen, with no moment left to a trigger',
+    );
+    assert.equal(ctx.calls.answer(uuid, 'pixel-8')?.outcome, 'won');
+  });
+
   it('leaves an answer already there to its trigger for that moment: one settling, not two at once', async () => {
     await answerLater('sdk', 'decline', 0);
     const answer = {
