@@ -226,6 +226,31 @@ describe('app call routes through the router', () => {
       assert.equal(ctx.calls.answers.size + ctx.calls.receipts.size, 0);
     });
 
+    it("reads the device beside the call; a failed device read answers only for the user's own call", async () => {
+      const getCall = ctx.calls.get.bind(ctx.calls);
+      let devicesRead = 0;
+      let deviceReadBeforeCall = false;
+      ctx.devices.get = () => {
+        devicesRead += 1;
+        return Promise.reject(new Error('device read failed'));
+      };
+      ctx.calls.get = async (...args) => {
+        const call = await getCall(...args);
+        if (devicesRead > 0) deviceReadBeforeCall = true;
+        return call;
+      };
+      // Not the user's call: 404 as before, whatever the device read did.
+      const mallory = signIn(ctx, 'uid-mallory');
+      assert.equal((await answer(mallory, 'alice-pixel')).status, 404);
+      assert.equal((await answer(alice, 'alice-pixel', 'accept', 'nope')).status, 404);
+      assert.ok(deviceReadBeforeCall, 'the device read began before the call read ended');
+      // The user's call: the failure is the answer, and nothing is stored.
+      const res = await answer(alice, 'alice-pixel');
+      assert.equal(res.status, 500, JSON.stringify(res.body));
+      assert.equal((await stored()).status, 'ringing');
+      assert.equal(ctx.calls.answers.size, 0);
+    });
+
     it('answers 404 for an unknown call, 400 for a bad action, 401 to an API key', async () => {
       assert.equal((await answer(alice, 'alice-pixel', 'accept', 'nope')).status, 404);
       const bad = await answer(alice, 'alice-pixel', 'maybe');
