@@ -93,8 +93,8 @@ async function longPollWatching(
   log: EventServices['log'],
 ): Promise<boolean> {
   try {
-    // Only a long-poll held before the answer was written leaves it to the trigger: one held
-    // after it saw it already there, and waits for this trigger to settle it.
+    // The trigger leaves the answer only to a long-poll held before the answer was created: one
+    // held at or after it leaves the answer to this trigger for a moment (routes/calls.ts).
     return await longPolls.watching(
       write.tenant,
       write.callUuid,
