@@ -1,24 +1,10 @@
-import type { Call, CallStatus, Delivery } from './model';
+import type { Call, CallEndReason, CallStatus, CancelState, Delivery, EndReason } from './model';
 
 /**
  * The call's state machine, pure: each function takes the stored call and
  * returns the fields to write, or null when nothing changes. `ringing` moves
  * once to a final state; whoever gets there first wins, inside a transaction.
  */
-
-/** Why the call stopped ringing: a cancel reason, or `answered` for the call a phone took. */
-export const CALL_END_REASONS = [
-  'answered',
-  'answered_elsewhere',
-  'declined',
-  'hangup',
-  'timeout',
-  'busy',
-  'other',
-] as const;
-export type CallEndReason = (typeof CALL_END_REASONS)[number];
-/** Why the other phones are told to stop: the `reason` of a cancel push. */
-export type EndReason = Exclude<CallEndReason, 'answered'>;
 
 /** The cancel push's reason for a call that ended for `reason`: the others learn it was taken. */
 export const cancelReasonOf = (reason: CallEndReason | undefined): EndReason =>
@@ -41,28 +27,6 @@ export interface Answer {
 
 /** Fields of the call document a transition writes (dotted keys reach into maps). */
 export type CallPatch = Record<string, unknown>;
-
-export interface CancelState {
-  state: 'pending' | 'sending' | 'sent';
-  reason: EndReason;
-  /** Devices to stop ringing in this round. */
-  targets: string[];
-  leaseUntil?: number;
-  sentAt?: number;
-  /**
-   * Rounds after the first are follow-ups: an incoming push that settled after this job had
-   * begun may have reached a phone after its cancel (core/cancelJob.ts).
-   */
-  round?: number;
-  /** Devices owed a follow-up once the round being sent is done. */
-  more?: string[];
-  /** When the round being sent was taken. */
-  takenAt?: number;
-  /** A round not to be sent before this time (see finishCancelPatch). */
-  notBefore?: number;
-  /** This round waited for pushes still in flight when the previous one was sent. */
-  afterInFlight?: boolean;
-}
 
 const isFinal = (status: CallStatus) => status !== 'ringing';
 

@@ -1,6 +1,5 @@
-import { cancelReasonOf, type CallPatch, type CancelState } from './callState';
-import type { DeliveryResult } from './deliver';
-import type { Call } from './model';
+import { cancelReasonOf, type CallPatch } from './callState';
+import type { Call, CancelState, DeliveryResult } from './model';
 
 /**
  * The cancel job's state machine, pure (the store applies it in a transaction). A job is sent

@@ -1,22 +1,7 @@
 import { systemClock, type Clock } from './clock';
-import type { Delivery } from './model';
+import type { DeliveryResult } from './model';
 import type { ApnsEnv, PushMeta, PushSender, RenderedPush, SendResult } from './push';
 import { DEFAULT_RETRY_POLICY, nextRetryDelay, type RetryPolicy } from './retryPolicy';
-
-export { systemClock, type Clock } from './clock';
-
-/** The final outcome of one push after its retries. */
-export interface DeliveryResult {
-  status: Exclude<Delivery['status'], 'pending'>;
-  attempts: number;
-  providerStatus?: number;
-  reason?: string;
-  providerId?: string;
-  pushedAt: number;
-  settledAt: number;
-  /** Set when the other APNs environment accepted the token: the device's apnsEnv was wrong. */
-  apnsEnv?: ApnsEnv;
-}
 
 /** A push, or how to render it at a given time and for a given APNs environment. */
 export type PushSource = RenderedPush | ((now: number, apnsEnv?: ApnsEnv) => RenderedPush);

@@ -1,8 +1,7 @@
 import type { CallPatch } from './callState';
 import { CLOCK_SKEW_MS, followUpPatch } from './cancelJob';
-import type { DeliveryResult } from './deliver';
+import type { Call, Delivery, DeliveryResult } from './model';
 import { stillHolds } from './fanOutLease';
-import type { Call, Delivery } from './model';
 
 /**
  * Which of two outcomes for one device the call keeps: two requests may push the same device

@@ -1,6 +1,6 @@
 import type { Clock } from './clock';
-import { deliver, type DeliveryResult, type PushSource } from './deliver';
-import type { Call } from './model';
+import { deliver, type PushSource } from './deliver';
+import type { Call, DeliveryResult } from './model';
 import type { DeviceStore } from './ports';
 import type { Provider, PushSender } from './push';
 import type { RetryPolicy } from './retryPolicy';

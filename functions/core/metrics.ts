@@ -1,5 +1,4 @@
-import type { DeliveryResult } from './deliver';
-import type { Call, CallStatus, Delivery } from './model';
+import type { Call, CallStatus, Delivery, DeliveryResult } from './model';
 import type { Provider } from './push';
 
 /**

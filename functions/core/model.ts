@@ -1,5 +1,3 @@
-import type { CallEndReason, CancelState } from './callState';
-import type { DeliveryResult } from './deliver';
 import type { ApnsEnv, Provider } from './push';
 
 /** Domain records, independent of how they are stored. */
@@ -105,4 +103,53 @@ export interface Call {
   cancel?: CancelState;
   /** Outcome of each cancel push. */
   cancels?: Record<string, DeliveryResult>;
+}
+
+/** Why the call stopped ringing: a cancel reason, or `answered` for the call a phone took. */
+export const CALL_END_REASONS = [
+  'answered',
+  'answered_elsewhere',
+  'declined',
+  'hangup',
+  'timeout',
+  'busy',
+  'other',
+] as const;
+export type CallEndReason = (typeof CALL_END_REASONS)[number];
+/** Why the other phones are told to stop: the `reason` of a cancel push. */
+export type EndReason = Exclude<CallEndReason, 'answered'>;
+
+export interface CancelState {
+  state: 'pending' | 'sending' | 'sent';
+  reason: EndReason;
+  /** Devices to stop ringing in this round. */
+  targets: string[];
+  leaseUntil?: number;
+  sentAt?: number;
+  /**
+   * Rounds after the first are follow-ups: an incoming push that settled after this job had
+   * begun may have reached a phone after its cancel (core/cancelJob.ts).
+   */
+  round?: number;
+  /** Devices owed a follow-up once the round being sent is done. */
+  more?: string[];
+  /** When the round being sent was taken. */
+  takenAt?: number;
+  /** A round not to be sent before this time (see finishCancelPatch). */
+  notBefore?: number;
+  /** This round waited for pushes still in flight when the previous one was sent. */
+  afterInFlight?: boolean;
+}
+
+/** The final outcome of one push after its retries. */
+export interface DeliveryResult {
+  status: Exclude<Delivery['status'], 'pending'>;
+  attempts: number;
+  providerStatus?: number;
+  reason?: string;
+  providerId?: string;
+  pushedAt: number;
+  settledAt: number;
+  /** Set when the other APNs environment accepted the token: the device's apnsEnv was wrong. */
+  apnsEnv?: ApnsEnv;
 }

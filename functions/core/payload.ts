@@ -1,5 +1,4 @@
-import type { EndReason } from './callState';
-import type { Call } from './model';
+import type { Call, EndReason } from './model';
 
 /**
  * The keys apps read, identical in the FCM `data` map and the APNs body.

@@ -1,5 +1,4 @@
-import type { EndReason } from './callState';
-import type { Call, Device } from './model';
+import type { Call, Device, EndReason } from './model';
 import { callCancelledPayload } from './payload';
 import { hmsRequest, webPushRequest } from './pushEnvelopes';
 import { collapseId, fcmPush, type PlannedPush, type PushEndpoints } from './render';

@@ -1,6 +1,6 @@
 import type { Clock } from './clock';
 import { applyDeliveries } from './deliveries';
-import type { DeliveryResult } from './deliver';
+import type { Call, DeliveryResult, Device } from './model';
 import { fanOut, type FanOutPlan } from './fanOut';
 import {
   FANOUT_LEASE_MS,
@@ -10,7 +10,6 @@ import {
   renewFanOutLease,
   takeFanOutLease,
 } from './fanOutLease';
-import type { Call, Device } from './model';
 import { applyPatch } from './patch';
 import type { CallStore, DeviceStore } from './ports';
 import type { Provider, PushSender } from './push';

@@ -10,7 +10,7 @@ import type {
   ReplayGuard,
 } from '../core/ports';
 import type { CallRateLimiter } from '../core/callRate';
-import type { Clock } from '../core/deliver';
+import type { Clock } from '../core/clock';
 import type { PushSender, Provider } from '../core/push';
 import type { PushDeployment } from '../core/pushAddress';
 import type { PushEndpoints } from '../core/render';

@@ -3,9 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { applyPbxCancel, type Answer } from '../../functions/core/callState';
 import { finishCancelPatch, followUpPatch, leaseCancelPatch } from '../../functions/core/cancelJob';
 import { applyDeliveries } from '../../functions/core/deliveries';
-import type { DeliveryResult } from '../../functions/core/deliver';
+import type { Call, Delivery, DeliveryResult } from '../../functions/core/model';
 import { takeFanOutLease } from '../../functions/core/fanOutLease';
-import type { Call, Delivery } from '../../functions/core/model';
 import type { CallStore } from '../../functions/core/ports';
 import { eventually } from '../support/wait';
 

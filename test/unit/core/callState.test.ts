@@ -9,9 +9,8 @@ import {
   ringingDevices,
   type Answer,
   type CallPatch,
-  type CancelState,
 } from '../../../functions/core/callState';
-import type { Call, CallStatus, Delivery } from '../../../functions/core/model';
+import type { Call, CallStatus, CancelState, Delivery } from '../../../functions/core/model';
 import { mergeDeep } from '../../support/fakes';
 import { NOW, ringingCall } from './fixtures';
 

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import type { CancelState } from '../../../functions/core/callState';
+import type { Call, CancelState } from '../../../functions/core/model';
 import {
   runCancelJob,
   sendCancels,
   type CancelDeps,
   type CancelRun,
 } from '../../../functions/core/cancelCall';
-import type { Call } from '../../../functions/core/model';
 import type { SendResult } from '../../../functions/core/push';
 import {
   deferred,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { CancelState } from '../../../functions/core/callState';
+import type { Call, CancelState, Delivery, DeliveryResult } from '../../../functions/core/model';
 import {
   CANCEL_BUDGET_MS,
   CANCEL_RETRY_MS,
@@ -11,8 +11,6 @@ import {
   IN_FLIGHT_MS,
   leaseCancel,
 } from '../../../functions/core/cancelJob';
-import type { DeliveryResult } from '../../../functions/core/deliver';
-import type { Call, Delivery } from '../../../functions/core/model';
 import { applyPatch } from '../../../functions/core/patch';
 import { NOW, ringingCall } from './fixtures';
 

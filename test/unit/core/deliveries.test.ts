@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { applyPbxCancel, ringingDevices } from '../../../functions/core/callState';
 import { applyDeliveries } from '../../../functions/core/deliveries';
-import type { DeliveryResult } from '../../../functions/core/deliver';
+import type { Call, Delivery, DeliveryResult } from '../../../functions/core/model';
 import {
   needsFanOut,
   renewFanOutLease,
   takeFanOutLease,
 } from '../../../functions/core/fanOutLease';
-import type { Call, Delivery } from '../../../functions/core/model';
 import { applyPatch } from '../../../functions/core/patch';
 import { NOW, ringingCall } from './fixtures';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { applyAnswer, applyExpiry, applyPbxCancel } from '../../../functions/core/callState';
 import { finishCancelPatch, leaseCancelPatch } from '../../../functions/core/cancelJob';
 import { applyDeliveries } from '../../../functions/core/deliveries';
-import type { DeliveryResult } from '../../../functions/core/deliver';
+import type { Call, Delivery, DeliveryResult } from '../../../functions/core/model';
 import {
   bucketOf,
   countersOf,
@@ -10,7 +10,6 @@ import {
   sumCounters,
   type Counters,
 } from '../../../functions/core/metrics';
-import type { Call, Delivery } from '../../../functions/core/model';
 import { applyPatch } from '../../../functions/core/patch';
 import { NOW, ringingCall } from './fixtures';
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import type { EndReason } from '../../../functions/core/callState';
-import type { Device, Platform } from '../../../functions/core/model';
+import type { Device, EndReason, Platform } from '../../../functions/core/model';
 import { callCancelledPayload } from '../../../functions/core/payload';
 import { renderCancel } from '../../../functions/core/renderCancel';
 import { TEST_ENDPOINTS } from '../../support/fakes';

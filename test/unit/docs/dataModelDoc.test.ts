@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CALL_END_REASONS } from '../../../functions/core/callState';
+import { CALL_END_REASONS } from '../../../functions/core/model';
 
 const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'data-model.md'), 'utf8');
 
