@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { initializeApp } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
-import { registerDevice } from '../functions/core/devices';
+import { registerDevice } from '../functions/core/devices/registerDevice';
 import { deviceRegistrationSchema } from '../functions/core/schemas';
 import { validate } from '../functions/core/validate';
 import { FirestoreDeviceStore } from '../functions/store/deviceStore';

@@ -23,7 +23,7 @@ const POLL_MS = 20;
 /**
  * Runs quiescence does not wait for: the emulator's task queue dispatches a task at once,
  * whatever its scheduleTime, and callwake's deadline handler asks for it back every second while
- * the call still rings (functions/tasks/onCallDeadline.ts, core/deadline.ts), so a ringing call
+ * the call still rings (functions/tasks/onCallDeadline.ts, core/call/deadline.ts), so a ringing call
  * runs it about once a second: no quiet would ever come while one rings. Cloud Tasks
  * dispatches at scheduleTime, once. These runs are still counted (begunSince) and printed.
  */

@@ -217,7 +217,7 @@ async function main(): Promise<void> {
         const reply = await longPoll;
         if (reply.fields.status !== 'accepted') throw new Error(`long-poll: ${reply.text}`);
         // The four Android phones the PBX registered; the iPhones here hold only a VoIP token,
-        // and a cancel is never a VoIP push (functions/core/renderCancel.ts).
+        // and a cancel is never a VoIP push (functions/core/render/cancelPush.ts).
         await eventually(
           () => cancelsOf(fakes, callId) >= 4,
           'the cancel pushes to the four other Android phones',

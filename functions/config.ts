@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineInt, defineSecret, defineString } from 'firebase-functions/params';
 import type { SecretParam } from 'firebase-functions/params';
-import { PROVIDERS, type Provider } from './core/push';
-import type { PushEndpoints } from './core/render';
+import { PROVIDERS, type Provider } from './core/send/push';
+import type { PushEndpoints } from './core/render/incomingPush';
 
 /**
  * Every setting in one place. Values are read at run time through the

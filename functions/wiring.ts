@@ -1,8 +1,8 @@
 import { CALL_RETENTION_DAYS, PBX_API_KEY, PUSH_SEND_BUDGET_MS, pushEndpoints } from './config';
 import { systemClock, type Clock } from './core/clock';
 import type { CallStore, DeviceStore, LongPolls } from './core/ports';
-import type { PushSender, Provider } from './core/push';
-import type { PushEndpoints } from './core/render';
+import type { PushSender, Provider } from './core/send/push';
+import type { PushEndpoints } from './core/render/incomingPush';
 import { sendersFor } from './push/senders';
 import { FirestoreCallStore } from './store/callStore';
 import { FirestoreDeviceStore } from './store/deviceStore';

@@ -1,8 +1,8 @@
 import type { DocumentSnapshot, Query } from 'firebase-admin/firestore';
-import { callUuid } from '../core/callUuid';
+import { callUuid } from '../core/call/callUuid';
 import type { Call } from '../core/model';
 import { callIdSchema, extensionSchema } from '../core/schemas';
-import { callView, type TimelineEntry } from '../core/callView';
+import { callView, type TimelineEntry } from '../core/call/callView';
 import { paths } from '../store/firestore';
 import {
   checked,

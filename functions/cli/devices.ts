@@ -1,5 +1,5 @@
 import type { Query } from 'firebase-admin/firestore';
-import { deviceView } from '../core/devices';
+import { deviceView } from '../core/devices/registerDevice';
 import type { Device } from '../core/model';
 import { extensionSchema } from '../core/schemas';
 import { paths } from '../store/firestore';

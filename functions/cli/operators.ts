@@ -1,4 +1,4 @@
-import { OPERATOR_ROLES, type OperatorRole } from '../core/operators';
+import { OPERATOR_ROLES, type OperatorRole } from '../core/access/operatorRoles';
 import { uidSchema } from '../core/schemas';
 import { FirestoreOperatorStore } from '../store/operatorStore';
 import { checked, emit, type Command, type Invocation } from './command';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { extensionSchema } from '../core/schemas';
-import { hashPairingCode, newPairingCode, pairUri, PAIRING_TTL_MS } from '../core/pairing';
+import { hashPairingCode, newPairingCode, pairUri, PAIRING_TTL_MS } from '../core/access/pairing';
 import { FirestorePairingStore } from '../store/pairingStore';
 import { checked, emit, type Command, type Invocation } from './command';
 import { existingTenant } from './context';

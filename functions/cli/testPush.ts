@@ -1,7 +1,7 @@
 import { CALL_RETENTION_DAYS, PUSH_SEND_BUDGET_MS, pushEndpoints, pushMode } from '../config';
 import type { Delivery } from '../core/model';
 import { deviceIdSchema } from '../core/schemas';
-import { ringOneDevice, testCallId } from '../core/testRing';
+import { ringOneDevice, testCallId } from '../core/ring/testRing';
 import { sendersFor } from '../push/senders';
 import { FirestoreCallStore } from '../store/callStore';
 import { FirestoreDeviceStore } from '../store/deviceStore';

@@ -1,4 +1,4 @@
-import type { ApnsEnv, Provider } from './push';
+import type { ApnsEnv, Provider } from './send/push';
 
 /** Domain records, independent of how they are stored. */
 
@@ -97,7 +97,7 @@ export interface Call {
   /**
    * Who may push the call's pending deliveries: the creating request holds the lease from the
    * create and renews it while its fan-out runs; once it lapses, a PBX retry or the sweeper
-   * takes over (core/fanOutLease.ts).
+   * takes over (core/ring/fanOutLease.ts).
    */
   fanOut?: { leaseUntil: number; holder: string };
   cancel?: CancelState;
@@ -128,7 +128,7 @@ export interface CancelState {
   sentAt?: number;
   /**
    * Rounds after the first are follow-ups: an incoming push that settled after this job had
-   * begun may have reached a phone after its cancel (core/cancelJob.ts).
+   * begun may have reached a phone after its cancel (core/cancel/cancelJobState.ts).
    */
   round?: number;
   /** Devices owed a follow-up once the round being sent is done. */

@@ -1,7 +1,7 @@
-import type { Answer, CallPatch } from './callState';
-import type { DeviceCaps } from './deviceAccess';
+import type { Answer, CallPatch } from './call/callState';
+import type { DeviceCaps } from './devices/deviceAccess';
 import type { Call, Device } from './model';
-import type { ApnsEnv } from './push';
+import type { ApnsEnv } from './send/push';
 
 /** Which door an answer came through: the API's answer route, or the app's Firestore write. */
 export type AnswerDoor = 'api' | 'sdk';
@@ -25,7 +25,7 @@ export interface DeviceStore {
   listForRing(tenant: string, extension: string, caps: DeviceCaps): Promise<Device[]>;
   /**
    * Creates or refreshes a device. With `ownerUid` a member writes it, else the PBX; in the same
-   * transaction as the write, the store checks core/deviceAccess.ts: who may change it
+   * transaction as the write, the store checks core/devices/deviceAccess.ts: who may change it
    * (permission_denied), whose tokens it may take (token_in_use: a token of another owner's
    * device refuses the whole write), and, with `caps`, the per-extension and per-user caps
    * (limit_exceeded). Tokens are unique within the tenant: the owner's other device holding one
@@ -38,7 +38,7 @@ export interface DeviceStore {
   /**
    * Deletes a device of an extension; false when there was none. With
    * `byUid`, a member deletes it: false unless that user owns it, and
-   * permission_denied unless it is a member of the extension (deviceAccess.ts).
+   * permission_denied unless it is a member of the extension (devices/deviceAccess.ts).
    */
   remove(tenant: string, extension: string, deviceId: string, byUid?: string): Promise<boolean>;
   /** Forgets a token the provider declared dead, if the device still holds it. */
@@ -61,7 +61,7 @@ export interface CallStore {
    * set-with-merge does (maps merge, other values are replaced); null from `change` writes
    * nothing. `change` must be pure: a transaction may run it more than once. Returns the call as
    * it was, or null if unknown. Every state change of a call (answers, cancels, leases, push
-   * outcomes) goes through here, with the pure functions of callState.ts and its neighbours.
+   * outcomes) goes through here, with the pure functions of call/callState.ts and its neighbours.
    */
   transition(
     tenant: string,
@@ -179,7 +179,7 @@ export interface MemberStore {
   /**
    * Ends a membership (false when there was none) and deletes the devices the
    * user registered on that extension, atomically: a member owns devices only
-   * on its own extensions (deviceAccess.ts). A pending invitation goes too.
+   * on its own extensions (devices/deviceAccess.ts). A pending invitation goes too.
    */
   remove(tenant: string, extension: string, uid: string): Promise<boolean>;
   membershipsOf(uid: string): Promise<Membership[]>;

@@ -81,7 +81,7 @@ export const hmsTokenSchema = z
 
 /**
  * A push subscription's endpoint (RFC 8030 push resource): an https URL, as the browser gave
- * it. Where it may point is checked apart (core/webPushEndpoint.ts): here only its form.
+ * it. Where it may point is checked apart (core/devices/webPushEndpoint.ts): here only its form.
  */
 export const webPushEndpointSchema = z
   .string()

@@ -7,7 +7,7 @@ import {
   providerEndpoints,
   pushProvidersAtDeploy,
 } from '../config';
-import { CallRateLimiter } from '../core/callRate';
+import { CallRateLimiter } from '../core/ring/extensionCallRate';
 import { AppError } from '../core/errors';
 import { firestore } from '../store/firestore';
 import { withDeadline } from '../store/deadline';

@@ -8,7 +8,7 @@ import {
   SIGNATURE_WINDOW_S,
   staleness,
   type SignedCredential,
-} from '../core/pbxSignature';
+} from '../core/access/pbxSignature';
 import type { Tenant } from '../store/tenantDirectory';
 import type { ApiContext, ApiRequest } from './types';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { requireRole, type OperatorRole } from '../core/operators';
+import { requireRole, type OperatorRole } from '../core/access/operatorRoles';
 import { validate } from '../core/validate';
 import { requireUser } from './identity';
 import type { ApiContext, ApiRequest } from './types';

@@ -1,4 +1,4 @@
-import { parseDeviceRegistration } from '../core/pushAddress';
+import { parseDeviceRegistration } from '../core/devices/pushAddress';
 import type { DeviceRegistration } from '../core/schemas';
 import type { ApiContext } from './types';
 
@@ -14,7 +14,7 @@ export function parseRegistration(
 }
 
 /**
- * Checks where a registration's Web Push endpoint points (SSRF: core/webPushEndpoint.ts), once
+ * Checks where a registration's Web Push endpoint points (SSRF: core/devices/webPushEndpoint.ts), once
  * the caller is known to be allowed to register (a DNS lookup is not free), before anything is
  * stored.
  */

@@ -9,11 +9,11 @@ import type {
   RateLimiter,
   ReplayGuard,
 } from '../core/ports';
-import type { CallRateLimiter } from '../core/callRate';
+import type { CallRateLimiter } from '../core/ring/extensionCallRate';
 import type { Clock } from '../core/clock';
-import type { PushSender, Provider } from '../core/push';
-import type { PushDeployment } from '../core/pushAddress';
-import type { PushEndpoints } from '../core/render';
+import type { PushSender, Provider } from '../core/send/push';
+import type { PushDeployment } from '../core/devices/pushAddress';
+import type { PushEndpoints } from '../core/render/incomingPush';
 import type { Operations } from '../store/operationsStore';
 import type { SigningKey, Tenant } from '../store/tenantDirectory';
 

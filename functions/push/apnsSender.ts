@@ -15,7 +15,7 @@
  * TooManyProviderTokenUpdates) when another token is at hand. Anything else is reported to the
  * caller's retry policy, which knows the ring deadline.
  */
-import type { ApnsEnv, PushSender, RenderedPush, SendResult } from '../core/push';
+import type { ApnsEnv, PushSender, RenderedPush, SendResult } from '../core/send/push';
 import { ApnsConnection, type Exchange } from './apnsConnection';
 import { ApnsProviderToken, type ProviderToken } from './apnsProviderToken';
 import { parseRetryAfter } from './retryAfter';

@@ -1,10 +1,10 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { AppError } from '../core/errors';
-import { endpointRefusal, isPublicAddress, needsResolving } from '../core/webPushEndpoint';
+import { endpointRefusal, isPublicAddress, needsResolving } from '../core/devices/webPushEndpoint';
 
 /**
- * The network half of core/webPushEndpoint.ts: a Web Push endpoint's host name must resolve to
+ * The network half of core/devices/webPushEndpoint.ts: a Web Push endpoint's host name must resolve to
  * public addresses only, checked when it is registered (a clear 400) and again on every
  * connection (the `lookup` the sender connects with), since what a name resolves to can change
  * between the two (DNS rebinding).

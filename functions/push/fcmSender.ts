@@ -3,7 +3,7 @@
  * one hard-codes fcm.googleapis.com (no test server) and retries for up to 60 s on its own,
  * which no ring deadline can bound.
  */
-import type { PushSender, RenderedPush, SendResult } from '../core/push';
+import type { PushSender, RenderedPush, SendResult } from '../core/send/push';
 import { parseRetryAfter } from './retryAfter';
 import { untilAborted } from './untilAborted';
 

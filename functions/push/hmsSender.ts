@@ -4,7 +4,7 @@
  * with an HTTP status and, in the body, a result code (`{code, msg, requestId}`); the codes are
  * those of Huawei's "Downlink message" reference (HMSCore-References https-send-api).
  */
-import type { PushSender, RenderedPush, SendResult } from '../core/push';
+import type { PushSender, RenderedPush, SendResult } from '../core/send/push';
 import type { AccessTokenSource } from './accessTokenCache';
 import { parseRetryAfter } from './retryAfter';
 import { untilAborted } from './untilAborted';

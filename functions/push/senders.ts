@@ -10,7 +10,7 @@ import {
   providerEndpoints,
   pushMode,
 } from '../config';
-import type { PushMeta, PushSender, Provider, RenderedPush, SendResult } from '../core/push';
+import type { PushMeta, PushSender, Provider, RenderedPush, SendResult } from '../core/send/push';
 import { firestore } from '../store/firestore';
 import { OutboxSender } from '../store/outboxSender';
 import type { Tenant } from '../store/tenantDirectory';

@@ -9,8 +9,8 @@
  */
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { PushSender, RenderedPush, SendResult } from '../core/push';
-import { endpointRefusal } from '../core/webPushEndpoint';
+import type { PushSender, RenderedPush, SendResult } from '../core/send/push';
+import { endpointRefusal } from '../core/devices/webPushEndpoint';
 import { EndpointRefusedError, guardedLookup } from './endpointGuard';
 import { parseRetryAfter } from './retryAfter';
 import type { VapidKeys } from './vapidKey';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Firestore, Transaction } from 'firebase-admin/firestore';
-import { signingKeyId, signingSecretFor } from '../core/pbxSignature';
+import { signingKeyId, signingSecretFor } from '../core/access/pbxSignature';
 import { paths } from './firestore';
 import { hashApiKey } from './tenantDirectory';
 

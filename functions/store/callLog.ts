@@ -1,4 +1,4 @@
-import type { Observation } from '../core/metrics';
+import type { Observation } from '../core/metrics/counters';
 import type { Call } from '../core/model';
 
 export interface LogLine {

@@ -1,9 +1,9 @@
 import type { DocumentReference, Firestore, Transaction } from 'firebase-admin/firestore';
-import { applyAnswer, type Answer, type CallPatch } from '../core/callState';
+import { applyAnswer, type Answer, type CallPatch } from '../core/call/callState';
 import { systemClock, type Clock } from '../core/clock';
-import { countersOf, observe, type Observation } from '../core/metrics';
+import { countersOf, observe, type Observation } from '../core/metrics/counters';
 import type { Call } from '../core/model';
-import { applyPatch } from '../core/patch';
+import { applyPatch } from '../core/call/patch';
 import type { AnswerDoor, CallStore } from '../core/ports';
 import { parseAnswerDoc, type AnswerRead } from './answerDoc';
 import { createIfAbsent, firestoreModule, paths } from './firestore';

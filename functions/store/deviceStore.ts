@@ -19,12 +19,12 @@ import {
   type DeviceCaps,
   type DeviceCounts,
   type TokenHolder,
-} from '../core/deviceAccess';
+} from '../core/devices/deviceAccess';
 import { limitError } from '../core/errors';
-import { holdsToken, tokensOf, withoutTokens } from '../core/deviceTokens';
+import { holdsToken, tokensOf, withoutTokens } from '../core/devices/deviceTokens';
 import type { Device } from '../core/model';
 import type { DeviceStore } from '../core/ports';
-import type { ApnsEnv } from '../core/push';
+import type { ApnsEnv } from '../core/send/push';
 import { paths } from './firestore';
 
 /**
@@ -37,7 +37,7 @@ type DeviceDoc = Device & { createdAt: number; registrar?: 'app' | 'pbx' };
 const registrarOf = (device: Device) => (device.ownerUid ? 'app' : 'pbx');
 
 /**
- * Removes `tokens` (of any kind, core/deviceTokens.ts) from another device inside a
+ * Removes `tokens` (of any kind, core/devices/deviceTokens.ts) from another device inside a
  * transaction; the device goes when it has no token left.
  */
 function stripTokens(

@@ -1,6 +1,6 @@
 import type { Firestore, Transaction, WriteBatch } from 'firebase-admin/firestore';
-import type { TenantFigures } from '../core/exposition';
-import { sumCounters, type Counters } from '../core/metrics';
+import type { TenantFigures } from '../core/metrics/exposition';
+import { sumCounters, type Counters } from '../core/metrics/counters';
 import { firestoreModule, paths } from './firestore';
 
 /**

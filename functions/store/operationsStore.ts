@@ -1,7 +1,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import type { TenantFigures } from '../core/exposition';
+import type { TenantFigures } from '../core/metrics/exposition';
 import type { Call, Device } from '../core/model';
-import type { OperatorRole } from '../core/operators';
+import type { OperatorRole } from '../core/access/operatorRoles';
 import { createKey, keyIdOf, keysOf, revokeKey } from './apiKeyStore';
 import { paths } from './firestore';
 import { tenantFigures } from './metricsStore';

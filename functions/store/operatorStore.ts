@@ -1,5 +1,5 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import { OPERATOR_ROLES, type OperatorRole } from '../core/operators';
+import { OPERATOR_ROLES, type OperatorRole } from '../core/access/operatorRoles';
 import { firestoreModule, paths } from './firestore';
 
 /**

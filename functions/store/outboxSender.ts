@@ -1,6 +1,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import { maskToken } from '../core/devices';
-import type { PushMeta, PushSender, RenderedPush, SendResult } from '../core/push';
+import { maskToken } from '../core/devices/registerDevice';
+import type { PushMeta, PushSender, RenderedPush, SendResult } from '../core/send/push';
 import { paths } from './firestore';
 
 /**

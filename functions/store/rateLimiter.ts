@@ -1,6 +1,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import type { RateLimit, RateLimiter } from '../core/ports';
-import { windowAt, windowKey, withinLimit } from '../core/rateWindow';
+import { windowAt, windowKey, withinLimit } from '../core/access/rateWindow';
 import { firestoreModule, paths } from './firestore';
 
 /**

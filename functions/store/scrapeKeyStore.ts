@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Firestore } from 'firebase-admin/firestore';
-import type { TenantFigures } from '../core/exposition';
-import { sumCounters, type Counters } from '../core/metrics';
+import type { TenantFigures } from '../core/metrics/exposition';
+import { sumCounters, type Counters } from '../core/metrics/counters';
 import { keyIdOf } from './apiKeyStore';
 import { paths } from './firestore';
 import { deviceCounts } from './metricsStore';

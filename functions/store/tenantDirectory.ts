@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Firestore } from 'firebase-admin/firestore';
 import { limitError } from '../core/errors';
 import { LIMITS, type TenantLimits } from '../core/limits';
-import { signingKeyId, signingSecretFor } from '../core/pbxSignature';
+import { signingKeyId, signingSecretFor } from '../core/access/pbxSignature';
 import { ExpiringLru } from './expiringLru';
 import { paths } from './firestore';
 

@@ -1,5 +1,5 @@
 import { isEmulator, REGION } from '../config';
-import { deadlineTaskId } from '../core/deadline';
+import { deadlineTaskId } from '../core/call/deadline';
 import type { Call } from '../core/model';
 import { firestore } from '../store/firestore';
 import type { App } from 'firebase-admin/app';

@@ -2,8 +2,8 @@ import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { HttpsError } from 'firebase-functions/v2/https';
 import { z } from 'zod';
 import { eventOptions } from '../config';
-import { applyExpiry } from '../core/callState';
-import { deadlineMoot, deadlineStep } from '../core/deadline';
+import { applyExpiry } from '../core/call/callState';
+import { deadlineMoot, deadlineStep } from '../core/call/deadline';
 import { tenantSchema } from '../core/schemas';
 import { getServices } from '../wiring';
 
@@ -17,11 +17,11 @@ const taskData = z.object({
  * Ends a call that still rings at its deadline: `missed`, written in a transaction (an answer
  * that won first is left alone), and the call trigger sends the cancel pushes. Scheduled for
  * each ringing call by onCallWritten. The API already answers `missed` from the deadline on
- * (core/callState.ts asOf); this makes the document say so too, for the apps that watch it,
+ * (core/call/callState.ts asOf); this makes the document say so too, for the apps that watch it,
  * without waiting for a request or the minute job. Running twice changes nothing more.
  *
  * Retries: every second for up to 5 minutes (a store outage, or the emulator's early dispatch,
- * core/deadline.ts); after that, the minute job ends the call.
+ * core/call/deadline.ts); after that, the minute job ends the call.
  */
 export const onCallDeadline = onTaskDispatched(
   {

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock';
 import type { CallStore, DeviceStore, LongPolls } from '../core/ports';
-import type { Provider, PushSender } from '../core/push';
-import type { PushEndpoints } from '../core/render';
+import type { Provider, PushSender } from '../core/send/push';
+import type { PushEndpoints } from '../core/render/incomingPush';
 
 /** Where an event handler's log lines go (firebase-functions' logger when deployed). */
 export interface EventLog {

@@ -1,5 +1,5 @@
-import { runCancelJob } from '../core/cancelCall';
-import { CANCEL_BUDGET_MS, CANCEL_LEASE_MS } from '../core/cancelJob';
+import { runCancelJob } from '../core/cancel/sendCancels';
+import { CANCEL_BUDGET_MS, CANCEL_LEASE_MS } from '../core/cancel/cancelJobState';
 import type { Call } from '../core/model';
 import type { EventServices } from './eventServices';
 import { tooOld } from './retries';

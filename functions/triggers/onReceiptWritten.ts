@@ -1,6 +1,6 @@
 import { onDocumentCreated } from 'firebase-functions/v2/firestore';
 import { eventOptions } from '../config';
-import { applyReceipt } from '../core/callState';
+import { applyReceipt } from '../core/call/callState';
 import { isTimestamp } from '../store/firestore';
 import { getServices } from '../wiring';
 import { tooOld } from './retries';

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { applyPbxCancel, type Answer } from '../../functions/core/callState';
-import { finishCancelPatch, followUpPatch, leaseCancelPatch } from '../../functions/core/cancelJob';
-import { applyDeliveries } from '../../functions/core/deliveries';
+import { applyPbxCancel, type Answer } from '../../functions/core/call/callState';
+import {
+  finishCancelPatch,
+  followUpPatch,
+  leaseCancelPatch,
+} from '../../functions/core/cancel/cancelJobState';
+import { applyDeliveries } from '../../functions/core/ring/recordDeliveries';
 import type { Call, Delivery, DeliveryResult } from '../../functions/core/model';
-import { takeFanOutLease } from '../../functions/core/fanOutLease';
+import { takeFanOutLease } from '../../functions/core/ring/fanOutLease';
 import type { CallStore } from '../../functions/core/ports';
 import { eventually } from '../support/wait';
 

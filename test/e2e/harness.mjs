@@ -17,7 +17,7 @@ import { retriedByClients, retrying } from '../support/retry.ts';
 import {
   signingKeyId as signingKeyIdOf,
   signingSecretFor,
-} from '../../functions/core/pbxSignature.ts';
+} from '../../functions/core/access/pbxSignature.ts';
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(HERE, '..', '..');

@@ -44,7 +44,7 @@ import {
 // The TypeScript test support (the fake providers), loaded as CommonJS through
 // tsx's require hook: its modules find the repository from __dirname.
 const require = createRequire(import.meta.url);
-const { maskToken } = require('../../functions/core/devices.ts');
+const { maskToken } = require('../../functions/core/devices/registerDevice.ts');
 const { localConfig } = require('../support/emulator.ts');
 const { fcmMessage, startProviders, stopProviders } = require('../support/providers.ts');
 

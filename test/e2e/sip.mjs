@@ -17,7 +17,7 @@ import {
   canonicalRequest,
   parseSignedBasic,
   signatureMatches,
-} from '../../functions/core/pbxSignature.ts';
+} from '../../functions/core/access/pbxSignature.ts';
 import { leaksIn, replayAll } from './pbxSecrets.ts';
 import { authorizations, RecordingProxy } from './recordingProxy.ts';
 import {

@@ -36,7 +36,7 @@ import {
 
 const require = createRequire(import.meta.url);
 const { startProviders, stopProviders } = require('../support/providers.ts');
-const { callUuid } = require('../../functions/core/callUuid.ts');
+const { callUuid } = require('../../functions/core/call/callUuid.ts');
 
 const EXTENSION = '2004';
 // The query comes from another port, as a browser's SIP stack gets a new WebSocket contact per

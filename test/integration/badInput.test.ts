@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PBX_CANCEL_REASONS } from '../../functions/core/callState';
-import { callUuid } from '../../functions/core/callUuid';
+import { PBX_CANCEL_REASONS } from '../../functions/core/call/callState';
+import { callUuid } from '../../functions/core/call/callUuid';
 import { RING_TIMEOUT, extensionSchema, uidSchema } from '../../functions/core/schemas';
 import { memberApp, type TestApp } from '../support/app';
 import { BASE_URL, createTenant, db, masked, type TestTenant } from '../support/emulator';

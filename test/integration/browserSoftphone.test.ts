@@ -8,7 +8,7 @@ import { extname, join, normalize } from 'node:path';
 import type { Browser, CDPSession, Page } from 'puppeteer-core' with {
   'resolution-mode': 'import',
 };
-import { callUuid } from '../../functions/core/callUuid';
+import { callUuid } from '../../functions/core/call/callUuid';
 import { BASE_URL, createTenant, ROOT, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
 import { callId } from '../support/ids';

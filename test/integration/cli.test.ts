@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { callUuid } from '../../functions/core/callUuid';
-import { maskToken } from '../../functions/core/devices';
+import { callUuid } from '../../functions/core/call/callUuid';
+import { maskToken } from '../../functions/core/devices/registerDevice';
 import { signInApp } from '../support/app';
 import { parseVapidKey } from '../../functions/push/vapidKey';
 import { db, localConfig, ROOT } from '../support/emulator';
@@ -458,7 +458,7 @@ describe('operator CLI (emulator)', function () {
     });
     assert.equal(cancelled.status, 200, cancelled.text);
     // The cancel push goes out from the call's trigger: wait for it to be stored. (A PushKit-only
-    // iPhone gets no cancel: core/renderCancel.ts.)
+    // iPhone gets no cancel: core/render/cancelPush.ts.)
     const uuid = callUuid(tenant, id);
     await eventually(
       async () =>

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { callUuid } from '../../functions/core/callUuid';
+import { callUuid } from '../../functions/core/call/callUuid';
 import { createTenant, storedCall } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { doc, onSnapshot, serverTimestamp, setDoc } from 'firebase/firestore';
-import { callUuid } from '../../functions/core/callUuid';
+import { callUuid } from '../../functions/core/call/callUuid';
 import { answerWithSdk, memberApp, registerAppDevice, type TestApp } from '../support/app';
 import { callPath, createTenant, db, storedCall, type TestTenant } from '../support/emulator';
 import { withoutTriggers } from '../support/firestoreEmulator';

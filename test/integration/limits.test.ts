@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { callUuid } from '../../functions/core/callUuid';
+import { callUuid } from '../../functions/core/call/callUuid';
 import { FirestoreLongPolls } from '../../functions/store/longPolls';
 import { memberApp, type TestApp } from '../support/app';
 import { createTenant, db, type TestTenant } from '../support/emulator';

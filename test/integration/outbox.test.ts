@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { callUuid } from '../../functions/core/callUuid';
+import { callUuid } from '../../functions/core/call/callUuid';
 import { createTenant, db, storedCall } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';

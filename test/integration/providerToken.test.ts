@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { SendResult } from '../../functions/core/push';
+import type { SendResult } from '../../functions/core/send/push';
 import { MIN_UPDATE_INTERVAL_MS, TOKEN_WINDOW_MS } from '../../functions/push/apnsProviderToken';
 import { ApnsWorld } from '../support/apnsWorld';
 import { createTenant, localConfig } from '../support/emulator';

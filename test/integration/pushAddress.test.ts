@@ -14,7 +14,7 @@ import { SUITE_TIMEOUT_MS } from '../support/wait';
  * RFC 8599 push addresses on the emulator: the deployment's APNs team
  * (APNS_TEAM_ID, a param from .env.demo-callwake) and Firebase project number (FCM_SENDER_ID,
  * another) reach the function, and a refusal writes
- * nothing. The parsing itself is unit-tested (test/unit/core/pushAddress).
+ * nothing. The parsing itself is unit-tested (test/unit/core/devices/pushAddress).
  */
 describe('RFC 8599 push addresses (emulator)', function () {
   this.timeout(SUITE_TIMEOUT_MS);

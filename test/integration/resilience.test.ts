@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { callUuid } from '../../functions/core/callUuid';
+import { callUuid } from '../../functions/core/call/callUuid';
 import { cancelsDone, createTenant, db, tenantSnapshot } from '../support/emulator';
 import { exportData, firestoreJvm, restartJvm, stopJvm } from '../support/firestoreEmulator';
 import { memberApp, registerAppDevice } from '../support/app';

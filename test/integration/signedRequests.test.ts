@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { canonicalRequest, signRequest } from '../../functions/core/pbxSignature';
-import { signingKeyId, signingSecretFor } from '../../functions/core/pbxSignature';
+import { canonicalRequest, signRequest } from '../../functions/core/access/pbxSignature';
+import { signingKeyId, signingSecretFor } from '../../functions/core/access/pbxSignature';
 import { BASE_URL, createTenant, db, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';

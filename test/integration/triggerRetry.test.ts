@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import firebaseFunctionsTest from 'firebase-functions-test';
 import { documentSnapshot } from '../support/documentSnapshot';
-import { callUuid } from '../../functions/core/callUuid';
+import { callUuid } from '../../functions/core/call/callUuid';
 import { onAnswerWritten } from '../../functions/triggers/onAnswerWritten';
 import { getServices } from '../../functions/wiring';
 import { callPath, createTenant, db, PROJECT_ID, storedCall } from '../support/emulator';

@@ -25,7 +25,7 @@ import {
 import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 /**
- * Devices are server-only (firestore.rules, core/deviceAccess.ts): a token moves to whoever
+ * Devices are server-only (firestore.rules, core/devices/deviceAccess.ts): a token moves to whoever
  * registers it, so no client may read one, and only the API can keep tokens unique and stamp
  * lastSeenAt. Apps register through PUT /v1/app/devices/{id}.
  */

@@ -20,7 +20,7 @@ import {
  * the Firestore SDK under the rules), over two tenants, while the PBXs invite members and remove
  * them and the users accept: memberships change as the device operations run, sometimes at the
  * same moment (two operations sent together). Checked after every step:
- * - a step of one operation answers what the one rule (core/deviceAccess.ts) says, and changes
+ * - a step of one operation answers what the one rule (core/devices/deviceAccess.ts) says, and changes
  *   only what its principal owns (a PBX: its own tenant);
  * - a step of two operations at once answers 2xx or 4xx each (never 5xx), and every change is
  *   one of the two principals' own;
@@ -384,7 +384,7 @@ describe('security property: a principal changes only what it owns, a PBX only i
     }
   }
 
-  /** A device's owner across the deployment (core/deviceAccess.ts deviceOwner). */
+  /** A device's owner across the deployment (core/devices/deviceAccess.ts deviceOwner). */
   const ownerOf = (t: TenantName, d: Doc) =>
     typeof d.ownerUid === 'string' ? `user:${d.ownerUid}` : `pbx:${t}`;
 

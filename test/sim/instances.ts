@@ -1,4 +1,4 @@
-import { CallRateLimiter } from '../../functions/core/callRate';
+import { CallRateLimiter } from '../../functions/core/ring/extensionCallRate';
 import type { StoreBudget } from '../../functions/store/deadline';
 import { apiStoreBudget, eventStoreBudget } from '../../functions/store/storeDeadlines';
 

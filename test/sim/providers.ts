@@ -1,4 +1,4 @@
-import { IN_FLIGHT_MS } from '../../functions/core/cancelJob';
+import { IN_FLIGHT_MS } from '../../functions/core/cancel/cancelJobState';
 import type { Clock } from '../../functions/core/clock';
 import type {
   ApnsEnv,
@@ -7,7 +7,7 @@ import type {
   PushSender,
   RenderedPush,
   SendResult,
-} from '../../functions/core/push';
+} from '../../functions/core/send/push';
 import type { FakeClock } from '../support/fakeClock';
 import type { FaultPlan, ProviderFault } from './faults';
 import { never, type Run } from './instances';

@@ -1,5 +1,5 @@
 import type { CallStore, DeviceStore } from '../../functions/core/ports';
-import type { Provider, PushSender } from '../../functions/core/push';
+import type { Provider, PushSender } from '../../functions/core/send/push';
 import type { ApiContext } from '../../functions/http/types';
 import type { ExpiryQueries } from '../../functions/scheduled/runExpiry';
 import { withDeadline } from '../../functions/store/deadline';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ApnsEnv } from '../../functions/core/push';
+import type { ApnsEnv } from '../../functions/core/send/push';
 
 /** One phone of the extension, and the truth about its tokens. */
 export interface PhoneSpec {

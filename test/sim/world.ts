@@ -1,8 +1,8 @@
-import { callUuid } from '../../functions/core/callUuid';
+import { callUuid } from '../../functions/core/call/callUuid';
 import type { Clock } from '../../functions/core/clock';
 import type { Call, Device } from '../../functions/core/model';
-import { applyPatch } from '../../functions/core/patch';
-import type { RenderedPush } from '../../functions/core/push';
+import { applyPatch } from '../../functions/core/call/patch';
+import type { RenderedPush } from '../../functions/core/send/push';
 import { FakeClock } from '../support/fakeClock';
 import type { Backend } from './backend';
 import { Eventarc } from './eventarc';

@@ -6,7 +6,7 @@
  * Configuration (JSON in CALLWAKE_TEST_APNS_INSTANCE): key, keyId, teamId, origin, ca, tokens
  * (device tokens to push to), clockOffsetMs (the shared virtual clock, as an offset).
  */
-import type { SendResult } from '../../functions/core/push';
+import type { SendResult } from '../../functions/core/send/push';
 import { ApnsSender } from '../../functions/push/apnsSender';
 import { renderVoipPush } from './apnsPushes';
 

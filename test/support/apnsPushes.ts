@@ -1,4 +1,4 @@
-import type { ApnsEnv, RenderedPush } from '../../functions/core/push';
+import type { ApnsEnv, RenderedPush } from '../../functions/core/send/push';
 
 /** A VoIP push rendered the way the core renders one, for the tests of the APNs sender. */
 export function renderVoipPush(

@@ -14,7 +14,7 @@
  * Apple does not document whether the two environments count together; here they do, which is
  * the stricter reading (a client that signs per environment is caught).
  */
-import type { ApnsEnv } from '../../functions/core/push';
+import type { ApnsEnv } from '../../functions/core/send/push';
 
 export const MIN_UPDATE_INTERVAL_MS = 20 * 60_000;
 const MAX_TOKEN_AGE_S = 3600;

@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
-import { callUuid } from '../../functions/core/callUuid';
+import { callUuid } from '../../functions/core/call/callUuid';
 import type { TenantLimits } from '../../functions/core/limits';
 import type { Call } from '../../functions/core/model';
 import {
   signingKeyId as signingKeyIdOf,
   signingSecretFor,
-} from '../../functions/core/pbxSignature';
+} from '../../functions/core/access/pbxSignature';
 
 export const PROJECT_ID = 'demo-callwake';
 export const ROOT = join(__dirname, '..', '..');

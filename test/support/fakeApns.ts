@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
-import type { ApnsEnv } from '../../functions/core/push';
+import type { ApnsEnv } from '../../functions/core/send/push';
 import { ApnsWorld } from './apnsWorld';
 import { TokenScripts } from './tokenScripts';
 

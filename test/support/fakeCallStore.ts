@@ -1,7 +1,7 @@
-import { applyAnswer, type Answer, type CallPatch } from '../../functions/core/callState';
+import { applyAnswer, type Answer, type CallPatch } from '../../functions/core/call/callState';
 import { systemClock, type Clock } from '../../functions/core/clock';
 import type { Call } from '../../functions/core/model';
-import { mergeDeep } from '../../functions/core/patch';
+import { mergeDeep } from '../../functions/core/call/patch';
 import type { AnswerDoor, CallStore, StoredAnswer } from '../../functions/core/ports';
 
 /** A write the in-memory store made, as a Firestore trigger would see it. */

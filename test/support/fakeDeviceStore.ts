@@ -11,12 +11,12 @@ import {
   type DeviceActor,
   type DeviceCaps,
   type TokenHolder,
-} from '../../functions/core/deviceAccess';
+} from '../../functions/core/devices/deviceAccess';
 import { limitError } from '../../functions/core/errors';
-import { tokensOf, withoutTokens } from '../../functions/core/deviceTokens';
+import { tokensOf, withoutTokens } from '../../functions/core/devices/deviceTokens';
 import type { Device } from '../../functions/core/model';
 import type { DeviceStore } from '../../functions/core/ports';
-import type { ApnsEnv } from '../../functions/core/push';
+import type { ApnsEnv } from '../../functions/core/send/push';
 
 /** Whether `uid` is a member of `extension` right now (FakeMemberStore.has). */
 type MembershipCheck = (tenant: string, extension: string, uid: string) => boolean;
@@ -25,7 +25,7 @@ type MembershipCheck = (tenant: string, extension: string, uid: string) => boole
  * Devices in memory, held to the same contract as FirestoreDeviceStore
  * (test/contract/deviceStore.contract.ts): tokens unique within a tenant and owned across the
  * deployment, a device gone with its last token, the caps, and the access rule of
- * core/deviceAccess.ts.
+ * core/devices/deviceAccess.ts.
  */
 export class FakeDeviceStore implements DeviceStore {
   /** Every dropToken call, in order (also when the device no longer held the token). */
@@ -37,7 +37,7 @@ export class FakeDeviceStore implements DeviceStore {
   /** Without `isMember`, no member may write (as a store with no member documents). */
   constructor(private readonly isMember: MembershipCheck = () => false) {}
 
-  /** Why the member or PBX writing may not change `deviceId` (deviceAccess.ts), or null. */
+  /** Why the member or PBX writing may not change `deviceId` (core/devices/deviceAccess.ts), or null. */
   private refusal(tenant: string, actor: DeviceActor, deviceId: string, next: string | null) {
     const current = this.tenant(tenant).get(deviceId) ?? null;
     const memberOf = new Set(

@@ -1,7 +1,7 @@
-import type { TenantFigures } from '../../functions/core/exposition';
-import type { Counters } from '../../functions/core/metrics';
+import type { TenantFigures } from '../../functions/core/metrics/exposition';
+import type { Counters } from '../../functions/core/metrics/counters';
 import type { Call, Device } from '../../functions/core/model';
-import type { OperatorRole } from '../../functions/core/operators';
+import type { OperatorRole } from '../../functions/core/access/operatorRoles';
 import type { KeyView, MemberView, Operations } from '../../functions/store/operationsStore';
 
 /** Operators, keys and figures in memory, for the routes' unit tests. */

@@ -1,7 +1,7 @@
-import { CallRateLimiter } from '../../functions/core/callRate';
+import { CallRateLimiter } from '../../functions/core/ring/extensionCallRate';
 import { limitError } from '../../functions/core/errors';
 import { INVITATION_TTL_MS } from '../../functions/core/limits';
-import { signingKeyId, signingSecretFor } from '../../functions/core/pbxSignature';
+import { signingKeyId, signingSecretFor } from '../../functions/core/access/pbxSignature';
 import type {
   CallCounts,
   HeldLongPoll,
@@ -15,16 +15,16 @@ import type {
   RateLimiter,
   ReplayGuard,
 } from '../../functions/core/ports';
-import { windowKey, withinLimit } from '../../functions/core/rateWindow';
+import { windowKey, withinLimit } from '../../functions/core/access/rateWindow';
 import type {
   Provider,
   PushMeta,
   PushSender,
   RenderedPush,
   SendResult,
-} from '../../functions/core/push';
-import type { PushDeployment } from '../../functions/core/pushAddress';
-import type { PushEndpoints } from '../../functions/core/render';
+} from '../../functions/core/send/push';
+import type { PushDeployment } from '../../functions/core/devices/pushAddress';
+import type { PushEndpoints } from '../../functions/core/render/incomingPush';
 import type { ApiContext, ApiRequest } from '../../functions/http/types';
 import { vetWebPushEndpoint } from '../../functions/push/endpointGuard';
 import type { Tenant } from '../../functions/store/tenantDirectory';
@@ -36,7 +36,7 @@ import { FakeOperations } from './fakeOperations';
 export { FakeCallStore, type AnswerDoc, type StoreWrite } from './fakeCallStore';
 export { FakeClock } from './fakeClock';
 export { FakeDeviceStore } from './fakeDeviceStore';
-export { mergeDeep } from '../../functions/core/patch';
+export { mergeDeep } from '../../functions/core/call/patch';
 
 /** Plain in-memory fakes of the core's ports, for unit tests. */
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { deleteApp, initializeApp } from 'firebase/app';
 import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
-import type { OperatorRole } from '../../functions/core/operators';
+import type { OperatorRole } from '../../functions/core/access/operatorRoles';
 import { FirestoreOperatorStore } from '../../functions/store/operatorStore';
 import { db, PROJECT_ID } from './emulator';
 

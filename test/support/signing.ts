@@ -3,7 +3,7 @@ import {
   canonicalRequest,
   signRequest,
   type SignatureAlg,
-} from '../../functions/core/pbxSignature';
+} from '../../functions/core/access/pbxSignature';
 
 export interface Signer {
   signingKeyId: string;

@@ -1,5 +1,5 @@
 import { doc, onSnapshot } from 'firebase/firestore';
-import { callView } from '../../../functions/core/callView';
+import { callView } from '../../../functions/core/call/callView';
 import { callerOf, STATUS_LABEL, type Call } from '../calls';
 import { clock, duration, fill, h } from '../dom';
 import type { Page } from '../page';

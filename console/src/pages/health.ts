@@ -1,5 +1,5 @@
 import { collection, getDocs, limit, orderBy, query, where } from 'firebase/firestore';
-import { OUTCOMES } from '../../../functions/core/metrics';
+import { OUTCOMES } from '../../../functions/core/metrics/counters';
 import { api, ApiError } from '../api';
 import { STATUS_LABEL, type Call } from '../calls';
 import { fill, h, s } from '../dom';

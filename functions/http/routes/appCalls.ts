@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { callUuid } from '../../core/callUuid';
-import { applyReceipt, asOf, type Answer } from '../../core/callState';
+import { callUuid } from '../../core/call/callUuid';
+import { applyReceipt, asOf, type Answer } from '../../core/call/callState';
 import { AppError } from '../../core/errors';
 import type { Call } from '../../core/model';
 import type { StoredAnswer } from '../../core/ports';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defaultDeviceCaps } from '../../core/deviceAccess';
-import { registerDevice } from '../../core/devices';
+import { defaultDeviceCaps } from '../../core/devices/deviceAccess';
+import { registerDevice } from '../../core/devices/registerDevice';
 import { AppError } from '../../core/errors';
 import { deviceIdSchema, extensionSchema, tenantSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';

@@ -1,20 +1,20 @@
 import { z } from 'zod';
-import { callUuid } from '../../core/callUuid';
+import { callUuid } from '../../core/call/callUuid';
 import {
   applyExpiry,
   applyPbxCancel,
   asOf,
   pastDeadline,
   PBX_CANCEL_REASONS,
-} from '../../core/callState';
-import { admitCall } from '../../core/callAdmission';
-import { defaultDeviceCaps } from '../../core/deviceAccess';
+} from '../../core/call/callState';
+import { admitCall } from '../../core/ring/admitCall';
+import { defaultDeviceCaps } from '../../core/devices/deviceAccess';
 import { AppError, limitError } from '../../core/errors';
 import { limitFor } from '../../core/limits';
-import { startIncomingCall } from '../../core/incomingCall';
-import { callView } from '../../core/callView';
+import { startIncomingCall } from '../../core/ring/incomingCall';
+import { callView } from '../../core/call/callView';
 import type { Call } from '../../core/model';
-import { applyPatch } from '../../core/patch';
+import { applyPatch } from '../../core/call/patch';
 import { callIdSchema, choice, emptyAsUndefined, incomingCallSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { authenticatePbx, requireTenant } from '../apiKey';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../core/errors';
 import { deviceIdSchema, extensionSchema } from '../../core/schemas';
-import { ringOneDevice, testCallId } from '../../core/testRing';
+import { ringOneDevice, testCallId } from '../../core/ring/testRing';
 import { requireOperator } from '../operator';
 import type { RouteHandler } from '../types';
 import { issuePairingCode } from './pairing';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { deviceView, type DeviceView } from '../../core/devices';
-import { LATENCY_BUCKETS_S, OUTCOMES, type Counters } from '../../core/metrics';
+import { deviceView, type DeviceView } from '../../core/devices/registerDevice';
+import { LATENCY_BUCKETS_S, OUTCOMES, type Counters } from '../../core/metrics/counters';
 import type { Call, Delivery } from '../../core/model';
 import { tenantSchema } from '../../core/schemas';
 import { requireUser } from '../identity';

@@ -1,5 +1,5 @@
-import { defaultDeviceCaps } from '../../core/deviceAccess';
-import { deviceView, registerDevice, unregisterDevice } from '../../core/devices';
+import { defaultDeviceCaps } from '../../core/devices/deviceAccess';
+import { deviceView, registerDevice, unregisterDevice } from '../../core/devices/registerDevice';
 import { deviceIdSchema, extensionSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';

@@ -1,5 +1,5 @@
 import { AppError } from '../../core/errors';
-import { EXPOSITION_CONTENT_TYPE, renderExposition } from '../../core/exposition';
+import { EXPOSITION_CONTENT_TYPE, renderExposition } from '../../core/metrics/exposition';
 import { extractApiKey } from '../apiKey';
 import type { ApiResponse, RouteHandler } from '../types';
 

@@ -5,7 +5,7 @@ import {
   pairUri,
   PAIRING_TTL_MS,
   redeemPairingCode,
-} from '../../core/pairing';
+} from '../../core/access/pairing';
 import { extensionSchema, tenantSchema } from '../../core/schemas';
 import { validate } from '../../core/validate';
 import { requireTenant } from '../apiKey';

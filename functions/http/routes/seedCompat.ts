@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { defaultDeviceCaps } from '../../core/deviceAccess';
-import { registerDevice } from '../../core/devices';
+import { defaultDeviceCaps } from '../../core/devices/deviceAccess';
+import { registerDevice } from '../../core/devices/registerDevice';
 import { AppError } from '../../core/errors';
 import { extensionSchema, fcmTokenSchema } from '../../core/schemas';
 import { validBody } from '../body';

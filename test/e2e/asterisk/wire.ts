@@ -8,7 +8,7 @@ import {
   canonicalRequest,
   parseSignedBody,
   signatureMatches,
-} from '../../../functions/core/pbxSignature';
+} from '../../../functions/core/access/pbxSignature';
 import { authorizations, header, type Recorded } from '../recordingProxy';
 import type { World } from './world';
 

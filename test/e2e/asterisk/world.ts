@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
 import type { TestApp } from '../../support/app';
-import { callUuid } from '../../../functions/core/callUuid';
+import { callUuid } from '../../../functions/core/call/callUuid';
 import type { TestTenant } from '../../support/emulator';
 import type { FcmRecordedRequest } from '../../support/fakeFcm';
 import { fcmMessage, type Providers } from '../../support/providers';

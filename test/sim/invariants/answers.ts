@@ -1,4 +1,4 @@
-import type { Answer } from '../../../functions/core/callState';
+import type { Answer } from '../../../functions/core/call/callState';
 import type { SimCall } from '../world';
 import type { Facts } from './facts';
 

@@ -2,7 +2,7 @@ import {
   CANCEL_BUDGET_MS,
   CANCEL_LEASE_MS,
   CANCEL_RETRY_MS,
-} from '../../../functions/core/cancelJob';
+} from '../../../functions/core/cancel/cancelJobState';
 import type { SimCall, SimPhone } from '../world';
 import type { Facts } from './facts';
 

@@ -1,5 +1,5 @@
-import { FANOUT_LEASE_MS } from '../../../functions/core/fanOutLease';
-import { collapseId } from '../../../functions/core/render';
+import { FANOUT_LEASE_MS } from '../../../functions/core/ring/fanOutLease';
+import { collapseId } from '../../../functions/core/render/incomingPush';
 import type { Call } from '../../../functions/core/model';
 import type { SimCall } from '../world';
 import type { Facts } from './facts';

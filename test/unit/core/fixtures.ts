@@ -1,4 +1,4 @@
-import { callUuid } from '../../../functions/core/callUuid';
+import { callUuid } from '../../../functions/core/call/callUuid';
 import type { Call, Device } from '../../../functions/core/model';
 
 /** Shared records for core tests. */

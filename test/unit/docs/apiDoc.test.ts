@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PBX_CANCEL_REASONS } from '../../../functions/core/callState';
+import { PBX_CANCEL_REASONS } from '../../../functions/core/call/callState';
 import { ERROR_STATUS } from '../../../functions/core/errors';
-import { PUSH_ADDRESS_FIELDS } from '../../../functions/core/pushAddress';
+import { PUSH_ADDRESS_FIELDS } from '../../../functions/core/devices/pushAddress';
 import { deviceRegistrationSchema, incomingCallSchema } from '../../../functions/core/schemas';
 import { ROUTE_LIST } from '../../../functions/http/router';
 

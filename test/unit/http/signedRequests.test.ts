@@ -5,7 +5,7 @@ import {
   signingKeyId,
   signingSecretFor,
   signRequest,
-} from '../../../functions/core/pbxSignature';
+} from '../../../functions/core/access/pbxSignature';
 import { apiRequest, fakeApiContext, type FakeApiContext } from '../../support/fakes';
 import { signedAuthorization } from '../../support/signing';
 

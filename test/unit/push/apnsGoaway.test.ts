@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ApnsEnv } from '../../../functions/core/push';
+import type { ApnsEnv } from '../../../functions/core/send/push';
 import { ApnsSender } from '../../../functions/push/apnsSender';
 import { FakeApns } from '../../support/fakeApns';
 import { KEY_ID, TEAM_ID, es256Key, newDeviceToken, renderVoip } from './apnsFixtures';

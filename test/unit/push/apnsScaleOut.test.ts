@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import type { ApnsEnv } from '../../../functions/core/push';
+import type { ApnsEnv } from '../../../functions/core/send/push';
 import { ApnsSender } from '../../../functions/push/apnsSender';
 import { TOKEN_WINDOW_MS } from '../../../functions/push/apnsProviderToken';
 import { ApnsWorld, MIN_UPDATE_INTERVAL_MS } from '../../support/apnsWorld';

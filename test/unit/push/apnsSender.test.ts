@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { ApnsEnv, RenderedPush, SendResult } from '../../../functions/core/push';
+import type { ApnsEnv, RenderedPush, SendResult } from '../../../functions/core/send/push';
 import { ApnsSender } from '../../../functions/push/apnsSender';
 import { ApnsWorld } from '../../support/apnsWorld';
 import { FakeApns } from '../../support/fakeApns';

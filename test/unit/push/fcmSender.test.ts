@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { RenderedPush, SendResult } from '../../../functions/core/push';
+import type { RenderedPush, SendResult } from '../../../functions/core/send/push';
 import { FcmSender } from '../../../functions/push/fcmSender';
 import { parseRetryAfter } from '../../../functions/push/retryAfter';
 import { FakeFcm } from '../../support/fakeFcm';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { incomingCallPayload } from '../../../functions/core/payload';
-import { hmsRequest } from '../../../functions/core/pushEnvelopes';
+import { incomingCallPayload } from '../../../functions/core/render/payload';
+import { hmsRequest } from '../../../functions/core/render/pushEnvelopes';
 import { AccessTokenCache } from '../../../functions/push/accessTokenCache';
 import { fetchHmsAccessToken } from '../../../functions/push/hmsAccessToken';
 import { HmsSender, mapHmsAnswer } from '../../../functions/push/hmsSender';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { incomingCallPayload } from '../../../functions/core/payload';
-import { webPushRequest } from '../../../functions/core/pushEnvelopes';
-import type { RenderedPush } from '../../../functions/core/push';
+import { incomingCallPayload } from '../../../functions/core/render/payload';
+import { webPushRequest } from '../../../functions/core/render/pushEnvelopes';
+import type { RenderedPush } from '../../../functions/core/send/push';
 import { guardedLookup } from '../../../functions/push/endpointGuard';
 import { parseVapidKey } from '../../../functions/push/vapidKey';
 import { WebPushSender } from '../../../functions/push/webPushSender';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { observe } from '../../../functions/core/metrics';
+import { observe } from '../../../functions/core/metrics/counters';
 import type { Call } from '../../../functions/core/model';
 import { callLogLines } from '../../../functions/store/callLog';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { callUuid } from '../../../../functions/core/callUuid';
+import { callUuid } from '../../../../functions/core/call/callUuid';
 import type { Call, Delivery, Device } from '../../../../functions/core/model';
 import { handle } from '../../../../functions/http/router';
 import { apiRequest, fakeApiContext, signIn, type FakeApiContext } from '../../../support/fakes';

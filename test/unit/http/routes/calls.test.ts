@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { applyPbxCancel } from '../../../../functions/core/callState';
-import { callUuid } from '../../../../functions/core/callUuid';
+import { applyPbxCancel } from '../../../../functions/core/call/callState';
+import { callUuid } from '../../../../functions/core/call/callUuid';
 import type { Delivery } from '../../../../functions/core/model';
 import type { AnswerDoor } from '../../../../functions/core/ports';
 import { handle } from '../../../../functions/http/router';

@@ -3,8 +3,8 @@ import {
   newPairingCode,
   PAIRING_FAILURES,
   PAIRING_TTL_MS,
-} from '../../../../functions/core/pairing';
-import { windowAt, windowKey } from '../../../../functions/core/rateWindow';
+} from '../../../../functions/core/access/pairing';
+import { windowAt, windowKey } from '../../../../functions/core/access/rateWindow';
 import { handle } from '../../../../functions/http/router';
 import { apiRequest, fakeApiContext, signIn, type FakeApiContext } from '../../../support/fakes';
 
