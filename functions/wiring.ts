@@ -1,6 +1,6 @@
 import { CALL_RETENTION_DAYS, PBX_API_KEY, PUSH_SEND_BUDGET_MS, pushEndpoints } from './config';
 import { systemClock, type Clock } from './core/clock';
-import type { CallStore, DeviceStore, LongPolls } from './core/ports';
+import { type CallStore, type DeviceStore, type LongPolls, type Tenant } from './core/ports';
 import type { PushSender, Provider } from './core/send/push';
 import type { PushEndpoints } from './core/render/incomingPush';
 import { sendersFor } from './push/senders';
@@ -12,7 +12,7 @@ import { FirestoreMemberStore } from './store/memberStore';
 import { callLogLines } from './store/callLog';
 import { withDeadline } from './store/deadline';
 import { callsWithDeadline, devicesWithDeadline, eventStoreBudget } from './store/storeDeadlines';
-import { TenantDirectory, type Tenant } from './store/tenantDirectory';
+import { TenantDirectory } from './store/tenantDirectory';
 import type { EventServices } from './triggers/eventServices';
 
 /** Everything the functions share, wired once per instance. */

@@ -1,7 +1,8 @@
 import { connect as tcpConnect } from 'node:net';
 import { tenantSchema } from '../core/schemas';
 import { firestore, paths } from '../store/firestore';
-import { DEFAULT_TENANT, type PushMode, type Tenant } from '../store/tenantDirectory';
+import { DEFAULT_TENANT } from '../store/tenantDirectory';
+import { type PushMode, type Tenant } from '../core/ports';
 import { checked, type CliContext } from './command';
 import { CliError, UsageError } from './errors';
 

@@ -8,7 +8,8 @@ import {
   signingFor,
   type KeyRecord,
 } from '../store/apiKeyStore';
-import { API_KEY_CACHE_MS, DEFAULT_TENANT, hashApiKey } from '../store/tenantDirectory';
+import { API_KEY_CACHE_MS, DEFAULT_TENANT } from '../store/tenantDirectory';
+import { hashApiKey } from '../core/access/apiKeyHash';
 import { emit, nextPageHint, pageOf, paging, type Command, type Invocation } from './command';
 import { existingTenant } from './context';
 import { CliError } from './errors';

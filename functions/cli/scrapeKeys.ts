@@ -1,6 +1,6 @@
 import { keyIdOf } from '../store/apiKeyStore';
 import { createScrapeKey, revokeScrapeKey, scrapeKeys } from '../store/scrapeKeyStore';
-import { hashApiKey } from '../store/tenantDirectory';
+import { hashApiKey } from '../core/access/apiKeyHash';
 import { emit, type Command, type Invocation } from './command';
 import { CliError } from './errors';
 import { table, when } from './output';

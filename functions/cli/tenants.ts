@@ -1,6 +1,6 @@
 import { tenantSchema } from '../core/schemas';
 import { paths } from '../store/firestore';
-import type { PushMode } from '../store/tenantDirectory';
+import type { PushMode } from '../core/ports';
 import {
   checked,
   emit,

@@ -1,5 +1,8 @@
 import type { Answer, CallPatch } from './call/callState';
 import type { DeviceCaps } from './devices/deviceAccess';
+import type { OperatorRole } from './access/operatorRoles';
+import type { TenantLimits } from './limits';
+import type { TenantFigures } from './metrics/exposition';
 import type { Call, Device } from './model';
 import type { ApnsEnv } from './send/push';
 
@@ -270,4 +273,53 @@ export interface RateLimiter {
   reserve(limits: readonly RateLimit[], now: number): Promise<boolean>;
   /** Gives one reserved attempt back (one that succeeded), in the window of `now`. */
   release(limits: readonly RateLimit[], now: number): Promise<void>;
+}
+
+export type PushMode = 'live' | 'outbox';
+
+export interface Tenant {
+  id: string;
+  /** Overrides the deployment's PUSH_MODE for this tenant (e.g. a sandbox tenant). */
+  pushMode?: PushMode;
+  /** The tenant's own numbers for the limits that allow one (core/limits.ts). */
+  limits?: TenantLimits;
+}
+
+export interface SigningKey {
+  tenant: Tenant;
+  secret: string;
+}
+
+export interface KeyView {
+  key_id: string;
+  created_at: string;
+  status: 'active' | 'revoked';
+}
+
+export interface MemberView {
+  extension: string;
+  uid: string;
+  via?: string;
+  created_at?: string;
+}
+
+/** What the console's routes and the metrics route read and change, besides the ring path's stores. */
+export interface Operations {
+  roleOf(uid: string, tenant: string): Promise<OperatorRole | null>;
+  tenantsOf(uid: string): Promise<Record<string, OperatorRole>>;
+  figures(tenant: string): Promise<TenantFigures>;
+  /** Whether `key` is a deployment-wide scrape key (metricsKeys/). */
+  isScrapeKey(key: string): Promise<boolean>;
+  /** Every tenant's figures, for a deployment-wide scrape. */
+  allFigures(): Promise<TenantFigures[]>;
+  listKeys(tenant: string): Promise<KeyView[]>;
+  /** A new key, in the clear this once. */
+  createKey(tenant: string): Promise<{ key: string; key_id: string }>;
+  /** Revokes the key whose id is `keyId`: false when it was revoked already, null when unknown. */
+  revokeKey(tenant: string, keyId: string): Promise<boolean | null>;
+  /** The tenant's newest calls, newest first. */
+  recentCalls(tenant: string, limit: number): Promise<Call[]>;
+  /** Every device of the tenant (at most `limit`). */
+  devices(tenant: string, limit: number): Promise<Device[]>;
+  members(tenant: string, limit: number): Promise<MemberView[]>;
 }

@@ -20,7 +20,7 @@ import { FirestoreLongPolls } from '../store/longPolls';
 import { FirestoreOperations } from '../store/operationsStore';
 import { FirestoreRateLimiter } from '../store/rateLimiter';
 import { FirestoreReplayGuard } from '../store/replayGuard';
-import { hashApiKey } from '../store/tenantDirectory';
+import { hashApiKey } from '../core/access/apiKeyHash';
 import { vetWebPushEndpoint } from '../push/endpointGuard';
 import { parseVapidKey } from '../push/vapidKey';
 import { getServices } from '../wiring';

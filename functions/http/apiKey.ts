@@ -9,7 +9,7 @@ import {
   staleness,
   type SignedCredential,
 } from '../core/access/pbxSignature';
-import type { Tenant } from '../store/tenantDirectory';
+import type { Tenant } from '../core/ports';
 import type { ApiContext, ApiRequest } from './types';
 
 const QUERY_KEY_NAMES = ['key', 'api_key', 'apikey', 'token', 'access_token'];

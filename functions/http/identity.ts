@@ -1,5 +1,5 @@
 import { AppError } from '../core/errors';
-import type { Tenant } from '../store/tenantDirectory';
+import type { Tenant } from '../core/ports';
 import { extractApiKey } from './apiKey';
 import type { ApiContext, ApiRequest } from './types';
 

@@ -5,17 +5,18 @@ import type {
   ExtensionDirectory,
   LongPolls,
   MemberStore,
+  Operations,
   PairingStore,
   RateLimiter,
   ReplayGuard,
+  SigningKey,
+  Tenant,
 } from '../core/ports';
 import type { CallRateLimiter } from '../core/ring/extensionCallRate';
 import type { Clock } from '../core/clock';
 import type { PushSender, Provider } from '../core/send/push';
 import type { PushDeployment } from '../core/devices/pushAddress';
 import type { PushEndpoints } from '../core/render/incomingPush';
-import type { Operations } from '../store/operationsStore';
-import type { SigningKey, Tenant } from '../store/tenantDirectory';
 
 /** An HTTP request reduced to what the API reads; built by the Firebase adapter. */
 export interface ApiRequest {

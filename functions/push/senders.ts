@@ -13,7 +13,7 @@ import {
 import type { PushMeta, PushSender, Provider, RenderedPush, SendResult } from '../core/send/push';
 import { firestore } from '../store/firestore';
 import { OutboxSender } from '../store/outboxSender';
-import type { Tenant } from '../store/tenantDirectory';
+import type { Tenant } from '../core/ports';
 import { fcmAccessTokens } from './fcmAccessToken';
 
 /** Answers every push with a permanent failure naming what is missing. */

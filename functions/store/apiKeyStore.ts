@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Firestore, Transaction } from 'firebase-admin/firestore';
 import { signingKeyId, signingSecretFor } from '../core/access/pbxSignature';
 import { paths } from './firestore';
-import { hashApiKey } from './tenantDirectory';
+import { hashApiKey } from '../core/access/apiKeyHash';
 
 /** apiKeys/{sha256(key)}: a key is never stored, only its hash. */
 export interface ApiKeyDoc {

@@ -1,51 +1,16 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import type { TenantFigures } from '../core/metrics/exposition';
 import type { Call, Device } from '../core/model';
-import type { OperatorRole } from '../core/access/operatorRoles';
 import { createKey, keyIdOf, keysOf, revokeKey } from './apiKeyStore';
 import { paths } from './firestore';
+import type { KeyView, MemberView, Operations } from '../core/ports';
 import { tenantFigures } from './metricsStore';
 import { FirestoreOperatorStore } from './operatorStore';
 import { ExpiringLru } from './expiringLru';
 import { allTenantFigures, isScrapeKey } from './scrapeKeyStore';
-import { hashApiKey } from './tenantDirectory';
+import { hashApiKey } from '../core/access/apiKeyHash';
 
 /** Scrape keys are trusted this long per instance, like API keys (TenantDirectory). */
 const SCRAPE_KEY_CACHE_MS = 30_000;
-
-export interface KeyView {
-  key_id: string;
-  created_at: string;
-  status: 'active' | 'revoked';
-}
-
-export interface MemberView {
-  extension: string;
-  uid: string;
-  via?: string;
-  created_at?: string;
-}
-
-/** What the console's routes and the metrics route read and change, besides the ring path's stores. */
-export interface Operations {
-  roleOf(uid: string, tenant: string): Promise<OperatorRole | null>;
-  tenantsOf(uid: string): Promise<Record<string, OperatorRole>>;
-  figures(tenant: string): Promise<TenantFigures>;
-  /** Whether `key` is a deployment-wide scrape key (metricsKeys/). */
-  isScrapeKey(key: string): Promise<boolean>;
-  /** Every tenant's figures, for a deployment-wide scrape. */
-  allFigures(): Promise<TenantFigures[]>;
-  listKeys(tenant: string): Promise<KeyView[]>;
-  /** A new key, in the clear this once. */
-  createKey(tenant: string): Promise<{ key: string; key_id: string }>;
-  /** Revokes the key whose id is `keyId`: false when it was revoked already, null when unknown. */
-  revokeKey(tenant: string, keyId: string): Promise<boolean | null>;
-  /** The tenant's newest calls, newest first. */
-  recentCalls(tenant: string, limit: number): Promise<Call[]>;
-  /** Every device of the tenant (at most `limit`). */
-  devices(tenant: string, limit: number): Promise<Device[]>;
-  members(tenant: string, limit: number): Promise<MemberView[]>;
-}
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 

@@ -5,7 +5,7 @@ import { sumCounters, type Counters } from '../core/metrics/counters';
 import { keyIdOf } from './apiKeyStore';
 import { paths } from './firestore';
 import { deviceCounts } from './metricsStore';
-import { hashApiKey } from './tenantDirectory';
+import { hashApiKey } from '../core/access/apiKeyHash';
 
 /**
  * metricsKeys/{sha256(key)}: `{createdAt, revoked?}`. A deployment-wide scrape key, for the

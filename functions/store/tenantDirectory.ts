@@ -1,20 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Firestore } from 'firebase-admin/firestore';
 import { limitError } from '../core/errors';
 import { LIMITS, type TenantLimits } from '../core/limits';
 import { signingKeyId, signingSecretFor } from '../core/access/pbxSignature';
 import { ExpiringLru } from './expiringLru';
 import { paths } from './firestore';
-
-export type PushMode = 'live' | 'outbox';
-
-export interface Tenant {
-  id: string;
-  /** Overrides the deployment's PUSH_MODE for this tenant (e.g. a sandbox tenant). */
-  pushMode?: PushMode;
-  /** The tenant's own numbers for the limits that allow one (core/limits.ts). */
-  limits?: TenantLimits;
-}
+import { hashApiKey, secretsEqual } from '../core/access/apiKeyHash';
+import type { PushMode, SigningKey, Tenant } from '../core/ports';
 
 interface ApiKeyDoc {
   tenant: string;
@@ -37,11 +28,6 @@ interface TenantDoc {
   limits?: TenantLimits;
 }
 
-export interface SigningKey {
-  tenant: Tenant;
-  secret: string;
-}
-
 export const DEFAULT_TENANT = 'default';
 /**
  * How long an instance trusts a key it looked up: also the longest a revoked
@@ -59,14 +45,6 @@ const TENANTS_MAX = 1_000;
 // Keys this instance has seen valid within a day skip the look-up budget: a spray of random keys
 // cannot make a PBX whose key this instance knows wait.
 const KNOWN_KEYS_MS = 86_400_000;
-
-export const hashApiKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
-
-/** Constant-time comparison of two secrets of any length. */
-export function secretsEqual(a: string, b: string): boolean {
-  // Comparing digests keeps the time independent of where, or whether, lengths differ.
-  return timingSafeEqual(Buffer.from(hashApiKey(a), 'hex'), Buffer.from(hashApiKey(b), 'hex'));
-}
 
 /**
  * A token bucket per instance for database look-ups of keys the instance has never seen valid:

@@ -16,7 +16,8 @@ import {
   type Firestore,
 } from 'firebase/firestore';
 import { LIMITS } from '../../functions/core/limits';
-import { API_KEY_CACHE_MS, hashApiKey } from '../../functions/store/tenantDirectory';
+import { API_KEY_CACHE_MS } from '../../functions/store/tenantDirectory';
+import { hashApiKey } from '../../functions/core/access/apiKeyHash';
 import { registerAppDevice, signInApp, type TestApp } from '../support/app';
 import { callPath, db } from '../support/emulator';
 import { api, type Reply } from '../support/http';

@@ -2,7 +2,7 @@ import type { TenantFigures } from '../../functions/core/metrics/exposition';
 import type { Counters } from '../../functions/core/metrics/counters';
 import type { Call, Device } from '../../functions/core/model';
 import type { OperatorRole } from '../../functions/core/access/operatorRoles';
-import type { KeyView, MemberView, Operations } from '../../functions/store/operationsStore';
+import type { KeyView, MemberView, Operations } from '../../functions/core/ports';
 
 /** Operators, keys and figures in memory, for the routes' unit tests. */
 export class FakeOperations implements Operations {

@@ -14,6 +14,7 @@ import type {
   RateLimit,
   RateLimiter,
   ReplayGuard,
+  Tenant,
 } from '../../functions/core/ports';
 import { windowKey, withinLimit } from '../../functions/core/access/rateWindow';
 import type {
@@ -27,7 +28,6 @@ import type { PushDeployment } from '../../functions/core/devices/pushAddress';
 import type { PushEndpoints } from '../../functions/core/render/incomingPush';
 import type { ApiContext, ApiRequest } from '../../functions/http/types';
 import { vetWebPushEndpoint } from '../../functions/push/endpointGuard';
-import type { Tenant } from '../../functions/store/tenantDirectory';
 import { FakeCallStore } from './fakeCallStore';
 import { FakeClock } from './fakeClock';
 import { FakeDeviceStore } from './fakeDeviceStore';

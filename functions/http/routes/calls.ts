@@ -20,7 +20,7 @@ import { validate } from '../../core/validate';
 import { authenticatePbx, requireTenant } from '../apiKey';
 import { validBody } from '../body';
 import { answersJson } from '../negotiate';
-import type { Tenant } from '../../store/tenantDirectory';
+import type { Tenant } from '../../core/ports';
 import type { ApiContext, ApiRequest, ApiResponse, RouteHandler } from '../types';
 
 const callParams = z.object({ call_id: callIdSchema });

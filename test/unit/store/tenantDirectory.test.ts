@@ -3,11 +3,8 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { ExpiringLru } from '../../../functions/store/expiringLru';
 import type { AppError } from '../../../functions/core/errors';
 import { LIMITS } from '../../../functions/core/limits';
-import {
-  API_KEY_CACHE_MS,
-  hashApiKey,
-  TenantDirectory,
-} from '../../../functions/store/tenantDirectory';
+import { API_KEY_CACHE_MS, TenantDirectory } from '../../../functions/store/tenantDirectory';
+import { hashApiKey } from '../../../functions/core/access/apiKeyHash';
 
 /** Just enough of Firestore for the directory: documents by path, every read counted. */
 class CountingDb {
