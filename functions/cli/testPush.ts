@@ -2,7 +2,7 @@ import { CALL_RETENTION_DAYS, PUSH_SEND_BUDGET_MS, pushEndpoints, pushMode } fro
 import type { Delivery } from '../core/model';
 import { deviceIdSchema } from '../core/schemas';
 import { ringOneDevice, testCallId } from '../core/ring/testRing';
-import { sendersFor } from '../push/senders';
+import { sendersFor } from '../wiring/senders';
 import { FirestoreCallStore } from '../store/callStore';
 import { FirestoreDeviceStore } from '../store/deviceStore';
 import { checked, emit, type Invocation } from './command';

@@ -1,7 +1,8 @@
 import { onRequest } from 'firebase-functions/v2/https';
 import { apiOptions } from '../config';
 import { toAppError } from '../core/errors';
-import { apiContext, readBody, toApiRequest } from './api';
+import { apiContext } from '../wiring/apiContext';
+import { readBody, toApiRequest } from './api';
 import { renderBody } from './negotiate';
 import { answerPlatformErrors, markApiResponse } from './platformErrors';
 import { errorResponse, handle, routeName } from './router';

@@ -2,7 +2,7 @@ import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { eventOptions } from '../config';
 import { firestore } from '../store/firestore';
 import { Maintenance } from '../store/maintenance';
-import { eventServices } from '../wiring';
+import { eventServices } from '../wiring/services';
 import { runExpiryJob } from './runExpiry';
 
 /** Every minute: expire calls past their deadline and sweep up after dead instances (runExpiryJob). */

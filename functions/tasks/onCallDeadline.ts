@@ -5,7 +5,7 @@ import { eventOptions } from '../config';
 import { applyExpiry } from '../core/call/callState';
 import { deadlineMoot, deadlineStep } from '../core/call/deadline';
 import { tenantSchema } from '../core/schemas';
-import { getServices } from '../wiring';
+import { getServices } from '../wiring/services';
 
 const taskData = z.object({
   tenant: tenantSchema,

@@ -1,6 +1,6 @@
 import { onDocumentCreated } from 'firebase-functions/v2/firestore';
 import { eventOptions } from '../config';
-import { eventServices } from '../wiring';
+import { eventServices } from '../wiring/services';
 import { handleAnswerWritten } from './handleAnswerWritten';
 
 /**

@@ -2,7 +2,7 @@ import { onDocumentWritten } from 'firebase-functions/v2/firestore';
 import { CANCEL_MIN_INSTANCES, eventOptions } from '../config';
 import type { Call } from '../core/model';
 import { scheduleDeadline } from '../tasks/deadlineQueue';
-import { eventServices } from '../wiring';
+import { eventServices } from '../wiring/services';
 import { handleCallWritten } from './handleCallWritten';
 
 /**

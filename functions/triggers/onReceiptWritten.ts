@@ -2,7 +2,7 @@ import { onDocumentCreated } from 'firebase-functions/v2/firestore';
 import { eventOptions } from '../config';
 import { applyReceipt } from '../core/call/callState';
 import { isTimestamp } from '../store/firestore';
-import { getServices } from '../wiring';
+import { getServices } from '../wiring/services';
 import { tooOld } from './retries';
 
 /**

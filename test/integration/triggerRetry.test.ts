@@ -3,7 +3,7 @@ import firebaseFunctionsTest from 'firebase-functions-test';
 import { documentSnapshot } from '../support/documentSnapshot';
 import { callUuid } from '../../functions/core/call/callUuid';
 import { onAnswerWritten } from '../../functions/triggers/onAnswerWritten';
-import { getServices } from '../../functions/wiring';
+import { getServices } from '../../functions/wiring/services';
 import { callPath, createTenant, db, PROJECT_ID, storedCall } from '../support/emulator';
 import { firestoreJvm } from '../support/firestoreEmulator';
 import { api } from '../support/http';

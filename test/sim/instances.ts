@@ -1,6 +1,6 @@
 import { CallRateLimiter } from '../../functions/core/ring/extensionCallRate';
 import type { StoreBudget } from '../../functions/store/deadline';
-import { apiStoreBudget, eventStoreBudget } from '../../functions/store/storeDeadlines';
+import { apiStoreBudget, eventStoreBudget } from '../../functions/wiring/budgets';
 
 /** A promise that never settles: what a dead instance's awaits become. */
 export const never = <T>(): Promise<T> => new Promise<T>(() => undefined);

@@ -2,11 +2,8 @@ import assert from 'node:assert/strict';
 import { AppError } from '../../../functions/core/errors';
 import type { CallStore, DeviceStore } from '../../../functions/core/ports';
 import { StoreBudget } from '../../../functions/store/deadline';
-import {
-  callsWithDeadline,
-  devicesWithDeadline,
-  eventStoreBudget,
-} from '../../../functions/store/storeDeadlines';
+import { callsWithDeadline, devicesWithDeadline } from '../../../functions/store/storeDeadlines';
+import { eventStoreBudget } from '../../../functions/wiring/budgets';
 import { FakeClock } from '../../support/fakeClock';
 
 /** A store whose every method hangs, as Firestore's client does while the backend is gone. */

@@ -8,12 +8,8 @@ import {
   WEBPUSH_SUBJECT,
   apnsKey,
   providerEndpoints,
-  pushMode,
 } from '../config';
 import type { PushMeta, PushSender, Provider, RenderedPush, SendResult } from '../core/send/push';
-import { firestore } from '../store/firestore';
-import { OutboxSender } from '../store/outboxSender';
-import type { Tenant } from '../core/ports';
 import { fcmAccessTokens } from './fcmAccessToken';
 
 /** Answers every push with a permanent failure naming what is missing. */
@@ -102,25 +98,14 @@ function makeHms(): PushSender {
   return new HmsSender(loadHmsTokens().hmsAccessTokens);
 }
 
-const live: Record<Provider, PushSender> = {
+/**
+ * The live provider clients, kept for the instance's life (one HTTP/2 connection per APNs
+ * environment, pooled connections to Google, one cached OAuth token, one APNs provider token
+ * shared by every instance).
+ */
+export const liveSenders: Record<Provider, PushSender> = {
   fcm: lazy(makeFcm),
   apns: lazy(makeApns),
   webpush: lazy(makeWebPush),
   hms: lazy(makeHms),
 };
-let outbox: Record<Provider, PushSender> | undefined;
-
-/**
- * The senders for a tenant: live provider clients, or the outbox. Clients are
- * kept for the instance's life (one HTTP/2 connection per APNs environment,
- * pooled connections to Google, one cached OAuth token, one APNs provider
- * token shared by every instance).
- */
-export async function sendersFor(tenant: Tenant): Promise<Record<Provider, PushSender>> {
-  if ((tenant.pushMode ?? pushMode()) === 'live') return live;
-  if (!outbox) {
-    const sender = new OutboxSender(await firestore());
-    outbox = { fcm: sender, apns: sender, webpush: sender, hms: sender };
-  }
-  return outbox;
-}

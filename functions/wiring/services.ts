@@ -1,19 +1,20 @@
-import { CALL_RETENTION_DAYS, PBX_API_KEY, PUSH_SEND_BUDGET_MS, pushEndpoints } from './config';
-import { systemClock, type Clock } from './core/clock';
-import { type CallStore, type DeviceStore, type LongPolls, type Tenant } from './core/ports';
-import type { PushSender, Provider } from './core/send/push';
-import type { PushEndpoints } from './core/render/incomingPush';
-import { sendersFor } from './push/senders';
-import { FirestoreCallStore } from './store/callStore';
-import { FirestoreDeviceStore } from './store/deviceStore';
-import { firestore } from './store/firestore';
-import { FirestoreLongPolls } from './store/longPolls';
-import { FirestoreMemberStore } from './store/memberStore';
-import { callLogLines } from './store/callLog';
-import { withDeadline } from './store/deadline';
-import { callsWithDeadline, devicesWithDeadline, eventStoreBudget } from './store/storeDeadlines';
-import { TenantDirectory } from './store/tenantDirectory';
-import type { EventServices } from './triggers/eventServices';
+import { CALL_RETENTION_DAYS, PBX_API_KEY, PUSH_SEND_BUDGET_MS, pushEndpoints } from '../config';
+import { systemClock, type Clock } from '../core/clock';
+import { type CallStore, type DeviceStore, type LongPolls, type Tenant } from '../core/ports';
+import type { PushSender, Provider } from '../core/send/push';
+import type { PushEndpoints } from '../core/render/incomingPush';
+import { sendersFor } from './senders';
+import { FirestoreCallStore } from '../store/callStore';
+import { FirestoreDeviceStore } from '../store/deviceStore';
+import { firestore } from '../store/firestore';
+import { FirestoreLongPolls } from '../store/longPolls';
+import { FirestoreMemberStore } from '../store/memberStore';
+import { callLogLines } from '../store/callLog';
+import { withDeadline } from '../store/deadline';
+import { callsWithDeadline, devicesWithDeadline } from '../store/storeDeadlines';
+import { eventStoreBudget } from './budgets';
+import { TenantDirectory } from '../store/tenantDirectory';
+import type { EventServices } from '../triggers/eventServices';
 
 /** Everything the functions share, wired once per instance. */
 export interface Services {
