@@ -1,20 +1,20 @@
 // `npm run e2e:sip`: callwake end to end with real SIP. Installs Kamailio,
 // SIPp and linphonec from Debian's packages when missing, builds the
-// functions, and runs test/e2e/sip.mjs (SIPp phones, outbox), then
-// test/e2e/linphone.mjs (RFC 8599 with linphonec, the fake FCM and APNs), then
-// test/e2e/webpush.mjs (RFC 8599 webpush, SIPp as a browser's SIP stack, the
-// fake Web Push service), then test/e2e/slow.mjs (callwake answering 3 s
-// late: 20 INVITEs and 20 REGISTERs at once) inside one `firebase
-// emulators:exec` (Firestore, Functions, Auth).
-// Everything listens on 127.0.0.1 only. Ends with one line,
-// "e2e-sip: N passed, N failed"; exits non-zero on any failure.
+// functions, and runs the mocha suites of test/e2e/kamailio/ inside one `firebase
+// emulators:exec` (Firestore, Functions, Auth): sip.test.ts (SIPp phones, outbox), then
+// linphone.test.ts (RFC 8599 with linphonec, the fake FCM and APNs), then webpush.test.ts
+// (RFC 8599 webpush, SIPp as a browser's SIP stack, the fake Web Push service), then
+// slow.test.ts (callwake answering 3 s late: 20 INVITEs and 20 REGISTERs at once).
+// Everything listens on 127.0.0.1 only. Counts what mocha's summary reporter wrote
+// (test/support/summaryReporter.cjs) and ends with one line, "e2e-sip: N passed, N failed";
+// exits non-zero on any failure.
 // `--only <sip|linphone|webpush|slow>` runs that one (for working on it).
 //
 // The emulators bind fixed ports, so the run holds /tmp/callwake-emulators.lock
 // (flock) throughout; set CALLWAKE_EMULATORS_LOCKED=1 when the caller already
 // holds it.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { e2eRun, aptInstall, have, root, run } from './e2e-run.mjs';
@@ -57,35 +57,38 @@ async function main() {
   ensureLocalSecrets(root);
   mkdirSync(WORK, { recursive: true });
   reapChildren();
-  // The fake providers' ports (test/e2e/linphone.mjs starts them) for the functions.
-  const env = emulatorEnv(root, { ...process.env, ...TEST_ENV(root) });
-  // Every run, whatever the others' outcome; the exit code fails if any failed.
-  const sip = `node --import tsx ${join('test', 'e2e', 'sip.mjs')}`;
-  const linphone = `node --import tsx ${join('test', 'e2e', 'linphone.mjs')}`;
-  const webpush = `node --import tsx ${join('test', 'e2e', 'webpush.mjs')}`;
-  const slow = `node --import tsx ${join('test', 'e2e', 'slow.mjs')}`;
-  const runs = { sip, linphone, webpush, slow };
+  // Where mocha's summary reporter writes the counts.
+  const summary = join(WORK, 'summary.json');
+  rmSync(summary, { force: true });
+  // The fake providers' ports (test/e2e/kamailio/linphone.test.ts starts them) for the functions.
+  const env = emulatorEnv(root, {
+    ...process.env,
+    ...TEST_ENV(root),
+    CALLWAKE_TEST_SUMMARY: summary,
+  });
+  const suites = ['sip', 'linphone', 'webpush', 'slow'];
   const only = process.argv.includes('--only')
     ? process.argv[process.argv.indexOf('--only') + 1]
     : undefined;
-  if (only !== undefined && !(only in runs)) {
-    console.error(`e2e-sip: --only ${only}: not one of ${Object.keys(runs).join(', ')}`);
+  if (only !== undefined && !suites.includes(only)) {
+    console.error(`e2e-sip: --only ${only}: not one of ${suites.join(', ')}`);
     finish(0, 1);
   }
-  const inner = only
-    ? runs[only]
-    : `${sip}; first=$?; ${linphone}; second=$?; ${webpush}; third=$?; ${slow} && [ $first -eq 0 ] && [ $second -eq 0 ] && exit $third`;
-  const { code, output, timedOut } = await underEmulators(inner, env, RUN_LIMIT_MS);
+  // One mocha run, the suites in this order; a failing one does not stop the next.
+  const files = (only ? [only] : suites).map((name) =>
+    join('test', 'e2e', 'kamailio', `${name}.test.ts`),
+  );
+  const mocha = join(root, 'node_modules', '.bin', 'mocha');
+  const reporter = join('test', 'support', 'summaryReporter.cjs');
+  const inner = `${mocha} --reporter ${reporter} --exit ${files.join(' ')}`;
+  const { code, timedOut } = await underEmulators(inner, env, RUN_LIMIT_MS);
   reapChildren();
 
-  const counted = { passed: 0, failed: 0 };
-  const lines = [...output.matchAll(/^e2e-sip-results (\{.*\})$/gm)].map((m) => JSON.parse(m[1]));
-  for (const line of lines) {
-    counted.passed += line.passed;
-    counted.failed += line.failed;
-  }
+  const counted = existsSync(summary)
+    ? JSON.parse(readFileSync(summary, 'utf8'))
+    : { passed: 0, failed: 0 };
   // A run that dies before reporting counts as a failure, never as zero tests.
-  if ((code !== 0 || timedOut || lines.length < (only ? 1 : 4)) && counted.failed === 0) {
+  if ((code !== 0 || timedOut || !existsSync(summary)) && counted.failed === 0) {
     counted.failed = 1;
   }
   finish(counted.passed, counted.failed);
