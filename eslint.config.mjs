@@ -25,6 +25,50 @@ export default tseslint.config(
     },
   },
   {
+    // The core is pure: what it may import is zod, node:crypto and node:net's pure helpers, and
+    // itself. Adapters (store, push, http, wiring, triggers, jobs, CLI, config) depend on it,
+    // never the other way round.
+    files: ['functions/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\.|zod$|node:crypto$|node:net$)',
+              message: 'functions/core imports only zod, node:crypto, node:net and core.',
+            },
+            {
+              regex:
+                '^(\\.\\./)+(store|push|http|wiring|triggers|scheduled|tasks|cli|config|index|functionModules)(/|$)',
+              message: 'functions/core may not import an adapter; declare a port in core/ports.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Routes and senders reach the stores through the ports wiring/ hands them, never a store
+    // module. onApiRequest.ts is the function's entry: it asks wiring/ for the context.
+    files: ['functions/http/**/*.ts', 'functions/push/**/*.ts'],
+    ignores: ['functions/http/onApiRequest.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(store|wiring)(/|$)',
+              message:
+                'Use the ports (core/ports.ts) the composition root (functions/wiring) hands in.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The console renders what came from outside (caller names, device ids) as text only:
     // no HTML parsing sink may be used (console/src/dom.ts makes every element).
     files: ['console/**/*.ts'],
