@@ -1,6 +1,6 @@
 import { onRequest } from 'firebase-functions/v2/https';
 import { apiOptions } from '../config';
-import { toAppError } from '../core/errors';
+import { toAppError } from '../backingErrors';
 import { apiContext } from '../wiring/apiContext';
 import { readBody, toApiRequest } from './api';
 import { renderBody } from './negotiate';

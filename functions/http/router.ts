@@ -1,4 +1,5 @@
-import { AppError, toAppError } from '../core/errors';
+import { AppError } from '../core/errors';
+import { toAppError } from '../backingErrors';
 import { postAck, postAnswer } from './routes/appCalls';
 import { deleteAppDevice, putAppDevice } from './routes/appDevices';
 import { cancelCall, getCall, postCall, postWait } from './routes/calls';

@@ -1,4 +1,4 @@
-import { toAppError } from '../core/errors';
+import { toAppError } from '../backingErrors';
 import type { Call } from '../core/model';
 import { parseAnswerDoc } from '../store/answerDoc';
 import type { EventServices } from './eventServices';
