@@ -1,6 +1,6 @@
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { CALL_RETENTION_DAYS, STALE_DEVICE_DAYS, eventOptions } from '../config';
-import { retentionCutoffs } from '../core/call/maintenance';
+import { retentionCutoffs } from '../core/upkeep/maintenance';
 import { firestore } from '../store/firestore';
 import { Maintenance } from '../store/maintenance';
 

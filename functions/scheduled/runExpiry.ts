@@ -1,5 +1,5 @@
 import { CANCEL_BUDGET_MS, CANCEL_LEASE_MS } from '../core/cancel/cancelJobState';
-import { expireRingingCalls, sweep } from '../core/call/maintenance';
+import { expireRingingCalls, sweep } from '../core/upkeep/maintenance';
 import type { Maintenance } from '../store/maintenance';
 import type { EventServices } from '../triggers/eventServices';
 

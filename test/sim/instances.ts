@@ -16,7 +16,7 @@ export class Instance {
   private killed = false;
   readonly runs = new Set<Run>();
   readonly budget: StoreBudget;
-  /** The api function's per-instance call throttle (functions/http/api.ts). */
+  /** The api function's per-instance call throttle (functions/wiring/apiContext.ts). */
   readonly callRate = new CallRateLimiter(() => 30);
 
   constructor(

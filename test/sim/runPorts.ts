@@ -21,7 +21,7 @@ import type { Backend } from './backend';
 import { API_KEY, SEND_BUDGET_MS, type World } from './world';
 
 /**
- * The ports one run sees, as functions/wiring.ts and functions/http/api.ts build them for a
+ * The ports one run sees, as functions/wiring/services.ts and functions/wiring/apiContext.ts build them for a
  * deployed instance: the world's stores behind the store layer's faults and the production
  * store deadlines (on the run's clock, with its instance's budget), its senders, its clock.
  */
@@ -62,7 +62,7 @@ export function deviceStore(world: World, run: Run): DeviceStore {
 }
 
 /**
- * A store with no transactions of its own, as api.ts and wiring.ts build it: behind the store
+ * A store with no transactions of its own, as wiring/apiContext.ts and wiring/services.ts build it: behind the store
  * layer (its faults, and virtual time held while the emulator answers) and the production
  * deadline. The members; the tenant's call counts (the ring path's admission); the long-polls,
  * shared by every instance.
@@ -93,7 +93,7 @@ export function senders(world: World, run: Run): Record<Provider, PushSender> {
   return { fcm: sender, apns: sender, webpush: sender, hms: sender };
 }
 
-/** The api function's context for one request (functions/http/api.ts builds the real one). */
+/** The api function's context for one request (functions/wiring/apiContext.ts builds the real one). */
 export function apiContext(world: World, run: Run): ApiContext {
   return {
     resolveApiKey: (key) => Promise.resolve(key === API_KEY ? { id: world.tenant } : null),
@@ -131,7 +131,7 @@ export function apiContext(world: World, run: Run): ApiContext {
   };
 }
 
-/** What a trigger or the expiry job runs on (functions/wiring.ts builds the real one). */
+/** What a trigger or the expiry job runs on (functions/wiring/services.ts builds the real one). */
 export function eventServices(world: World, run: Run): EventServices {
   const quiet = () => undefined;
   return {

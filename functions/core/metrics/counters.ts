@@ -20,7 +20,6 @@ export const OUTCOMES: readonly Outcome[] = [
 ];
 export type PushResult = Exclude<Delivery['status'], 'pending'>;
 export const PUSH_RESULTS: readonly PushResult[] = ['accepted', 'dead_token', 'unknown', 'failed'];
-export const PROVIDERS: readonly Provider[] = ['fcm', 'apns', 'webpush', 'hms'];
 /** Cancels go through every provider but APNs (cancelProvider). */
 export const CANCEL_PROVIDERS: readonly Provider[] = ['fcm', 'webpush', 'hms'];
 

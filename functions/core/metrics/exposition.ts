@@ -3,12 +3,11 @@ import {
   LATENCY_BUCKETS_S,
   CANCEL_PROVIDERS,
   OUTCOMES,
-  PROVIDERS,
   PUSH_RESULTS,
   histogramName,
   type Counters,
 } from './counters';
-import type { Provider } from '../send/push';
+import { PROVIDERS, type Provider } from '../send/push';
 
 /**
  * The Prometheus text exposition format (version 0.0.4) of a tenant's counters

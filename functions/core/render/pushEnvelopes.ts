@@ -3,7 +3,7 @@ import type { RenderedPush } from '../send/push';
 
 /**
  * The Web Push and HMS envelopes: every push to a browser or a Huawei phone, incoming or cancel,
- * goes in one of these (render.ts and renderCancel.ts fill them in).
+ * goes in one of these (incomingPush.ts and cancelPush.ts fill them in).
  */
 
 /** Where HMS pushes go: Huawei's push server and the app's OAuth client id (HMS_CLIENT_ID). */

@@ -6,7 +6,7 @@ import {
   type IncomingCallDeps,
 } from '../../../../functions/core/ring/incomingCall';
 import { applyPbxCancel } from '../../../../functions/core/call/callState';
-import { sweep, type SweepDeps } from '../../../../functions/core/call/maintenance';
+import { sweep, type SweepDeps } from '../../../../functions/core/upkeep/maintenance';
 import type { Call } from '../../../../functions/core/model';
 import type { SendResult } from '../../../../functions/core/send/push';
 import type { IncomingCallRequest } from '../../../../functions/core/schemas';

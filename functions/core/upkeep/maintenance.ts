@@ -1,4 +1,4 @@
-import { applyExpiry } from './callState';
+import { applyExpiry } from '../call/callState';
 import { cancelBusy } from '../cancel/cancelJobState';
 import { runCancelJob, type CancelDeps } from '../cancel/sendCancels';
 import { needsFanOut } from '../ring/fanOutLease';

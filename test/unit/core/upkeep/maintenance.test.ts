@@ -4,7 +4,7 @@ import {
   expireRingingCalls,
   retentionCutoffs,
   type ExpiryDeps,
-} from '../../../../functions/core/call/maintenance';
+} from '../../../../functions/core/upkeep/maintenance';
 import type { Call } from '../../../../functions/core/model';
 import { FakeCallStore } from '../../../support/fakes';
 import { NOW, ringingCall } from '../fixtures';
