@@ -1,8 +1,7 @@
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { CALL_RETENTION_DAYS, STALE_DEVICE_DAYS, eventOptions } from '../config';
 import { retentionCutoffs } from '../core/upkeep/maintenance';
-import { firestore } from '../store/firestore';
-import { Maintenance } from '../store/maintenance';
+import { getServices } from '../wiring/services';
 
 /**
  * Daily: devices whose tokens were not refreshed for STALE_DEVICE_DAYS are
@@ -17,7 +16,7 @@ export const pruneStale = onSchedule(
     retryCount: 1,
   },
   async () => {
-    const maintenance = new Maintenance(await firestore());
+    const { maintenance } = await getServices();
     const cutoffs = retentionCutoffs(
       Date.now(),
       STALE_DEVICE_DAYS.value(),

@@ -8,6 +8,7 @@ import { FirestoreCallStore } from '../store/callStore';
 import { FirestoreDeviceStore } from '../store/deviceStore';
 import { firestore } from '../store/firestore';
 import { FirestoreLongPolls } from '../store/longPolls';
+import { Maintenance } from '../store/maintenance';
 import { FirestoreMemberStore } from '../store/memberStore';
 import { callLogLines } from '../store/callLog';
 import { withDeadline } from '../store/deadline';
@@ -22,6 +23,8 @@ export interface Services {
   devices: FirestoreDeviceStore;
   calls: FirestoreCallStore;
   members: FirestoreMemberStore;
+  /** The scheduled jobs' queries across every tenant. */
+  maintenance: Maintenance;
   sendersFor(tenant: Tenant): Promise<Record<Provider, PushSender>>;
   endpoints: PushEndpoints;
   sendBudgetMs: number;
@@ -67,6 +70,7 @@ async function make(): Promise<Services> {
       longPolls: withDeadline(new FirestoreLongPolls(db), eventBudget),
     },
     members: new FirestoreMemberStore(db),
+    maintenance: new Maintenance(db),
     sendersFor,
     endpoints: pushEndpoints(),
     sendBudgetMs: PUSH_SEND_BUDGET_MS.value(),
