@@ -4,16 +4,6 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 
-export const PROJECT_ID = 'demo-callwake';
-/**
- * The emulators of the local stack, the tests and the SIP runs alike: without Pub/Sub
- * firebase-tools ignores the scheduled functions (it registers each on topic
- * firebase-schedule-<name>, though it cannot deliver to them: scripts/schedules.mjs calls them),
- * and Cloud Tasks carries the task that ends a call at its deadline.
- */
-export const EMULATORS = 'firestore,functions,auth,pubsub,tasks';
-/** With Hosting, which serves the console: `npm start` and the browser tests. */
-export const WITH_CONSOLE = `${EMULATORS},hosting`;
 export const GCLOUD_PUBSUB_EMULATOR =
   '/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator';
 export const GCLOUD_FIRESTORE_JAR =

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROJECT_ID } from './emulators.mjs';
+import { PROJECT_ID } from './lib/projectId.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;

@@ -1,15 +1,16 @@
 // `npm test`: type check, lint, format check, unit tests, then the
 // integration and rules tests on the emulator suite. Ends with one summary
 // line, "N passed, N failed", totalled over every mocha run.
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { aptInstall, have } from './e2e-run.mjs';
-import { PROJECT_ID, WITH_CONSOLE, emulatorEnv } from './emulators.mjs';
+import { emulatorEnv } from './emulators.mjs';
 import { writeLocalConfig } from './hosting-local.mjs';
+import { WITH_CONSOLE, emulatorCommand } from './lib/emulatorCommand.mjs';
+import { runPiped } from './lib/processes.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
-import { DEPLOY_NODE_MAJOR, DEPLOY_RUNTIME, emulatorArgs, requireDeployNode } from './runtime.mjs';
+import { DEPLOY_NODE_MAJOR, DEPLOY_RUNTIME, requireDeployNode } from './runtime.mjs';
 import { TEST_ENV } from './test-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,19 +37,10 @@ if (missingTools.length > 0 && !aptInstall([...new Set(missingTools.map(([, pkg]
   );
 }
 
-/** Runs a command, streaming its output; resolves with its exit code and output. */
+/** Runs a command under a header, streaming its output; resolves with its exit code and output. */
 function run(label, command, args, env = process.env) {
   console.log(`\n=== ${label} ===`);
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      process.stdout.write(chunk);
-    });
-    child.stderr.on('data', (chunk) => process.stderr.write(chunk));
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
-  });
+  return runPiped(command, args, { env }).done;
 }
 
 /** Mocha's numbered failure headers ("  1) suite"), the checks' "✖" and the e2e runs' FAIL lines. */
@@ -158,11 +150,7 @@ const code = await mocha('integration tests (emulators)', null, env, async () =>
     process.execPath,
     [
       // Hosting serves the console to the browser tests (test/console).
-      ...emulatorArgs('emulators:exec', {
-        only: WITH_CONSOLE,
-        project: PROJECT_ID,
-        config: writeLocalConfig(root),
-      }),
+      ...emulatorCommand('emulators:exec', { only: WITH_CONSOLE, config: writeLocalConfig(root) }),
       inner,
     ],
     env,
