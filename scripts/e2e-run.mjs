@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { emulatorCommand } from './lib/emulatorCommand.mjs';
 import { runPiped, signalGroup, stopGroup } from './lib/processes.mjs';
+import { writeSummary } from './lib/summary.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCK = '/tmp/callwake-emulators.lock';
@@ -38,8 +39,12 @@ export { run } from './lib/processes.mjs';
 export function e2eRun(name, work) {
   const startedAt = Date.now();
 
-  /** Prints the one summary line and exits (non-zero unless something passed and nothing failed). */
-  function finish(passed, failed) {
+  /**
+   * Prints the one summary line (and writes it as JSON for scripts/test.mjs, lib/summary.mjs)
+   * and exits (non-zero unless something passed and nothing failed).
+   */
+  function finish(passed, failed, failures = []) {
+    writeSummary({ passed, failed, failures });
     console.log(
       `\n[${name}] ${Math.round((Date.now() - startedAt) / 1000)} s (without waiting for the lock)`,
     );
@@ -120,6 +125,7 @@ export function e2eRun(name, work) {
     child.on('close', (code) => {
       if (code === 75) {
         console.error(`[${name}] ${LOCK} stayed taken for ${LOCK_WAIT_S} s`);
+        writeSummary({ passed: 0, failed: 1, failures: [`${LOCK} stayed taken`] });
         console.log(`${name}: 0 passed, 1 failed`);
       }
       process.exit(code ?? 1);
