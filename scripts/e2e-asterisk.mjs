@@ -16,7 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureAsterisk } from './asterisk.mjs';
+import { describeAsterisk, ensureAsterisk } from './asterisk.mjs';
 import { e2eRun, aptInstall, have, root, run } from './e2e-run.mjs';
 import { emulatorEnv } from './emulators.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
@@ -41,7 +41,7 @@ async function main() {
     console.error(`e2e-asterisk: ${err instanceof Error ? err.message : err}`);
     finish(0, 1, ['no Asterisk']);
   }
-  console.log(`[e2e-asterisk] ${asterisk.version}: ${asterisk.binary}`);
+  console.log(`[e2e-asterisk] ${describeAsterisk(asterisk)}`);
   if (!ensureSipp()) {
     console.error('e2e-asterisk: could not install sip-tester (SIPp).');
     finish(0, 1, ['no SIPp']);
