@@ -79,7 +79,7 @@ export function describeAsterisk({ binary, version, source }) {
 }
 
 /** The distribution's `asterisk` package: installed, or offered by apt (Candidate not "(none)"). */
-function packaged() {
+function distributionHasAsterisk() {
   if (missingPackages(['asterisk']).length === 0) return true;
   const policy = spawnSync('apt-cache', ['policy', 'asterisk'], {
     encoding: 'utf8',
@@ -127,7 +127,7 @@ export function ensureAsterisk(root, { env = process.env, log = console.log } = 
     onPath: Boolean(onPath),
     tarballNamed,
     unpacked: Boolean(unpacked),
-    packaged: !onPath && !tarballNamed && !unpacked && packaged(),
+    packaged: !onPath && !tarballNamed && !unpacked && distributionHasAsterisk(),
     tarballExists: existsSync(tarball),
   });
   if (source === 'path') {
