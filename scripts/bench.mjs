@@ -5,14 +5,15 @@
 //
 // The emulators bind fixed ports: callers that share a machine serialise with
 // `flock /tmp/callwake-emulators.lock npm run bench`; this script takes no lock itself.
-import { spawn } from 'node:child_process';
 import { copyFileSync, createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { EMULATORS, PROJECT_ID, emulatorEnv } from './emulators.mjs';
+import { emulatorEnv } from './emulators.mjs';
+import { emulatorCommand } from './lib/emulatorCommand.mjs';
+import { run, runPiped, signalGroup, stopGroup } from './lib/processes.mjs';
+import { PROJECT_ID } from './lib/projectId.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
-import { emulatorArgs, requireDeployNode } from './runtime.mjs';
+import { requireDeployNode } from './runtime.mjs';
 import { TEST_ENV } from './test-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,18 +23,13 @@ const MARK = '[bench] ';
 const LIMIT_MS = 20 * 60_000;
 
 /** Runs a command to completion with inherited output; exits on failure. */
-function step(label, command, args) {
-  return new Promise((resolve) => {
-    console.log(`bench: ${label}`);
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
-    child.on('close', (code) => {
-      if (code !== 0) {
-        console.error(`bench: ${label} failed (exit ${code})`);
-        process.exit(code ?? 1);
-      }
-      resolve();
-    });
-  });
+async function step(label, command, args) {
+  console.log(`bench: ${label}`);
+  const code = await run(command, args);
+  if (code !== 0) {
+    console.error(`bench: ${label} failed (exit ${code})`);
+    process.exit(code);
+  }
 }
 
 await step('building bench/hello.ts and the peers', bin('tsc'), [
@@ -65,24 +61,18 @@ const baseEnv = emulatorEnv(root, {
 /** Where the cost session's counting proxy listens (bench/firestoreProxy.ts). */
 const FIRESTORE_PROXY = '127.0.0.1:9418';
 
+// The session running now: its emulators:exec process group (Java and workers too) is what a
+// signal or the time limit stops.
 let child = null;
-const stopAll = (signal) => {
-  try {
-    if (child) process.kill(-child.pid, signal); // the emulators:exec process group: Java and workers too
-  } catch {
-    // already gone
-  }
-};
 let timedOut = false;
 const timer = setTimeout(() => {
   timedOut = true;
   console.error(`bench: still running after ${LIMIT_MS / 60_000} minutes; stopping it.`);
-  stopAll('SIGINT');
-  setTimeout(() => stopAll('SIGKILL'), 15_000).unref();
+  if (child) stopGroup(child, 15_000);
 }, LIMIT_MS);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    stopAll(signal);
+    if (child) signalGroup(child, signal);
     process.exit(130);
   });
 }
@@ -91,40 +81,31 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * Runs `script` inside its own `firebase emulators:exec` session (callwake plus the peers it is
  * measured against, bench/peers: floor and seeds' design); exits on failure.
  */
-function session(script, env) {
-  return new Promise((resolve) => {
-    const log = createWriteStream(logFile);
-    child = spawn(
-      process.execPath,
-      [
-        ...emulatorArgs('emulators:exec', {
-          config: 'firebase.bench.json',
-          only: EMULATORS,
-          project: PROJECT_ID,
-        }),
-        `${bin('tsx')} ${script}`,
-      ],
-      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    for (const [stream, out] of [
-      [child.stdout, process.stdout],
-      [child.stderr, process.stderr],
-    ]) {
-      createInterface({ input: stream }).on('line', (line) => {
+async function session(script, env) {
+  const log = createWriteStream(logFile);
+  const started = runPiped(
+    process.execPath,
+    [
+      ...emulatorCommand('emulators:exec', { config: 'firebase.bench.json' }),
+      `${bin('tsx')} ${script}`,
+    ],
+    {
+      env,
+      detached: true,
+      onLine: (line, out) => {
         log.write(`${line}\n`);
         if (line.startsWith(MARK)) out.write(`${line.slice(MARK.length)}\n`);
-      });
-    }
-    child.on('close', (code) => {
-      log.end(() => {
-        if (code === 0 && !timedOut) return resolve();
-        clearTimeout(timer);
-        const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-40).join('\n');
-        console.error(`\nbench: failed (exit ${code}). Last lines of ${logFile}:\n${tail}`);
-        process.exit(code || 1);
-      });
-    });
-  });
+      },
+    },
+  );
+  child = started.child;
+  const { code } = await started.done;
+  await new Promise((resolve) => log.end(resolve));
+  if (code === 0 && !timedOut) return;
+  clearTimeout(timer);
+  const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-40).join('\n');
+  console.error(`\nbench: failed (exit ${code}). Last lines of ${logFile}:\n${tail}`);
+  process.exit(code || 1);
 }
 
 // First the cost, counted from the served functions: every worker's Firestore traffic goes

@@ -6,7 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { emulatorEnv } from './emulators.mjs';
-import { emulatorArgs, requireDeployNode, root } from './runtime.mjs';
+import { emulatorCommand } from './lib/emulatorCommand.mjs';
+import { requireDeployNode, root } from './runtime.mjs';
 
 const ROUNDS = 5;
 
@@ -40,7 +41,7 @@ if (process.argv.includes('--inside')) {
 requireDeployNode('contention-probe');
 const inner = `${process.execPath} ${fileURLToPath(import.meta.url)} --inside`;
 const args = [
-  ...emulatorArgs('emulators:exec', { only: 'firestore', project: 'demo-contention' }),
+  ...emulatorCommand('emulators:exec', { only: 'firestore', project: 'demo-contention' }),
   inner,
 ];
 const run = spawnSync(process.execPath, args, {

@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeSummary } from './lib/summary.mjs';
 import { DEPLOY_RUNTIME, requireDeployNode, root } from './runtime.mjs';
 
 requireDeployNode('deploy-check');
@@ -27,9 +28,13 @@ const hostingConfig = cli('deploy/hosting/convertConfig');
 
 let passed = 0;
 let failed = 0;
+const failures = [];
 function check(ok, what, detail = '') {
   if (ok) passed += 1;
-  else failed += 1;
+  else {
+    failed += 1;
+    failures.push(detail ? `${what}: ${detail}` : what);
+  }
   console.log(`  ${ok ? '✔' : '✖'} ${what}${detail ? `: ${detail}` : ''}`);
 }
 
@@ -302,5 +307,6 @@ check(
   'PUSH_PROVIDERS=fcm,apns,webpush,hms: the pushing functions bind VAPID_KEY and HMS_CLIENT_SECRET too, no other function does',
 );
 
+writeSummary({ passed, failed, failures });
 console.log(`\ndeploy-check: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

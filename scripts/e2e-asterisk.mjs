@@ -16,7 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureAsterisk } from './asterisk.mjs';
+import { describeAsterisk, ensureAsterisk } from './asterisk.mjs';
 import { e2eRun, aptInstall, have, root, run } from './e2e-run.mjs';
 import { emulatorEnv } from './emulators.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
@@ -39,14 +39,16 @@ async function main() {
     asterisk = ensureAsterisk(root);
   } catch (err) {
     console.error(`e2e-asterisk: ${err instanceof Error ? err.message : err}`);
-    finish(0, 1);
+    finish(0, 1, ['no Asterisk']);
   }
-  console.log(`[e2e-asterisk] ${asterisk.version}: ${asterisk.binary}`);
+  console.log(`[e2e-asterisk] ${describeAsterisk(asterisk)}`);
   if (!ensureSipp()) {
     console.error('e2e-asterisk: could not install sip-tester (SIPp).');
-    finish(0, 1);
+    finish(0, 1, ['no SIPp']);
   }
-  if (!process.env.CALLWAKE_E2E_BUILT && (await run('npm', ['run', 'build'])) !== 0) finish(0, 1);
+  if (!process.env.CALLWAKE_E2E_BUILT && (await run('npm', ['run', 'build'])) !== 0) {
+    finish(0, 1, ['the build failed']);
+  }
   ensureLocalSecrets(root);
   mkdirSync(join(root, '.cache', 'test'), { recursive: true });
   mkdirSync(WORK, { recursive: true });
@@ -63,9 +65,16 @@ async function main() {
 
   const line = /^e2e-asterisk-results (\{.*\})$/m.exec(output)?.[1];
   const counted = line ? JSON.parse(line) : { passed: 0, failed: 0 };
+  // The scenarios' names come only in their FAIL lines (test/e2e/asterisk/run.ts).
+  const failures = [...output.matchAll(/^\[e2e-asterisk\] FAIL (.*)$/gm)].map((m) => m[1]);
   // A run that dies before reporting counts as a failure, never as zero tests.
-  if ((code !== 0 || timedOut) && counted.failed === 0) counted.failed = 1;
-  finish(counted.passed, counted.failed);
+  if ((code !== 0 || timedOut) && counted.failed === 0) {
+    counted.failed = 1;
+    failures.push(
+      timedOut ? 'the run took too long' : `the run ended (exit ${code}) before its results`,
+    );
+  }
+  finish(counted.passed, counted.failed, failures);
 }
 
 await underLock(fileURLToPath(import.meta.url), main);

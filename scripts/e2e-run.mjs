@@ -6,8 +6,9 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { EMULATORS, PROJECT_ID } from './emulators.mjs';
-import { emulatorArgs } from './runtime.mjs';
+import { emulatorCommand } from './lib/emulatorCommand.mjs';
+import { runPiped, signalGroup, stopGroup } from './lib/processes.mjs';
+import { writeSummary } from './lib/summary.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCK = '/tmp/callwake-emulators.lock';
@@ -32,21 +33,18 @@ export function aptInstall(packages, log = console.log) {
   return apt(install) === 0 || (apt(['update']) === 0 && apt(install) === 0);
 }
 
-/** Runs a command to completion, streaming its output. */
-export function run(command, args, options = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit', ...options });
-    child.on('close', (code) => resolve(code ?? 1));
-    child.on('error', () => resolve(1));
-  });
-}
+export { run } from './lib/processes.mjs';
 
 /** The helpers of one run: `name` labels its output, `work` holds its pids/ folder. */
 export function e2eRun(name, work) {
   const startedAt = Date.now();
 
-  /** Prints the one summary line and exits (non-zero unless something passed and nothing failed). */
-  function finish(passed, failed) {
+  /**
+   * Prints the one summary line (and writes it as JSON for scripts/test.mjs, lib/summary.mjs)
+   * and exits (non-zero unless something passed and nothing failed).
+   */
+  function finish(passed, failed, failures = []) {
+    writeSummary({ passed, failed, failures });
     console.log(
       `\n[${name}] ${Math.round((Date.now() - startedAt) / 1000)} s (without waiting for the lock)`,
     );
@@ -83,53 +81,28 @@ export function e2eRun(name, work) {
   }
 
   /**
-   * Runs `inner` inside `firebase emulators:exec` (EMULATORS: scripts/emulators.mjs) in its own
+   * Runs `inner` inside `firebase emulators:exec` (EMULATORS: lib/emulatorCommand.mjs) in its own
    * process group, so that on a timeout or a signal the emulators (Java included) end together.
    * Resolves with the exit code, the output and whether `limitMs` ran out.
    */
   async function underEmulators(inner, env, limitMs) {
-    const args = emulatorArgs('emulators:exec', {
-      only: EMULATORS,
-      project: PROJECT_ID,
-    });
-    const child = spawn(process.execPath, [...args, inner], {
-      cwd: root,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      process.stdout.write(chunk);
-    });
-    child.stderr.on('data', (chunk) => process.stderr.write(chunk));
-    const signalGroup = (signal) => {
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // already gone
-      }
-    };
-    const closed = new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-    for (const signal of ['SIGINT', 'SIGTERM']) {
-      process.on(signal, () => {
-        signalGroup('SIGINT');
-        setTimeout(() => signalGroup('SIGKILL'), 10_000).unref();
-      });
-    }
+    const { child, done } = runPiped(
+      process.execPath,
+      [...emulatorCommand('emulators:exec'), inner],
+      { env, detached: true },
+    );
+    for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopGroup(child, 10_000));
     let timedOut = false;
     const limit = setTimeout(() => {
       timedOut = true;
       console.error(`\n${name}: the run took longer than ${limitMs / 1000} s, stopping it`);
-      signalGroup('SIGINT');
-      setTimeout(() => signalGroup('SIGKILL'), 15_000).unref();
+      stopGroup(child, 15_000);
     }, limitMs);
-    const code = await closed;
+    const { code, output } = await done;
     clearTimeout(limit);
     // Give a group member that outlived the CLI (the Java emulator) a moment, then end it.
     await sleep(500);
-    signalGroup('SIGKILL');
+    signalGroup(child, 'SIGKILL');
     return { code, output, timedOut };
   }
 
@@ -152,6 +125,7 @@ export function e2eRun(name, work) {
     child.on('close', (code) => {
       if (code === 75) {
         console.error(`[${name}] ${LOCK} stayed taken for ${LOCK_WAIT_S} s`);
+        writeSummary({ passed: 0, failed: 1, failures: [`${LOCK} stayed taken`] });
         console.log(`${name}: 0 passed, 1 failed`);
       }
       process.exit(code ?? 1);

@@ -2,69 +2,52 @@
 // machine's gcloud packages when present, so no download is needed offline.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 
-export const PROJECT_ID = 'demo-callwake';
-/**
- * The emulators of the local stack, the tests and the SIP runs alike: without Pub/Sub
- * firebase-tools ignores the scheduled functions (it registers each on topic
- * firebase-schedule-<name>, though it cannot deliver to them: scripts/schedules.mjs calls them),
- * and Cloud Tasks carries the task that ends a call at its deadline.
- */
-export const EMULATORS = 'firestore,functions,auth,pubsub,tasks';
-/** With Hosting, which serves the console: `npm start` and the browser tests. */
-export const WITH_CONSOLE = `${EMULATORS},hosting`;
 export const GCLOUD_PUBSUB_EMULATOR =
   '/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator';
 export const GCLOUD_FIRESTORE_JAR =
   '/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar';
 const MAIN_CLASS = 'com.google.cloud.datastore.emulator.firestore.CloudFirestore';
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const byte of buf) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** A one-entry zip (a jar holding only META-INF/MANIFEST.MF); no JDK `jar` tool needed. */
+/**
+ * A one-entry zip (a jar holding only META-INF/MANIFEST.MF); no JDK `jar` tool needed. The
+ * local header and the central directory say the same of the entry, written once.
+ */
 function manifestJar(manifest) {
   const name = Buffer.from('META-INF/MANIFEST.MF');
   const data = Buffer.from(manifest);
   const packed = deflateRawSync(data);
-  const crc = crc32(data);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt16LE(0x21, 12); // 1980-01-01: zip dates cannot be zero
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(packed.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(name.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt16LE(0x21, 14);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(packed.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(name.length, 28);
-  const centralOffset = local.length + name.length + packed.length;
+  // Version 2.0 needed, no flags, deflated, 1980-01-01 00:00 (zip dates cannot be zero).
+  const entry = Buffer.alloc(26);
+  entry.writeUInt16LE(20, 0);
+  entry.writeUInt16LE(8, 4);
+  entry.writeUInt16LE(0x21, 8);
+  entry.writeUInt32LE(crc32(data), 10);
+  entry.writeUInt32LE(packed.length, 14);
+  entry.writeUInt32LE(data.length, 18);
+  entry.writeUInt16LE(name.length, 22);
+  const u32 = (value) => {
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32LE(value);
+    return bytes;
+  };
+  const local = Buffer.concat([u32(0x04034b50), entry, name, packed]);
+  // Made by version 2.0; no comment, attributes, or offset: the entry starts the file.
+  const central = Buffer.concat([
+    u32(0x02014b50),
+    Buffer.from([20, 0]),
+    entry,
+    Buffer.alloc(14),
+    name,
+  ]);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
   end.writeUInt16LE(1, 8);
   end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + name.length, 12);
-  end.writeUInt32LE(centralOffset, 16);
-  return Buffer.concat([local, name, packed, central, name, end]);
+  end.writeUInt32LE(central.length, 12);
+  end.writeUInt32LE(local.length, 16);
+  return Buffer.concat([local, central, end]);
 }
 
 /**

@@ -5,8 +5,9 @@
 // and every surviving mutant, and fails below the threshold. Not part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { PROJECT_ID, emulatorEnv } from './emulators.mjs';
-import { emulatorArgs, requireDeployNode, root } from './runtime.mjs';
+import { emulatorEnv } from './emulators.mjs';
+import { emulatorCommand } from './lib/emulatorCommand.mjs';
+import { requireDeployNode, root } from './runtime.mjs';
 
 requireDeployNode('npm run test:mutation');
 const stores = process.argv.includes('--stores');
@@ -23,7 +24,7 @@ const env = {
 const config = stores ? 'stryker.stores.config.mjs' : 'stryker.config.mjs';
 const command = stores
   ? [
-      ...emulatorArgs('emulators:exec', { only: 'firestore,auth', project: PROJECT_ID }),
+      ...emulatorCommand('emulators:exec', { only: 'firestore,auth' }),
       `${process.execPath} ${stryker} run ${config} ${extra.join(' ')}`.trim(),
     ]
   : [stryker, 'run', config, ...extra];

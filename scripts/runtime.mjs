@@ -47,16 +47,3 @@ export function requireDeployNode(label) {
   }
   console.log(`${label}: Node ${process.version} (deploy runtime ${DEPLOY_RUNTIME})`);
 }
-
-/** The arguments (after the Node binary) that run the emulators for `project`. */
-export function emulatorArgs(command, { config, only, project }) {
-  return [
-    FIREBASE_CLI,
-    command,
-    ...(config ? ['--config', config] : []),
-    '--only',
-    only,
-    '--project',
-    project,
-  ];
-}

@@ -11,7 +11,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROJECT_ID } from './emulators.mjs';
+import { PROJECT_ID } from './lib/projectId.mjs';
+import { writeSummary } from './lib/summary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BASE = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
@@ -23,11 +24,15 @@ const OWNER = { Authorization: 'Bearer owner', 'Content-Type': 'application/json
 const data = mkdtempSync(join(tmpdir(), 'callwake-stack-'));
 let passed = 0;
 let failed = 0;
+const failures = [];
 
 function check(ok, what, detail = '') {
   console.log(`  ${ok ? '✔' : '✖'} ${what}${detail ? ` (${detail})` : ''}`);
   if (ok) passed += 1;
-  else failed += 1;
+  else {
+    failed += 1;
+    failures.push(detail ? `${what}: ${detail}` : what);
+  }
   return ok;
 }
 
@@ -275,5 +280,6 @@ try {
 } finally {
   rmSync(data, { recursive: true, force: true });
 }
+writeSummary({ passed, failed, failures });
 console.log(`stack-check: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

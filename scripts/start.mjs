@@ -1,5 +1,5 @@
 // `npm start`: the local stack. Firestore, Auth, Functions, Pub/Sub, Cloud Tasks and Hosting
-// emulators for project demo-callwake, the scheduled functions run on their schedules, the
+// emulators for project demo-callwake (PROJECT_ID), the scheduled functions run on their schedules, the
 // default tenant seeded, then every endpoint with a ready-to-paste curl line. Ctrl-C stops
 // everything and saves the emulators' data in .emulator-data/, which the next start loads
 // (`npm start -- --clean` starts empty).
@@ -8,10 +8,13 @@ import { createPrivateKey } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROJECT_ID, WITH_CONSOLE, emulatorEnv } from './emulators.mjs';
+import { emulatorEnv } from './emulators.mjs';
 import { writeLocalConfig } from './hosting-local.mjs';
+import { WITH_CONSOLE, emulatorCommand } from './lib/emulatorCommand.mjs';
+import { signalGroup } from './lib/processes.mjs';
+import { PROJECT_ID } from './lib/projectId.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
-import { emulatorArgs, requireDeployNode } from './runtime.mjs';
+import { requireDeployNode } from './runtime.mjs';
 import { runSchedules } from './schedules.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,11 +43,7 @@ const saved = existsSync(join(DATA, 'firebase-export-metadata.json'));
 const child = spawn(
   process.execPath,
   [
-    ...emulatorArgs('emulators:start', {
-      only: WITH_CONSOLE,
-      project: PROJECT_ID,
-      config: writeLocalConfig(root),
-    }),
+    ...emulatorCommand('emulators:start', { only: WITH_CONSOLE, config: writeLocalConfig(root) }),
     ...(saved ? ['--import', DATA] : []),
     '--export-on-exit',
     DATA,
@@ -66,13 +65,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 // This script gone by any other way: the emulators go with it.
 process.on('exit', () => {
-  if (child.exitCode === null) {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  if (child.exitCode === null) signalGroup(child, 'SIGKILL');
 });
 child.on('exit', (code) => process.exit(code ?? 0));
 

@@ -1,20 +1,25 @@
 // `npm test`: type check, lint, format check, unit tests, then the
 // integration and rules tests on the emulator suite. Ends with one summary
-// line, "N passed, N failed", totalled over every mocha run.
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+// line, "N passed, N failed", totalled over every step from the JSON summary each writes
+// (scripts/lib/summary.mjs; mocha's through test/support/summaryReporter.cjs).
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { aptInstall, have } from './e2e-run.mjs';
-import { PROJECT_ID, WITH_CONSOLE, emulatorEnv } from './emulators.mjs';
+import { emulatorEnv } from './emulators.mjs';
 import { writeLocalConfig } from './hosting-local.mjs';
+import { WITH_CONSOLE, emulatorCommand } from './lib/emulatorCommand.mjs';
+import { runPiped } from './lib/processes.mjs';
+import { SUMMARY_ENV, readSummary } from './lib/summary.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
-import { DEPLOY_NODE_MAJOR, DEPLOY_RUNTIME, emulatorArgs, requireDeployNode } from './runtime.mjs';
+import { DEPLOY_NODE_MAJOR, DEPLOY_RUNTIME, requireDeployNode } from './runtime.mjs';
 import { TEST_ENV } from './test-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 requireDeployNode('npm test');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
+const REPORTER = join('test', 'support', 'summaryReporter.cjs');
+const SUMMARIES = join(root, '.cache', 'test', 'summaries');
 const only = process.argv.includes('--only')
   ? process.argv[process.argv.indexOf('--only') + 1]
   : null;
@@ -36,22 +41,36 @@ if (missingTools.length > 0 && !aptInstall([...new Set(missingTools.map(([, pkg]
   );
 }
 
-/** Runs a command, streaming its output; resolves with its exit code and output. */
+/** Runs a command under a header, streaming its output; resolves with its exit code and output. */
 function run(label, command, args, env = process.env) {
   console.log(`\n=== ${label} ===`);
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      process.stdout.write(chunk);
-    });
-    child.stderr.on('data', (chunk) => process.stderr.write(chunk));
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
-  });
+  return runPiped(command, args, { env }).done;
 }
 
-/** Mocha's numbered failure headers ("  1) suite"), the checks' "✖" and the e2e runs' FAIL lines. */
+/**
+ * Runs a step that writes its counts as JSON (a mocha run, deploy-check, stack-check,
+ * e2e-asterisk) and adds them to the totals, its failures' titles under `name`. Resolves with
+ * the step's exit code and output.
+ */
+async function counted(label, command, args, { env = process.env, name = label } = {}) {
+  mkdirSync(SUMMARIES, { recursive: true });
+  const file = join(SUMMARIES, `${name.replace(/[^\w-]+/g, '-')}.json`);
+  rmSync(file, { force: true }); // an earlier run's counts must not pass for this one's
+  const result = await run(label, command, args, { ...env, [SUMMARY_ENV]: file });
+  const summary = readSummary(file);
+  totals.passed += summary?.passed ?? 0;
+  totals.failed += summary?.failed ?? 0;
+  totals.pending += summary?.pending ?? 0;
+  for (const title of summary?.failures ?? []) failures.push(`[${name}] ${title}`);
+  // A step that dies before reporting counts as a failure, never as zero tests.
+  if ((result.code !== 0 || !summary) && !summary?.failed) {
+    totals.failed += 1;
+    failures.push(`[${name}] exit code ${result.code}${summary ? '' : ', no results written'}`);
+  }
+  return result;
+}
+
+/** The e2e-sip run's "[e2e-…] FAIL" lines and mocha failure headers, from its text output. */
 function noteFailures(label, output) {
   const start = output.search(/^\s*\d+ failing/m);
   // A header is "  1) suite", then deeper-indented lines naming the nested suites, the last (the
@@ -62,23 +81,6 @@ function noteFailures(label, output) {
   // The checks print "✖ what"; the SIP and Asterisk runs "[e2e-…] FAIL name".
   const crosses = output.match(/^.*✖.*$|^\[e2e-[\w-]+\] FAIL .*$/gm) ?? [];
   for (const line of [...mochaHeaders, ...crosses]) failures.push(`[${label}] ${line.trim()}`);
-}
-
-function count(output) {
-  const number = (word) => Number(new RegExp(`^\\s*(\\d+) ${word}`, 'm').exec(output)?.[1] ?? 0);
-  return { passed: number('passing'), failed: number('failing'), pending: number('pending') };
-}
-
-async function mocha(label, args, env, wrap) {
-  const { code, output } = await (wrap ? wrap(args) : run(label, bin('mocha'), args, env));
-  const counted = count(output);
-  noteFailures(label, output);
-  totals.passed += counted.passed;
-  totals.failed += counted.failed;
-  totals.pending += counted.pending;
-  // A run that dies before reporting counts as a failure, never as zero tests.
-  if (code !== 0 && counted.failed === 0) totals.failed += 1;
-  return code;
 }
 
 function finish(code) {
@@ -108,21 +110,23 @@ if (!only && !files) {
       finish(1);
     }
   }
-  if ((await mocha('unit tests', ['test/unit/**/*.test.ts'])) !== 0) finish(1);
+  const unit = await counted('unit tests', bin('mocha'), [
+    '--reporter',
+    REPORTER,
+    'test/unit/**/*.test.ts',
+  ]);
+  if (unit.code !== 0) finish(1);
 }
 
 if ((await run('build', process.execPath, [join('scripts', 'build.mjs')])).code !== 0) finish(1);
 if (!only && !files) {
   // What `firebase deploy` checks before it uploads: runtime, discovery, params, endpoints.
-  const deploy = await run(
+  await counted(
     'deploy check (the CLI discovers the built functions)',
     process.execPath,
     [join('scripts', 'deploy-check.mjs')],
+    { name: 'deploy-check' },
   );
-  noteFailures('deploy-check', deploy.output);
-  const counted = /^deploy-check: (\d+) passed, (\d+) failed/m.exec(deploy.output);
-  totals.passed += Number(counted?.[1] ?? 0);
-  totals.failed += Number(counted?.[2] ?? 0) + (deploy.code !== 0 && !Number(counted?.[2]) ? 1 : 0);
 }
 const secrets = ensureLocalSecrets(root);
 mkdirSync(join(root, '.cache', 'test'), { recursive: true });
@@ -132,7 +136,7 @@ const suites = files
   : `'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts' 'test/security/**/*.test.ts' 'test/console/**/*.test.ts'`;
 // --exit: a suite that fails midway may leave a browser, a Prometheus or a listener open; the
 // run must still end (and report) instead of waiting on it until CI's time runs out.
-const inner = `${bin('mocha')} --exit --require tsx/cjs --require test/support/integrationHooks.ts ${suites}`;
+const inner = `${bin('mocha')} --exit --reporter ${REPORTER} --require tsx/cjs --require test/support/integrationHooks.ts ${suites}`;
 /**
  * Every log line the emulated functions wrote during the suite, scanned for
  * what must never be logged: API keys, push tokens, ID tokens, private keys.
@@ -151,25 +155,16 @@ function scanForSecrets(output, known) {
   return found;
 }
 
-let integrationOutput = '';
-const code = await mocha('integration tests (emulators)', null, env, async () => {
-  const result = await run(
-    'integration tests (emulators)',
-    process.execPath,
-    [
-      // Hosting serves the console to the browser tests (test/console).
-      ...emulatorArgs('emulators:exec', {
-        only: WITH_CONSOLE,
-        project: PROJECT_ID,
-        config: writeLocalConfig(root),
-      }),
-      inner,
-    ],
-    env,
-  );
-  integrationOutput = result.output;
-  return result;
-});
+const { code, output: integrationOutput } = await counted(
+  'integration tests (emulators)',
+  process.execPath,
+  [
+    // Hosting serves the console to the browser tests (test/console).
+    ...emulatorCommand('emulators:exec', { only: WITH_CONSOLE, config: writeLocalConfig(root) }),
+    inner,
+  ],
+  { env },
+);
 console.log('\n=== the Node that ran the functions ===');
 // Each function instance logs the Node it runs on once (functions/wiring.ts).
 const nodes = new Set(
@@ -210,14 +205,12 @@ if (files) finish(code === 0 ? 0 : 1);
 
 // The local stack as a user runs it (`npm start`): a call's deadline with no harness around it,
 // and a tenant's key across a restart.
-const stack = await run('local stack (npm start, Ctrl-C, npm start)', process.execPath, [
-  join(root, 'scripts', 'stack-check.mjs'),
-]);
-noteFailures('stack-check', stack.output);
-const stackCount = /^stack-check: (\d+) passed, (\d+) failed/m.exec(stack.output);
-totals.passed += Number(stackCount?.[1] ?? 0);
-totals.failed +=
-  Number(stackCount?.[2] ?? 0) + (stack.code !== 0 && !Number(stackCount?.[2]) ? 1 : 0);
+const stack = await counted(
+  'local stack (npm start, Ctrl-C, npm start)',
+  process.execPath,
+  [join(root, 'scripts', 'stack-check.mjs')],
+  { name: 'stack-check' },
+);
 
 // Real SIP end to end: Kamailio, SIPp and linphonec against the emulated functions. The
 // caller of `npm test` holds no emulator lock of ours, so the run needs none.
@@ -238,15 +231,13 @@ totals.failed += Number(sipCount?.[2] ?? 0) + (sip.code !== 0 && !Number(sipCoun
 // Real Asterisk end to end: Asterisk 22 with the dialplan include, SIPp, the
 // emulated functions and the fake providers (installs Asterisk when missing,
 // fails when it cannot).
-const asterisk = await run(
+const asterisk = await counted(
   'Asterisk end to end (Asterisk 22, SIPp)',
   process.execPath,
   [join(root, 'scripts', 'e2e-asterisk.mjs')],
-  { ...process.env, CALLWAKE_EMULATORS_LOCKED: '1', CALLWAKE_E2E_BUILT: '1' },
+  {
+    env: { ...process.env, CALLWAKE_EMULATORS_LOCKED: '1', CALLWAKE_E2E_BUILT: '1' },
+    name: 'e2e-asterisk',
+  },
 );
-noteFailures('e2e-asterisk', asterisk.output);
-const asteriskCount = /^e2e-asterisk: (\d+) passed, (\d+) failed/m.exec(asterisk.output);
-totals.passed += Number(asteriskCount?.[1] ?? 0);
-totals.failed +=
-  Number(asteriskCount?.[2] ?? 0) + (asterisk.code !== 0 && !Number(asteriskCount?.[2]) ? 1 : 0);
 finish(code === 0 && stack.code === 0 && sip.code === 0 && asterisk.code === 0 ? 0 : 1);
