@@ -166,7 +166,7 @@ const { code, output: integrationOutput } = await counted(
   { env },
 );
 console.log('\n=== the Node that ran the functions ===');
-// Each function instance logs the Node it runs on once (functions/wiring.ts).
+// Each function instance logs the Node it runs on once (functions/wiring/services.ts).
 const nodes = new Set(
   [
     ...integrationOutput.matchAll(/"node":"(v\d+\.\d+\.\d+)"[^\n]*"message":"instance started"/g),
