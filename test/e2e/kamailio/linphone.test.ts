@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { maskToken } from '../../../functions/core/devices';
+import { maskToken } from '../../../functions/core/devices/registerDevice';
 import { createTenant, localConfig, ROOT, type TestTenant } from '../../support/emulator';
 import type { FcmRecordedRequest } from '../../support/fakeFcm';
 import { fcmMessage, startProviders, stopProviders, type Providers } from '../../support/providers';

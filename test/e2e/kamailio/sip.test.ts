@@ -11,7 +11,7 @@ import {
   canonicalRequest,
   parseSignedBasic,
   signatureMatches,
-} from '../../../functions/core/pbxSignature';
+} from '../../../functions/core/access/pbxSignature';
 import { signInApp, type TestApp } from '../../support/app';
 import { BASE_URL, createTenant, db, type TestTenant } from '../../support/emulator';
 import { SUITE_TIMEOUT_MS } from '../../support/wait';
