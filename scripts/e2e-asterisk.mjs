@@ -1,10 +1,13 @@
 // `npm run e2e:asterisk`: callwake end to end through a real Asterisk 22.
 // Finds or installs Asterisk (scripts/asterisk.mjs) and SIPp (Debian's
-// sip-tester), builds the functions, and runs test/e2e/asterisk/run.ts inside
+// sip-tester), builds the functions, and runs the mocha suites of test/e2e/asterisk/
+// (one world for them all, started by its root hooks, hooks.ts, loaded first) inside
 // `firebase emulators:exec` (Firestore, Functions, Auth) with the fake FCM and
 // APNs of the integration tests. Asterisk, SIPp and the fakes listen on
-// 127.0.0.1 only. Ends with one line, "e2e-asterisk: N passed, N failed"; exits
-// non-zero on any failure, and when no Asterisk can be had (never skips).
+// 127.0.0.1 only. Counts what mocha's summary reporter wrote
+// (test/support/summaryReporter.cjs) and ends with one line, "e2e-asterisk: N
+// passed, N failed"; exits non-zero on any failure, and when no Asterisk can be
+// had (never skips).
 //
 // Environment: CALLWAKE_ASTERISK_TARBALL (an Asterisk tarball to install),
 // CALLWAKE_ASTERISK_INCLUDE (another include to measure, e.g. an older one),
@@ -13,7 +16,7 @@
 // The emulators, Asterisk and SIPp bind fixed ports, so the run holds
 // /tmp/callwake-emulators.lock (flock) throughout; set CALLWAKE_EMULATORS_LOCKED=1
 // when the caller already holds it.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeAsterisk, ensureAsterisk } from './asterisk.mjs';
@@ -53,28 +56,37 @@ async function main() {
   mkdirSync(join(root, '.cache', 'test'), { recursive: true });
   mkdirSync(WORK, { recursive: true });
   reapChildren();
+  // Where mocha's summary reporter writes the counts.
+  const summary = join(WORK, 'summary.json');
+  rmSync(summary, { force: true });
   const env = emulatorEnv(root, {
     ...process.env,
     ...TEST_ENV(root),
     CALLWAKE_ASTERISK_BINARY: asterisk.binary,
+    CALLWAKE_TEST_SUMMARY: summary,
   });
-  const tsx = join(root, 'node_modules', '.bin', 'tsx');
-  const inner = `${tsx} ${join('test', 'e2e', 'asterisk', 'run.ts')}`;
-  const { code, output, timedOut } = await underEmulators(inner, env, RUN_LIMIT_MS);
+  // One mocha run, the suites in this order (the last checks what all the calls before it sent).
+  const files = ['answers', 'cancels', 'fallback', 'secrecy'].map((name) =>
+    join('test', 'e2e', 'asterisk', `${name}.test.ts`),
+  );
+  const mocha = join(root, 'node_modules', '.bin', 'mocha');
+  const hooks = join('test', 'e2e', 'asterisk', 'hooks.ts');
+  const reporter = join('test', 'support', 'summaryReporter.cjs');
+  const inner = `${mocha} --file ${hooks} --reporter ${reporter} --exit ${files.join(' ')}`;
+  const { code, timedOut } = await underEmulators(inner, env, RUN_LIMIT_MS);
   reapChildren();
 
-  const line = /^e2e-asterisk-results (\{.*\})$/m.exec(output)?.[1];
-  const counted = line ? JSON.parse(line) : { passed: 0, failed: 0 };
-  // The scenarios' names come only in their FAIL lines (test/e2e/asterisk/run.ts).
-  const failures = [...output.matchAll(/^\[e2e-asterisk\] FAIL (.*)$/gm)].map((m) => m[1]);
+  const counted = existsSync(summary)
+    ? JSON.parse(readFileSync(summary, 'utf8'))
+    : { passed: 0, failed: 0, failures: [] };
   // A run that dies before reporting counts as a failure, never as zero tests.
-  if ((code !== 0 || timedOut) && counted.failed === 0) {
+  if ((code !== 0 || timedOut || !existsSync(summary)) && counted.failed === 0) {
     counted.failed = 1;
-    failures.push(
+    counted.failures.push(
       timedOut ? 'the run took too long' : `the run ended (exit ${code}) before its results`,
     );
   }
-  finish(counted.passed, counted.failed, failures);
+  finish(counted.passed, counted.failed, counted.failures);
 }
 
 await underLock(fileURLToPath(import.meta.url), main);

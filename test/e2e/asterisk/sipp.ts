@@ -1,5 +1,4 @@
 /** SIPp runs on 127.0.0.1 against Asterisk, and the SIP messages they logged. */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, stop, WORK, type Child } from './processes';
 import { HOST } from './pbx';
@@ -50,43 +49,4 @@ export function sipp(name: string, scenario: string, options: SippOptions): Sipp
 
 export { stop };
 
-export interface SipEvent {
-  /** Epoch ms (SIPp stamps local time with microseconds). */
-  at: number;
-  sent: boolean;
-  line: string;
-  cseq: string;
-  callId: string;
-}
-
-/** The messages SIPp logged with -trace_msg: time, direction, first line, CSeq. */
-export function sipTrace(file: string): SipEvent[] {
-  if (!existsSync(file)) return [];
-  const entries: SipEvent[] = [];
-  for (const block of readFileSync(file, 'utf8')
-    .split(/^-{20,} /m)
-    .slice(1)) {
-    const match =
-      /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\.(\d+)\s*\n(.*)\n\s*\n([^\n]*)\n([\s\S]*)$/.exec(block);
-    if (!match) continue;
-    const [, date, time, fraction, what, firstLine, rest] = match;
-    const at = new Date(`${date!}T${time!}`).getTime() + Number(`0.${fraction!}`) * 1000;
-    const cseq = /^CSeq:\s*(.*)$/im.exec(rest!)?.[1]?.trim() ?? '';
-    const callId = /^Call-ID:\s*(.*)$/im.exec(rest!)?.[1]?.trim() ?? '';
-    entries.push({ at, sent: what!.includes('sent'), line: firstLine!.trim(), cseq, callId });
-  }
-  return entries;
-}
-
-export const sipFlow = (trace: SipEvent[]) =>
-  trace.map((e) => `${e.sent ? '->' : '<-'} ${e.line} (${e.cseq})`).join('\n      ');
-
-/** The first message matching: sent or received, first line, and CSeq method. */
-export function first(
-  trace: SipEvent[],
-  sent: boolean,
-  line: RegExp,
-  method = /./,
-): SipEvent | undefined {
-  return trace.find((e) => e.sent === sent && line.test(e.line) && method.test(e.cseq));
-}
+export { first, sipFlow, sipTrace, type SipEvent } from '../sipTrace';

@@ -1,10 +1,10 @@
 /** SIPp on 127.0.0.1 against Kamailio, and the SIP messages it logged. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOST, KAMAILIO_PORT } from './kamailio';
 import { start, WORK, type Child } from './processes';
+import type { SipEvent } from '../sipTrace';
 
 /** The SIPp scenarios (test/e2e/*.xml). */
 export const SCENARIOS = join(__dirname, '..');
@@ -62,48 +62,7 @@ export function sipp(
   return { ...run, messages };
 }
 
-export interface SipEvent {
-  /** Epoch ms (SIPp stamps local time). */
-  at: number;
-  sent: boolean;
-  line: string;
-  cseq: string;
-  callId: string;
-  /** The whole message. */
-  text: string;
-}
-
-/** The SIP messages SIPp logged (-trace_msg). */
-export function sipTrace(file: string): SipEvent[] {
-  if (!existsSync(file)) return [];
-  const entries: SipEvent[] = [];
-  const blocks = readFileSync(file, 'utf8')
-    .split(/^-{20,} /m)
-    .slice(1);
-  for (const block of blocks) {
-    const match =
-      /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\.(\d+)\s*\n(.*)\n\s*\n([^\n]*)\n([\s\S]*)$/.exec(block);
-    if (!match) continue;
-    const [, date, time, fraction, what, firstLine, rest] = match;
-    const at = new Date(`${date!}T${time!}`).getTime() + Number(`0.${fraction!}`) * 1000;
-    const cseq = /^CSeq:\s*(.*)$/im.exec(rest!)?.[1]?.trim() ?? '';
-    const callId = /^(?:Call-ID|i):\s*(.*)$/im.exec(rest!)?.[1]?.trim() ?? '';
-    const line = firstLine!.trim();
-    entries.push({
-      at,
-      sent: what!.includes('sent'),
-      line,
-      cseq,
-      callId,
-      text: `${line}\n${rest!}`,
-    });
-  }
-  return entries;
-}
-
-export function sipFlow(trace: { sent: boolean; line: string; cseq?: string }[]): string {
-  return trace.map((e) => `${e.sent ? '->' : '<-'} ${e.line} (${String(e.cseq)})`).join('\n      ');
-}
+export { sipFlow, sipTrace, type SipEvent } from '../sipTrace';
 
 /** A Call-ID pattern for SIPp, unique per run; SIPp expands %u (the call number: 1). */
 export const callIdFor = (tag: string) =>
