@@ -8,9 +8,10 @@ import {
   signingFor,
   type KeyRecord,
 } from '../store/apiKeyStore';
+import { pageOf } from '../store/paging';
 import { API_KEY_CACHE_MS, DEFAULT_TENANT } from '../store/tenantDirectory';
 import { hashApiKey } from '../core/access/apiKeyHash';
-import { emit, nextPageHint, pageOf, paging, type Command, type Invocation } from './command';
+import { emit, nextPageHint, paging, type Command, type Invocation } from './command';
 import { existingTenant } from './context';
 import { CliError } from './errors';
 import { table, when } from './output';
