@@ -274,6 +274,7 @@ describe('operator CLI (emulator)', function () {
     const second = await ok(nextPage(first)!);
     assert.match(second, new RegExp(`  ${ids[0]!.replace('.', '\\.')}  `));
     assert.equal(nextPage(second), null);
+    await fails(['calls', 'list', tenant, '--after', 'no-such-call'], 1, /has no call "no-such/);
 
     const shown = await ok(['calls', 'show', tenant, ids[0]!]);
     assert.match(shown, new RegExp(`^Call ${ids[0]!.replace('.', '\\.')} of tenant ${tenant}`));
