@@ -69,6 +69,31 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI reads and writes through the stores: no Firestore path or client call of its own.
+    files: ['functions/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '../store/firestore',
+              importNames: ['paths'],
+              message: 'The CLI goes through the store modules, not Firestore paths.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['firebase-admin', 'firebase-admin/*'],
+              message:
+                'The CLI goes through the store modules (functions/store), not firebase-admin.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The console renders what came from outside (caller names, device ids) as text only:
     // no HTML parsing sink may be used (console/src/dom.ts makes every element).
     files: ['console/**/*.ts'],

@@ -1,9 +1,7 @@
-import type { DocumentSnapshot, Query } from 'firebase-admin/firestore';
-import { callUuid } from '../core/call/callUuid';
 import type { Call } from '../core/model';
 import { callIdSchema, extensionSchema } from '../core/schemas';
 import { callView, type TimelineEntry } from '../core/call/callView';
-import { paths } from '../store/firestore';
+import * as callHistory from '../store/callHistory';
 import {
   checked,
   emit,
@@ -46,21 +44,17 @@ function timelineLine(t: TimelineEntry): string {
   return `    ${t.device_id}: ${steps.filter(Boolean).join(', ')}`;
 }
 
-export async function findCall(
-  ctx: CliContext,
-  tenant: string,
-  given: string,
-): Promise<DocumentSnapshot> {
-  const id = checked(callIdSchema, 'call-id', given);
-  const col = ctx.db.collection(paths.calls(tenant));
-  const snap = await col.doc(callUuid(tenant, id)).get();
-  if (snap.exists) return snap;
-  // The call's UUID (from a push or a log line) names it too.
-  const byUuid = /^[0-9a-f-]{36}$/.test(id) ? await col.doc(id).get() : null;
-  if (byUuid?.exists) return byUuid;
-  throw new CliError(
+const noCall = (tenant: string, id: string) =>
+  new CliError(
     `Tenant ${tenant} has no call "${id}": \`callwake calls list ${tenant}\` shows its recent calls.`,
   );
+
+/** The call a command line names by call id or call uuid. */
+export async function findCall(ctx: CliContext, tenant: string, given: string): Promise<Call> {
+  const id = checked(callIdSchema, 'call-id', given);
+  const call = await callHistory.findCall(ctx.db, tenant, id);
+  if (!call) throw noCall(tenant, id);
+  return call;
 }
 
 /** Recent calls, newest first, each with its timeline. */
@@ -68,16 +62,15 @@ async function listCalls(inv: Invocation): Promise<void> {
   const tenant = await existingTenant(inv.ctx, inv.args.tenant ?? '');
   const page = paging(inv.values, 20);
   const { extension } = inv.values;
-  let query: Query = inv.ctx.db.collection(paths.calls(tenant.id));
-  if (extension !== undefined) {
-    query = query.where('extension', '==', checked(extensionSchema, 'extension', extension));
-  }
-  query = query.orderBy('createdAt', 'desc');
-  if (page.after !== undefined)
-    query = query.startAfter(await findCall(inv.ctx, tenant.id, page.after));
-  const docs = (await query.limit(page.limit + 1).get()).docs;
-  const calls = docs.slice(0, page.limit).map((doc) => doc.data() as Call);
-  const next = docs.length > page.limit ? calls.at(-1)?.callId : undefined;
+  const ext =
+    extension === undefined ? undefined : checked(extensionSchema, 'extension', extension);
+  const after = page.after === undefined ? undefined : checked(callIdSchema, 'call-id', page.after);
+  const found = await callHistory.recentCalls(inv.ctx.db, tenant.id, ext, {
+    limit: page.limit,
+    ...(after === undefined ? {} : { after }),
+  });
+  if (!found) throw noCall(tenant.id, after ?? '');
+  const { items: calls, next } = found;
   const rows = table(
     ['CREATED', 'CALL ID', 'EXTENSION', 'FROM', 'STATUS', 'DEVICES', 'PUSHED', 'ANSWERED BY'],
     calls.map((c) => [
@@ -113,7 +106,7 @@ async function listCalls(inv: Invocation): Promise<void> {
 
 async function showCall(inv: Invocation): Promise<void> {
   const tenant = await existingTenant(inv.ctx, inv.args.tenant ?? '');
-  const call = (await findCall(inv.ctx, tenant.id, inv.args['call-id'] ?? '')).data() as Call;
+  const call = await findCall(inv.ctx, tenant.id, inv.args['call-id'] ?? '');
   const v = view(call);
   const facts: [string, string | number | undefined][] = [
     ['call uuid', v.call_uuid],

@@ -1,13 +1,9 @@
 import { parseArgs } from 'node:util';
-import {
-  FieldPath,
-  type Firestore,
-  type Query,
-  type QueryDocumentSnapshot,
-} from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { AppError } from '../core/errors';
 import { validate } from '../core/validate';
+import type { Firestore } from '../store/firestore';
+import type { Paging } from '../store/paging';
 import { UsageError, type Target } from './errors';
 
 /** Every option of every command; each command lists the ones it takes. */
@@ -82,11 +78,6 @@ export function checked<T extends z.ZodType>(schema: T, name: string, value: str
   }
 }
 
-export interface Paging {
-  limit: number;
-  after?: string;
-}
-
 export const MAX_LIMIT = 500;
 
 /** --limit (1 to 500, `fallback` when absent) and --after. */
@@ -99,35 +90,6 @@ export function paging(values: Values, fallback: number): Paging {
     }
   }
   return { limit, ...(values.after ? { after: values.after } : {}) };
-}
-
-/** One page of a list, and the cursor of the next when there is more. */
-export interface Page<T> {
-  items: T[];
-  next?: string;
-}
-
-/** Pages a list already in memory (short lists: keys, extensions). */
-export function pageOf<T>(all: T[], idOf: (item: T) => string, page: Paging): Page<T> {
-  const { after } = page;
-  const start = after === undefined ? 0 : all.findIndex((item) => idOf(item) > after);
-  const rest = start < 0 ? [] : all.slice(start);
-  const items = rest.slice(0, page.limit);
-  const last = items.at(-1);
-  return { items, ...(rest.length > page.limit && last ? { next: idOf(last) } : {}) };
-}
-
-/** One page of a query, in document id order; --after is the last id already shown. */
-export async function pageByDocId(
-  query: Query,
-  page: Paging,
-): Promise<Page<QueryDocumentSnapshot>> {
-  let ordered = query.orderBy(FieldPath.documentId());
-  if (page.after !== undefined) ordered = ordered.startAfter(page.after);
-  const docs = (await ordered.limit(page.limit + 1).get()).docs;
-  const items = docs.slice(0, page.limit);
-  const last = items.at(-1);
-  return { items, ...(docs.length > page.limit && last ? { next: last.id } : {}) };
 }
 
 const shellWord = (word: string) => (/^[\w.:@/=-]+$/.test(word) ? word : `'${word}'`);

@@ -1,8 +1,9 @@
 import { connect as tcpConnect } from 'node:net';
 import { tenantSchema } from '../core/schemas';
-import { firestore, paths } from '../store/firestore';
+import { firestore } from '../store/firestore';
 import { DEFAULT_TENANT } from '../store/tenantDirectory';
-import { type PushMode, type Tenant } from '../core/ports';
+import { tenantRecord } from '../store/tenantRecords';
+import type { Tenant } from '../core/ports';
 import { checked, type CliContext } from './command';
 import { CliError, UsageError } from './errors';
 
@@ -76,24 +77,17 @@ export async function connect(project: string | undefined): Promise<CliContext> 
   return { db: await firestore(), project: id, emulator };
 }
 
-interface TenantDoc {
-  name?: string;
-  pushMode?: PushMode;
-  createdAt?: number;
-}
-
 /**
  * The tenant named on the command line; an unknown one is an error. The
  * default tenant (the PBX_API_KEY secret's) exists without a document.
  */
 export async function existingTenant(ctx: CliContext, id: string): Promise<Tenant> {
   checked(tenantSchema, 'tenant', id);
-  const snap = await ctx.db.doc(paths.tenant(id)).get();
-  if (!snap.exists && id !== DEFAULT_TENANT) {
+  const doc = await tenantRecord(ctx.db, id);
+  if (!doc && id !== DEFAULT_TENANT) {
     throw new CliError(
       `No tenant "${id}" exists${ctx.emulator ? ' on the emulator' : ` in project ${ctx.project}`}: \`callwake tenants list\` shows the tenants, \`callwake tenants create ${id}\` makes it.`,
     );
   }
-  const doc = snap.data() as TenantDoc | undefined;
   return { id, ...(doc?.pushMode ? { pushMode: doc.pushMode } : {}) };
 }

@@ -1,18 +1,7 @@
-import type { Query } from 'firebase-admin/firestore';
 import { deviceView } from '../core/devices/registerDevice';
-import type { Device } from '../core/model';
 import { extensionSchema } from '../core/schemas';
-import { paths } from '../store/firestore';
-import {
-  checked,
-  emit,
-  nextPageHint,
-  pageByDocId,
-  pageOf,
-  paging,
-  type Command,
-  type Invocation,
-} from './command';
+import { devicesPage, extensionsInUse } from '../store/deviceInventory';
+import { checked, emit, nextPageHint, paging, type Command, type Invocation } from './command';
 import { existingTenant } from './context';
 import { table, when } from './output';
 import { testPush } from './testPush';
@@ -21,12 +10,10 @@ import { testPush } from './testPush';
 async function listDevices(inv: Invocation): Promise<void> {
   const tenant = await existingTenant(inv.ctx, inv.args.tenant ?? '');
   const { extension } = inv.values;
-  let query: Query = inv.ctx.db.collection(paths.devices(tenant.id));
-  if (extension !== undefined) {
-    query = query.where('extension', '==', checked(extensionSchema, 'extension', extension));
-  }
-  const page = await pageByDocId(query, paging(inv.values, 50));
-  const devices = page.items.map((doc) => deviceView(doc.data() as Device));
+  const ext =
+    extension === undefined ? undefined : checked(extensionSchema, 'extension', extension);
+  const page = await devicesPage(inv.ctx.db, tenant.id, ext, paging(inv.values, 50));
+  const devices = page.items.map((device) => deviceView(device));
   const where = `tenant ${tenant.id}${extension === undefined ? '' : `, extension ${extension}`}`;
   emit(
     inv,
@@ -63,42 +50,11 @@ async function listDevices(inv: Invocation): Promise<void> {
   );
 }
 
-interface ExtensionSummary {
-  extension: string;
-  devices: number;
-  members: number;
-}
-
-/**
- * Extensions are not documents of their own: an extension is in use when a
- * device is registered for it or a user is its member.
- */
+/** Extensions with devices or members, with their counts. */
 async function listExtensions(inv: Invocation): Promise<void> {
-  const { db } = inv.ctx;
   const tenant = await existingTenant(inv.ctx, inv.args.tenant ?? '');
-  const [deviceSnap, memberParents] = await Promise.all([
-    db.collection(paths.devices(tenant.id)).select('extension').get(),
-    // listDocuments() also returns extension documents that only hold a members collection.
-    db.collection(`${paths.tenant(tenant.id)}/extensions`).listDocuments(),
-  ]);
-  const deviceCount = new Map<string, number>();
-  for (const doc of deviceSnap.docs) {
-    const ext = String(doc.get('extension'));
-    deviceCount.set(ext, (deviceCount.get(ext) ?? 0) + 1);
-  }
-  const names = [...new Set([...deviceCount.keys(), ...memberParents.map((ref) => ref.id)])].sort();
-  const page = pageOf(names, (name) => name, paging(inv.values, 50));
-  const items: ExtensionSummary[] = await Promise.all(
-    page.items.map(async (extension) => {
-      const members = await db.collection(paths.members(tenant.id, extension)).count().get();
-      return {
-        extension,
-        devices: deviceCount.get(extension) ?? 0,
-        members: members.data().count,
-      };
-    }),
-  );
-  const shown = items.filter((e) => e.devices > 0 || e.members > 0);
+  const page = await extensionsInUse(inv.ctx.db, tenant.id, paging(inv.values, 50));
+  const shown = page.items;
   emit(
     inv,
     () => ({

@@ -1,16 +1,16 @@
-import type { Firestore } from 'firebase-admin/firestore';
-import { paths } from '../store/firestore';
 import {
   createKey,
   keyIdOf,
   keysOf,
   revokeKey,
-  signingFor,
+  storeSigningSecret,
   type KeyRecord,
 } from '../store/apiKeyStore';
+import type { Firestore } from '../store/firestore';
+import { pageOf } from '../store/paging';
 import { API_KEY_CACHE_MS, DEFAULT_TENANT } from '../store/tenantDirectory';
 import { hashApiKey } from '../core/access/apiKeyHash';
-import { emit, nextPageHint, pageOf, paging, type Command, type Invocation } from './command';
+import { emit, nextPageHint, paging, type Command, type Invocation } from './command';
 import { existingTenant } from './context';
 import { CliError } from './errors';
 import { table, when } from './output';
@@ -78,11 +78,7 @@ async function signingSecret(inv: Invocation): Promise<void> {
       `That is not an active API key of tenant ${tenant}: give the key itself (\`callwake keys create ${tenant}\` makes a new one).`,
     );
   }
-  const signing = signingFor(tenant, given, hash);
-  const batch = db.batch();
-  batch.set(db.collection(paths.signingKeys).doc(signing.id), signing.doc);
-  batch.update(db.collection(paths.apiKeys).doc(hash), { signingKeyId: signing.id });
-  await batch.commit();
+  const signing = await storeSigningSecret(db, tenant, given, hash);
   emit(
     inv,
     () => ({

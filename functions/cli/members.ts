@@ -1,26 +1,11 @@
 import { limitFor } from '../core/limits';
 import { extensionSchema, uidSchema } from '../core/schemas';
-import { paths } from '../store/firestore';
 import { FirestoreMemberStore } from '../store/memberStore';
 import { TenantDirectory } from '../store/tenantDirectory';
-import {
-  checked,
-  emit,
-  nextPageHint,
-  pageByDocId,
-  paging,
-  type Command,
-  type Invocation,
-} from './command';
+import { checked, emit, nextPageHint, paging, type Command, type Invocation } from './command';
 import { existingTenant } from './context';
 import { CliError } from './errors';
 import { table, when } from './output';
-
-interface MemberDoc {
-  uid: string;
-  via?: string;
-  createdAt?: number;
-}
 
 /** The tenant, extension and uid named on the command line, checked like the API checks them. */
 async function target(inv: Invocation) {
@@ -67,12 +52,9 @@ async function removeMember(inv: Invocation): Promise<void> {
 }
 
 async function listMembers(inv: Invocation): Promise<void> {
-  const { tenant, extension } = await target(inv);
-  const page = await pageByDocId(
-    inv.ctx.db.collection(paths.members(tenant, extension)),
-    paging(inv.values, 50),
-  );
-  const items = page.items.map((doc) => doc.data() as MemberDoc);
+  const { tenant, extension, members } = await target(inv);
+  const page = await members.page(tenant, extension, paging(inv.values, 50));
+  const { items } = page;
   emit(
     inv,
     () => ({

@@ -1,20 +1,8 @@
-import type { Call } from '../core/model';
-import { paths } from '../store/firestore';
+import { outboxOfCall } from '../store/outboxSender';
 import { emit, type Command, type Invocation } from './command';
 import { existingTenant } from './context';
 import { findCall } from './calls';
 import { clock } from './output';
-
-/** One push as the outbox holds it: what Google or Apple would have received, token masked. */
-interface StoredPush {
-  provider?: string;
-  method?: string;
-  url?: string;
-  headers?: Record<string, string>;
-  body?: unknown;
-  deviceId?: string;
-  createdAt?: number;
-}
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -32,16 +20,8 @@ function typeOf(body: unknown): string {
  */
 async function showPushes(inv: Invocation): Promise<void> {
   const tenant = await existingTenant(inv.ctx, inv.args.tenant ?? '');
-  const call = (await findCall(inv.ctx, tenant.id, inv.args['call-id'] ?? '')).data() as Call;
-  // Two equality filters need no composite index; the order is made here.
-  const snap = await inv.ctx.db
-    .collection(paths.pushOutbox)
-    .where('tenant', '==', tenant.id)
-    .where('callUuid', '==', call.callUuid)
-    .get();
-  const pushes = snap.docs
-    .map((doc) => ({ id: doc.id, ...(doc.data() as StoredPush) }))
-    .sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
+  const call = await findCall(inv.ctx, tenant.id, inv.args['call-id'] ?? '');
+  const pushes = await outboxOfCall(inv.ctx.db, tenant.id, call.callUuid);
   const live = Object.values(call.deliveries).some((d) => !d.providerId?.startsWith('outbox/'));
   emit(
     inv,

@@ -1,26 +1,10 @@
 import { tenantSchema } from '../core/schemas';
-import { paths } from '../store/firestore';
 import type { PushMode } from '../core/ports';
-import {
-  checked,
-  emit,
-  nextPageHint,
-  pageByDocId,
-  paging,
-  type Command,
-  type Invocation,
-} from './command';
+import { createTenantWithKey, tenantsPage } from '../store/tenantRecords';
+import { checked, emit, nextPageHint, paging, type Command, type Invocation } from './command';
 import { CliError, UsageError } from './errors';
-import { addKey } from '../store/apiKeyStore';
 import { newKeyLines } from './keys';
 import { table, when } from './output';
-
-/** tenants/{id}; documents made before the CLI may lack the name and creation time. */
-interface TenantDoc {
-  name?: string;
-  createdAt?: number;
-  pushMode?: PushMode;
-}
 
 function pushModeOption(value: string | undefined): PushMode | undefined {
   if (value === undefined || value === 'live' || value === 'outbox') return value;
@@ -38,7 +22,6 @@ function nameOption(value: string | undefined, id: string): string {
 
 /** tenants/{id} and its first API key, in one transaction: no tenant without a key. */
 async function createTenant(inv: Invocation): Promise<void> {
-  const { db } = inv.ctx;
   const id = checked(tenantSchema, 'tenant', inv.args.tenant ?? '');
   const pushMode = pushModeOption(inv.values['push-mode']);
   const doc = {
@@ -46,16 +29,12 @@ async function createTenant(inv: Invocation): Promise<void> {
     createdAt: Date.now(),
     ...(pushMode ? { pushMode } : {}),
   };
-  const ref = db.doc(paths.tenant(id));
-  const created = await db.runTransaction(async (tx) => {
-    if ((await tx.get(ref)).exists) {
-      throw new CliError(
-        `Tenant ${id} already exists: \`callwake keys create ${id}\` gives it another key.`,
-      );
-    }
-    tx.create(ref, doc);
-    return addKey(db, tx, id);
-  });
+  const created = await createTenantWithKey(inv.ctx.db, id, doc);
+  if (!created) {
+    throw new CliError(
+      `Tenant ${id} already exists: \`callwake keys create ${id}\` gives it another key.`,
+    );
+  }
   emit(
     inv,
     () => ({
@@ -76,11 +55,7 @@ async function createTenant(inv: Invocation): Promise<void> {
 }
 
 async function listTenants(inv: Invocation): Promise<void> {
-  const { items: docs, next } = await pageByDocId(
-    inv.ctx.db.collection('tenants'),
-    paging(inv.values, 50),
-  );
-  const items = docs.map((d) => ({ id: d.id, ...(d.data() as TenantDoc) }));
+  const { items, next } = await tenantsPage(inv.ctx.db, paging(inv.values, 50));
   emit(
     inv,
     () => ({

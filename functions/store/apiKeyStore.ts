@@ -44,6 +44,19 @@ export function addKey(db: Firestore, tx: Transaction, tenant: string) {
   return { key, keyId: keyIdOf(hash), signingSecret: signing.secret, signingKeyId: signing.id };
 }
 
+/**
+ * Stores the PBX signing secret derived from an existing key and links the key to it, in one
+ * batch; returns the secret and its id.
+ */
+export async function storeSigningSecret(db: Firestore, tenant: string, key: string, hash: string) {
+  const signing = signingFor(tenant, key, hash);
+  const batch = db.batch();
+  batch.set(db.collection(paths.signingKeys).doc(signing.id), signing.doc);
+  batch.update(db.collection(paths.apiKeys).doc(hash), { signingKeyId: signing.id });
+  await batch.commit();
+  return { id: signing.id, secret: signing.secret };
+}
+
 /** The tenant's keys, oldest first. */
 export async function keysOf(
   db: Firestore,

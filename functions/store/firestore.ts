@@ -1,5 +1,8 @@
 import type { DocumentReference, Firestore } from 'firebase-admin/firestore';
 
+/** The client type, for code that passes it to the stores without touching Firestore itself. */
+export type { Firestore };
+
 let db: Promise<Firestore> | undefined;
 
 async function make(): Promise<Firestore> {

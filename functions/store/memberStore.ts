@@ -3,6 +3,14 @@ import { limitError } from '../core/errors';
 import { INVITATION_TTL_MS } from '../core/limits';
 import type { Invitation, Membership, MemberStore } from '../core/ports';
 import { createIfAbsent, firestoreModule, paths } from './firestore';
+import { pageByDocId, type Page, type Paging } from './paging';
+
+/** A member as listed: the user, how it joined (pairing or invitation) and when. */
+export interface MemberRecord {
+  uid: string;
+  via?: string;
+  createdAt?: number;
+}
 
 /**
  * Extension members: Firebase Auth users at
@@ -147,5 +155,14 @@ export class FirestoreMemberStore implements MemberStore {
       const data = doc.data() as Membership;
       return { tenant: data.tenant, extension: data.extension };
     });
+  }
+
+  /** One page of the extension's members, by uid. */
+  page(tenant: string, extension: string, page: Paging): Promise<Page<MemberRecord>> {
+    return pageByDocId(
+      this.db.collection(paths.members(tenant, extension)),
+      page,
+      (doc) => doc.data() as MemberRecord,
+    );
   }
 }

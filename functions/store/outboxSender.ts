@@ -41,3 +41,32 @@ export class OutboxSender implements PushSender {
     return { kind: 'accepted', providerId: `outbox/${ref.id}` };
   }
 }
+
+/** One push as the outbox holds it: what Google or Apple would have received, token masked. */
+export interface StoredPush {
+  id: string;
+  provider?: string;
+  method?: string;
+  url?: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  deviceId?: string;
+  createdAt?: number;
+}
+
+/** The pushes the outbox holds for a call, oldest first. */
+export async function outboxOfCall(
+  db: Firestore,
+  tenant: string,
+  callUuid: string,
+): Promise<StoredPush[]> {
+  // Two equality filters need no composite index; the order is made here.
+  const snap = await db
+    .collection(paths.pushOutbox)
+    .where('tenant', '==', tenant)
+    .where('callUuid', '==', callUuid)
+    .get();
+  return snap.docs
+    .map((doc) => ({ id: doc.id, ...(doc.data() as Omit<StoredPush, 'id'>) }))
+    .sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
+}

@@ -105,6 +105,20 @@ describe('operator CLI (emulator)', function () {
       form: { call_id: callId(), to: '1001' },
     });
     assert.equal(signed.status, 201, signed.text);
+    // `keys signing-secret` derives the same secret from the key and stores it for the API.
+    const again = await json(['keys', 'signing-secret', id, key]);
+    assert.equal(again.signing_key_id, signingKeyId);
+    assert.equal(again.signing_secret, secret);
+    assert.equal((await db().doc(`signingKeys/${signingKeyId}`).get()).get('apiKey'), sha256(key));
+    assert.equal(
+      (
+        await db()
+          .doc(`apiKeys/${sha256(key)}`)
+          .get()
+      ).get('signingKeyId'),
+      signingKeyId,
+    );
+    await fails(['keys', 'signing-secret', id, 'cwk_nope'], 1, /not an active API key of tenant/);
 
     const listed = await ok(['keys', 'list', id]);
     assert.match(listed, new RegExp(`^${sha256(key).slice(0, 12)} .* active$`, 'm'));
@@ -274,6 +288,7 @@ describe('operator CLI (emulator)', function () {
     const second = await ok(nextPage(first)!);
     assert.match(second, new RegExp(`  ${ids[0]!.replace('.', '\\.')}  `));
     assert.equal(nextPage(second), null);
+    await fails(['calls', 'list', tenant, '--after', 'no-such-call'], 1, /has no call "no-such/);
 
     const shown = await ok(['calls', 'show', tenant, ids[0]!]);
     assert.match(shown, new RegExp(`^Call ${ids[0]!.replace('.', '\\.')} of tenant ${tenant}`));
