@@ -208,8 +208,11 @@ export function pushMode(): 'live' | 'outbox' {
   return isEmulator() ? 'outbox' : 'live';
 }
 
+/** The emulators' project (a `demo-` id: nothing reaches a real project). */
+export const EMULATOR_PROJECT = 'demo-callwake';
+
 export function projectId(): string {
-  return process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? 'demo-callwake';
+  return process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? EMULATOR_PROJECT;
 }
 
 /**

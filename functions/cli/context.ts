@@ -1,4 +1,5 @@
 import { connect as tcpConnect } from 'node:net';
+import { EMULATOR_PROJECT } from '../config';
 import { tenantSchema } from '../core/schemas';
 import { firestore } from '../store/firestore';
 import { DEFAULT_TENANT } from '../store/tenantDirectory';
@@ -7,7 +8,6 @@ import type { Tenant } from '../core/ports';
 import { checked, type CliContext } from './command';
 import { CliError, UsageError } from './errors';
 
-export const EMULATOR_PROJECT = 'demo-callwake';
 const DEFAULT_EMULATOR_HOST = '127.0.0.1:8080';
 const DEFAULT_AUTH_EMULATOR_HOST = '127.0.0.1:9099';
 const PROBE_TIMEOUT_MS = 2_000;

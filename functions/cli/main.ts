@@ -8,7 +8,8 @@ import {
   type OptionName,
   type Values,
 } from './command';
-import { connect, EMULATOR_PROJECT } from './context';
+import { EMULATOR_PROJECT } from '../config';
+import { connect } from './context';
 import { deviceCommands } from './devices';
 import { describeError, exitCodeOf, UsageError, type Target } from './errors';
 import { keyCommands } from './keys';
