@@ -206,6 +206,10 @@ export class FakePairingStore implements PairingStore {
   readonly codes = new Map<string, PairingCode & { usedBy?: string }>();
 
   create(codeHash: string, code: PairingCode): Promise<void> {
+    // As Firestore's create(): a hash stored already is refused, never overwritten.
+    if (this.codes.has(codeHash)) {
+      return Promise.reject(new Error(`6 ALREADY_EXISTS: pairing code ${codeHash}`));
+    }
     this.codes.set(codeHash, { ...code });
     return Promise.resolve();
   }
