@@ -57,7 +57,7 @@ describe('rules: devices', function () {
   it('lets no one register a device through the SDK, even in the once valid shape', async () => {
     await assertFails(setDoc(device(ALICE, 'pixel'), deviceDoc('pixel', '1001', ALICE)));
     await assertFails(setDoc(device(CAROL, 'carol-2'), deviceDoc('carol-2', '2002', CAROL)));
-    // Finding 4: a token another device holds, and a lastSeenAt far in the future.
+    // Nor with a token another device holds and a lastSeenAt far in the future.
     const stolen = deviceDoc('dup', '1001', BOB, { lastSeenAt: Number.MAX_SAFE_INTEGER });
     await assertFails(setDoc(device(BOB, 'dup'), stolen));
     await assertFails(setDoc(device(null, 'pixel'), deviceDoc('pixel', '1001', ALICE)));

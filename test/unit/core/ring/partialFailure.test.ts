@@ -27,7 +27,7 @@ import {
 import { androidDevice, FCM_TOKEN, iosVoipDevice, NOW, ringingCall, VOIP_TOKEN } from '../fixtures';
 
 /**
- * One regression test per way the ring and answer paths can fail part way (a store deadline, a
+ * One test per way the ring and answer paths can fail part way (a store deadline, a
  * dead instance, a retry racing a cancel, a late answer, a wrong APNs environment), each
  * written against the core's entry points (startIncomingCall, sendCancels, applyAnswer).
  */
