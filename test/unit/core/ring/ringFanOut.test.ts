@@ -1,48 +1,27 @@
 import assert from 'node:assert/strict';
 import { callUuid } from '../../../../functions/core/call/callUuid';
 import { FANOUT_LEASE_MS } from '../../../../functions/core/ring/fanOutLease';
-import {
-  startIncomingCall,
-  type IncomingCallDeps,
-} from '../../../../functions/core/ring/incomingCall';
+import { startIncomingCall } from '../../../../functions/core/ring/incomingCall';
 import { applyPbxCancel } from '../../../../functions/core/call/callState';
 import { sweep, type SweepDeps } from '../../../../functions/core/call/maintenance';
 import type { Call } from '../../../../functions/core/model';
 import type { SendResult } from '../../../../functions/core/send/push';
 import type { IncomingCallRequest } from '../../../../functions/core/schemas';
-import {
-  deferred,
-  FakeCallStore,
-  FakeClock,
-  FakeDeviceStore,
-  FakeSender,
-  settle,
-  TEST_ENDPOINTS,
-  UNUSED_SENDER,
-} from '../../../support/fakes';
+import { deferred, FakeCallStore, settle } from '../../../support/fakes';
 import { androidDevice, FCM_TOKEN, NOW } from '../fixtures';
+import { cancelDeps, ringPorts } from '../ringDeps';
 
 const TENANT = 'acme';
 const REQUEST: IncomingCallRequest = { call_id: 'pbx-7', to: '100', ring_timeout: 30 };
 const UUID = callUuid(TENANT, REQUEST.call_id);
 const ACCEPTED: SendResult = { kind: 'accepted', status: 200 };
 
+/** Two Android devices on the extension. */
 function setup() {
-  const clock = new FakeClock(NOW);
-  const calls = new FakeCallStore(clock);
-  const devices = new FakeDeviceStore();
-  const fcm = new FakeSender(clock);
-  const deps: IncomingCallDeps = {
-    calls,
-    devices,
-    senders: { fcm, apns: new FakeSender(clock), webpush: UNUSED_SENDER, hms: UNUSED_SENDER },
-    endpoints: TEST_ENDPOINTS,
-    clock,
-    sendBudgetMs: 8_000,
-  };
-  devices.put(TENANT, androidDevice());
-  devices.put(TENANT, androidDevice({ deviceId: 'tablet', fcmToken: 'tablet-token' }));
-  return { clock, calls, devices, fcm, deps };
+  const s = ringPorts();
+  s.devices.put(TENANT, androidDevice());
+  s.devices.put(TENANT, androidDevice({ deviceId: 'tablet', fcmToken: 'tablet-token' }));
+  return s;
 }
 
 /** The call as a request that died right after its create left it: every push pending. */
@@ -112,7 +91,7 @@ describe('the fan-out lease: who finishes a call whose pushes were never all sen
     await orphan(s, NOW);
     const deps: SweepDeps = {
       ring: s.deps as SweepDeps['ring'],
-      cancel: { ...s.deps, clock: s.clock, leaseMs: 15_000, sendBudgetMs: 10_000 },
+      cancel: cancelDeps(s.deps, 15_000),
       sendersFor: () => Promise.resolve(s.deps.senders),
       ringingCalls: () => Promise.resolve(s.calls.all().filter((c) => c.status === 'ringing')),
       openCancelJobs: () => Promise.resolve([]),
@@ -340,7 +319,7 @@ describe('the sweeper', () => {
     const at = countTransitions(s.calls);
     const deps: SweepDeps = {
       ring: s.deps as SweepDeps['ring'],
-      cancel: { ...s.deps, clock: s.clock, leaseMs: 15_000, sendBudgetMs: 10_000 },
+      cancel: cancelDeps(s.deps, 15_000),
       sendersFor: (tenant) =>
         tenant === 'gone'
           ? Promise.reject(new Error('no such tenant'))
@@ -364,7 +343,7 @@ describe('the sweeper', () => {
     const loaded: string[] = [];
     const deps: SweepDeps = {
       ring: s.deps as SweepDeps['ring'],
-      cancel: { ...s.deps, clock: s.clock, leaseMs: 15_000, sendBudgetMs: 10_000 },
+      cancel: cancelDeps(s.deps, 15_000),
       sendersFor: (tenant) => {
         loaded.push(tenant);
         return Promise.resolve(s.deps.senders);
