@@ -62,10 +62,13 @@ export function rateLimiterContract(name: string, make: () => RateLimiter): void
       assert.equal(await limiter.reserve([wide], T0), false);
     });
 
-    it('allows no more than `limit` of many concurrent attempts', async () => {
+    // No more, but maybe fewer: Firestore's increments may all land before any of their reads.
+    it('allows no more than `limit` of many concurrent attempts, and counts them all', async () => {
       const l = [limit(3)];
       const answers = await Promise.all(Array.from({ length: 10 }, () => limiter.reserve(l, T0)));
-      assert.equal(answers.filter(Boolean).length, 3);
+      assert.ok(answers.filter(Boolean).length <= 3, `${answers.filter(Boolean).length} allowed`);
+      await Promise.all(Array.from({ length: 7 }, () => limiter.release(l, T0)));
+      assert.equal(await limiter.reserve(l, T0), false, 'ten attempts counted: 4 after 7 back');
     });
   });
 }
