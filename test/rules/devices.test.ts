@@ -1,9 +1,7 @@
 import { assertFails } from '@firebase/rules-unit-testing';
 import {
-  collection,
   deleteDoc,
   deleteField,
-  doc,
   getDoc,
   getDocs,
   query,
@@ -11,17 +9,7 @@ import {
   updateDoc,
   where,
 } from 'firebase/firestore';
-import {
-  ALICE,
-  BOB,
-  CAROL,
-  DAVE,
-  app,
-  deviceDoc,
-  seedScene,
-  useRulesEnv,
-  type Scene,
-} from './rulesEnv';
+import { ALICE, BOB, CAROL, DAVE, deviceDoc, useScene } from './rulesEnv';
 import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 /**
@@ -31,17 +19,10 @@ import { SUITE_TIMEOUT_MS } from '../support/wait';
  */
 describe('rules: devices', function () {
   this.timeout(SUITE_TIMEOUT_MS);
-  const rulesEnv = useRulesEnv();
-  let scene: Scene;
+  const { scene, tenantDoc, tenantCollection } = useScene();
 
-  beforeEach(async () => {
-    scene = await seedScene(rulesEnv());
-  });
-
-  const device = (uid: string | null, deviceId: string) =>
-    doc(app(rulesEnv(), uid), `tenants/${scene.tenant}/devices/${deviceId}`);
-  const devices = (uid: string | null) =>
-    collection(app(rulesEnv(), uid), `tenants/${scene.tenant}/devices`);
+  const device = (uid: string | null, deviceId: string) => tenantDoc(uid, `devices/${deviceId}`);
+  const devices = (uid: string | null) => tenantCollection(uid, 'devices');
 
   it('lets no one read a device or its token, not even its owner or a member of its extension', async () => {
     for (const uid of [ALICE, BOB, CAROL, DAVE, null]) {

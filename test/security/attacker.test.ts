@@ -22,7 +22,15 @@ import { callPath, db } from '../support/emulator';
 import { api, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { SUITE_TIMEOUT_MS, eventually } from '../support/wait';
-import { asUser, closeWorld, makeWorld, settledTenant, wholeTenant, type World } from './world';
+import {
+  asUser,
+  closeWorld,
+  makeWorld,
+  refusedBySdk,
+  settledTenant,
+  wholeTenant,
+  type World,
+} from './world';
 
 /** A device in the shape the old rules let a member write through the SDK. */
 function legacyDevice(deviceId: string, extension: string, ownerUid: string, token: string) {
@@ -37,14 +45,6 @@ function legacyDevice(deviceId: string, extension: string, ownerUid: string, tok
     lastSeenAt: now,
     createdAt: now,
   };
-}
-
-async function refusedBySdk(what: string, attempt: Promise<unknown>): Promise<void> {
-  await assert.rejects(
-    attempt,
-    (err: { code?: string }) => err.code === 'permission-denied',
-    `${what}: the rules refuse it`,
-  );
 }
 
 describe('security: devices, tokens, uids, pairing and keys attacked at both doors, by every principal (emulators, JS SDK as the app)', function () {
