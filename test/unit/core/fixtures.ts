@@ -50,6 +50,13 @@ export const iosVoipDevice = (overrides: Partial<Device> = {}): Device => ({
   ...overrides,
 });
 
+/** An iOS device without PushKit: FCM relays to APNs. */
+export function iosFcmDevice(): Device {
+  const device = iosVoipDevice({ fcmToken: FCM_TOKEN });
+  delete device.voipToken;
+  return device;
+}
+
 export const HMS_TOKEN = 'IQAAAACy0kYdAAC' + 'h'.repeat(100);
 export const WEB_ENDPOINT = 'https://fcm.googleapis.com/fcm/send/dXk3:APA91bE' + 'w'.repeat(80);
 // A real P-256 point (the RFC 8291 §5 example's receiver key) and a 16-byte auth secret.
