@@ -16,10 +16,11 @@ import {
   type DocumentReference,
   type Firestore,
 } from 'firebase/firestore';
+import { PROJECT_ID as TESTS_PROJECT_ID } from '../support/project';
 
-// Its own project: the emulated functions' triggers (project demo-callwake) must not act on
+// Its own project: the emulated functions' triggers (project TESTS_PROJECT_ID) must not act on
 // the documents these tests write, or a seeded answer would end the call under test.
-export const PROJECT_ID = 'demo-callwake-rules';
+export const PROJECT_ID = `${TESTS_PROJECT_ID}-rules`;
 const RULES_PATH = join(__dirname, '..', '..', 'firestore.rules');
 
 /** The users of every scene; memberships are per tenant, so the names never collide. */
