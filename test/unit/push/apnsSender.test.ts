@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { ApnsEnv, RenderedPush, SendResult } from '../../../functions/core/send/push';
 import { ApnsSender } from '../../../functions/push/apnsSender';
+import { connectionFailureTests } from './connectionFailures';
 import { ApnsWorld } from '../../support/apnsWorld';
 import { FakeApns } from '../../support/fakeApns';
 import { KEY_ID, TEAM_ID, es256Key, newDeviceToken, renderVoip } from './apnsFixtures';
@@ -223,29 +224,13 @@ describe('ApnsSender against the fake APNs server', () => {
     });
   });
 
-  it('reports a reset stream as a retryable network error, and keeps working', async () => {
-    const token = newToken();
-    production.script(token, ['reset']);
-    assert.deepEqual(await send(render(token)), {
-      kind: 'failed',
-      retryable: true,
-      reason: 'network_error',
-    });
-    assert.equal((await send(render(token))).kind, 'accepted');
-  });
-
-  it('settles as a timeout by the deadline when APNs never answers', async () => {
-    const token = newToken();
-    production.script(token, ['hang']);
-    const started = Date.now();
-    const result = await send(render(token), 300);
-    const elapsed = Date.now() - started;
-    // The fake never answers: a result at all means the deadline ended the request.
-    assert.deepEqual(result, { kind: 'failed', retryable: true, reason: 'timeout' });
-    assert.ok(elapsed >= 280, `settled after ${elapsed} ms, before the deadline`);
-    // The hanging stream does not block the shared HTTP/2 session.
-    assert.equal((await send(render(newToken()))).kind, 'accepted');
-  });
+  connectionFailureTests('APNs', () => ({
+    token: newToken,
+    script: (token, reply) => {
+      production.script(token, [reply]);
+    },
+    send: (token, budgetMs) => send(render(token), budgetMs),
+  }));
 
   it('reports a refused connection as a retryable network error', async () => {
     const port = await closedPort();

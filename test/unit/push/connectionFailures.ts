@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import type { SendResult } from '../../../functions/core/send/push';
+
+/** A sender under test, over its fake provider server. */
+export interface SenderOverFake {
+  /** A token no test used before. */
+  token: () => string;
+  /** Makes the fake answer the token's next request this way: drop it, or never answer. */
+  script: (token: string, reply: 'reset' | 'hang') => void;
+  /** Sends a push to the token, with `budgetMs` to its deadline. */
+  send: (token: string, budgetMs?: number) => Promise<SendResult>;
+}
+
+/**
+ * The same checks for every provider: a connection the provider drops, or a request it never
+ * answers, is a retryable failure settled by the deadline, and the sender goes on working.
+ */
+export function connectionFailureTests(provider: string, sut: () => SenderOverFake): void {
+  it(`reports a reset connection as a retryable network error, and keeps working`, async () => {
+    const { token, script, send } = sut();
+    const reset = token();
+    script(reset, 'reset');
+    assert.deepEqual(await send(reset), {
+      kind: 'failed',
+      retryable: true,
+      reason: 'network_error',
+    });
+    assert.equal((await send(reset)).kind, 'accepted');
+  });
+
+  it(`settles as a timeout by the deadline when ${provider} never answers, and keeps working`, async () => {
+    const { token, script, send } = sut();
+    const hung = token();
+    script(hung, 'hang');
+    const started = Date.now();
+    const result = await send(hung, 300);
+    const elapsed = Date.now() - started;
+    // The fake never answers: a result at all means the deadline ended the request.
+    assert.deepEqual(result, { kind: 'failed', retryable: true, reason: 'timeout' });
+    assert.ok(elapsed >= 280, `settled after ${elapsed} ms, before the deadline`);
+    // A hanging request does not block the connection the sender shares.
+    assert.equal((await send(token())).kind, 'accepted');
+  });
+}
