@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import type { Device, EndReason, Platform } from '../../../../functions/core/model';
+import {
+  CALL_END_REASONS,
+  type Device,
+  type EndReason,
+  type Platform,
+} from '../../../../functions/core/model';
 import { callCancelledPayload } from '../../../../functions/core/render/payload';
 import { renderCancel } from '../../../../functions/core/render/cancelPush';
 import { TEST_ENDPOINTS } from '../../../support/fakes';
@@ -13,16 +18,9 @@ import {
 } from '../fixtures';
 import { FCM_URL, fcmPlan } from './fcmPlan';
 
-const REASONS: EndReason[] = [
-  'answered_elsewhere',
-  'declined',
-  'hangup',
-  'timeout',
-  'busy',
-  'other',
-];
 const MISSED_REASONS: EndReason[] = ['hangup', 'timeout'];
 const SILENT_REASONS: EndReason[] = ['answered_elsewhere', 'declined', 'busy', 'other'];
+const REASONS: EndReason[] = [...MISSED_REASONS, ...SILENT_REASONS];
 
 interface FcmMessage {
   token: string;
@@ -72,6 +70,11 @@ describe('renderCancel', () => {
     const message = messageOf(plan.push.body);
     assert.equal('notification' in message, false, 'a notification would show, not stop ringing');
     assert.equal('apns' in message, false);
+  });
+
+  it('sorts every reason a call ends for, but its answer, as missed or silent', () => {
+    const ends = CALL_END_REASONS.filter((reason) => reason !== 'answered');
+    assert.deepEqual([...REASONS].sort(), [...ends].sort());
   });
 
   for (const reason of REASONS) {

@@ -12,19 +12,7 @@ import {
   iosFcmDevice,
 } from '../fixtures';
 import { fcmPlan } from './fcmPlan';
-
-const PAYLOAD_KEYS = [
-  'call_id',
-  'call_uuid',
-  'caller_id',
-  'caller_name',
-  'caller_number',
-  'expires_at',
-  'extension',
-  'sip_call_id',
-  'tenant',
-  'type',
-];
+import { INCOMING_CALL_KEYS } from '../../../support/payloadKeys';
 
 describe('renderIncomingCall', () => {
   const call = ringingCall();
@@ -180,7 +168,7 @@ describe('renderIncomingCall', () => {
     const fcm = renderIncomingCall(call, androidDevice(), TEST_ENDPOINTS, NOW)!;
     const apns = renderIncomingCall(call, iosVoipDevice(), TEST_ENDPOINTS, NOW)!;
     const data = (fcm.push.body as { message: { data: Record<string, unknown> } }).message.data;
-    assert.deepEqual(Object.keys(data).sort(), PAYLOAD_KEYS);
+    assert.deepEqual(Object.keys(data).sort(), INCOMING_CALL_KEYS);
     const { aps, ...keys } = apns.push.body;
     assert.deepEqual(keys, data);
     for (const [key, value] of Object.entries(keys)) assert.equal(typeof value, 'string', key);
