@@ -1,5 +1,5 @@
 import { callUuid } from '../../../functions/core/call/callUuid';
-import type { Call, Device } from '../../../functions/core/model';
+import type { Call, Delivery, Device } from '../../../functions/core/model';
 
 /** Shared records for core tests. */
 
@@ -82,4 +82,15 @@ export const huaweiDevice = (overrides: Partial<Device> = {}): Device => ({
   apnsEnv: 'production',
   lastSeenAt: NOW - 60_000,
   ...overrides,
+});
+
+/** A fresh FCM delivery record each time: the fake store would share one object between devices. */
+export const delivery = (status: Delivery['status'], extra: Partial<Delivery> = {}): Delivery => ({
+  platform: 'android',
+  provider: 'fcm',
+  kind: 'data',
+  status,
+  attempts: 1,
+  pushedAt: NOW,
+  ...extra,
 });

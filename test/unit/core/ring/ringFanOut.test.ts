@@ -9,7 +9,7 @@ import type { SendResult } from '../../../../functions/core/send/push';
 import type { IncomingCallRequest } from '../../../../functions/core/schemas';
 import { deferred, FakeCallStore, settle } from '../../../support/fakes';
 import { androidDevice, FCM_TOKEN, NOW } from '../fixtures';
-import { cancelDeps, ringPorts } from '../ringDeps';
+import { cancelDeps, ringPorts, type RingPorts } from '../ringDeps';
 
 const TENANT = 'acme';
 const REQUEST: IncomingCallRequest = { call_id: 'pbx-7', to: '100', ring_timeout: 30 };
@@ -31,6 +31,20 @@ async function orphan(s: ReturnType<typeof setup>, leaseUntil: number): Promise<
   await settle();
   s.calls.put({ ...s.calls.peek(TENANT, UUID)!, fanOut: { leaseUntil, holder: 'dead' } });
   return s.calls.peek(TENANT, UUID)!;
+}
+/**
+ * When each call transition started, from NOW on, in virtual ms; the n-th fails (a store outage)
+ * when `fails(n)`.
+ */
+function transitionTimes(s: RingPorts, fails: (n: number) => boolean = () => false): number[] {
+  const times: number[] = [];
+  const transition = s.calls.transition.bind(s.calls);
+  s.calls.transition = (tenant, uuid, change) => {
+    times.push(s.clock.now() - NOW);
+    if (fails(times.length)) return Promise.reject(new Error('store outage'));
+    return transition(tenant, uuid, change);
+  };
+  return times;
 }
 const hang = () => ({ send: () => new Promise<SendResult>(() => undefined) });
 
@@ -116,12 +130,7 @@ function countTransitions(calls: FakeCallStore): Map<string, number[]> {
 describe('the fan-out lease heartbeat', () => {
   it('renews at half the lease while the pushes are slow, and stops with them', async () => {
     const s = setup();
-    const renewals: number[] = [];
-    const transition = s.calls.transition.bind(s.calls);
-    s.calls.transition = (tenant, uuid, change) => {
-      renewals.push(s.clock.now());
-      return transition(tenant, uuid, change);
-    };
+    const renewals = transitionTimes(s);
     const slow = deferred<SendResult>();
     s.fcm.script(FCM_TOKEN, slow);
     const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
@@ -129,23 +138,19 @@ describe('the fan-out lease heartbeat', () => {
     slow.resolve(ACCEPTED);
     await ringing;
     // Renewals at 2, 4 and 6 s, then the record; none once the work is done.
-    assert.deepEqual(
-      renewals.map((at) => at - NOW),
-      [FANOUT_LEASE_MS / 2, FANOUT_LEASE_MS, (3 * FANOUT_LEASE_MS) / 2, 7_000],
-    );
+    assert.deepEqual(renewals, [
+      FANOUT_LEASE_MS / 2,
+      FANOUT_LEASE_MS,
+      (3 * FANOUT_LEASE_MS) / 2,
+      7_000,
+    ]);
     await s.clock.sleep(30_000);
     assert.equal(renewals.length, 4, 'no renewal after the work');
   });
 
   it('tries a failed renewal again a quarter lease later, and keeps the lease', async () => {
     const s = setup();
-    const tries: number[] = [];
-    const transition = s.calls.transition.bind(s.calls);
-    s.calls.transition = (tenant, uuid, change) => {
-      tries.push(s.clock.now() - NOW);
-      if (tries.length === 1) return Promise.reject(new Error('store outage'));
-      return transition(tenant, uuid, change);
-    };
+    const tries = transitionTimes(s, (n) => n === 1);
     const slow = deferred<SendResult>();
     s.fcm.script(FCM_TOKEN, slow);
     const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
@@ -161,12 +166,7 @@ describe('the fan-out lease heartbeat', () => {
 
   it('stops renewing once another request took the lease', async () => {
     const s = setup();
-    const renewals: number[] = [];
-    const transition = s.calls.transition.bind(s.calls);
-    s.calls.transition = (tenant, uuid, change) => {
-      renewals.push(s.clock.now() - NOW);
-      return transition(tenant, uuid, change);
-    };
+    const renewals = transitionTimes(s);
     const slow = deferred<SendResult>();
     s.fcm.script(FCM_TOKEN, slow);
     const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
