@@ -4,9 +4,9 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { ApnsEnv, RenderedPush, SendResult } from '../../../functions/core/send/push';
 import { ApnsSender } from '../../../functions/push/apnsSender';
-import { connectionFailureTests } from './connectionFailures';
+import { connectionFailureTests, deadTokenTests, type SenderOverFake } from './senderFaults';
 import { ApnsWorld } from '../../support/apnsWorld';
-import { FakeApns } from '../../support/fakeApns';
+import { FakeApns, type ApnsFault } from '../../support/fakeApns';
 import { KEY_ID, TEAM_ID, es256Key, newDeviceToken, renderVoip } from './apnsFixtures';
 
 /** A port nothing listens on: bind one, then let it go. */
@@ -136,17 +136,19 @@ describe('ApnsSender against the fake APNs server', () => {
     assert.equal(world.updates(TEAM_ID).length, 1);
   });
 
-  for (const [fault, status, reason] of [
+  const overFake = (): SenderOverFake<Extract<ApnsFault, string>> => ({
+    token: newToken,
+    script: (token, reply) => {
+      production.script(token, [reply]);
+    },
+    send: (token, budgetMs) => send(render(token), budgetMs),
+  });
+
+  deadTokenTests(overFake, [
     ['unregistered', 410, 'Unregistered'],
     ['bad_device_token', 400, 'BadDeviceToken'],
     ['not_for_topic', 400, 'DeviceTokenNotForTopic'],
-  ] as const) {
-    it(`reports ${fault} as a dead token`, async () => {
-      const token = newToken();
-      production.script(token, [fault]);
-      assert.deepEqual(await send(render(token)), { kind: 'dead_token', status, reason });
-    });
-  }
+  ]);
 
   it('treats 429, 500 and 503 as retryable, without retrying inside the library', async () => {
     const token = newToken();
@@ -224,13 +226,7 @@ describe('ApnsSender against the fake APNs server', () => {
     });
   });
 
-  connectionFailureTests('APNs', () => ({
-    token: newToken,
-    script: (token, reply) => {
-      production.script(token, [reply]);
-    },
-    send: (token, budgetMs) => send(render(token), budgetMs),
-  }));
+  connectionFailureTests('APNs', overFake);
 
   it('reports a refused connection as a retryable network error', async () => {
     const port = await closedPort();

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import type { RenderedPush, SendResult } from '../../../functions/core/send/push';
 import { FcmSender } from '../../../functions/push/fcmSender';
 import { parseRetryAfter } from '../../../functions/push/retryAfter';
-import { connectionFailureTests } from './connectionFailures';
-import { FakeFcm } from '../../support/fakeFcm';
+import { connectionFailureTests, deadTokenTests, type SenderOverFake } from './senderFaults';
+import { FakeFcm, type FcmFault } from '../../support/fakeFcm';
 import { PROJECT_ID } from '../../support/project';
 
 const ACCESS_TOKEN = 'ya29.test-access-token';
@@ -75,17 +75,19 @@ describe('FcmSender against the fake FCM server', () => {
     assert.equal(req.rawBody, JSON.stringify(push.body));
   });
 
-  for (const [fault, status, reason] of [
+  const overFake = (): SenderOverFake<Extract<FcmFault, string>> => ({
+    token: nextToken,
+    script: (token, reply) => {
+      fake.script(token, [reply]);
+    },
+    send: (token, budgetMs) => send(render(token), budgetMs),
+  });
+
+  deadTokenTests(overFake, [
     ['unregistered', 404, 'UNREGISTERED'],
     ['sender_id_mismatch', 403, 'SENDER_ID_MISMATCH'],
     ['invalid_token', 400, 'INVALID_ARGUMENT'],
-  ] as const) {
-    it(`reports ${fault} as a dead token`, async () => {
-      const token = nextToken();
-      fake.script(token, [fault]);
-      assert.deepEqual(await send(render(token)), { kind: 'dead_token', status, reason });
-    });
-  }
+  ]);
 
   it('keeps reporting a token unregistered for good', async () => {
     const token = nextToken();
@@ -275,13 +277,7 @@ describe('FcmSender against the fake FCM server', () => {
     });
   });
 
-  connectionFailureTests('FCM', () => ({
-    token: nextToken,
-    script: (token, reply) => {
-      fake.script(token, [reply]);
-    },
-    send: (token, budgetMs) => send(render(token), budgetMs),
-  }));
+  connectionFailureTests('FCM', overFake);
 
   it('bounds a slow or failing access-token source by the deadline', async () => {
     const token = nextToken();
