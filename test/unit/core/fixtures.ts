@@ -29,6 +29,14 @@ export function ringingCall(overrides: Partial<Call> = {}): Call {
   };
 }
 
+/** A ringing call from a caller who withheld number and name. */
+export function anonymousCall(): Call {
+  const call = ringingCall();
+  delete call.from;
+  delete call.fromName;
+  return call;
+}
+
 export const androidDevice = (overrides: Partial<Device> = {}): Device => ({
   deviceId: 'pixel-8',
   extension: '100',

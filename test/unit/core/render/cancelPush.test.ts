@@ -10,6 +10,7 @@ import { renderCancel } from '../../../../functions/core/render/cancelPush';
 import { TEST_ENDPOINTS } from '../../../support/fakes';
 import {
   androidDevice,
+  anonymousCall,
   FCM_TOKEN,
   iosVoipDevice,
   ringingCall,
@@ -123,9 +124,7 @@ describe('renderCancel', () => {
   }
 
   it('names an anonymous caller "Unknown" in the missed-call alert', () => {
-    const anonymous = ringingCall();
-    delete anonymous.from;
-    delete anonymous.fromName;
+    const anonymous = anonymousCall();
     const plan = renderCancel(anonymous, iosFcmDevice(), 'hangup', TEST_ENDPOINTS, Date.now());
     const aps = messageOf(plan!.push.body).apns?.payload.aps;
     assert.deepEqual(aps?.alert, { title: 'Missed call', body: 'Missed call from Unknown' });
