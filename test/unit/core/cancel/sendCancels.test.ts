@@ -7,17 +7,9 @@ import {
   type CancelRun,
 } from '../../../../functions/core/cancel/sendCancels';
 import type { SendResult } from '../../../../functions/core/send/push';
-import {
-  deferred,
-  FakeCallStore,
-  FakeClock,
-  FakeDeviceStore,
-  FakeSender,
-  settle,
-  type Deferred,
-} from '../../../support/fakes';
+import { deferred, FakeCallStore, settle, type Deferred } from '../../../support/fakes';
 import { androidDevice, iosVoipDevice, NOW, ringingCall, VOIP_TOKEN } from '../fixtures';
-import { cancelDeps, ringPorts } from '../ringDeps';
+import { cancelDeps, ringPorts, type RingPorts } from '../ringDeps';
 
 const TENANT = 'acme';
 const PIXEL_TOKEN = 'fcm-pixel-' + 'p'.repeat(40);
@@ -25,15 +17,8 @@ const TABLET_TOKEN = 'fcm-tablet-' + 't'.repeat(40);
 const IPHONE_TOKEN = 'fcm-iphone-' + 'i'.repeat(40);
 const ACCEPTED: SendResult = { kind: 'accepted', status: 200 };
 
-interface Setup {
-  deps: CancelDeps;
-  calls: FakeCallStore;
-  devices: FakeDeviceStore;
-  clock: FakeClock;
-  fcm: FakeSender;
-  apns: FakeSender;
-  call: Call;
-}
+/** The ring ports with the cancel path's deps, and the call being cancelled. */
+type Setup = Omit<RingPorts, 'deps'> & { deps: CancelDeps; call: Call };
 
 /**
  * An answered call whose cancel job targets three devices with an FCM token,
