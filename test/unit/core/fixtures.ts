@@ -29,6 +29,18 @@ export function ringingCall(overrides: Partial<Call> = {}): Call {
   };
 }
 
+/** What a push's data says of ringingCall(), whatever the push: written out, as apps read it. */
+export const payloadCallFields = (call: Call) => ({
+  call_id: '1700000000.42',
+  call_uuid: call.callUuid,
+  caller_id: '+3225550100',
+  caller_number: '+3225550100',
+  caller_name: 'Zoë',
+  extension: '100',
+  sip_call_id: 'a84b4c76e66710@pbx.example.com',
+  tenant: 'acme',
+});
+
 /** A ringing call from a caller who withheld number and name. */
 export function anonymousCall(): Call {
   const call = ringingCall();

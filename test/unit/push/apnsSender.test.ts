@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { ApnsEnv, RenderedPush, SendResult } from '../../../functions/core/send/push';
 import { ApnsSender } from '../../../functions/push/apnsSender';
-import { connectionFailureTests, deadTokenTests, type SenderOverFake } from './senderFaults';
+import { connectionFailureTests, deadTokenTests, overFake } from './senderFaults';
 import { ApnsWorld } from '../../support/apnsWorld';
 import { FakeApns, type ApnsFault } from '../../support/fakeApns';
 import { KEY_ID, TEAM_ID, es256Key, newDeviceToken, renderVoip } from './apnsFixtures';
@@ -136,15 +136,12 @@ describe('ApnsSender against the fake APNs server', () => {
     assert.equal(world.updates(TEAM_ID).length, 1);
   });
 
-  const overFake = (): SenderOverFake<Extract<ApnsFault, string>> => ({
-    token: newToken,
-    script: (token, reply) => {
-      production.script(token, [reply]);
-    },
-    send: (token, budgetMs) => send(render(token), budgetMs),
-  });
+  const sut = () =>
+    overFake<Extract<ApnsFault, string>>(production, newToken, (token, budgetMs) =>
+      send(render(token), budgetMs),
+    );
 
-  deadTokenTests(overFake, [
+  deadTokenTests(sut, [
     ['unregistered', 410, 'Unregistered'],
     ['bad_device_token', 400, 'BadDeviceToken'],
     ['not_for_topic', 400, 'DeviceTokenNotForTopic'],
@@ -226,7 +223,7 @@ describe('ApnsSender against the fake APNs server', () => {
     });
   });
 
-  connectionFailureTests('APNs', overFake);
+  connectionFailureTests('APNs', sut);
 
   it('reports a refused connection as a retryable network error', async () => {
     const port = await closedPort();

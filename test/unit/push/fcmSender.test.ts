@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { RenderedPush, SendResult } from '../../../functions/core/send/push';
 import { FcmSender } from '../../../functions/push/fcmSender';
 import { parseRetryAfter } from '../../../functions/push/retryAfter';
-import { connectionFailureTests, deadTokenTests, type SenderOverFake } from './senderFaults';
+import { connectionFailureTests, deadTokenTests, overFake } from './senderFaults';
 import { FakeFcm, type FcmFault } from '../../support/fakeFcm';
 import { PROJECT_ID } from '../../support/project';
 
@@ -75,15 +75,12 @@ describe('FcmSender against the fake FCM server', () => {
     assert.equal(req.rawBody, JSON.stringify(push.body));
   });
 
-  const overFake = (): SenderOverFake<Extract<FcmFault, string>> => ({
-    token: nextToken,
-    script: (token, reply) => {
-      fake.script(token, [reply]);
-    },
-    send: (token, budgetMs) => send(render(token), budgetMs),
-  });
+  const sut = () =>
+    overFake<Extract<FcmFault, string>>(fake, nextToken, (token, budgetMs) =>
+      send(render(token), budgetMs),
+    );
 
-  deadTokenTests(overFake, [
+  deadTokenTests(sut, [
     ['unregistered', 404, 'UNREGISTERED'],
     ['sender_id_mismatch', 403, 'SENDER_ID_MISMATCH'],
     ['invalid_token', 400, 'INVALID_ARGUMENT'],
@@ -277,7 +274,7 @@ describe('FcmSender against the fake FCM server', () => {
     });
   });
 
-  connectionFailureTests('FCM', overFake);
+  connectionFailureTests('FCM', sut);
 
   it('bounds a slow or failing access-token source by the deadline', async () => {
     const token = nextToken();

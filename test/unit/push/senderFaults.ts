@@ -13,6 +13,21 @@ export interface SenderOverFake<F extends string = 'reset' | 'hang'> {
   send: (token: string, budgetMs?: number) => Promise<SendResult>;
 }
 
+/** A sender under test over `fake`, whose `script` queues replies for a token. */
+export function overFake<F extends string>(
+  fake: { script: (token: string, replies: (F | 'reset' | 'hang')[]) => void },
+  token: () => string,
+  send: (token: string, budgetMs?: number) => Promise<SendResult>,
+): SenderOverFake<F> {
+  return {
+    token,
+    script: (t, reply) => {
+      fake.script(t, [reply]);
+    },
+    send,
+  };
+}
+
 /**
  * The same checks for every provider: a connection the provider drops, or a request it never
  * answers, is a retryable failure settled by the deadline, and the sender goes on working.

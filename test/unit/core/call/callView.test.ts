@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { callView } from '../../../../functions/core/call/callView';
-import { NOW, ringingCall } from '../fixtures';
+import { delivery, NOW, ringingCall } from '../fixtures';
 
 describe('callView', () => {
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -61,13 +61,10 @@ describe('callView', () => {
           late: true,
         },
         'iphone-15': {
+          ...delivery('dead_token', { providerStatus: 410, reason: 'Unregistered' }),
           platform: 'ios',
           provider: 'apns',
           kind: 'voip',
-          status: 'dead_token',
-          attempts: 1,
-          providerStatus: 410,
-          reason: 'Unregistered',
         },
       },
       cancels: {
@@ -89,6 +86,7 @@ describe('callView', () => {
         attempts: 1,
         provider_status: 410,
         reason: 'Unregistered',
+        pushed_at: iso(NOW),
       },
       {
         device_id: 'pixel-8',

@@ -13,6 +13,7 @@ import {
   anonymousCall,
   FCM_TOKEN,
   iosVoipDevice,
+  payloadCallFields,
   ringingCall,
   VOIP_TOKEN,
   iosFcmDevice,
@@ -55,14 +56,7 @@ describe('renderCancel', () => {
       fcmPlan('pixel-8', 'data', {
         data: {
           type: 'call_cancelled',
-          call_id: '1700000000.42',
-          call_uuid: call.callUuid,
-          caller_id: '+3225550100',
-          caller_number: '+3225550100',
-          caller_name: 'Zoë',
-          extension: '100',
-          sip_call_id: 'a84b4c76e66710@pbx.example.com',
-          tenant: 'acme',
+          ...payloadCallFields(call),
           reason: 'answered_elsewhere',
         },
         android: { priority: 'high', ttl: '60s', collapse_key: collapse },

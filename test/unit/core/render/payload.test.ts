@@ -4,27 +4,14 @@ import {
   incomingCallPayload,
   UNKNOWN_CALLER,
 } from '../../../../functions/core/render/payload';
-import type { Call } from '../../../../functions/core/model';
-import { anonymousCall, NOW, ringingCall } from '../fixtures';
-
-/** What both payloads say of the fixtures' ringing call. */
-const callFields = (call: Call) => ({
-  call_id: '1700000000.42',
-  call_uuid: call.callUuid,
-  caller_id: '+3225550100',
-  caller_number: '+3225550100',
-  caller_name: 'Zoë',
-  extension: '100',
-  sip_call_id: 'a84b4c76e66710@pbx.example.com',
-  tenant: 'acme',
-});
+import { anonymousCall, NOW, payloadCallFields, ringingCall } from '../fixtures';
 
 describe('incomingCallPayload', () => {
   it('carries exactly the keys apps read, all as strings', () => {
     const call = ringingCall();
     assert.deepEqual(incomingCallPayload(call), {
       type: 'incoming_call',
-      ...callFields(call),
+      ...payloadCallFields(call),
       expires_at: String(NOW + 30_000),
     });
   });
@@ -50,7 +37,7 @@ describe('callCancelledPayload', () => {
     const call = ringingCall();
     assert.deepEqual(callCancelledPayload(call, 'answered_elsewhere'), {
       type: 'call_cancelled',
-      ...callFields(call),
+      ...payloadCallFields(call),
       reason: 'answered_elsewhere',
     });
   });
