@@ -46,13 +46,18 @@ function transitionTimes(s: RingPorts, fails: (n: number) => boolean = () => fal
   };
   return times;
 }
+/** FCM answers the pixel's push only once the test resolves the returned promise. */
+function fcmAnswersLater(s: RingPorts) {
+  const answer = deferred<SendResult>();
+  s.fcm.script(FCM_TOKEN, answer);
+  return answer;
+}
 const hang = () => ({ send: () => new Promise<SendResult>(() => undefined) });
 
 describe('the fan-out lease: who finishes a call whose pushes were never all sent', () => {
   it('a duplicate waits for the request holding the lease and answers with its outcome', async () => {
     const s = setup();
-    const slow = deferred<SendResult>();
-    s.fcm.script(FCM_TOKEN, slow);
+    const slow = fcmAnswersLater(s);
     const first = startIncomingCall(TENANT, REQUEST, s.deps);
     await settle();
     const copy = startIncomingCall(TENANT, REQUEST, s.deps);
@@ -65,8 +70,7 @@ describe('the fan-out lease: who finishes a call whose pushes were never all sen
 
   it('renews the lease while its pushes are slow, so a duplicate does not push again', async () => {
     const s = setup();
-    const slow = deferred<SendResult>();
-    s.fcm.script(FCM_TOKEN, slow);
+    const slow = fcmAnswersLater(s);
     const first = startIncomingCall(TENANT, REQUEST, s.deps);
     await settle();
     const copy = startIncomingCall(TENANT, REQUEST, s.deps);
@@ -131,8 +135,7 @@ describe('the fan-out lease heartbeat', () => {
   it('renews at half the lease while the pushes are slow, and stops with them', async () => {
     const s = setup();
     const renewals = transitionTimes(s);
-    const slow = deferred<SendResult>();
-    s.fcm.script(FCM_TOKEN, slow);
+    const slow = fcmAnswersLater(s);
     const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
     await s.clock.sleep(7_000);
     slow.resolve(ACCEPTED);
@@ -151,8 +154,7 @@ describe('the fan-out lease heartbeat', () => {
   it('tries a failed renewal again a quarter lease later, and keeps the lease', async () => {
     const s = setup();
     const tries = transitionTimes(s, (n) => n === 1);
-    const slow = deferred<SendResult>();
-    s.fcm.script(FCM_TOKEN, slow);
+    const slow = fcmAnswersLater(s);
     const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
     await s.clock.sleep(3_500);
     slow.resolve(ACCEPTED);
@@ -167,8 +169,7 @@ describe('the fan-out lease heartbeat', () => {
   it('stops renewing once another request took the lease', async () => {
     const s = setup();
     const renewals = transitionTimes(s);
-    const slow = deferred<SendResult>();
-    s.fcm.script(FCM_TOKEN, slow);
+    const slow = fcmAnswersLater(s);
     const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
     await settle();
     const call = s.calls.peek(TENANT, UUID)!;
