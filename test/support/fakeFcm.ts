@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { randomInt } from 'node:crypto';
-import { closeServer, isRecord, listenLocal, parseJson, readBody } from './fakeServer';
+import { isRecord, LocalHttpServer, parseJson, readBody } from './fakeServer';
 import { TokenScripts } from './tokenScripts';
 
 /** One scripted answer: a status (with FCM's body for it), a named FCM error, or a transport fault. */
@@ -105,7 +105,9 @@ function reply(res: http.ServerResponse, answer: Answer): void {
 
 /** The fake server. Start it, point an FcmSender at `origin`, and inspect `requests`. */
 export class FakeFcm extends TokenScripts<FcmRecordedRequest, FcmFault> {
-  private server: http.Server | undefined;
+  private readonly server = new LocalHttpServer((req, res) => {
+    this.handle(req, res);
+  });
   /** Bearers FCM takes, and bearers it once took that have since expired. */
   private readonly validTokens = new Set<string>();
   private readonly expiredTokens = new Set<string>();
@@ -137,19 +139,13 @@ export class FakeFcm extends TokenScripts<FcmRecordedRequest, FcmFault> {
 
   /** Listens on 127.0.0.1 (`port` 0 = ephemeral). */
   async start(port = 0): Promise<{ port: number; origin: string }> {
-    const server = http.createServer((req, res) => {
-      this.handle(req, res);
-    });
-    this.server = server;
-    const actual = await listenLocal(server, port);
+    const actual = await this.server.start(port);
     return { port: actual, origin: `http://127.0.0.1:${actual}` };
   }
 
   /** Stops listening and drops every connection, hanging ones included. */
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    await closeServer(server);
+    await this.server.close();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

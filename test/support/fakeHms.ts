@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { closeServer, isRecord, listenLocal, readBody } from './fakeServer';
+import { isRecord, LocalHttpServer, readBody } from './fakeServer';
 import { TokenScripts } from './tokenScripts';
 
 export type HmsFault =
@@ -93,7 +93,9 @@ const TTL = /^\d+(\.\d{1,9})?[sS]?$/;
 const MAX_BODY = 4096;
 
 export class FakeHms extends TokenScripts<HmsRecordedRequest, HmsFault> {
-  private server: http.Server | undefined;
+  private readonly server = new LocalHttpServer((req, res) => {
+    this.handle(req, res);
+  });
   /** Access tokens issued, and when each expires (epoch ms). */
   private readonly issued = new Map<string, number>();
   /** OAuth requests received (a cache under test should make few). */
@@ -109,17 +111,11 @@ export class FakeHms extends TokenScripts<HmsRecordedRequest, HmsFault> {
   }
 
   async start(port = 0): Promise<{ origin: string }> {
-    const server = http.createServer((req, res) => {
-      this.handle(req, res);
-    });
-    this.server = server;
-    return { origin: `http://127.0.0.1:${await listenLocal(server, port)}` };
+    return { origin: `http://127.0.0.1:${await this.server.start(port)}` };
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    await closeServer(server);
+    await this.server.close();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

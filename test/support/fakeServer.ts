@@ -1,4 +1,4 @@
-import type http from 'node:http';
+import http from 'node:http';
 import type https from 'node:https';
 import type { AddressInfo, Server } from 'node:net';
 
@@ -21,6 +21,26 @@ export async function closeServer(server: http.Server | https.Server | undefined
     });
     server.closeAllConnections();
   });
+}
+
+/** A fake's plain HTTP server on 127.0.0.1: started on demand, closed with every connection. */
+export class LocalHttpServer {
+  private server: http.Server | undefined;
+
+  constructor(private readonly listener: http.RequestListener) {}
+
+  /** Listens on `port` (0: any free one) and answers with the port it got. */
+  async start(port: number): Promise<number> {
+    const server = http.createServer(this.listener);
+    this.server = server;
+    return listenLocal(server, port);
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    await closeServer(server);
+  }
 }
 
 /**
