@@ -27,15 +27,7 @@ describe('callView', () => {
 
   it('leaves the timeline out unless asked for', () => {
     const call = ringingCall({
-      deliveries: {
-        'pixel-8': {
-          platform: 'android',
-          provider: 'fcm',
-          kind: 'data',
-          status: 'pending',
-          attempts: 0,
-        },
-      },
+      deliveries: { 'pixel-8': delivery('pending', { attempts: 0 }) },
     });
     assert.equal('timeline' in callView(call, false), false);
     assert.equal(callView(call, true).timeline?.length, 1);
@@ -46,11 +38,7 @@ describe('callView', () => {
       devices: 2,
       pushed: 2,
       deliveries: {
-        'pixel-8': {
-          platform: 'android',
-          provider: 'fcm',
-          kind: 'data',
-          status: 'accepted',
+        'pixel-8': delivery('accepted', {
           attempts: 2,
           providerStatus: 200,
           pushedAt: NOW + 10,
@@ -59,7 +47,7 @@ describe('callView', () => {
           answer: 'decline',
           answeredAt: NOW + 5_000,
           late: true,
-        },
+        }),
         'iphone-15': {
           ...delivery('dead_token', { providerStatus: 410, reason: 'Unregistered' }),
           platform: 'ios',
