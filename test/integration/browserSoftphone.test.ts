@@ -15,6 +15,7 @@ import { callId } from '../support/ids';
 import type { SubscriptionJson } from '../support/fakeWebPush';
 import { startProviders, type Providers } from '../support/providers';
 import { eventually } from '../support/wait';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium';
 
 /**
  * The browser softphone of docs/examples/browser-softphone, in a real headless Chromium
@@ -24,7 +25,6 @@ import { eventually } from '../support/wait';
  * the page passed), and what the fake service accepts and decrypts reaches the page's service
  * worker through ServiceWorker.deliverPushMessage, as DevTools' "Push" button does.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const EXAMPLE = join(ROOT, 'docs', 'examples', 'browser-softphone');
 const SCREENSHOT = join(ROOT, '.cache', 'test', 'browser-softphone-call.png');
 const TYPES: Record<string, string> = {
@@ -247,15 +247,7 @@ describe('the browser softphone example in headless Chromium (emulator, fake Web
       headless: true,
       pipe: true,
       userDataDir: profile,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [...CHROMIUM_ARGS],
     });
     // The user said yes to notifications (a headless browser cannot be asked).
     await browser

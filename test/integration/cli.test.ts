@@ -6,7 +6,7 @@ import { callUuid } from '../../functions/core/call/callUuid';
 import { maskToken } from '../../functions/core/devices/registerDevice';
 import { signInApp } from '../support/app';
 import { parseVapidKey } from '../../functions/push/vapidKey';
-import { db, localConfig, ROOT } from '../support/emulator';
+import { db, localConfig, PROJECT_ID, ROOT } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { startProviders } from '../support/providers';
@@ -571,7 +571,7 @@ describe('operator CLI (emulator)', function () {
   it('prints the VAPID public key browsers subscribe with, as the API serves it', async () => {
     const expected = parseVapidKey(localConfig().VAPID_KEY ?? '').publicKey;
     assert.deepEqual(await json(['webpush', 'public-key']), {
-      project: 'demo-callwake',
+      project: PROJECT_ID,
       public_key: expected,
     });
     assert.match(await ok(['webpush', 'public-key']), new RegExp(`^ {4}${expected}$`, 'm'));

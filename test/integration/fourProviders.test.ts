@@ -6,20 +6,7 @@ import { api } from '../support/http';
 import { callId, fcmToken, hmsToken, voipToken } from '../support/ids';
 import { fcmMessage, startProviders, type Providers } from '../support/providers';
 import { eventually } from '../support/wait';
-
-/** The seeds' keys and callwake's two, as every push carries them. */
-const PAYLOAD_KEYS = [
-  'call_id',
-  'call_uuid',
-  'caller_id',
-  'caller_name',
-  'caller_number',
-  'expires_at',
-  'extension',
-  'sip_call_id',
-  'tenant',
-  'type',
-];
+import { INCOMING_CALL_KEYS } from '../support/payloadKeys';
 
 describe('every phone and every browser: FCM, APNs, Web Push and HMS (emulator, fake providers)', function () {
   this.timeout(60_000);
@@ -120,7 +107,7 @@ describe('every phone and every browser: FCM, APNs, Web Push and HMS (emulator, 
 
     // Every push carries the same keys and values: FCM's data map is the reference.
     const data = fcmMessage(fcm).data;
-    assert.deepEqual(Object.keys(data).sort(), PAYLOAD_KEYS);
+    assert.deepEqual(Object.keys(data).sort(), INCOMING_CALL_KEYS);
     assert.equal(data.call_uuid, uuid);
     const decrypted = JSON.parse(webPush.payload ?? 'null') as Record<string, string>;
     assert.deepEqual(decrypted, data, 'the Web Push payload decrypts to the seeds’ keys');

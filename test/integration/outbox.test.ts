@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { callUuid } from '../../functions/core/call/callUuid';
-import { createTenant, db, storedCall } from '../support/emulator';
+import { createTenant, db, PROJECT_ID, storedCall } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { startProviders } from '../support/providers';
@@ -46,7 +46,10 @@ describe('outbox mode: pushes rendered and stored, not sent (emulator)', functio
     assert.equal(fcm.callId, id);
     assert.equal(fcm.tenant, tenant.id);
     assert.equal(fcm.method, 'POST');
-    assert.match(fcm.url as string, /\/v1\/projects\/demo-callwake\/messages:send$/);
+    assert.ok(
+      (fcm.url as string).endsWith(`/v1/projects/${PROJECT_ID}/messages:send`),
+      fcm.url as string,
+    );
     assert.equal(fcm.token, `${android.slice(0, 4)}…${android.slice(-4)}`);
     const message = (fcm.body as { message: Record<string, Record<string, string>> }).message;
     assert.equal(message.token, fcm.token);

@@ -1,6 +1,6 @@
 /**
- * Finding 8 at the level of processes: separate instances, each with its own ApnsSender, signing
- * on their own, must present one provider token for the team.
+ * One provider token per team across processes: separate instances, each with its own ApnsSender,
+ * signing on their own, must present the same token (Apple refuses a team's tokens that churn).
  */
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';

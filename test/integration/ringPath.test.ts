@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
 import { callUuid } from '../../functions/core/call/callUuid';
-import { createTenant, db, storedCall, type TestTenant } from '../support/emulator';
+import { createTenant, db, PROJECT_ID, storedCall, type TestTenant } from '../support/emulator';
 import { api, retrying503 } from '../support/http';
 import { callId, fcmToken, voipToken } from '../support/ids';
 import { startProviders, type Providers } from '../support/providers';
 import { SUITE_TIMEOUT_MS } from '../support/wait';
-
-const PAYLOAD_KEYS = [
-  'call_id',
-  'call_uuid',
-  'caller_id',
-  'caller_name',
-  'caller_number',
-  'expires_at',
-  'extension',
-  'sip_call_id',
-  'tenant',
-  'type',
-];
+import { INCOMING_CALL_KEYS } from '../support/payloadKeys';
 
 describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', function () {
   this.timeout(SUITE_TIMEOUT_MS);
@@ -70,7 +58,7 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     assert.ok(request);
     assert.equal(more.length, 0);
     assert.equal(request.method, 'POST');
-    assert.equal(request.path, '/v1/projects/demo-callwake/messages:send');
+    assert.equal(request.path, `/v1/projects/${PROJECT_ID}/messages:send`);
     assert.equal(request.headers.authorization, 'Bearer test-fcm-access-token');
     const { message } = request.body as { message: Record<string, unknown> };
     assert.deepEqual(Object.keys(message).sort(), ['android', 'data', 'token']);
@@ -138,7 +126,7 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
       request.headers['apns-expiration'],
       String(Math.floor(Number(body.expires_at) / 1000)),
     );
-    assert.deepEqual(Object.keys(body).sort(), PAYLOAD_KEYS);
+    assert.deepEqual(Object.keys(body).sort(), INCOMING_CALL_KEYS);
     // The SIP Call-ID where Linphone's iOS library looks for it; the fake accepted the body.
     assert.deepEqual(aps, { 'call-id': id });
     assert.equal(request.status, 200);
@@ -157,7 +145,7 @@ describe('ring path: incoming call to FCM and APNs (emulator, fake providers)', 
     const [request] = fakes.fcm.requestsFor(token);
     const { message } = request!.body as { message: Record<string, Record<string, unknown>> };
     assert.equal(message.android, undefined);
-    assert.deepEqual(Object.keys(message.data!).sort(), PAYLOAD_KEYS);
+    assert.deepEqual(Object.keys(message.data!).sort(), INCOMING_CALL_KEYS);
     const apns = message.apns as {
       headers: Record<string, string>;
       payload: { aps: Record<string, unknown> };

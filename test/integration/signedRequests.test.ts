@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { canonicalRequest, signRequest } from '../../functions/core/access/pbxSignature';
 import { signingKeyId, signingSecretFor } from '../../functions/core/access/pbxSignature';
-import { BASE_URL, createTenant, db, type TestTenant } from '../support/emulator';
+import { BASE_URL, createTenant, db, PROJECT_ID, type TestTenant } from '../support/emulator';
 import { api } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { signedAuthorization } from '../support/signing';
@@ -49,7 +49,7 @@ describe('signed PBX requests (emulator)', function () {
 
   it('takes a Kamailio-style signature (HTTP Basic, NMAC-SHA256) once; its replay and its move to another request are refused', async () => {
     const path = '/v1/extensions/1001/devices/sip-phone';
-    const body = `pn_provider=fcm&pn_prid=${fcmToken()}&pn_param=demo-callwake`;
+    const body = `pn_provider=fcm&pn_prid=${fcmToken()}&pn_param=${PROJECT_ID}`;
     const auth = signedAuthorization(tenant, 'POST', path, body, { alg: 'sha256' });
     const first = await send('POST', path, body, { Authorization: auth });
     assert.equal(first.status, 201, first.text);

@@ -1,7 +1,13 @@
 import { FirestoreCallStore } from '../../functions/store/callStore';
 import { FirestoreDeviceStore } from '../../functions/store/deviceStore';
+import { FirestoreMemberStore } from '../../functions/store/memberStore';
+import { FirestorePairingStore } from '../../functions/store/pairingStore';
+import { FirestoreRateLimiter } from '../../functions/store/rateLimiter';
 import { callStoreContract } from '../contract/callStore.contract';
 import { deviceStoreContract } from '../contract/deviceStore.contract';
+import { memberStoreContract } from '../contract/memberStore.contract';
+import { pairingStoreContract } from '../contract/pairingStore.contract';
+import { rateLimiterContract } from '../contract/rateLimiter.contract';
 import { randomBytes } from 'node:crypto';
 import { initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
@@ -25,4 +31,10 @@ describe('store contracts (Firestore emulator)', function () {
   const client = db();
   callStoreContract('Firestore', () => new FirestoreCallStore(client, () => 30));
   deviceStoreContract('Firestore', () => new FirestoreDeviceStore(client));
+  memberStoreContract('Firestore', () => ({
+    members: new FirestoreMemberStore(client),
+    devices: new FirestoreDeviceStore(client),
+  }));
+  pairingStoreContract('Firestore', () => new FirestorePairingStore(client));
+  rateLimiterContract('Firestore', () => new FirestoreRateLimiter(client));
 });

@@ -3,7 +3,6 @@ import {
   Timestamp,
   collection,
   deleteDoc,
-  doc,
   getDoc,
   getDocs,
   query,
@@ -13,32 +12,15 @@ import {
   where,
 } from 'firebase/firestore';
 import assert from 'node:assert/strict';
-import {
-  ALICE,
-  BOB,
-  CAROL,
-  DAVE,
-  answerOf,
-  app,
-  seed,
-  seedScene,
-  useRulesEnv,
-  type Scene,
-  without,
-} from './rulesEnv';
+import { ALICE, BOB, CAROL, DAVE, answerOf, app, seed, useScene, without } from './rulesEnv';
 import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 describe('rules: call answers', function () {
   this.timeout(SUITE_TIMEOUT_MS);
-  const rulesEnv = useRulesEnv();
-  let scene: Scene;
-
-  beforeEach(async () => {
-    scene = await seedScene(rulesEnv());
-  });
+  const { rulesEnv, scene, tenantDoc } = useScene();
 
   const answer = (uid: string | null, deviceId: string, call = scene.ringing) =>
-    doc(app(rulesEnv(), uid), `tenants/${scene.tenant}/calls/${call}/answers/${deviceId}`);
+    tenantDoc(uid, `calls/${call}/answers/${deviceId}`);
 
   it('lets a member answer a ringing call with its own device, and read its own answer only', async () => {
     await assertSucceeds(

@@ -11,22 +11,15 @@ import {
   where,
 } from 'firebase/firestore';
 import assert from 'node:assert/strict';
-import { ALICE, BOB, CAROL, app, seedScene, useRulesEnv, type Scene } from './rulesEnv';
+import { ALICE, BOB, CAROL, app, useScene } from './rulesEnv';
 import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 describe('rules: calls', function () {
   this.timeout(SUITE_TIMEOUT_MS);
-  const rulesEnv = useRulesEnv();
-  let scene: Scene;
+  const { rulesEnv, scene, tenantDoc, tenantCollection } = useScene();
 
-  beforeEach(async () => {
-    scene = await seedScene(rulesEnv());
-  });
-
-  const call = (uid: string | null, id: string) =>
-    doc(app(rulesEnv(), uid), `tenants/${scene.tenant}/calls/${id}`);
-  const calls = (uid: string | null) =>
-    collection(app(rulesEnv(), uid), `tenants/${scene.tenant}/calls`);
+  const call = (uid: string | null, id: string) => tenantDoc(uid, `calls/${id}`);
+  const calls = (uid: string | null) => tenantCollection(uid, 'calls');
 
   it('lets a member read its extension’s calls, and list them filtered on that extension', async () => {
     const snap = await assertSucceeds(getDoc(call(ALICE, scene.ringing)));

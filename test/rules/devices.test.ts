@@ -1,9 +1,7 @@
 import { assertFails } from '@firebase/rules-unit-testing';
 import {
-  collection,
   deleteDoc,
   deleteField,
-  doc,
   getDoc,
   getDocs,
   query,
@@ -11,17 +9,7 @@ import {
   updateDoc,
   where,
 } from 'firebase/firestore';
-import {
-  ALICE,
-  BOB,
-  CAROL,
-  DAVE,
-  app,
-  deviceDoc,
-  seedScene,
-  useRulesEnv,
-  type Scene,
-} from './rulesEnv';
+import { ALICE, BOB, CAROL, DAVE, deviceDoc, useScene } from './rulesEnv';
 import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 /**
@@ -31,17 +19,10 @@ import { SUITE_TIMEOUT_MS } from '../support/wait';
  */
 describe('rules: devices', function () {
   this.timeout(SUITE_TIMEOUT_MS);
-  const rulesEnv = useRulesEnv();
-  let scene: Scene;
+  const { scene, tenantDoc, tenantCollection } = useScene();
 
-  beforeEach(async () => {
-    scene = await seedScene(rulesEnv());
-  });
-
-  const device = (uid: string | null, deviceId: string) =>
-    doc(app(rulesEnv(), uid), `tenants/${scene.tenant}/devices/${deviceId}`);
-  const devices = (uid: string | null) =>
-    collection(app(rulesEnv(), uid), `tenants/${scene.tenant}/devices`);
+  const device = (uid: string | null, deviceId: string) => tenantDoc(uid, `devices/${deviceId}`);
+  const devices = (uid: string | null) => tenantCollection(uid, 'devices');
 
   it('lets no one read a device or its token, not even its owner or a member of its extension', async () => {
     for (const uid of [ALICE, BOB, CAROL, DAVE, null]) {
@@ -57,7 +38,7 @@ describe('rules: devices', function () {
   it('lets no one register a device through the SDK, even in the once valid shape', async () => {
     await assertFails(setDoc(device(ALICE, 'pixel'), deviceDoc('pixel', '1001', ALICE)));
     await assertFails(setDoc(device(CAROL, 'carol-2'), deviceDoc('carol-2', '2002', CAROL)));
-    // Finding 4: a token another device holds, and a lastSeenAt far in the future.
+    // Nor with a token another device holds and a lastSeenAt far in the future.
     const stolen = deviceDoc('dup', '1001', BOB, { lastSeenAt: Number.MAX_SAFE_INTEGER });
     await assertFails(setDoc(device(BOB, 'dup'), stolen));
     await assertFails(setDoc(device(null, 'pixel'), deviceDoc('pixel', '1001', ALICE)));

@@ -3,38 +3,21 @@ import {
   Timestamp,
   collection,
   deleteDoc,
-  doc,
   getDoc,
   getDocs,
   setDoc,
   updateDoc,
 } from 'firebase/firestore';
 import assert from 'node:assert/strict';
-import {
-  ALICE,
-  BOB,
-  CAROL,
-  DAVE,
-  app,
-  receiptOf,
-  seedScene,
-  useRulesEnv,
-  type Scene,
-  without,
-} from './rulesEnv';
+import { ALICE, BOB, CAROL, DAVE, app, receiptOf, useScene, without } from './rulesEnv';
 import { SUITE_TIMEOUT_MS } from '../support/wait';
 
 describe('rules: delivery receipts', function () {
   this.timeout(SUITE_TIMEOUT_MS);
-  const rulesEnv = useRulesEnv();
-  let scene: Scene;
-
-  beforeEach(async () => {
-    scene = await seedScene(rulesEnv());
-  });
+  const { rulesEnv, scene, tenantDoc } = useScene();
 
   const receipt = (uid: string | null, deviceId: string, call = scene.ringing) =>
-    doc(app(rulesEnv(), uid), `tenants/${scene.tenant}/calls/${call}/receipts/${deviceId}`);
+    tenantDoc(uid, `calls/${call}/receipts/${deviceId}`);
 
   it('lets a member acknowledge a push to its own device, in any call state', async () => {
     await assertSucceeds(

@@ -6,11 +6,21 @@ import {
   type RulesTestContext,
   type RulesTestEnvironment,
 } from '@firebase/rules-unit-testing';
-import { doc, serverTimestamp, setDoc, setLogLevel, type Firestore } from 'firebase/firestore';
+import {
+  collection,
+  doc,
+  serverTimestamp,
+  setDoc,
+  setLogLevel,
+  type CollectionReference,
+  type DocumentReference,
+  type Firestore,
+} from 'firebase/firestore';
+import { PROJECT_ID as TESTS_PROJECT_ID } from '../support/project';
 
-// Its own project: the emulated functions' triggers (project demo-callwake) must not act on
+// Its own project: the emulated functions' triggers (project TESTS_PROJECT_ID) must not act on
 // the documents these tests write, or a seeded answer would end the call under test.
-export const PROJECT_ID = 'demo-callwake-rules';
+export const PROJECT_ID = `${TESTS_PROJECT_ID}-rules`;
 const RULES_PATH = join(__dirname, '..', '..', 'firestore.rules');
 
 /** The users of every scene; memberships are per tenant, so the names never collide. */
@@ -213,4 +223,31 @@ export const receiptOf = (deviceId: string, uid: string) => ({
 /** A copy of `data` without `keys`, to test documents that miss a field. */
 export function without(data: Record<string, unknown>, ...keys: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(data).filter(([key]) => !keys.includes(key)));
+}
+
+/** A suite over one scene per test (useScene). */
+export interface SceneSuite {
+  rulesEnv: () => RulesTestEnvironment;
+  /** The running test's scene, filled in place before each test. */
+  scene: Scene;
+  /** A document under the scene's tenant, as `uid` sees it (signed out when null). */
+  tenantDoc: (uid: string | null, path: string) => DocumentReference;
+  /** A collection under the scene's tenant, as `uid` sees it (signed out when null). */
+  tenantCollection: (uid: string | null, path: string) => CollectionReference;
+}
+
+/** Registers the rules environment's hooks (useRulesEnv) and seeds a fresh scene before each test. */
+export function useScene(): SceneSuite {
+  const rulesEnv = useRulesEnv();
+  const scene = {} as Scene;
+  beforeEach(async () => {
+    Object.assign(scene, await seedScene(rulesEnv()));
+  });
+  return {
+    rulesEnv,
+    scene,
+    tenantDoc: (uid, path) => doc(app(rulesEnv(), uid), `tenants/${scene.tenant}/${path}`),
+    tenantCollection: (uid, path) =>
+      collection(app(rulesEnv(), uid), `tenants/${scene.tenant}/${path}`),
+  };
 }

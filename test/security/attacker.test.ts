@@ -23,30 +23,16 @@ import { callPath, db } from '../support/emulator';
 import { api, type Reply } from '../support/http';
 import { callId, fcmToken } from '../support/ids';
 import { SUITE_TIMEOUT_MS, eventually } from '../support/wait';
-import { asUser, closeWorld, makeWorld, settledTenant, wholeTenant, type World } from './world';
-
-/** A device in the shape the old rules let a member write through the SDK. */
-function legacyDevice(deviceId: string, extension: string, ownerUid: string, token: string) {
-  const now = Date.now();
-  return {
-    deviceId,
-    extension,
-    platform: 'android',
-    apnsEnv: 'production',
-    ownerUid,
-    fcmToken: token,
-    lastSeenAt: now,
-    createdAt: now,
-  };
-}
-
-async function refusedBySdk(what: string, attempt: Promise<unknown>): Promise<void> {
-  await assert.rejects(
-    attempt,
-    (err: { code?: string }) => err.code === 'permission-denied',
-    `${what}: the rules refuse it`,
-  );
-}
+import {
+  asUser,
+  closeWorld,
+  makeWorld,
+  refusedBySdk,
+  settledTenant,
+  wholeTenant,
+  type World,
+} from './world';
+import { deviceDoc } from '../rules/rulesEnv';
 
 describe('security: devices, tokens, uids, pairing and keys attacked at both doors, by every principal (emulators, JS SDK as the app)', function () {
   this.timeout(SUITE_TIMEOUT_MS);
@@ -165,7 +151,10 @@ describe('security: devices, tokens, uids, pairing and keys attacked at both doo
         for (const id of ['desk-200', 'm200-phone', 'victim-phone']) {
           const ref = doc(app.db, devicePath(id));
           const uid = app.uid || 'nobody';
-          await refusedBySdk(`${id} set`, setDoc(ref, legacyDevice(id, '100', uid, fcmToken())));
+          await refusedBySdk(
+            `${id} set`,
+            setDoc(ref, deviceDoc(id, '100', uid, { fcmToken: fcmToken() })),
+          );
           await refusedBySdk(`${id} update`, updateDoc(ref, { extension: '100', ownerUid: uid }));
           await refusedBySdk(`${id} delete`, deleteDoc(ref));
         }
@@ -309,7 +298,7 @@ describe('security: devices, tokens, uids, pairing and keys attacked at both doo
           'hold the token on a device of ones own',
           setDoc(
             doc(app.db, devicePath('attacker-phone')),
-            legacyDevice('attacker-phone', '100', app.uid || 'nobody', tokens.victim),
+            deviceDoc('attacker-phone', '100', app.uid || 'nobody', { fcmToken: tokens.victim }),
           ),
         );
       }
@@ -320,7 +309,7 @@ describe('security: devices, tokens, uids, pairing and keys attacked at both doo
     await unchanged(async () => {
       const far = Number.MAX_SAFE_INTEGER;
       const mine = (token: string, extra: Record<string, unknown> = {}) => ({
-        ...legacyDevice('m100-tablet', '100', w.m100.uid, token),
+        ...deviceDoc('m100-tablet', '100', w.m100.uid, { fcmToken: token }),
         ...extra,
       });
       const tablet = doc(w.m100.db, devicePath('m100-tablet'));

@@ -27,6 +27,7 @@ import {
   asUser,
   closeWorld,
   makeWorld,
+  refusedBySdk,
   seedDeviceId,
   settledTenant,
   wholeTenant,
@@ -45,14 +46,6 @@ const android = (extension: string, token: string) => ({
   platform: 'android',
   fcm_token: token,
 });
-
-async function refusedBySdk(what: string, attempt: Promise<unknown>): Promise<void> {
-  await assert.rejects(
-    attempt,
-    (err: { code?: string }) => err.code === 'permission-denied',
-    `${what}: the rules refuse it`,
-  );
-}
 
 function status(reply: Reply, expected: number, what: string): void {
   assert.equal(reply.status, expected, `${what}: ${reply.text}`);

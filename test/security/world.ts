@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { DocumentReference } from 'firebase-admin/firestore';
 import {
@@ -75,6 +76,15 @@ export async function asUser(
 ): Promise<Reply> {
   const headers = { ...options.headers, Authorization: `Bearer ${await app.idToken()}` };
   return api(method, path, { ...options, headers });
+}
+
+/** Asserts the rules refused what the app tried through the SDK. */
+export async function refusedBySdk(what: string, attempt: Promise<unknown>): Promise<void> {
+  await assert.rejects(
+    attempt,
+    (err: { code?: string }) => err.code === 'permission-denied',
+    `${what}: the rules refuse it`,
+  );
 }
 
 /** The device id the seed routes derive from a token (routes/seedCompat.ts). */

@@ -7,6 +7,7 @@ import { addCounts, emptyCounts } from './faults';
 import { addStats, type SimulationReport } from './runner';
 import { scenarioArb } from './scenario';
 import { simulate, zeroStats } from './simulate';
+import { PROJECT_ID } from '../support/project';
 
 /** One lane: a database of its own (a project id of its own on the emulator), one schedule at a time. */
 interface Lane {
@@ -15,7 +16,7 @@ interface Lane {
 }
 
 function lane(index: number): Lane {
-  const project = `demo-callwake-sim-${index}`;
+  const project = `${PROJECT_ID}-sim-${index}`;
   const app = initializeApp(
     { projectId: project },
     `sim-${index}-${randomBytes(4).toString('hex')}`,

@@ -8,6 +8,17 @@ import { ROOT } from './emulator';
 /** Debian's Chromium: the tests never download a browser. */
 export const CHROMIUM = process.env.CALLWAKE_CHROMIUM ?? '/usr/bin/chromium';
 
+/** Headless in a container, and nothing talking to Google on its own. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+] as const;
+
 /**
  * A headless Chromium with a fresh profile, nothing talking to Google on its own, driven by
  * puppeteer-core over the DevTools protocol. `close()` also removes the profile.
@@ -20,15 +31,7 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
     executablePath: CHROMIUM,
     headless: true,
     userDataDir: profile,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
     protocolTimeout: 60_000,
   });
   return {

@@ -10,8 +10,9 @@ import {
   signingKeyId as signingKeyIdOf,
   signingSecretFor,
 } from '../../functions/core/access/pbxSignature';
+import { PROJECT_ID } from './project';
 
-export const PROJECT_ID = 'demo-callwake';
+export { PROJECT_ID };
 export const ROOT = join(__dirname, '..', '..');
 export const BASE_URL = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1/api`;
 

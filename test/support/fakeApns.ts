@@ -12,9 +12,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { AddressInfo } from 'node:net';
 import type { ApnsEnv } from '../../functions/core/send/push';
 import { ApnsWorld } from './apnsWorld';
+import { isRecord, listenLocal, parseJson } from './fakeServer';
 import { TokenScripts } from './tokenScripts';
 
 /** One scripted answer for a device token. */
@@ -190,10 +190,7 @@ export class FakeApns extends TokenScripts<ApnsRecordedRequest, ApnsFault> {
       this.handle(stream, headers);
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject).listen(port, '127.0.0.1', resolve);
-    });
-    const actual = (server.address() as AddressInfo).port;
+    const actual = await listenLocal(server, port);
     return { port: actual, origin: `https://127.0.0.1:${actual}`, ca: cert };
   }
 
@@ -396,16 +393,4 @@ function plainHeaders(headers: http2.IncomingHttpHeaders): Record<string, string
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -4,8 +4,8 @@
  * received, and plays scripted faults per token.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomInt } from 'node:crypto';
+import { isRecord, LocalHttpServer, parseJson, readBody } from './fakeServer';
 import { TokenScripts } from './tokenScripts';
 
 /** One scripted answer: a status (with FCM's body for it), a named FCM error, or a transport fault. */
@@ -105,7 +105,9 @@ function reply(res: http.ServerResponse, answer: Answer): void {
 
 /** The fake server. Start it, point an FcmSender at `origin`, and inspect `requests`. */
 export class FakeFcm extends TokenScripts<FcmRecordedRequest, FcmFault> {
-  private server: http.Server | undefined;
+  private readonly server = new LocalHttpServer((req, res) => {
+    this.handle(req, res);
+  });
   /** Bearers FCM takes, and bearers it once took that have since expired. */
   private readonly validTokens = new Set<string>();
   private readonly expiredTokens = new Set<string>();
@@ -137,38 +139,18 @@ export class FakeFcm extends TokenScripts<FcmRecordedRequest, FcmFault> {
 
   /** Listens on 127.0.0.1 (`port` 0 = ephemeral). */
   async start(port = 0): Promise<{ port: number; origin: string }> {
-    const server = http.createServer((req, res) => {
-      this.handle(req, res);
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject).listen(port, '127.0.0.1', resolve);
-    });
-    const actual = (server.address() as AddressInfo).port;
+    const actual = await this.server.start(port);
     return { port: actual, origin: `http://127.0.0.1:${actual}` };
   }
 
   /** Stops listening and drops every connection, hanging ones included. */
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server === undefined) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-      server.closeAllConnections();
-    });
+    await this.server.close();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const receivedAt = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('error', () => undefined);
-    res.on('error', () => undefined);
-    req.on('end', () => {
-      const rawBody = Buffer.concat(chunks).toString('utf8');
+    readBody(req, res, (bytes, receivedAt) => {
+      const rawBody = bytes.toString('utf8');
       const body = parseJson(rawBody);
       const message = isRecord(body) && isRecord(body.message) ? body.message : undefined;
       const token = typeof message?.token === 'string' ? message.token : undefined;
@@ -368,16 +350,4 @@ function fieldSet(names: string): Set<string> {
     out.add(name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
   }
   return out;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -8,8 +8,8 @@
  * token.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { isRecord, LocalHttpServer, readBody } from './fakeServer';
 import { TokenScripts } from './tokenScripts';
 
 export type HmsFault =
@@ -93,7 +93,9 @@ const TTL = /^\d+(\.\d{1,9})?[sS]?$/;
 const MAX_BODY = 4096;
 
 export class FakeHms extends TokenScripts<HmsRecordedRequest, HmsFault> {
-  private server: http.Server | undefined;
+  private readonly server = new LocalHttpServer((req, res) => {
+    this.handle(req, res);
+  });
   /** Access tokens issued, and when each expires (epoch ms). */
   private readonly issued = new Map<string, number>();
   /** OAuth requests received (a cache under test should make few). */
@@ -109,36 +111,16 @@ export class FakeHms extends TokenScripts<HmsRecordedRequest, HmsFault> {
   }
 
   async start(port = 0): Promise<{ origin: string }> {
-    const server = http.createServer((req, res) => {
-      this.handle(req, res);
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject).listen(port, '127.0.0.1', resolve);
-    });
-    return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    return { origin: `http://127.0.0.1:${await this.server.start(port)}` };
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-      server.closeAllConnections();
-    });
+    await this.server.close();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const receivedAt = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('error', () => undefined);
-    res.on('error', () => undefined);
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
+    readBody(req, res, (bytes, receivedAt) => {
+      const raw = bytes.toString('utf8');
       if (req.url === '/oauth2/v3/token') {
         this.reply(res, this.token(req, raw));
         return;
@@ -321,8 +303,4 @@ function resultCode(body: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

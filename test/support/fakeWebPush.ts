@@ -16,9 +16,9 @@
 import { createECDH, createPublicKey, randomBytes, verify, type ECDH } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import ece from 'http_ece';
 import { selfSigned } from './fakeApns';
+import { closeServer, listenLocal, readBody } from './fakeServer';
 import { TokenScripts } from './tokenScripts';
 
 /** One scripted answer for an endpoint. */
@@ -160,33 +160,18 @@ export class FakeWebPush extends TokenScripts<WebPushRecordedRequest, WebPushFau
       this.handle(req, res);
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject).listen(port, '127.0.0.1', resolve);
-    });
-    this.originUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.originUrl = `https://127.0.0.1:${await listenLocal(server, port)}`;
     return { origin: this.originUrl, ca: cert };
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse) {
-    const receivedAt = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('error', () => undefined);
-    res.on('error', () => undefined);
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
+    readBody(req, res, (body, receivedAt) => {
       const endpoint = `${this.origin}${req.url ?? ''}`;
       const record: WebPushRecordedRequest = {
         token: endpoint,

@@ -32,6 +32,7 @@ import { FakeCallStore } from './fakeCallStore';
 import { FakeClock } from './fakeClock';
 import { FakeDeviceStore } from './fakeDeviceStore';
 import { FakeOperations } from './fakeOperations';
+import { PROJECT_ID } from './project';
 
 export { FakeCallStore, type AnswerDoc, type StoreWrite } from './fakeCallStore';
 export { FakeClock } from './fakeClock';
@@ -206,6 +207,10 @@ export class FakePairingStore implements PairingStore {
   readonly codes = new Map<string, PairingCode & { usedBy?: string }>();
 
   create(codeHash: string, code: PairingCode): Promise<void> {
+    // As Firestore's create(): a hash stored already is refused, never overwritten.
+    if (this.codes.has(codeHash)) {
+      return Promise.reject(new Error(`6 ALREADY_EXISTS: pairing code ${codeHash}`));
+    }
     this.codes.set(codeHash, { ...code });
     return Promise.resolve();
   }
@@ -332,7 +337,7 @@ export const UNUSED_SENDER: PushSender = {
 };
 
 export const TEST_ENDPOINTS: PushEndpoints = {
-  projectId: 'demo-callwake',
+  projectId: PROJECT_ID,
   fcmOrigin: 'https://fcm.test',
   apnsOrigins: { production: 'https://apns.test', sandbox: 'https://apns-sandbox.test' },
   hms: { origin: 'https://hms.test', clientId: '101234567' },

@@ -7,6 +7,7 @@ import { FakeFcm, type FcmRecordedRequest } from './fakeFcm';
 import { FakeHms } from './fakeHms';
 import { FakeWebPush } from './fakeWebPush';
 import { localConfig } from './emulator';
+import { PROJECT_ID } from './project';
 
 /** The fake providers the emulated functions push to (ports come from scripts/test-env.mjs). */
 export interface Providers {
@@ -38,7 +39,7 @@ export async function startProviders(): Promise<Providers> {
   };
   const fcm = new FakeFcm({
     accessToken: env.CALLWAKE_FCM_ACCESS_TOKEN ?? '',
-    projectId: 'demo-callwake',
+    projectId: PROJECT_ID,
   });
   const production = new FakeApns({ ...apnsOptions, environment: 'production' });
   const sandbox = new FakeApns({ ...apnsOptions, environment: 'sandbox' });

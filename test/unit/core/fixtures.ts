@@ -1,5 +1,5 @@
 import { callUuid } from '../../../functions/core/call/callUuid';
-import type { Call, Device } from '../../../functions/core/model';
+import type { Call, Delivery, Device } from '../../../functions/core/model';
 
 /** Shared records for core tests. */
 
@@ -29,6 +29,26 @@ export function ringingCall(overrides: Partial<Call> = {}): Call {
   };
 }
 
+/** What a push's data says of ringingCall(), whatever the push: written out, as apps read it. */
+export const payloadCallFields = (call: Call) => ({
+  call_id: '1700000000.42',
+  call_uuid: call.callUuid,
+  caller_id: '+3225550100',
+  caller_number: '+3225550100',
+  caller_name: 'Zoë',
+  extension: '100',
+  sip_call_id: 'a84b4c76e66710@pbx.example.com',
+  tenant: 'acme',
+});
+
+/** A ringing call from a caller who withheld number and name. */
+export function anonymousCall(): Call {
+  const call = ringingCall();
+  delete call.from;
+  delete call.fromName;
+  return call;
+}
+
 export const androidDevice = (overrides: Partial<Device> = {}): Device => ({
   deviceId: 'pixel-8',
   extension: '100',
@@ -49,6 +69,13 @@ export const iosVoipDevice = (overrides: Partial<Device> = {}): Device => ({
   lastSeenAt: NOW - 60_000,
   ...overrides,
 });
+
+/** An iOS device without PushKit: FCM relays to APNs. */
+export function iosFcmDevice(): Device {
+  const device = iosVoipDevice({ fcmToken: FCM_TOKEN });
+  delete device.voipToken;
+  return device;
+}
 
 export const HMS_TOKEN = 'IQAAAACy0kYdAAC' + 'h'.repeat(100);
 export const WEB_ENDPOINT = 'https://fcm.googleapis.com/fcm/send/dXk3:APA91bE' + 'w'.repeat(80);
@@ -75,4 +102,15 @@ export const huaweiDevice = (overrides: Partial<Device> = {}): Device => ({
   apnsEnv: 'production',
   lastSeenAt: NOW - 60_000,
   ...overrides,
+});
+
+/** A fresh FCM delivery record each time: the fake store would share one object between devices. */
+export const delivery = (status: Delivery['status'], extra: Partial<Delivery> = {}): Delivery => ({
+  platform: 'android',
+  provider: 'fcm',
+  kind: 'data',
+  status,
+  attempts: 1,
+  pushedAt: NOW,
+  ...extra,
 });

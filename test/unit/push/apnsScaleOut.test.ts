@@ -9,7 +9,7 @@ import { KEY_ID, ManualClock, TEAM_ID, es256Key, newDeviceToken, renderVoip } fr
 
 const MINUTE = 60_000;
 
-/** Finding 8: one provider token per team, however many instances send. */
+/** One provider token per team, however many instances send. */
 describe('APNs provider tokens under scale-out', () => {
   const key = es256Key();
   // A window boundary a little in the past, so the tokens' iat are never in Apple's future.

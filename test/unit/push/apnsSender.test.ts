@@ -4,8 +4,9 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { ApnsEnv, RenderedPush, SendResult } from '../../../functions/core/send/push';
 import { ApnsSender } from '../../../functions/push/apnsSender';
+import { connectionFailureTests, deadTokenTests, overFake } from './senderFaults';
 import { ApnsWorld } from '../../support/apnsWorld';
-import { FakeApns } from '../../support/fakeApns';
+import { FakeApns, type ApnsFault } from '../../support/fakeApns';
 import { KEY_ID, TEAM_ID, es256Key, newDeviceToken, renderVoip } from './apnsFixtures';
 
 /** A port nothing listens on: bind one, then let it go. */
@@ -135,17 +136,16 @@ describe('ApnsSender against the fake APNs server', () => {
     assert.equal(world.updates(TEAM_ID).length, 1);
   });
 
-  for (const [fault, status, reason] of [
+  const sut = () =>
+    overFake<Extract<ApnsFault, string>>(production, newToken, (token, budgetMs) =>
+      send(render(token), budgetMs),
+    );
+
+  deadTokenTests(sut, [
     ['unregistered', 410, 'Unregistered'],
     ['bad_device_token', 400, 'BadDeviceToken'],
     ['not_for_topic', 400, 'DeviceTokenNotForTopic'],
-  ] as const) {
-    it(`reports ${fault} as a dead token`, async () => {
-      const token = newToken();
-      production.script(token, [fault]);
-      assert.deepEqual(await send(render(token)), { kind: 'dead_token', status, reason });
-    });
-  }
+  ]);
 
   it('treats 429, 500 and 503 as retryable, without retrying inside the library', async () => {
     const token = newToken();
@@ -223,29 +223,7 @@ describe('ApnsSender against the fake APNs server', () => {
     });
   });
 
-  it('reports a reset stream as a retryable network error, and keeps working', async () => {
-    const token = newToken();
-    production.script(token, ['reset']);
-    assert.deepEqual(await send(render(token)), {
-      kind: 'failed',
-      retryable: true,
-      reason: 'network_error',
-    });
-    assert.equal((await send(render(token))).kind, 'accepted');
-  });
-
-  it('settles as a timeout by the deadline when APNs never answers', async () => {
-    const token = newToken();
-    production.script(token, ['hang']);
-    const started = Date.now();
-    const result = await send(render(token), 300);
-    const elapsed = Date.now() - started;
-    // The fake never answers: a result at all means the deadline ended the request.
-    assert.deepEqual(result, { kind: 'failed', retryable: true, reason: 'timeout' });
-    assert.ok(elapsed >= 280, `settled after ${elapsed} ms, before the deadline`);
-    // The hanging stream does not block the shared HTTP/2 session.
-    assert.equal((await send(render(newToken()))).kind, 'accepted');
-  });
+  connectionFailureTests('APNs', sut);
 
   it('reports a refused connection as a retryable network error', async () => {
     const port = await closedPort();

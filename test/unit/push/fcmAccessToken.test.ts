@@ -3,6 +3,7 @@ import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
 import * as tokens from '../../../functions/push/fcmAccessToken';
 import { AccessTokenCache, type OAuthAccessToken } from '../../../functions/push/accessTokenCache';
 import { ManualClock } from './apnsFixtures';
+import { PROJECT_ID } from '../../support/project';
 
 /** A token source that counts its fetches and answers when told to. */
 function oauthServer() {
@@ -95,7 +96,7 @@ describe('fcmAccessToken (the app credential, as deployed)', () => {
         return { access_token: `ya29.app-${next}`, expires_in: 3600 };
       },
     };
-    app = initializeApp({ credential, projectId: 'demo-callwake' });
+    app = initializeApp({ credential, projectId: PROJECT_ID });
   });
   after(async () => {
     await deleteApp(app);

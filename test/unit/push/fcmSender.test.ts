@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import type { RenderedPush, SendResult } from '../../../functions/core/send/push';
 import { FcmSender } from '../../../functions/push/fcmSender';
 import { parseRetryAfter } from '../../../functions/push/retryAfter';
-import { FakeFcm } from '../../support/fakeFcm';
+import { connectionFailureTests, deadTokenTests, overFake } from './senderFaults';
+import { FakeFcm, type FcmFault } from '../../support/fakeFcm';
+import { PROJECT_ID } from '../../support/project';
 
 const ACCESS_TOKEN = 'ya29.test-access-token';
-const PROJECT = 'demo-callwake';
 
 describe('FcmSender against the fake FCM server', () => {
-  const fake = new FakeFcm({ accessToken: ACCESS_TOKEN, projectId: PROJECT });
+  const fake = new FakeFcm({ accessToken: ACCESS_TOKEN, projectId: PROJECT_ID });
   const sender = new FcmSender({ getAccessToken: () => Promise.resolve(ACCESS_TOKEN) });
   const results: { token: string; result: SendResult }[] = [];
   let origin = '';
@@ -33,7 +34,7 @@ describe('FcmSender against the fake FCM server', () => {
   function render(token: string, message: Record<string, unknown> = {}): RenderedPush {
     return {
       provider: 'fcm',
-      url: `${origin}/v1/projects/${PROJECT}/messages:send`,
+      url: `${origin}/v1/projects/${PROJECT_ID}/messages:send`,
       method: 'POST',
       headers: { 'x-callwake-call': 'call-1' },
       body: {
@@ -62,11 +63,11 @@ describe('FcmSender against the fake FCM server', () => {
 
     assert.equal(result.kind, 'accepted');
     assert.equal(result.status, 200);
-    assert.match(result.providerId ?? '', new RegExp(`^projects/${PROJECT}/messages/.+`));
+    assert.match(result.providerId ?? '', new RegExp(`^projects/${PROJECT_ID}/messages/.+`));
     const [req] = fake.requestsFor(token);
     assert.ok(req);
     assert.equal(req.method, 'POST');
-    assert.equal(req.path, `/v1/projects/${PROJECT}/messages:send`);
+    assert.equal(req.path, `/v1/projects/${PROJECT_ID}/messages:send`);
     assert.equal(req.headers.authorization, `Bearer ${ACCESS_TOKEN}`);
     assert.equal(req.headers['content-type'], 'application/json');
     assert.equal(req.headers['x-callwake-call'], 'call-1');
@@ -74,17 +75,16 @@ describe('FcmSender against the fake FCM server', () => {
     assert.equal(req.rawBody, JSON.stringify(push.body));
   });
 
-  for (const [fault, status, reason] of [
+  const sut = () =>
+    overFake<Extract<FcmFault, string>>(fake, nextToken, (token, budgetMs) =>
+      send(render(token), budgetMs),
+    );
+
+  deadTokenTests(sut, [
     ['unregistered', 404, 'UNREGISTERED'],
     ['sender_id_mismatch', 403, 'SENDER_ID_MISMATCH'],
     ['invalid_token', 400, 'INVALID_ARGUMENT'],
-  ] as const) {
-    it(`reports ${fault} as a dead token`, async () => {
-      const token = nextToken();
-      fake.script(token, [fault]);
-      assert.deepEqual(await send(render(token)), { kind: 'dead_token', status, reason });
-    });
-  }
+  ]);
 
   it('keeps reporting a token unregistered for good', async () => {
     const token = nextToken();
@@ -215,7 +215,7 @@ describe('FcmSender against the fake FCM server', () => {
     it('answers a stale bearer with Google’s 401 body and WWW-Authenticate', async () => {
       const stale = fake.issueAccessToken();
       fake.expireAccessTokens();
-      const res = await fetch(`${origin}/v1/projects/${PROJECT}/messages:send`, {
+      const res = await fetch(`${origin}/v1/projects/${PROJECT_ID}/messages:send`, {
         method: 'POST',
         headers: { authorization: `Bearer ${stale}`, 'content-type': 'application/json' },
         body: JSON.stringify(render(nextToken()).body),
@@ -274,27 +274,7 @@ describe('FcmSender against the fake FCM server', () => {
     });
   });
 
-  it('reports a connection reset as a retryable network error, and recovers', async () => {
-    const token = nextToken();
-    fake.script(token, ['reset']);
-    assert.deepEqual(await send(render(token)), {
-      kind: 'failed',
-      retryable: true,
-      reason: 'network_error',
-    });
-    assert.equal((await send(render(token))).kind, 'accepted');
-  });
-
-  it('settles as a timeout by the deadline when FCM never answers', async () => {
-    const token = nextToken();
-    fake.script(token, ['hang']);
-    const started = Date.now();
-    const result = await send(render(token), 300);
-    const elapsed = Date.now() - started;
-    // The fake never answers: a result at all means the deadline ended the request.
-    assert.deepEqual(result, { kind: 'failed', retryable: true, reason: 'timeout' });
-    assert.ok(elapsed >= 280, `settled after ${elapsed} ms, before the deadline`);
-  });
+  connectionFailureTests('FCM', sut);
 
   it('bounds a slow or failing access-token source by the deadline', async () => {
     const token = nextToken();

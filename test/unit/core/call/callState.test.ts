@@ -10,19 +10,9 @@ import {
   type Answer,
   type CallPatch,
 } from '../../../../functions/core/call/callState';
-import type { Call, CallStatus, CancelState, Delivery } from '../../../../functions/core/model';
+import type { Call, CallStatus, CancelState } from '../../../../functions/core/model';
 import { mergeDeep } from '../../../support/fakes';
-import { NOW, ringingCall } from '../fixtures';
-
-const delivery = (status: Delivery['status'], extra: Partial<Delivery> = {}): Delivery => ({
-  platform: 'android',
-  provider: 'fcm',
-  kind: 'data',
-  status,
-  attempts: 1,
-  pushedAt: NOW,
-  ...extra,
-});
+import { delivery, NOW, ringingCall } from '../fixtures';
 
 /** Five devices in no particular order: three may ring, two cannot. */
 function callWithDeliveries(overrides: Partial<Call> = {}): Call {

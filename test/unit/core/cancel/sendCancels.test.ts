@@ -7,18 +7,9 @@ import {
   type CancelRun,
 } from '../../../../functions/core/cancel/sendCancels';
 import type { SendResult } from '../../../../functions/core/send/push';
-import {
-  deferred,
-  FakeCallStore,
-  FakeClock,
-  FakeDeviceStore,
-  FakeSender,
-  settle,
-  TEST_ENDPOINTS,
-  type Deferred,
-  UNUSED_SENDER,
-} from '../../../support/fakes';
+import { deferred, FakeCallStore, settle, type Deferred } from '../../../support/fakes';
 import { androidDevice, iosVoipDevice, NOW, ringingCall, VOIP_TOKEN } from '../fixtures';
+import { cancelDeps, ringPorts, type RingPorts } from '../ringDeps';
 
 const TENANT = 'acme';
 const PIXEL_TOKEN = 'fcm-pixel-' + 'p'.repeat(40);
@@ -26,26 +17,15 @@ const TABLET_TOKEN = 'fcm-tablet-' + 't'.repeat(40);
 const IPHONE_TOKEN = 'fcm-iphone-' + 'i'.repeat(40);
 const ACCEPTED: SendResult = { kind: 'accepted', status: 200 };
 
-interface Setup {
-  deps: CancelDeps;
-  calls: FakeCallStore;
-  devices: FakeDeviceStore;
-  clock: FakeClock;
-  fcm: FakeSender;
-  apns: FakeSender;
-  call: Call;
-}
+/** The ring ports with the cancel path's deps, and the call being cancelled. */
+type Setup = Omit<RingPorts, 'deps'> & { deps: CancelDeps; call: Call };
 
 /**
  * An answered call whose cancel job targets three devices with an FCM token,
  * an iOS device with only a PushKit token, and a device deleted since.
  */
 async function setup(cancel: Partial<CancelState> = {}): Promise<Setup> {
-  const clock = new FakeClock();
-  const calls = new FakeCallStore(clock);
-  const devices = new FakeDeviceStore();
-  const fcm = new FakeSender(clock);
-  const apns = new FakeSender(clock);
+  const { clock, calls, devices, fcm, apns, deps: ring } = ringPorts();
   devices.put(TENANT, androidDevice({ deviceId: 'a-pixel', fcmToken: PIXEL_TOKEN }));
   devices.put(TENANT, androidDevice({ deviceId: 'b-tablet', fcmToken: TABLET_TOKEN }));
   devices.put(TENANT, iosVoipDevice({ deviceId: 'c-iphone', fcmToken: IPHONE_TOKEN }));
@@ -62,15 +42,7 @@ async function setup(cancel: Partial<CancelState> = {}): Promise<Setup> {
     },
   });
   await calls.createOnce(call);
-  const deps: CancelDeps = {
-    calls,
-    devices,
-    senders: { fcm, apns, webpush: UNUSED_SENDER, hms: UNUSED_SENDER },
-    endpoints: TEST_ENDPOINTS,
-    clock,
-    leaseMs: 60_000,
-    sendBudgetMs: 10_000,
-  };
+  const deps = cancelDeps(ring, 60_000);
   return { deps, calls, devices, clock, fcm, apns, call };
 }
 

@@ -1,21 +1,28 @@
 import assert from 'node:assert/strict';
-import type { Device, EndReason, Platform } from '../../../../functions/core/model';
+import {
+  CALL_END_REASONS,
+  type Device,
+  type EndReason,
+  type Platform,
+} from '../../../../functions/core/model';
 import { callCancelledPayload } from '../../../../functions/core/render/payload';
 import { renderCancel } from '../../../../functions/core/render/cancelPush';
 import { TEST_ENDPOINTS } from '../../../support/fakes';
-import { androidDevice, FCM_TOKEN, iosVoipDevice, ringingCall, VOIP_TOKEN } from '../fixtures';
+import {
+  androidDevice,
+  anonymousCall,
+  FCM_TOKEN,
+  iosVoipDevice,
+  payloadCallFields,
+  ringingCall,
+  VOIP_TOKEN,
+  iosFcmDevice,
+} from '../fixtures';
+import { FCM_URL, fcmPlan } from './fcmPlan';
 
-const FCM_URL = 'https://fcm.test/v1/projects/demo-callwake/messages:send';
-const REASONS: EndReason[] = [
-  'answered_elsewhere',
-  'declined',
-  'hangup',
-  'timeout',
-  'busy',
-  'other',
-];
 const MISSED_REASONS: EndReason[] = ['hangup', 'timeout'];
 const SILENT_REASONS: EndReason[] = ['answered_elsewhere', 'declined', 'busy', 'other'];
+const REASONS: EndReason[] = [...MISSED_REASONS, ...SILENT_REASONS];
 
 interface FcmMessage {
   token: string;
@@ -26,13 +33,6 @@ interface FcmMessage {
 }
 
 const messageOf = (body: Record<string, unknown>) => (body as { message: FcmMessage }).message;
-
-/** An iOS device without PushKit: FCM relays to APNs. */
-function iosFcmDevice(): Device {
-  const device = iosVoipDevice({ fcmToken: FCM_TOKEN });
-  delete device.voipToken;
-  return device;
-}
 
 /** The apns-expiration a push rendered between `before` and `after` may carry. */
 function expirationWindow(before: number, after: number): [number, number] {
@@ -51,38 +51,25 @@ describe('renderCancel', () => {
       TEST_ENDPOINTS,
       Date.now(),
     );
-    assert.deepEqual(plan, {
-      deviceId: 'pixel-8',
-      kind: 'data',
-      push: {
-        provider: 'fcm',
-        url: FCM_URL,
-        method: 'POST',
-        headers: {},
-        token: FCM_TOKEN,
-        body: {
-          message: {
-            token: FCM_TOKEN,
-            data: {
-              type: 'call_cancelled',
-              call_id: '1700000000.42',
-              call_uuid: call.callUuid,
-              caller_id: '+3225550100',
-              caller_number: '+3225550100',
-              caller_name: 'Zoë',
-              extension: '100',
-              sip_call_id: 'a84b4c76e66710@pbx.example.com',
-              tenant: 'acme',
-              reason: 'answered_elsewhere',
-            },
-            android: { priority: 'high', ttl: '60s', collapse_key: collapse },
-          },
+    assert.deepEqual(
+      plan,
+      fcmPlan('pixel-8', 'data', {
+        data: {
+          type: 'call_cancelled',
+          ...payloadCallFields(call),
+          reason: 'answered_elsewhere',
         },
-      },
-    });
+        android: { priority: 'high', ttl: '60s', collapse_key: collapse },
+      }),
+    );
     const message = messageOf(plan.push.body);
     assert.equal('notification' in message, false, 'a notification would show, not stop ringing');
     assert.equal('apns' in message, false);
+  });
+
+  it('sorts every reason a call ends for, but its answer, as missed or silent', () => {
+    const ends = CALL_END_REASONS.filter((reason) => reason !== 'answered');
+    assert.deepEqual([...REASONS].sort(), [...ends].sort());
   });
 
   for (const reason of REASONS) {
@@ -106,45 +93,32 @@ describe('renderCancel', () => {
       const [earliest, latest] = expirationWindow(before, after);
       const expiration = Number(message.apns?.headers['apns-expiration']);
       assert.ok(expiration >= earliest && expiration <= latest, `expiration ${expiration}`);
-      assert.deepEqual(plan, {
-        deviceId: 'iphone-15',
-        kind: 'alert',
-        push: {
-          provider: 'fcm',
-          url: FCM_URL,
-          method: 'POST',
-          headers: {},
-          token: FCM_TOKEN,
-          body: {
-            message: {
-              token: FCM_TOKEN,
-              data: callCancelledPayload(call, reason),
-              apns: {
-                headers: {
-                  'apns-push-type': 'alert',
-                  'apns-priority': '10',
-                  'apns-expiration': String(expiration),
-                  'apns-collapse-id': collapse,
-                },
-                payload: {
-                  aps: {
-                    alert: { title: 'Missed call', body: 'Missed call from Zoë' },
-                    sound: 'default',
-                    category: 'MISSED_CALL',
-                  },
-                },
+      assert.deepEqual(
+        plan,
+        fcmPlan('iphone-15', 'alert', {
+          data: callCancelledPayload(call, reason),
+          apns: {
+            headers: {
+              'apns-push-type': 'alert',
+              'apns-priority': '10',
+              'apns-expiration': String(expiration),
+              'apns-collapse-id': collapse,
+            },
+            payload: {
+              aps: {
+                alert: { title: 'Missed call', body: 'Missed call from Zoë' },
+                sound: 'default',
+                category: 'MISSED_CALL',
               },
             },
           },
-        },
-      });
+        }),
+      );
     });
   }
 
   it('names an anonymous caller "Unknown" in the missed-call alert', () => {
-    const anonymous = ringingCall();
-    delete anonymous.from;
-    delete anonymous.fromName;
+    const anonymous = anonymousCall();
     const plan = renderCancel(anonymous, iosFcmDevice(), 'hangup', TEST_ENDPOINTS, Date.now());
     const aps = messageOf(plan!.push.body).apns?.payload.aps;
     assert.deepEqual(aps?.alert, { title: 'Missed call', body: 'Missed call from Unknown' });

@@ -2,21 +2,17 @@ import assert from 'node:assert/strict';
 import { incomingCallPayload } from '../../../../functions/core/render/payload';
 import { renderIncomingCall } from '../../../../functions/core/render/incomingPush';
 import { TEST_ENDPOINTS } from '../../../support/fakes';
-import { androidDevice, FCM_TOKEN, iosVoipDevice, NOW, ringingCall, VOIP_TOKEN } from '../fixtures';
-
-const PAYLOAD_KEYS = [
-  'call_id',
-  'call_uuid',
-  'caller_id',
-  'caller_name',
-  'caller_number',
-  'expires_at',
-  'extension',
-  'sip_call_id',
-  'tenant',
-  'type',
-];
-const FCM_URL = 'https://fcm.test/v1/projects/demo-callwake/messages:send';
+import {
+  androidDevice,
+  FCM_TOKEN,
+  iosVoipDevice,
+  NOW,
+  ringingCall,
+  VOIP_TOKEN,
+  iosFcmDevice,
+} from '../fixtures';
+import { fcmPlan } from './fcmPlan';
+import { INCOMING_CALL_KEYS } from '../../../support/payloadKeys';
 
 describe('renderIncomingCall', () => {
   const call = ringingCall();
@@ -25,24 +21,13 @@ describe('renderIncomingCall', () => {
   it('renders Android as a high-priority FCM data-only message with the remaining TTL', () => {
     const now = NOW + 2_500; // 27.5 s left: FCM gets whole seconds, rounded down
     const plan = renderIncomingCall(call, androidDevice(), TEST_ENDPOINTS, now);
-    assert.deepEqual(plan, {
-      deviceId: 'pixel-8',
-      kind: 'data',
-      push: {
-        provider: 'fcm',
-        url: FCM_URL,
-        method: 'POST',
-        headers: {},
-        token: FCM_TOKEN,
-        body: {
-          message: {
-            token: FCM_TOKEN,
-            data: incomingCallPayload(call),
-            android: { priority: 'high', ttl: '27s', collapse_key: collapse },
-          },
-        },
-      },
-    });
+    assert.deepEqual(
+      plan,
+      fcmPlan('pixel-8', 'data', {
+        data: incomingCallPayload(call),
+        android: { priority: 'high', ttl: '27s', collapse_key: collapse },
+      }),
+    );
     const message = (plan.push.body as { message: Record<string, unknown> }).message;
     assert.equal('notification' in message, false, 'a notification would bypass the app');
     assert.equal('apns' in message, false);
@@ -124,42 +109,29 @@ describe('renderIncomingCall', () => {
   });
 
   it('renders iOS with only an FCM token as an FCM message carrying an APNs alert', () => {
-    const device = iosVoipDevice({ fcmToken: FCM_TOKEN });
-    delete device.voipToken;
-    const plan = renderIncomingCall(call, device, TEST_ENDPOINTS, NOW);
-    assert.deepEqual(plan, {
-      deviceId: 'iphone-15',
-      kind: 'alert',
-      push: {
-        provider: 'fcm',
-        url: FCM_URL,
-        method: 'POST',
-        headers: {},
-        token: FCM_TOKEN,
-        body: {
-          message: {
-            token: FCM_TOKEN,
-            data: incomingCallPayload(call),
-            apns: {
-              headers: {
-                'apns-push-type': 'alert',
-                'apns-priority': '10',
-                'apns-expiration': String(Math.floor((NOW + 30_000) / 1000)),
-                'apns-collapse-id': collapse,
-              },
-              payload: {
-                aps: {
-                  alert: { title: 'Incoming call', body: 'Zoë is calling' },
-                  sound: 'default',
-                  'interruption-level': 'time-sensitive',
-                  category: 'INCOMING_CALL',
-                },
-              },
+    const plan = renderIncomingCall(call, iosFcmDevice(), TEST_ENDPOINTS, NOW);
+    assert.deepEqual(
+      plan,
+      fcmPlan('iphone-15', 'alert', {
+        data: incomingCallPayload(call),
+        apns: {
+          headers: {
+            'apns-push-type': 'alert',
+            'apns-priority': '10',
+            'apns-expiration': String(Math.floor((NOW + 30_000) / 1000)),
+            'apns-collapse-id': collapse,
+          },
+          payload: {
+            aps: {
+              alert: { title: 'Incoming call', body: 'Zoë is calling' },
+              sound: 'default',
+              'interruption-level': 'time-sensitive',
+              category: 'INCOMING_CALL',
             },
           },
         },
-      },
-    });
+      }),
+    );
   });
 
   it('falls back to FCM when a PushKit token has no app id to name the topic', () => {
@@ -196,7 +168,7 @@ describe('renderIncomingCall', () => {
     const fcm = renderIncomingCall(call, androidDevice(), TEST_ENDPOINTS, NOW)!;
     const apns = renderIncomingCall(call, iosVoipDevice(), TEST_ENDPOINTS, NOW)!;
     const data = (fcm.push.body as { message: { data: Record<string, unknown> } }).message.data;
-    assert.deepEqual(Object.keys(data).sort(), PAYLOAD_KEYS);
+    assert.deepEqual(Object.keys(data).sort(), INCOMING_CALL_KEYS);
     const { aps, ...keys } = apns.push.body;
     assert.deepEqual(keys, data);
     for (const [key, value] of Object.entries(keys)) assert.equal(typeof value, 'string', key);

@@ -4,21 +4,14 @@ import {
   incomingCallPayload,
   UNKNOWN_CALLER,
 } from '../../../../functions/core/render/payload';
-import { NOW, ringingCall } from '../fixtures';
+import { anonymousCall, NOW, payloadCallFields, ringingCall } from '../fixtures';
 
 describe('incomingCallPayload', () => {
   it('carries exactly the keys apps read, all as strings', () => {
     const call = ringingCall();
     assert.deepEqual(incomingCallPayload(call), {
       type: 'incoming_call',
-      call_id: '1700000000.42',
-      call_uuid: call.callUuid,
-      caller_id: '+3225550100',
-      caller_number: '+3225550100',
-      caller_name: 'Zoë',
-      extension: '100',
-      sip_call_id: 'a84b4c76e66710@pbx.example.com',
-      tenant: 'acme',
+      ...payloadCallFields(call),
       expires_at: String(NOW + 30_000),
     });
   });
@@ -31,9 +24,7 @@ describe('incomingCallPayload', () => {
   });
 
   it(`calls an anonymous caller "${UNKNOWN_CALLER}" with empty number fields`, () => {
-    const call = ringingCall();
-    delete call.fromName;
-    delete call.from;
+    const call = anonymousCall();
     const payload = incomingCallPayload(call);
     assert.equal(payload.caller_name, 'Unknown');
     assert.equal(payload.caller_id, '');
@@ -46,22 +37,13 @@ describe('callCancelledPayload', () => {
     const call = ringingCall();
     assert.deepEqual(callCancelledPayload(call, 'answered_elsewhere'), {
       type: 'call_cancelled',
-      call_id: '1700000000.42',
-      call_uuid: call.callUuid,
-      caller_id: '+3225550100',
-      caller_number: '+3225550100',
-      caller_name: 'Zoë',
-      extension: '100',
-      sip_call_id: 'a84b4c76e66710@pbx.example.com',
-      tenant: 'acme',
+      ...payloadCallFields(call),
       reason: 'answered_elsewhere',
     });
   });
 
   it('names the caller as the incoming-call payload does', () => {
-    const call = ringingCall();
-    delete call.fromName;
-    delete call.from;
+    const call = anonymousCall();
     const incoming = incomingCallPayload(call);
     const cancelled = callCancelledPayload(call, 'timeout');
     const shared = [

@@ -13,11 +13,10 @@ import {
   FakeDeviceStore,
   FakeSender,
   settle,
-  TEST_ENDPOINTS,
   type Deferred,
-  UNUSED_SENDER,
 } from '../../../support/fakes';
 import { androidDevice, FCM_TOKEN, iosVoipDevice, VOIP_TOKEN } from '../fixtures';
+import { ringPorts } from '../ringDeps';
 
 const TENANT = 'acme';
 const REQUEST: IncomingCallRequest = {
@@ -37,19 +36,7 @@ describe('startIncomingCall', () => {
   let deps: IncomingCallDeps;
 
   beforeEach(() => {
-    clock = new FakeClock();
-    calls = new FakeCallStore();
-    devices = new FakeDeviceStore();
-    fcm = new FakeSender(clock);
-    apns = new FakeSender(clock);
-    deps = {
-      calls,
-      devices,
-      senders: { fcm, apns, webpush: UNUSED_SENDER, hms: UNUSED_SENDER },
-      endpoints: TEST_ENDPOINTS,
-      clock,
-      sendBudgetMs: 8_000,
-    };
+    ({ clock, calls, devices, fcm, apns, deps } = ringPorts());
   });
 
   it('creates a ringing call and pushes every device of the extension', async () => {

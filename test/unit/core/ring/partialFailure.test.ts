@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { applyAnswer, applyPbxCancel } from '../../../../functions/core/call/callState';
-import { sendCancels, type CancelDeps } from '../../../../functions/core/cancel/sendCancels';
+import { sendCancels } from '../../../../functions/core/cancel/sendCancels';
 import { callUuid } from '../../../../functions/core/call/callUuid';
 import { AppError } from '../../../../functions/core/errors';
-import {
-  startIncomingCall,
-  type IncomingCallDeps,
-} from '../../../../functions/core/ring/incomingCall';
+import { startIncomingCall } from '../../../../functions/core/ring/incomingCall';
 import type { Call } from '../../../../functions/core/model';
 import type { CallStore, DeviceStore } from '../../../../functions/core/ports';
 import type { PushSender, RenderedPush, SendResult } from '../../../../functions/core/send/push';
@@ -16,18 +13,16 @@ import { onCallWritten } from '../../../../functions/triggers/onCallWritten';
 import { onReceiptWritten } from '../../../../functions/triggers/onReceiptWritten';
 import {
   deferred,
-  FakeCallStore,
-  FakeClock,
-  FakeDeviceStore,
   FakeSender,
   settle,
   TEST_ENDPOINTS,
   UNUSED_SENDER,
 } from '../../../support/fakes';
 import { androidDevice, FCM_TOKEN, iosVoipDevice, NOW, ringingCall, VOIP_TOKEN } from '../fixtures';
+import { cancelDeps, ringPorts } from '../ringDeps';
 
 /**
- * One regression test per way the ring and answer paths can fail part way (a store deadline, a
+ * One test per way the ring and answer paths can fail part way (a store deadline, a
  * dead instance, a retry racing a cancel, a late answer, a wrong APNs environment), each
  * written against the core's entry points (startIncomingCall, sendCancels, applyAnswer).
  */
@@ -47,21 +42,8 @@ interface Endpoint {
 }
 
 function setup(sendMs = 0) {
-  const clock = new FakeClock(NOW);
-  const calls = new FakeCallStore(clock);
-  const devices = new FakeDeviceStore();
-  const fcm = new FakeSender(clock, sendMs);
-  const apns = new FakeSender(clock);
-  const deps: IncomingCallDeps = {
-    calls,
-    devices,
-    senders: { fcm, apns, webpush: UNUSED_SENDER, hms: UNUSED_SENDER },
-    endpoints: TEST_ENDPOINTS,
-    clock,
-    sendBudgetMs: 8_000,
-  };
-  const cancelDeps: CancelDeps = { ...deps, leaseMs: 15_000, sendBudgetMs: 10_000 };
-  return { clock, calls, devices, fcm, apns, deps, cancelDeps };
+  const s = ringPorts({ sendMs });
+  return { ...s, cancelDeps: cancelDeps(s.deps, 15_000) };
 }
 
 const cancelsTo = (sender: FakeSender, token: string) =>

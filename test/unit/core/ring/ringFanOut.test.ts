@@ -1,48 +1,27 @@
 import assert from 'node:assert/strict';
 import { callUuid } from '../../../../functions/core/call/callUuid';
 import { FANOUT_LEASE_MS } from '../../../../functions/core/ring/fanOutLease';
-import {
-  startIncomingCall,
-  type IncomingCallDeps,
-} from '../../../../functions/core/ring/incomingCall';
+import { startIncomingCall } from '../../../../functions/core/ring/incomingCall';
 import { applyPbxCancel } from '../../../../functions/core/call/callState';
 import { sweep, type SweepDeps } from '../../../../functions/core/upkeep/maintenance';
 import type { Call } from '../../../../functions/core/model';
 import type { SendResult } from '../../../../functions/core/send/push';
 import type { IncomingCallRequest } from '../../../../functions/core/schemas';
-import {
-  deferred,
-  FakeCallStore,
-  FakeClock,
-  FakeDeviceStore,
-  FakeSender,
-  settle,
-  TEST_ENDPOINTS,
-  UNUSED_SENDER,
-} from '../../../support/fakes';
+import { deferred, FakeCallStore, settle } from '../../../support/fakes';
 import { androidDevice, FCM_TOKEN, NOW } from '../fixtures';
+import { cancelDeps, ringPorts, type RingPorts } from '../ringDeps';
 
 const TENANT = 'acme';
 const REQUEST: IncomingCallRequest = { call_id: 'pbx-7', to: '100', ring_timeout: 30 };
 const UUID = callUuid(TENANT, REQUEST.call_id);
 const ACCEPTED: SendResult = { kind: 'accepted', status: 200 };
 
+/** Two Android devices on the extension. */
 function setup() {
-  const clock = new FakeClock(NOW);
-  const calls = new FakeCallStore(clock);
-  const devices = new FakeDeviceStore();
-  const fcm = new FakeSender(clock);
-  const deps: IncomingCallDeps = {
-    calls,
-    devices,
-    senders: { fcm, apns: new FakeSender(clock), webpush: UNUSED_SENDER, hms: UNUSED_SENDER },
-    endpoints: TEST_ENDPOINTS,
-    clock,
-    sendBudgetMs: 8_000,
-  };
-  devices.put(TENANT, androidDevice());
-  devices.put(TENANT, androidDevice({ deviceId: 'tablet', fcmToken: 'tablet-token' }));
-  return { clock, calls, devices, fcm, deps };
+  const s = ringPorts();
+  s.devices.put(TENANT, androidDevice());
+  s.devices.put(TENANT, androidDevice({ deviceId: 'tablet', fcmToken: 'tablet-token' }));
+  return s;
 }
 
 /** The call as a request that died right after its create left it: every push pending. */
@@ -53,13 +32,32 @@ async function orphan(s: ReturnType<typeof setup>, leaseUntil: number): Promise<
   s.calls.put({ ...s.calls.peek(TENANT, UUID)!, fanOut: { leaseUntil, holder: 'dead' } });
   return s.calls.peek(TENANT, UUID)!;
 }
+/**
+ * When each call transition started, from NOW on, in virtual ms; the n-th fails (a store outage)
+ * when `fails(n)`.
+ */
+function transitionTimes(s: RingPorts, fails: (n: number) => boolean = () => false): number[] {
+  const times: number[] = [];
+  const transition = s.calls.transition.bind(s.calls);
+  s.calls.transition = (tenant, uuid, change) => {
+    times.push(s.clock.now() - NOW);
+    if (fails(times.length)) return Promise.reject(new Error('store outage'));
+    return transition(tenant, uuid, change);
+  };
+  return times;
+}
+/** FCM answers the pixel's push only once the test resolves the returned promise. */
+function fcmAnswersLater(s: RingPorts) {
+  const answer = deferred<SendResult>();
+  s.fcm.script(FCM_TOKEN, answer);
+  return answer;
+}
 const hang = () => ({ send: () => new Promise<SendResult>(() => undefined) });
 
 describe('the fan-out lease: who finishes a call whose pushes were never all sent', () => {
   it('a duplicate waits for the request holding the lease and answers with its outcome', async () => {
     const s = setup();
-    const slow = deferred<SendResult>();
-    s.fcm.script(FCM_TOKEN, slow);
+    const slow = fcmAnswersLater(s);
     const first = startIncomingCall(TENANT, REQUEST, s.deps);
     await settle();
     const copy = startIncomingCall(TENANT, REQUEST, s.deps);
@@ -72,8 +70,7 @@ describe('the fan-out lease: who finishes a call whose pushes were never all sen
 
   it('renews the lease while its pushes are slow, so a duplicate does not push again', async () => {
     const s = setup();
-    const slow = deferred<SendResult>();
-    s.fcm.script(FCM_TOKEN, slow);
+    const slow = fcmAnswersLater(s);
     const first = startIncomingCall(TENANT, REQUEST, s.deps);
     await settle();
     const copy = startIncomingCall(TENANT, REQUEST, s.deps);
@@ -112,7 +109,7 @@ describe('the fan-out lease: who finishes a call whose pushes were never all sen
     await orphan(s, NOW);
     const deps: SweepDeps = {
       ring: s.deps as SweepDeps['ring'],
-      cancel: { ...s.deps, clock: s.clock, leaseMs: 15_000, sendBudgetMs: 10_000 },
+      cancel: cancelDeps(s.deps, 15_000),
       sendersFor: () => Promise.resolve(s.deps.senders),
       ringingCalls: () => Promise.resolve(s.calls.all().filter((c) => c.status === 'ringing')),
       openCancelJobs: () => Promise.resolve([]),
@@ -137,38 +134,27 @@ function countTransitions(calls: FakeCallStore): Map<string, number[]> {
 describe('the fan-out lease heartbeat', () => {
   it('renews at half the lease while the pushes are slow, and stops with them', async () => {
     const s = setup();
-    const renewals: number[] = [];
-    const transition = s.calls.transition.bind(s.calls);
-    s.calls.transition = (tenant, uuid, change) => {
-      renewals.push(s.clock.now());
-      return transition(tenant, uuid, change);
-    };
-    const slow = deferred<SendResult>();
-    s.fcm.script(FCM_TOKEN, slow);
+    const renewals = transitionTimes(s);
+    const slow = fcmAnswersLater(s);
     const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
     await s.clock.sleep(7_000);
     slow.resolve(ACCEPTED);
     await ringing;
     // Renewals at 2, 4 and 6 s, then the record; none once the work is done.
-    assert.deepEqual(
-      renewals.map((at) => at - NOW),
-      [FANOUT_LEASE_MS / 2, FANOUT_LEASE_MS, (3 * FANOUT_LEASE_MS) / 2, 7_000],
-    );
+    assert.deepEqual(renewals, [
+      FANOUT_LEASE_MS / 2,
+      FANOUT_LEASE_MS,
+      (3 * FANOUT_LEASE_MS) / 2,
+      7_000,
+    ]);
     await s.clock.sleep(30_000);
     assert.equal(renewals.length, 4, 'no renewal after the work');
   });
 
   it('tries a failed renewal again a quarter lease later, and keeps the lease', async () => {
     const s = setup();
-    const tries: number[] = [];
-    const transition = s.calls.transition.bind(s.calls);
-    s.calls.transition = (tenant, uuid, change) => {
-      tries.push(s.clock.now() - NOW);
-      if (tries.length === 1) return Promise.reject(new Error('store outage'));
-      return transition(tenant, uuid, change);
-    };
-    const slow = deferred<SendResult>();
-    s.fcm.script(FCM_TOKEN, slow);
+    const tries = transitionTimes(s, (n) => n === 1);
+    const slow = fcmAnswersLater(s);
     const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
     await s.clock.sleep(3_500);
     slow.resolve(ACCEPTED);
@@ -182,14 +168,8 @@ describe('the fan-out lease heartbeat', () => {
 
   it('stops renewing once another request took the lease', async () => {
     const s = setup();
-    const renewals: number[] = [];
-    const transition = s.calls.transition.bind(s.calls);
-    s.calls.transition = (tenant, uuid, change) => {
-      renewals.push(s.clock.now() - NOW);
-      return transition(tenant, uuid, change);
-    };
-    const slow = deferred<SendResult>();
-    s.fcm.script(FCM_TOKEN, slow);
+    const renewals = transitionTimes(s);
+    const slow = fcmAnswersLater(s);
     const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
     await settle();
     const call = s.calls.peek(TENANT, UUID)!;
@@ -340,7 +320,7 @@ describe('the sweeper', () => {
     const at = countTransitions(s.calls);
     const deps: SweepDeps = {
       ring: s.deps as SweepDeps['ring'],
-      cancel: { ...s.deps, clock: s.clock, leaseMs: 15_000, sendBudgetMs: 10_000 },
+      cancel: cancelDeps(s.deps, 15_000),
       sendersFor: (tenant) =>
         tenant === 'gone'
           ? Promise.reject(new Error('no such tenant'))
@@ -364,7 +344,7 @@ describe('the sweeper', () => {
     const loaded: string[] = [];
     const deps: SweepDeps = {
       ring: s.deps as SweepDeps['ring'],
-      cancel: { ...s.deps, clock: s.clock, leaseMs: 15_000, sendBudgetMs: 10_000 },
+      cancel: cancelDeps(s.deps, 15_000),
       sendersFor: (tenant) => {
         loaded.push(tenant);
         return Promise.resolve(s.deps.senders);

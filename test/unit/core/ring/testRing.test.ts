@@ -7,38 +7,22 @@ import {
   TEST_CALLER,
   testCallId,
 } from '../../../../functions/core/ring/testRing';
-import {
-  FakeCallStore,
-  FakeClock,
-  FakeDeviceStore,
-  FakeSender,
-  TEST_ENDPOINTS,
-  UNUSED_SENDER,
-} from '../../../support/fakes';
+import { FakeCallStore, FakeDeviceStore, FakeSender, UNUSED_SENDER } from '../../../support/fakes';
 import { androidDevice, iosVoipDevice } from '../fixtures';
+import { ringPorts } from '../ringDeps';
 
 const TENANT = 'acme';
 
 describe('a test call to one device', () => {
-  let clock: FakeClock;
   let calls: FakeCallStore;
   let devices: FakeDeviceStore;
   let fcm: FakeSender;
   let deps: IncomingCallDeps;
 
   beforeEach(() => {
-    clock = new FakeClock();
-    calls = new FakeCallStore();
-    devices = new FakeDeviceStore();
-    fcm = new FakeSender(clock);
-    deps = {
-      calls,
-      devices,
-      senders: { fcm, apns: UNUSED_SENDER, webpush: UNUSED_SENDER, hms: UNUSED_SENDER },
-      endpoints: TEST_ENDPOINTS,
-      clock,
-      sendBudgetMs: 8_000,
-    };
+    ({ calls, devices, fcm, deps } = ringPorts());
+    // The devices of this test are Android ones: nothing goes to APNs.
+    deps.senders.apns = UNUSED_SENDER;
   });
 
   it('rings that device alone, not the others of its extension, as a call from callwake', async () => {

@@ -79,41 +79,28 @@ describe('deliver', () => {
     assert.equal(result.settledAt, start + delay!);
   });
 
-  it('stops at a dead token without retrying', async () => {
-    const sender = new FakeSender(clock).script(TOKEN, {
-      kind: 'dead_token',
-      status: 404,
-      reason: 'UNREGISTERED',
+  const finalReplies: [string, SendResult & { status: number; reason: string }][] = [
+    ['a dead token', { kind: 'dead_token', status: 404, reason: 'UNREGISTERED' }],
+    [
+      'a permanent failure',
+      { kind: 'failed', retryable: false, status: 400, reason: 'INVALID_ARGUMENT' },
+    ],
+  ];
+  for (const [what, reply] of finalReplies) {
+    it(`stops at ${what} without retrying`, async () => {
+      const sender = new FakeSender(clock).script(TOKEN, reply);
+      const result = await deliver(sender, PUSH, start + 10_000, META, { clock });
+      assert.deepEqual(result, {
+        status: reply.kind,
+        attempts: 1,
+        providerStatus: reply.status,
+        reason: reply.reason,
+        pushedAt: start,
+        settledAt: start,
+      });
+      assert.deepEqual(clock.sleeps, []);
     });
-    const result = await deliver(sender, PUSH, start + 10_000, META, { clock });
-    assert.deepEqual(result, {
-      status: 'dead_token',
-      attempts: 1,
-      providerStatus: 404,
-      reason: 'UNREGISTERED',
-      pushedAt: start,
-      settledAt: start,
-    });
-    assert.deepEqual(clock.sleeps, []);
-  });
-
-  it('stops at a permanent failure without retrying', async () => {
-    const sender = new FakeSender(clock).script(TOKEN, {
-      kind: 'failed',
-      retryable: false,
-      status: 400,
-      reason: 'INVALID_ARGUMENT',
-    });
-    const result = await deliver(sender, PUSH, start + 10_000, META, { clock });
-    assert.deepEqual(result, {
-      status: 'failed',
-      attempts: 1,
-      providerStatus: 400,
-      reason: 'INVALID_ARGUMENT',
-      pushedAt: start,
-      settledAt: start,
-    });
-  });
+  }
 
   it('gives up after maxAttempts when there is time for all of them', async () => {
     const sender = new FakeSender(clock).script(TOKEN, unavailable);

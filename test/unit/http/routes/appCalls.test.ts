@@ -4,6 +4,7 @@ import type { Call, Delivery, Device } from '../../../../functions/core/model';
 import { handle } from '../../../../functions/http/router';
 import { apiRequest, fakeApiContext, signIn, type FakeApiContext } from '../../../support/fakes';
 import { NOW, ringingCall } from '../../core/fixtures';
+import { aliceAndBobOn100 } from '../appUsers';
 
 const KEY = 'k-acme';
 const CALL_ID = '1700000000.42';
@@ -36,11 +37,7 @@ describe('app call routes through the router', () => {
   let bob: string;
 
   beforeEach(async () => {
-    ctx = fakeApiContext({ [KEY]: 'acme' });
-    alice = signIn(ctx, 'uid-alice');
-    bob = signIn(ctx, 'uid-bob');
-    await ctx.members.add('acme', '100', 'uid-alice', 'pairing');
-    await ctx.members.add('acme', '100', 'uid-bob', 'pairing');
+    ({ ctx, alice, bob } = await aliceAndBobOn100(KEY));
     ctx.devices.put('acme', device('alice-pixel', '100', 'uid-alice'));
     ctx.devices.put('acme', device('alice-tablet', '100', 'uid-alice'));
     ctx.devices.put('acme', device('bob-phone', '100', 'uid-bob'));

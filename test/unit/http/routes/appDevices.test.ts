@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { handle } from '../../../../functions/http/router';
-import { apiRequest, fakeApiContext, signIn, type FakeApiContext } from '../../../support/fakes';
+import { apiRequest, signIn, type FakeApiContext } from '../../../support/fakes';
+import { aliceAndBobOn100 } from '../appUsers';
 
 const KEY = 'k-acme';
 const ALICE_TOKEN = 'fcm-alice-' + 'a'.repeat(40) + '-tail';
@@ -13,11 +14,7 @@ describe('app device routes through the router', () => {
   let bob: string;
 
   beforeEach(async () => {
-    ctx = fakeApiContext({ [KEY]: 'acme' });
-    alice = signIn(ctx, 'uid-alice');
-    bob = signIn(ctx, 'uid-bob');
-    await ctx.members.add('acme', '100', 'uid-alice', 'pairing');
-    await ctx.members.add('acme', '100', 'uid-bob', 'pairing');
+    ({ ctx, alice, bob } = await aliceAndBobOn100(KEY));
   });
 
   const put = (token: string, deviceId: string, body: Record<string, unknown>) =>

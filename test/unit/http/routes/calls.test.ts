@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
 import { applyPbxCancel } from '../../../../functions/core/call/callState';
 import { callUuid } from '../../../../functions/core/call/callUuid';
-import type { Delivery } from '../../../../functions/core/model';
 import type { AnswerDoor } from '../../../../functions/core/ports';
 import { handle } from '../../../../functions/http/router';
 import { EXISTING_ANSWER_GRACE_MS } from '../../../../functions/http/routes/calls';
 import { apiRequest, fakeApiContext, signIn, type FakeApiContext } from '../../../support/fakes';
-import { NOW, ringingCall } from '../../core/fixtures';
+import { delivery, NOW, ringingCall } from '../../core/fixtures';
 
 const KEY = 'k-acme';
 const FCM_TOKEN = 'fcm-token-pixel-' + 'x'.repeat(40);
 const VOIP_TOKEN = 'ab'.repeat(32);
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
-
-/** A fresh delivery record each time: the fake store would share one object between devices. */
-const delivery = (status: Delivery['status'], extra: Partial<Delivery> = {}): Delivery => ({
-  platform: 'android',
-  provider: 'fcm',
-  kind: 'data',
-  status,
-  attempts: 1,
-  pushedAt: NOW,
-  ...extra,
-});
 
 function postCall(ctx: FakeApiContext, body: string, headers: Record<string, string> = {}) {
   return handle(

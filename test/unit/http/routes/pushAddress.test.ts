@@ -9,6 +9,7 @@ import {
   TEST_VAPID_PUBLIC_KEY,
   type FakeApiContext,
 } from '../../../support/fakes';
+import { PROJECT_ID } from '../../../support/project';
 
 const KEY = 'k-acme';
 const AUTH = { Authorization: `Bearer ${KEY}` };
@@ -150,7 +151,7 @@ describe('RFC 8599 push addresses through the device routes', () => {
     const piece = fc.oneof(
       fc.string({ maxLength: 40 }),
       fc.constantFrom(VOIP, `${VOIP}:voip`, `${REMOTE}:remote`, FCM, '%', '&', ':voip'),
-      fc.constantFrom(`${TEAM}.a.b.voip`, `${TEAM}.a.b.voip&remote`, 'demo-callwake', '1'),
+      fc.constantFrom(`${TEAM}.a.b.voip`, `${TEAM}.a.b.voip&remote`, PROJECT_ID, '1'),
     );
     const address = fc.record({
       pn_provider: fc.constantFrom('apns', 'apns.dev', 'fcm', 'webpush', 'x y', '', 'hms'),
