@@ -256,7 +256,9 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       const waiting = store.waitFor(tenant, call.callUuid, (c) => c.status !== 'ringing', 20_000);
       await store.transition(tenant, call.callUuid, (c) => applyPbxCancel(c, 'hangup', 1));
       assert.equal((await waiting)?.status, 'cancelled');
-      const timedOut = await store.waitFor(tenant, call.callUuid, () => false, 50);
+      // Long enough for the listener's first snapshot on a loaded machine: until it comes, the
+      // store has seen no call, and a wait that times out before then returns null.
+      const timedOut = await store.waitFor(tenant, call.callUuid, () => false, 3_000);
       assert.equal(timedOut?.status, 'cancelled');
       assert.equal(await store.waitFor(tenant, 'no-such-call', () => true, 50), null);
     });
