@@ -16,7 +16,7 @@
 // The emulators, Asterisk and SIPp bind fixed ports, so the run holds
 // /tmp/callwake-emulators.lock (flock) throughout; set CALLWAKE_EMULATORS_LOCKED=1
 // when the caller already holds it.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeAsterisk, ensureAsterisk } from './asterisk.mjs';
@@ -28,7 +28,7 @@ import { TEST_ENV } from './test-env.mjs';
 // Start, every scenario, shutdown; a normal run takes about a minute and a half.
 const RUN_LIMIT_MS = 300_000;
 const WORK = join(root, '.cache', 'e2e-asterisk');
-const { finish, reapChildren, underEmulators, underLock } = e2eRun('e2e-asterisk', WORK);
+const { finish, mochaUnderEmulators, reapChildren, underLock } = e2eRun('e2e-asterisk', WORK);
 
 /** SIPp from Debian's sip-tester, when missing. */
 function ensureSipp() {
@@ -56,37 +56,19 @@ async function main() {
   mkdirSync(join(root, '.cache', 'test'), { recursive: true });
   mkdirSync(WORK, { recursive: true });
   reapChildren();
-  // Where mocha's summary reporter writes the counts.
-  const summary = join(WORK, 'summary.json');
-  rmSync(summary, { force: true });
   const env = emulatorEnv(root, {
     ...process.env,
     ...TEST_ENV(root),
     CALLWAKE_ASTERISK_BINARY: asterisk.binary,
-    CALLWAKE_TEST_SUMMARY: summary,
   });
   // One mocha run, the suites in this order (the last checks what all the calls before it sent).
   const files = ['answers', 'cancels', 'fallback', 'secrecy'].map((name) =>
     join('test', 'e2e', 'asterisk', `${name}.test.ts`),
   );
-  const mocha = join(root, 'node_modules', '.bin', 'mocha');
-  const hooks = join('test', 'e2e', 'asterisk', 'hooks.ts');
-  const reporter = join('test', 'support', 'summaryReporter.cjs');
-  const inner = `${mocha} --file ${hooks} --reporter ${reporter} --exit ${files.join(' ')}`;
-  const { code, timedOut } = await underEmulators(inner, env, RUN_LIMIT_MS);
-  reapChildren();
-
-  const counted = existsSync(summary)
-    ? JSON.parse(readFileSync(summary, 'utf8'))
-    : { passed: 0, failed: 0, failures: [] };
-  // A run that dies before reporting counts as a failure, never as zero tests.
-  if ((code !== 0 || timedOut || !existsSync(summary)) && counted.failed === 0) {
-    counted.failed = 1;
-    counted.failures.push(
-      timedOut ? 'the run took too long' : `the run ended (exit ${code}) before its results`,
-    );
-  }
-  finish(counted.passed, counted.failed, counted.failures);
+  await mochaUnderEmulators(files, env, RUN_LIMIT_MS, [
+    '--file',
+    join('test', 'e2e', 'asterisk', 'hooks.ts'),
+  ]);
 }
 
 await underLock(fileURLToPath(import.meta.url), main);

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { emulatorCommand } from './lib/emulatorCommand.mjs';
 import { runPiped, signalGroup, stopGroup } from './lib/processes.mjs';
-import { writeSummary } from './lib/summary.mjs';
+import { readSummary, SUMMARY_ENV, writeSummary } from './lib/summary.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCK = '/tmp/callwake-emulators.lock';
@@ -107,6 +107,33 @@ export function e2eRun(name, work) {
   }
 
   /**
+   * Runs the mocha suites `files` (in that order) under the emulators, counted by
+   * test/support/summaryReporter.cjs, and finishes the run with their counts. A run that dies
+   * before reporting counts as a failure, never as zero tests.
+   */
+  async function mochaUnderEmulators(files, env, limitMs, mochaArgs = []) {
+    const summary = join(work, 'summary.json');
+    rmSync(summary, { force: true });
+    const mocha = join(root, 'node_modules', '.bin', 'mocha');
+    const reporter = join('test', 'support', 'summaryReporter.cjs');
+    const inner = [mocha, ...mochaArgs, '--reporter', reporter, '--exit', ...files].join(' ');
+    const { code, timedOut } = await underEmulators(
+      inner,
+      { ...env, [SUMMARY_ENV]: summary },
+      limitMs,
+    );
+    reapChildren();
+    const counted = readSummary(summary) ?? { passed: 0, failed: 0, failures: [] };
+    if ((code !== 0 || timedOut || !existsSync(summary)) && counted.failed === 0) {
+      counted.failed = 1;
+      counted.failures.push(
+        timedOut ? 'the run took too long' : `the run ended (exit ${code}) before its results`,
+      );
+    }
+    finish(counted.passed, counted.failed, counted.failures);
+  }
+
+  /**
    * Runs `main` under the shared emulator lock: at once when the caller holds it
    * (CALLWAKE_EMULATORS_LOCKED=1), else by running `script` again under flock, waiting for
    * other emulator runs.
@@ -132,5 +159,5 @@ export function e2eRun(name, work) {
     });
   }
 
-  return { finish, reapChildren, underEmulators, underLock };
+  return { finish, mochaUnderEmulators, reapChildren, underEmulators, underLock };
 }

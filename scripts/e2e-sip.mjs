@@ -14,7 +14,7 @@
 // (flock) throughout; set CALLWAKE_EMULATORS_LOCKED=1 when the caller already
 // holds it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { e2eRun, aptInstall, have, root, run } from './e2e-run.mjs';
@@ -26,7 +26,7 @@ import { TEST_ENV } from './test-env.mjs';
 const RUN_LIMIT_MS = 600_000;
 const WORK = join(root, '.cache', 'e2e-sip');
 const PACKAGES = ['kamailio', 'kamailio-utils-modules', 'sip-tester', 'linphone-cli'];
-const { finish, reapChildren, underEmulators, underLock } = e2eRun('e2e-sip', WORK);
+const { finish, mochaUnderEmulators, reapChildren, underLock } = e2eRun('e2e-sip', WORK);
 
 // http_client comes from kamailio-utils-modules, the rest with kamailio.
 const kamailioModules = () =>
@@ -57,14 +57,10 @@ async function main() {
   ensureLocalSecrets(root);
   mkdirSync(WORK, { recursive: true });
   reapChildren();
-  // Where mocha's summary reporter writes the counts.
-  const summary = join(WORK, 'summary.json');
-  rmSync(summary, { force: true });
   // The fake providers' ports (test/e2e/kamailio/linphone.test.ts starts them) for the functions.
   const env = emulatorEnv(root, {
     ...process.env,
     ...TEST_ENV(root),
-    CALLWAKE_TEST_SUMMARY: summary,
   });
   const suites = ['sip', 'linphone', 'webpush', 'slow'];
   const only = process.argv.includes('--only')
@@ -78,20 +74,7 @@ async function main() {
   const files = (only ? [only] : suites).map((name) =>
     join('test', 'e2e', 'kamailio', `${name}.test.ts`),
   );
-  const mocha = join(root, 'node_modules', '.bin', 'mocha');
-  const reporter = join('test', 'support', 'summaryReporter.cjs');
-  const inner = `${mocha} --reporter ${reporter} --exit ${files.join(' ')}`;
-  const { code, timedOut } = await underEmulators(inner, env, RUN_LIMIT_MS);
-  reapChildren();
-
-  const counted = existsSync(summary)
-    ? JSON.parse(readFileSync(summary, 'utf8'))
-    : { passed: 0, failed: 0 };
-  // A run that dies before reporting counts as a failure, never as zero tests.
-  if ((code !== 0 || timedOut || !existsSync(summary)) && counted.failed === 0) {
-    counted.failed = 1;
-  }
-  finish(counted.passed, counted.failed);
+  await mochaUnderEmulators(files, env, RUN_LIMIT_MS);
 }
 
 await underLock(fileURLToPath(import.meta.url), main);
