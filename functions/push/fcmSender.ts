@@ -4,8 +4,7 @@
  * which no ring deadline can bound.
  */
 import type { PushSender, RenderedPush, SendResult } from '../core/send/push';
-import { parseRetryAfter } from './retryAfter';
-import { untilAborted } from './untilAborted';
+import { bearerByDeadline, retryableFailure, sendByDeadline } from './byDeadline';
 
 /** Options for {@link FcmSender}. */
 export interface FcmSenderOptions {
@@ -25,7 +24,6 @@ interface FcmAnswer {
 const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
 const BAD_REQUEST_TYPE = 'type.googleapis.com/google.rpc.BadRequest';
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
-const TIMEOUT: SendResult = { kind: 'failed', retryable: true, reason: 'timeout' };
 const UNAUTHENTICATED: SendResult = {
   kind: 'failed',
   retryable: false,
@@ -46,42 +44,20 @@ export class FcmSender implements PushSender {
   constructor(private readonly options: FcmSenderOptions) {}
 
   /** POSTs `push` to FCM; never throws, always settles by `deadline` (epoch ms). */
-  async send(push: RenderedPush, deadline: number): Promise<SendResult> {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return TIMEOUT;
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      controller.abort();
-    }, remaining);
-    try {
+  send(push: RenderedPush, deadline: number): Promise<SendResult> {
+    return sendByDeadline(deadline, async (signal) => {
       let refused: string | undefined;
       for (;;) {
-        const accessToken = await this.accessToken(controller.signal);
+        const accessToken = await bearerByDeadline(() => this.options.getAccessToken(), signal);
         if (typeof accessToken !== 'string') return accessToken;
         if (accessToken === refused) return UNAUTHENTICATED;
-        const answer = await this.post(push, accessToken, controller.signal);
+        const answer = await this.post(push, accessToken, signal);
         if (answer.status !== 401) return mapFcmResponse(answer, [push.token, accessToken]);
         this.options.invalidateAccessToken?.(accessToken);
         if (refused !== undefined) return UNAUTHENTICATED;
         refused = accessToken;
       }
-    } catch {
-      // fetch rejects with an AbortError at the deadline and a TypeError for resets/refusals.
-      if (controller.signal.aborted) return TIMEOUT;
-      return { kind: 'failed', retryable: true, reason: 'network_error' };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** The bearer, or the failure to report when it cannot be had in time. */
-  private async accessToken(signal: AbortSignal): Promise<string | SendResult> {
-    try {
-      return await untilAborted(this.options.getAccessToken(), signal);
-    } catch {
-      if (signal.aborted) return TIMEOUT;
-      return { kind: 'failed', retryable: true, reason: 'access_token_error' };
-    }
+    });
   }
 
   private async post(push: RenderedPush, accessToken: string, signal: AbortSignal) {
@@ -163,10 +139,7 @@ function mapFcmResponse({ status, text, retryAfter }: FcmAnswer, secrets: string
     return { kind: 'dead_token', status, reason: code };
   }
   if (RETRYABLE_STATUSES.has(status)) {
-    const retryAfterMs = parseRetryAfter(retryAfter);
-    return retryAfterMs === undefined
-      ? { kind: 'failed', retryable: true, status, reason: code }
-      : { kind: 'failed', retryable: true, status, reason: code, retryAfterMs };
+    return retryableFailure(status, code, retryAfter);
   }
   // A payload problem is ours to fix: keep FCM's explanation, minus anything secret.
   const reason =

@@ -6,8 +6,7 @@
  */
 import type { PushSender, RenderedPush, SendResult } from '../core/send/push';
 import type { AccessTokenSource } from './accessTokenCache';
-import { parseRetryAfter } from './retryAfter';
-import { untilAborted } from './untilAborted';
+import { bearerByDeadline, retryableFailure, sendByDeadline } from './byDeadline';
 
 interface HmsAnswer {
   status: number;
@@ -40,27 +39,20 @@ const NAMES: Record<string, string> = {
 };
 const RETRYABLE_CODES = new Set(['81000001']);
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
-const TIMEOUT: SendResult = { kind: 'failed', retryable: true, reason: 'timeout' };
 
 export class HmsSender implements PushSender {
   constructor(private readonly tokens: AccessTokenSource) {}
 
   /** POSTs `push` to Huawei; never throws, settles by `deadline` (epoch ms). */
-  async send(push: RenderedPush, deadline: number): Promise<SendResult> {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return TIMEOUT;
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      controller.abort();
-    }, remaining);
-    try {
+  send(push: RenderedPush, deadline: number): Promise<SendResult> {
+    return sendByDeadline(deadline, async (signal) => {
       let refused: string | undefined;
       for (;;) {
-        const bearer = await this.bearer(controller.signal);
+        const bearer = await bearerByDeadline(() => this.tokens.get(), signal);
         if (typeof bearer !== 'string') return bearer;
         // The cache handed back the bearer Huawei just refused: a credential problem.
         if (bearer === refused) return { kind: 'failed', retryable: false, reason: 'oauth_error' };
-        const answer = await post(push, bearer, controller.signal);
+        const answer = await post(push, bearer, signal);
         const authProblem =
           answer.status === 401 || (answer.code !== undefined && AUTH_CODES.has(answer.code));
         // Refresh once, at once and within the same deadline: a second refusal no retry fixes.
@@ -68,21 +60,7 @@ export class HmsSender implements PushSender {
         this.tokens.invalidate(bearer);
         refused = bearer;
       }
-    } catch {
-      if (controller.signal.aborted) return TIMEOUT;
-      return { kind: 'failed', retryable: true, reason: 'network_error' };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private async bearer(signal: AbortSignal): Promise<string | SendResult> {
-    try {
-      return await untilAborted(this.tokens.get(), signal);
-    } catch {
-      if (signal.aborted) return TIMEOUT;
-      return { kind: 'failed', retryable: true, reason: 'access_token_error' };
-    }
+    });
   }
 }
 
@@ -150,14 +128,7 @@ export function mapHmsAnswer(answer: HmsAnswer, token: string): SendResult {
   if (code === PARTLY_FAILED) return { kind: 'accepted', status };
   const reason = (code && NAMES[code]) ?? (code ? `code_${code}` : `http_${status}`);
   if (RETRYABLE_STATUSES.has(status) || (code !== undefined && RETRYABLE_CODES.has(code))) {
-    const retryAfterMs = parseRetryAfter(answer.retryAfter);
-    return {
-      kind: 'failed',
-      retryable: true,
-      status,
-      reason,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    };
+    return retryableFailure(status, reason, answer.retryAfter);
   }
   return { kind: 'failed', retryable: false, status, reason };
 }

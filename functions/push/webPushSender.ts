@@ -12,8 +12,8 @@ import type { LookupFunction } from 'node:net';
 import type { PushSender, RenderedPush, SendResult } from '../core/send/push';
 import { endpointRefusal } from '../core/devices/webPushEndpoint';
 import { EndpointRefusedError, guardedLookup } from './endpointGuard';
-import { parseRetryAfter } from './retryAfter';
 import type { VapidKeys } from './vapidKey';
+import { retryableFailure, sendByDeadline } from './byDeadline';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const loadWebPush = () => require('web-push') as typeof import('web-push');
@@ -34,7 +34,6 @@ interface Answer {
   retryAfter: string | null;
 }
 
-const TIMEOUT: SendResult = { kind: 'failed', retryable: true, reason: 'timeout' };
 /** The most of a push service's answer body read: its text is never kept. */
 const MAX_ANSWER_BYTES = 8 * 1024;
 
@@ -63,24 +62,14 @@ export class WebPushSender implements PushSender {
       // Keys the library cannot encrypt to; registration checks them, so this is a stored oddity.
       return { kind: 'failed', retryable: false, reason: 'invalid_subscription' };
     }
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return TIMEOUT;
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      controller.abort();
-    }, remaining);
-    try {
-      const answer = await this.post(push.url, details, controller.signal);
-      return mapAnswer(answer);
-    } catch (err) {
-      if (err instanceof EndpointRefusedError) {
-        return { kind: 'failed', retryable: false, reason: 'endpoint_refused' };
-      }
-      if (controller.signal.aborted) return TIMEOUT;
-      return { kind: 'failed', retryable: true, reason: 'network_error' };
-    } finally {
-      clearTimeout(timer);
-    }
+    return sendByDeadline(
+      deadline,
+      async (signal) => mapAnswer(await this.post(push.url, details, signal)),
+      (err) =>
+        err instanceof EndpointRefusedError
+          ? { kind: 'failed', retryable: false, reason: 'endpoint_refused' }
+          : undefined,
+    );
   }
 
   private requestDetails(push: RenderedPush) {
@@ -155,14 +144,7 @@ export function mapAnswer({ status, retryAfter }: Answer): SendResult {
   };
   const reason = named[status] ?? `http_${status}`;
   if (status === 429 || status >= 500) {
-    const retryAfterMs = parseRetryAfter(retryAfter);
-    return {
-      kind: 'failed',
-      retryable: true,
-      status,
-      reason,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    };
+    return retryableFailure(status, reason, retryAfter);
   }
   return { kind: 'failed', retryable: false, status, reason };
 }
