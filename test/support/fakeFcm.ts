@@ -31,6 +31,8 @@ export interface FcmRecordedRequest {
   /** `message.token`, when there was one. */
   token?: string;
   receivedAt: number;
+  /** The sender's end of the connection: its local port (which process sent it, sockets.ts). */
+  clientPort?: number;
   /** The status answered; undefined for 'reset' and 'hang'. */
   status?: number;
 }
@@ -163,6 +165,7 @@ export class FakeFcm extends TokenScripts<FcmRecordedRequest, FcmFault> {
         rawBody,
         token,
         receivedAt,
+        ...(req.socket.remotePort === undefined ? {} : { clientPort: req.socket.remotePort }),
       };
       this.requests.push(record);
       const answer = this.answer(req, rawBody, body, token);
