@@ -54,6 +54,7 @@ export function firestore(): Promise<Firestore> {
 
 /** Paths of every collection, in one place. */
 export const paths = {
+  tenants: 'tenants',
   tenant: (tenant: string) => `tenants/${tenant}`,
   devices: (tenant: string) => `tenants/${tenant}/devices`,
   calls: (tenant: string) => `tenants/${tenant}/calls`,

@@ -1,11 +1,12 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { limitError } from '../core/errors';
-import { LIMITS, type TenantLimits } from '../core/limits';
+import { LIMITS } from '../core/limits';
 import { signingKeyId, signingSecretFor } from '../core/access/pbxSignature';
 import { ExpiringLru } from './expiringLru';
 import { paths } from './firestore';
+import type { TenantDoc } from './tenantRecords';
 import { hashApiKey, secretsEqual } from '../core/access/apiKeyHash';
-import type { PushMode, SigningKey, Tenant } from '../core/ports';
+import type { SigningKey, Tenant } from '../core/ports';
 
 interface ApiKeyDoc {
   tenant: string;
@@ -21,11 +22,6 @@ interface SigningKeyDoc {
   apiKey: string;
   secret: string;
   createdAt: number;
-}
-
-interface TenantDoc {
-  pushMode?: PushMode;
-  limits?: TenantLimits;
 }
 
 export const DEFAULT_TENANT = 'default';

@@ -1,4 +1,5 @@
 import type { Firestore } from 'firebase-admin/firestore';
+import type { TenantLimits } from '../core/limits';
 import type { PushMode } from '../core/ports';
 import { addKey } from './apiKeyStore';
 import { paths } from './firestore';
@@ -9,6 +10,8 @@ export interface TenantDoc {
   name?: string;
   createdAt?: number;
   pushMode?: PushMode;
+  /** The tenant's own numbers for the limits that allow one (core/limits.ts). */
+  limits?: TenantLimits;
 }
 
 export type TenantRecord = TenantDoc & { id: string };
@@ -34,7 +37,7 @@ export async function createTenantWithKey(db: Firestore, id: string, doc: Tenant
 
 /** One page of tenants, by id. */
 export function tenantsPage(db: Firestore, page: Paging): Promise<Page<TenantRecord>> {
-  return pageByDocId(db.collection('tenants'), page, (doc) => ({
+  return pageByDocId(db.collection(paths.tenants), page, (doc) => ({
     id: doc.id,
     ...(doc.data() as TenantDoc),
   }));
