@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { emulatorCommand } from './lib/emulatorCommand.mjs';
 import { runPiped, signalGroup, stopGroup } from './lib/processes.mjs';
-import { readSummary, SUMMARY_ENV, writeSummary } from './lib/summary.mjs';
+import { readSummary, SUMMARY_ENV, SUMMARY_REPORTER, writeSummary } from './lib/summary.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCK = '/tmp/callwake-emulators.lock';
@@ -115,16 +115,18 @@ export function e2eRun(name, work) {
     const summary = join(work, 'summary.json');
     rmSync(summary, { force: true });
     const mocha = join(root, 'node_modules', '.bin', 'mocha');
-    const reporter = join('test', 'support', 'summaryReporter.cjs');
-    const inner = [mocha, ...mochaArgs, '--reporter', reporter, '--exit', ...files].join(' ');
+    const inner = [mocha, ...mochaArgs, '--reporter', SUMMARY_REPORTER, '--exit', ...files].join(
+      ' ',
+    );
     const { code, timedOut } = await underEmulators(
       inner,
       { ...env, [SUMMARY_ENV]: summary },
       limitMs,
     );
     reapChildren();
-    const counted = readSummary(summary) ?? { passed: 0, failed: 0, failures: [] };
-    if ((code !== 0 || timedOut || !existsSync(summary)) && counted.failed === 0) {
+    const written = readSummary(summary);
+    const counted = written ?? { passed: 0, failed: 0, failures: [] };
+    if ((code !== 0 || timedOut || !written) && counted.failed === 0) {
       counted.failed = 1;
       counted.failures.push(
         timedOut ? 'the run took too long' : `the run ended (exit ${code}) before its results`,

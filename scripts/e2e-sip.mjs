@@ -51,9 +51,9 @@ async function main() {
   console.log('=== e2e-sip: Kamailio, SIPp and linphonec against callwake on the emulators ===');
   if (!ensurePackages()) {
     console.error(`e2e-sip: could not install ${PACKAGES.join(', ')} (Debian packages).`);
-    finish(0, 1);
+    finish(0, 1, [`could not install ${PACKAGES.join(', ')}`]);
   }
-  if ((await run('npm', ['run', 'build'])) !== 0) finish(0, 1);
+  if ((await run('npm', ['run', 'build'])) !== 0) finish(0, 1, ['the build failed']);
   ensureLocalSecrets(root);
   mkdirSync(WORK, { recursive: true });
   reapChildren();
@@ -68,7 +68,7 @@ async function main() {
     : undefined;
   if (only !== undefined && !suites.includes(only)) {
     console.error(`e2e-sip: --only ${only}: not one of ${suites.join(', ')}`);
-    finish(0, 1);
+    finish(0, 1, [`--only ${only} is not one of ${suites.join(', ')}`]);
   }
   // One mocha run, the suites in this order; a failing one does not stop the next.
   const files = (only ? [only] : suites).map((name) =>

@@ -10,7 +10,7 @@ import { emulatorEnv } from './emulators.mjs';
 import { writeLocalConfig } from './hosting-local.mjs';
 import { WITH_CONSOLE, emulatorCommand } from './lib/emulatorCommand.mjs';
 import { runPiped } from './lib/processes.mjs';
-import { SUMMARY_ENV, readSummary } from './lib/summary.mjs';
+import { SUMMARY_ENV, SUMMARY_REPORTER, readSummary } from './lib/summary.mjs';
 import { ensureLocalSecrets } from './local-secrets.mjs';
 import { DEPLOY_NODE_MAJOR, DEPLOY_RUNTIME, requireDeployNode } from './runtime.mjs';
 import { TEST_ENV } from './test-env.mjs';
@@ -18,7 +18,6 @@ import { TEST_ENV } from './test-env.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 requireDeployNode('npm test');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-const REPORTER = join('test', 'support', 'summaryReporter.cjs');
 const SUMMARIES = join(root, '.cache', 'test', 'summaries');
 const only = process.argv.includes('--only')
   ? process.argv[process.argv.indexOf('--only') + 1]
@@ -70,19 +69,6 @@ async function counted(label, command, args, { env = process.env, name = label }
   return result;
 }
 
-/** The e2e-sip run's "[e2e-…] FAIL" lines and mocha failure headers, from its text output. */
-function noteFailures(label, output) {
-  const start = output.search(/^\s*\d+ failing/m);
-  // A header is "  1) suite", then deeper-indented lines naming the nested suites, the last (the
-  // test's title) ending in ":".
-  const mochaHeaders = (
-    start < 0 ? [] : (output.slice(start).match(/^ {2}\d+\) (?:.*\n)*?.*:$/gm) ?? [])
-  ).map((header) => header.replace(/\s*\n\s*/g, ' › '));
-  // The checks print "✖ what"; the SIP and Asterisk runs "[e2e-…] FAIL name".
-  const crosses = output.match(/^.*✖.*$|^\[e2e-[\w-]+\] FAIL .*$/gm) ?? [];
-  for (const line of [...mochaHeaders, ...crosses]) failures.push(`[${label}] ${line.trim()}`);
-}
-
 function finish(code) {
   if (failures.length > 0) {
     console.log('\n=== what failed ===');
@@ -112,7 +98,7 @@ if (!only && !files) {
   }
   const unit = await counted('unit tests', bin('mocha'), [
     '--reporter',
-    REPORTER,
+    SUMMARY_REPORTER,
     'test/unit/**/*.test.ts',
   ]);
   if (unit.code !== 0) finish(1);
@@ -136,7 +122,7 @@ const suites = files
   : `'test/integration/**/*.test.ts' 'test/rules/**/*.test.ts' 'test/security/**/*.test.ts' 'test/console/**/*.test.ts'`;
 // --exit: a suite that fails midway may leave a browser, a Prometheus or a listener open; the
 // run must still end (and report) instead of waiting on it until CI's time runs out.
-const inner = `${bin('mocha')} --exit --reporter ${REPORTER} --require tsx/cjs --require test/support/integrationHooks.ts ${suites}`;
+const inner = `${bin('mocha')} --exit --reporter ${SUMMARY_REPORTER} --require tsx/cjs --require test/support/integrationHooks.ts ${suites}`;
 /**
  * Every log line the emulated functions wrote during the suite, scanned for
  * what must never be logged: API keys, push tokens, ID tokens, private keys.
@@ -214,19 +200,12 @@ const stack = await counted(
 
 // Real SIP end to end: Kamailio, SIPp and linphonec against the emulated functions. The
 // caller of `npm test` holds no emulator lock of ours, so the run needs none.
-const sip = await run(
+const sip = await counted(
   'SIP end to end (Kamailio, SIPp, linphonec)',
   process.execPath,
   [join(root, 'scripts', 'e2e-sip.mjs')],
-  {
-    ...process.env,
-    CALLWAKE_EMULATORS_LOCKED: '1',
-  },
+  { env: { ...process.env, CALLWAKE_EMULATORS_LOCKED: '1' }, name: 'e2e-sip' },
 );
-noteFailures('e2e-sip', sip.output);
-const sipCount = /^e2e-sip: (\d+) passed, (\d+) failed/m.exec(sip.output);
-totals.passed += Number(sipCount?.[1] ?? 0);
-totals.failed += Number(sipCount?.[2] ?? 0) + (sip.code !== 0 && !Number(sipCount?.[2]) ? 1 : 0);
 
 // Real Asterisk end to end: Asterisk 22 with the dialplan include, SIPp, the
 // emulated functions and the fake providers (installs Asterisk when missing,

@@ -2,8 +2,11 @@
 // {passed, failed, pending, failures: [titles]}, what test/support/summaryReporter.cjs writes
 // for a mocha run. Counts read from a file, not matched in the step's text output.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const SUMMARY_ENV = 'CALLWAKE_TEST_SUMMARY';
+/** The mocha reporter that writes it (relative to the repository's root). */
+export const SUMMARY_REPORTER = join('test', 'support', 'summaryReporter.cjs');
 
 /** Writes the step's summary when the caller asked for one (CALLWAKE_TEST_SUMMARY). */
 export function writeSummary({ passed, failed, pending = 0, failures = [] }, env = process.env) {
