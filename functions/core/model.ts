@@ -99,7 +99,7 @@ export interface Call {
    * create and renews it while its fan-out runs; once it lapses, a PBX retry or the sweeper
    * takes over (core/ring/fanOutLease.ts).
    */
-  fanOut?: { leaseUntil: number; holder: string };
+  fanOut?: Lease;
   cancel?: CancelState;
   /** Outcome of each cancel push. */
   cancels?: Record<string, DeliveryResult>;
@@ -119,12 +119,25 @@ export type CallEndReason = (typeof CALL_END_REASONS)[number];
 /** Why the other phones are told to stop: the `reason` of a cancel push. */
 export type EndReason = Exclude<CallEndReason, 'answered'>;
 
-export interface CancelState {
+/**
+ * Who runs a job on the call now (core/call/lease.ts): the fan-out's is `Call.fanOut`; the
+ * cancel job's round being sent carries the same fields in `Call.cancel`.
+ */
+export interface Lease {
+  /** Which run holds it. */
+  holder: string;
+  /** When the holder took it (epoch ms). */
+  takenAt: number;
+  /** From this time (epoch ms) another run may take the job over. */
+  leaseUntil: number;
+}
+
+/** The cancel job; while a round is sent, the lease of the run sending it. */
+export interface CancelState extends Partial<Lease> {
   state: 'pending' | 'sending' | 'sent';
   reason: EndReason;
   /** Devices to stop ringing in this round. */
   targets: string[];
-  leaseUntil?: number;
   sentAt?: number;
   /**
    * Rounds after the first are follow-ups: an incoming push that settled after this job had
@@ -133,8 +146,6 @@ export interface CancelState {
   round?: number;
   /** Devices owed a follow-up once the round being sent is done. */
   more?: string[];
-  /** When the round being sent was taken. */
-  takenAt?: number;
   /** A round not to be sent before this time (see finishCancelPatch). */
   notBefore?: number;
   /** This round waited for pushes still in flight when the previous one was sent. */

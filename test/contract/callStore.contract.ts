@@ -48,7 +48,7 @@ function ringing(tenant: string, overrides: Partial<Call> = {}): Call {
     devices: 2,
     pushed: 0,
     deliveries: { 'pixel.8': pending(), tablet: pending() },
-    fanOut: { leaseUntil: now + 2_500, holder: 'creator' },
+    fanOut: { holder: 'creator', takenAt: now, leaseUntil: now + 2_500 },
     ...overrides,
   };
 }
@@ -153,8 +153,10 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       assert.equal(after.pushed, 1);
     });
 
-    it('lets exactly one of concurrent runs take a lapsed fan-out lease', async () => {
-      const call = ringing(tenant, { fanOut: { leaseUntil: 0, holder: 'dead' } });
+    it('lets exactly one of concurrent runs take a lapsed fan-out lease, one without takenAt too', async () => {
+      // A lease as a document may hold it without `takenAt`: the take reads only its end.
+      const lapsed = { leaseUntil: 0, holder: 'dead' } as Call['fanOut'];
+      const call = ringing(tenant, { fanOut: lapsed });
       await store.createOnce(call);
       const now = Date.now();
       const runs = await Promise.all(
@@ -163,7 +165,11 @@ export function callStoreContract(name: string, make: () => CallStore): void {
         ),
       );
       assert.equal(runs.filter((r) => r?.patch).length, 1);
-      assert.equal((await store.get(tenant, call.callUuid))?.fanOut?.leaseUntil, now + 2_500);
+      assert.deepEqual((await store.get(tenant, call.callUuid))?.fanOut, {
+        holder: 'next',
+        takenAt: now,
+        leaseUntil: now + 2_500,
+      });
     });
 
     it('runs the cancel job: one lease, rounds, and a follow-up after it was sent', async () => {
@@ -172,7 +178,7 @@ export function callStoreContract(name: string, make: () => CallStore): void {
       const now = Date.now();
       await store.transition(tenant, call.callUuid, (c) => applyPbxCancel(c, 'hangup', now));
       const lease = () =>
-        store.transition(tenant, call.callUuid, (c) => leaseCancelPatch(c, now, 15_000));
+        store.transition(tenant, call.callUuid, (c) => leaseCancelPatch(c, now, 15_000, 'run'));
       assert.notEqual((await lease())?.patch, null, 'the first run takes the job');
       assert.equal((await lease())?.patch, null, 'the next finds it held');
       await store.transition(tenant, call.callUuid, (c) =>

@@ -1,4 +1,5 @@
 import { cancelReasonOf, type CallPatch } from '../call/callState';
+import { leaseHeld, takeLease } from '../call/lease';
 import type { Call, CancelState, DeliveryResult } from '../model';
 
 /**
@@ -30,14 +31,16 @@ export const cancelRetryUntil = (call: Call) =>
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
 
 /**
- * Takes the job if it is due: pending, or sending under an expired lease (the run that took it
- * died). A round taken over from a dead run also covers the devices owed a follow-up while that
- * run held it: their pushes were recorded before this take, so this round's cancels come after.
+ * `holder` takes the job if it is due: pending, or sending under an expired lease (the run that
+ * took it died). A round taken over from a dead run also covers the devices owed a follow-up
+ * while that run held it: their pushes were recorded before this take, so this round's cancels
+ * come after.
  */
 export function leaseCancel(
   cancel: CancelState | undefined,
   now: number,
   leaseMs: number,
+  holder: string,
 ): CancelState | null {
   if (!cancel || cancelWaitUntil(cancel, now) !== null) return null;
   if (cancel.state !== 'pending' && cancel.state !== 'sending') return null;
@@ -45,8 +48,7 @@ export function leaseCancel(
   return {
     ...cancel,
     state: 'sending',
-    leaseUntil: now + leaseMs,
-    takenAt: now,
+    ...takeLease(holder, now, leaseMs),
     ...(owed.length > 0 ? { targets: union(cancel.targets, owed), more: [] } : {}),
   };
 }
@@ -56,18 +58,24 @@ export function leaseCancel(
  * round must wait for pushes still in flight. Null when it can be taken now, or is done.
  */
 export function cancelWaitUntil(cancel: CancelState | undefined, now: number): number | null {
-  const until = cancel?.state === 'sending' ? cancel.leaseUntil : cancel?.notBefore;
-  if (cancel?.state === 'sent' || until === undefined) return null;
-  return until >= now + (cancel?.state === 'pending' ? 1 : 0) ? until : null;
+  if (cancel?.state === 'sending')
+    return leaseHeld(cancel, now) ? (cancel.leaseUntil ?? null) : null;
+  const until = cancel?.state === 'pending' ? cancel.notBefore : undefined;
+  return until !== undefined && until > now ? until : null;
 }
 
 /** Another live run holds the job, or its next round is not due yet. */
 export const cancelBusy = (cancel: CancelState | undefined, now: number) =>
   cancelWaitUntil(cancel, now) !== null;
 
-/** The transition that takes the job. */
-export function leaseCancelPatch(call: Call, now: number, leaseMs: number): CallPatch | null {
-  const cancel = leaseCancel(call.cancel, now, leaseMs);
+/** The transition by which `holder` takes the job. */
+export function leaseCancelPatch(
+  call: Call,
+  now: number,
+  leaseMs: number,
+  holder: string,
+): CallPatch | null {
+  const cancel = leaseCancel(call.cancel, now, leaseMs, holder);
   return cancel ? { cancel } : null;
 }
 

@@ -1,5 +1,6 @@
 import { cancelWaitUntil, finishCancelPatch, leaseCancelPatch } from './cancelJobState';
 import { systemClock, type Clock } from '../clock';
+import { leaseHolder } from '../call/lease';
 import { acceptedCount, fanOut, type FanOutPlan } from '../send/pushToDevices';
 import { applyPatch } from '../call/patch';
 import type { CallStore, DeviceStore } from '../ports';
@@ -49,8 +50,9 @@ export async function sendCancels(
 ): Promise<CancelRun> {
   const clock = deps.clock ?? systemClock;
   const now = clock.now();
+  const holder = leaseHolder(now, deps.random ?? Math.random);
   const taken = await deps.calls.transition(tenant, callUuid, (c) =>
-    leaseCancelPatch(c, now, deps.leaseMs),
+    leaseCancelPatch(c, now, deps.leaseMs, holder),
   );
   if (!taken) return { kind: 'idle' };
   if (!taken.patch) {

@@ -1,4 +1,5 @@
 import type { CallPatch } from '../call/callState';
+import { heldBy, leaseHeld, renewedLease, takeLease } from '../call/lease';
 import type { Call } from '../model';
 import { DEFAULT_RETRY_POLICY } from '../send/retryPolicy';
 
@@ -28,10 +29,6 @@ export function needsFanOut(call: Call, now: number): boolean {
   );
 }
 
-/** A fresh holder id: which request holds the lease. */
-export const leaseHolder = (now: number, random: () => number) =>
-  `${now.toString(36)}-${Math.floor(random() * 2 ** 32).toString(36)}`;
-
 /** Takes the lease when it has lapsed and there is work left. */
 export function takeFanOutLease(
   call: Call,
@@ -39,8 +36,8 @@ export function takeFanOutLease(
   leaseMs: number,
   holder: string,
 ): CallPatch | null {
-  if (!needsFanOut(call, now) || (call.fanOut?.leaseUntil ?? 0) > now) return null;
-  return { fanOut: { leaseUntil: now + leaseMs, holder } };
+  if (!needsFanOut(call, now) || leaseHeld(call.fanOut, now)) return null;
+  return { fanOut: takeLease(holder, now, leaseMs) };
 }
 
 /** Extends the holder's lease while there is work left; null once another request took it. */
@@ -50,9 +47,9 @@ export function renewFanOutLease(
   leaseMs: number,
   holder: string,
 ): CallPatch | null {
-  if (call.fanOut?.holder !== holder || !needsFanOut(call, now)) return null;
-  return { fanOut: { leaseUntil: Math.max(call.fanOut.leaseUntil, now + leaseMs) } };
+  if (!call.fanOut || !heldBy(call.fanOut, holder) || !needsFanOut(call, now)) return null;
+  return { fanOut: renewedLease(call.fanOut, now, leaseMs) };
 }
 
 /** The request holding the lease is still the one that took it: nobody pushed since. */
-export const stillHolds = (call: Call, holder: string) => call.fanOut?.holder === holder;
+export const stillHolds = (call: Call, holder: string) => heldBy(call.fanOut, holder);

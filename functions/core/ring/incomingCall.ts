@@ -1,7 +1,8 @@
 import { callUuid } from '../call/callUuid';
 import { defaultDeviceCaps, type DeviceCaps } from '../devices/deviceAccess';
 import { systemClock, type Clock } from '../clock';
-import { FANOUT_LEASE_MS, leaseHolder } from './fanOutLease';
+import { FANOUT_LEASE_MS } from './fanOutLease';
+import { leaseHolder, takeLease } from '../call/lease';
 import type { Call, Delivery } from '../model';
 import { AppError } from '../errors';
 import type { CallStore, DeviceStore, ExtensionDirectory } from '../ports';
@@ -112,7 +113,6 @@ export async function startIncomingCall(
   });
   const holder = leaseHolder(now, deps.random ?? Math.random);
   const leaseMs = deps.leaseMs ?? FANOUT_LEASE_MS;
-  const leaseUntil = now + leaseMs;
   const call: Call = {
     ...base,
     deliveries: Object.fromEntries(
@@ -121,7 +121,7 @@ export async function startIncomingCall(
         pendingDelivery(planned, device.platform),
       ]),
     ),
-    ...(plans.length > 0 ? { fanOut: { leaseUntil, holder } } : {}),
+    ...(plans.length > 0 ? { fanOut: takeLease(holder, now, leaseMs) } : {}),
   };
 
   const { call: stored, created } = await deps.calls.createOnce(call);

@@ -2,9 +2,9 @@ import type { Clock } from '../clock';
 import { applyDeliveries } from './recordDeliveries';
 import type { Call, DeliveryResult, Device } from '../model';
 import { fanOut, type FanOutPlan } from '../send/pushToDevices';
+import { leaseHeld, leaseHolder } from '../call/lease';
 import {
   FANOUT_LEASE_MS,
-  leaseHolder,
   needsFanOut,
   pendingDevices,
   renewFanOutLease,
@@ -185,12 +185,11 @@ export async function resumeFanOut(
   for (let round = 0; round < 30; round += 1) {
     const now = clock.now();
     if (!needsFanOut(call, now)) return { call };
-    const leaseUntil = call.fanOut?.leaseUntil ?? 0;
-    if (leaseUntil > now) {
+    if (call.fanOut && leaseHeld(call.fanOut, now)) {
       if (now >= waitUntil) return { call };
       // The holder usually records within a few hundred ms: look again soon, then less often.
       // (Plain reads: a burst of duplicates on cold instances pays less than for listeners.)
-      await clock.sleep(Math.min(pollMs, leaseUntil - now + 1, waitUntil - now));
+      await clock.sleep(Math.min(pollMs, call.fanOut.leaseUntil - now + 1, waitUntil - now));
       pollMs = Math.min(pollMs * 2, 1_000);
       const seen = await calls.get(call.tenant, call.callUuid);
       if (!seen) return { call };

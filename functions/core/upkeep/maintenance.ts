@@ -2,6 +2,7 @@ import { applyExpiry } from '../call/callState';
 import { cancelBusy } from '../cancel/cancelJobState';
 import { runCancelJob, type CancelDeps } from '../cancel/sendCancels';
 import { needsFanOut } from '../ring/fanOutLease';
+import { leaseHeld } from '../call/lease';
 import type { Call } from '../model';
 import type { CallStore } from '../ports';
 import type { Provider, PushSender } from '../send/push';
@@ -50,7 +51,7 @@ export async function sweep(
   now: number,
 ): Promise<{ resumed: number; cancels: number; failed: number }> {
   const [ringing, open] = await Promise.all([deps.ringingCalls(now), deps.openCancelJobs()]);
-  const stalled = ringing.filter((c) => needsFanOut(c, now) && (c.fanOut?.leaseUntil ?? 0) <= now);
+  const stalled = ringing.filter((c) => needsFanOut(c, now) && !leaseHeld(c.fanOut, now));
   const orphaned = open.filter((c) => !cancelBusy(c.cancel, now));
   const outcomes = await Promise.allSettled([
     ...stalled.map(async (call) => {

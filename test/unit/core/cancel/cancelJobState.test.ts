@@ -32,34 +32,36 @@ function ended(cancel: CancelState, deliveries: Record<string, Delivery> = {}): 
     endedAt: NOW + 5_000,
     cancel,
     deliveries,
-    fanOut: { leaseUntil: NOW + 2_500, holder: 'creator' },
+    fanOut: { holder: 'creator', takenAt: NOW, leaseUntil: NOW + 2_500 },
   });
 }
 
 describe('leaseCancel', () => {
   it('takes a pending job: sending, leased until now + leaseMs, and when it was taken', () => {
-    assert.deepEqual(leaseCancel(pending, now, 60_000), {
+    assert.deepEqual(leaseCancel(pending, now, 60_000, 'run'), {
       state: 'sending',
       reason: 'hangup',
       targets: ['a-pixel'],
-      leaseUntil: now + 60_000,
+      holder: 'run',
       takenAt: now,
+      leaseUntil: now + 60_000,
     });
   });
 
   it('leaves a job another run holds under a live lease', () => {
     const sending: CancelState = { ...pending, state: 'sending', leaseUntil: now + 1 };
-    assert.equal(leaseCancel(sending, now, 60_000), null);
+    assert.equal(leaseCancel(sending, now, 60_000, 'run'), null);
     assert.equal(cancelWaitUntil(sending, now), now + 1);
   });
 
   it('retakes a job whose lease expired (the run that took it died)', () => {
     const sending: CancelState = { ...pending, state: 'sending', leaseUntil: now - 1 };
-    assert.deepEqual(leaseCancel(sending, now, 60_000), {
+    assert.deepEqual(leaseCancel(sending, now, 60_000, 'run'), {
       ...pending,
       state: 'sending',
-      leaseUntil: now + 60_000,
+      holder: 'run',
       takenAt: now,
+      leaseUntil: now + 60_000,
     });
   });
 
@@ -72,27 +74,28 @@ describe('leaseCancel', () => {
       takenAt: now - 15_001,
       more: ['b-tablet'],
     };
-    assert.deepEqual(leaseCancel(held, now, 60_000), {
+    assert.deepEqual(leaseCancel(held, now, 60_000, 'run'), {
       ...pending,
       state: 'sending',
       targets: ['a-pixel', 'b-tablet'],
       more: [],
-      leaseUntil: now + 60_000,
+      holder: 'run',
       takenAt: now,
+      leaseUntil: now + 60_000,
     });
   });
 
   it('leaves a round that is not due yet, and takes it once it is', () => {
     const waiting: CancelState = { ...pending, notBefore: now + 500 };
-    assert.equal(leaseCancel(waiting, now, 60_000), null);
+    assert.equal(leaseCancel(waiting, now, 60_000, 'run'), null);
     assert.equal(cancelWaitUntil(waiting, now), now + 500);
-    assert.equal(leaseCancel(waiting, now + 500, 60_000)?.state, 'sending');
+    assert.equal(leaseCancel(waiting, now + 500, 60_000, 'run')?.state, 'sending');
   });
 
   it('leaves a sent job, and a call without one', () => {
     const sent: CancelState = { ...pending, state: 'sent', leaseUntil: now - 1, sentAt: now - 2 };
-    assert.equal(leaseCancel(sent, now, 60_000), null);
-    assert.equal(leaseCancel(undefined, now, 60_000), null);
+    assert.equal(leaseCancel(sent, now, 60_000, 'run'), null);
+    assert.equal(leaseCancel(undefined, now, 60_000, 'run'), null);
   });
 });
 
@@ -236,12 +239,13 @@ describe('the cancel job, at its edges', () => {
     assert.equal(cancelBusy({ ...pending, state: 'sent', notBefore: now + 5_000 }, now), false);
   });
 
-  it('counts a lease as held through its last millisecond, a round as due at its time', () => {
-    const sending: CancelState = { ...pending, state: 'sending', leaseUntil: now };
-    assert.equal(cancelWaitUntil(sending, now), now);
+  it('counts a lease as held until its end and free from it, a round as due at its time', () => {
+    // The fan-out lease's rule too (core/call/lease.ts).
+    const sending: CancelState = { ...pending, state: 'sending', leaseUntil: now + 1 };
+    assert.equal(cancelWaitUntil(sending, now), now + 1);
     assert.equal(cancelBusy(sending, now), true);
-    assert.equal(cancelWaitUntil({ ...sending, leaseUntil: now - 1 }, now), null);
-    assert.equal(cancelBusy({ ...sending, leaseUntil: now - 1 }, now), false);
+    assert.equal(cancelWaitUntil({ ...sending, leaseUntil: now }, now), null);
+    assert.equal(cancelBusy({ ...sending, leaseUntil: now }, now), false);
     assert.equal(cancelWaitUntil({ ...pending, notBefore: now }, now), null);
     assert.equal(cancelWaitUntil({ ...pending, notBefore: now + 1 }, now), now + 1);
     assert.equal(cancelBusy(undefined, now), false);

@@ -116,8 +116,9 @@ describe('sendCancels', () => {
       'b-tablet': accepted,
       'c-iphone': accepted,
     });
-    const { leaseUntil, sentAt, takenAt, ...job } = call.cancel!;
+    const { holder, leaseUntil, sentAt, takenAt, ...job } = call.cancel!;
     assert.equal(takenAt, before);
+    assert.match(holder ?? '', /^[0-9a-z]+-[0-9a-z]+$/, 'the run that took it is named');
     assert.deepEqual(job, {
       state: 'sent',
       reason: 'answered_elsewhere',
@@ -164,10 +165,19 @@ describe('sendCancels', () => {
     assert.equal((await stored(s)).cancel?.state, 'sent');
   });
 
-  it('takes over a job whose lease ran out', async () => {
-    const s = await setup({ state: 'sending', leaseUntil: NOW - 1_000 });
+  it('takes over a job whose lease ran out, as its new holder', async () => {
+    const s = await setup({
+      state: 'sending',
+      holder: 'dead',
+      takenAt: NOW - 16_000,
+      leaseUntil: NOW - 1_000,
+    });
     assert.deepEqual(await sendCancels(TENANT, s.call.callUuid, s.deps), sentRun(3));
-    assert.equal((await stored(s)).cancel?.state, 'sent');
+    const job = (await stored(s)).cancel;
+    assert.ok(job);
+    assert.equal(job.state, 'sent');
+    assert.notEqual(job.holder, 'dead');
+    assert.equal(job.takenAt, s.clock.now());
   });
 
   it('leaves a job that is done, a call without one, and an unknown call', async () => {

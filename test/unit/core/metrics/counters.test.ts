@@ -127,7 +127,7 @@ describe('metrics: what a call write adds', () => {
       applyDeliveries(twoDevices(), { pixel: accepted(NOW, NOW + 30) }),
     ).call;
     const ended = step(rang, applyPbxCancel(rang, 'hangup', NOW + 5000)).call;
-    const taken = step(ended, leaseCancelPatch(ended, NOW + 5010, 15_000)).call;
+    const taken = step(ended, leaseCancelPatch(ended, NOW + 5010, 15_000, 'run')).call;
     const finished = step(
       taken,
       finishCancelPatch(taken, 0, { pixel: accepted(NOW + 5020, NOW + 5130) }, NOW + 5140),

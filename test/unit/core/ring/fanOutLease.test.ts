@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import {
   FANOUT_LEASE_MS,
-  leaseHolder,
   needsFanOut,
   pendingDevices,
   renewFanOutLease,
@@ -21,7 +20,7 @@ const delivery = (status: Delivery['status']): Delivery => ({
 });
 const call = ringingCall({
   deliveries: { zeta: delivery('pending'), alpha: delivery('pending'), mid: delivery('accepted') },
-  fanOut: { leaseUntil: NOW + FANOUT_LEASE_MS, holder: 'me' },
+  fanOut: { holder: 'me', takenAt: NOW, leaseUntil: NOW + FANOUT_LEASE_MS },
 });
 
 describe('the fan-out lease', () => {
@@ -37,21 +36,14 @@ describe('the fan-out lease', () => {
     assert.equal(needsFanOut({ ...call, deliveries: { mid: delivery('accepted') } }, NOW), false);
   });
 
-  it('names its holder by time and a random number, so two requests never share one', () => {
-    assert.equal(
-      leaseHolder(36, () => 0.5),
-      `10-${(2 ** 31).toString(36)}`,
-    );
-    assert.notEqual(
-      leaseHolder(NOW, () => 0.1),
-      leaseHolder(NOW, () => 0.2),
-    );
-  });
-
   it('is taken once lapsed, renewed by its holder only', () => {
     assert.equal(takeFanOutLease(call, NOW, FANOUT_LEASE_MS, 'other'), null);
     assert.deepEqual(takeFanOutLease(call, NOW + FANOUT_LEASE_MS, 1_000, 'other'), {
-      fanOut: { leaseUntil: NOW + FANOUT_LEASE_MS + 1_000, holder: 'other' },
+      fanOut: {
+        holder: 'other',
+        takenAt: NOW + FANOUT_LEASE_MS,
+        leaseUntil: NOW + FANOUT_LEASE_MS + 1_000,
+      },
     });
     assert.equal(renewFanOutLease(call, NOW, FANOUT_LEASE_MS, 'other'), null);
     assert.deepEqual(renewFanOutLease(call, NOW + 1_000, FANOUT_LEASE_MS, 'me'), {

@@ -74,7 +74,7 @@ describe('startIncomingCall', () => {
         expiresAt: now + 30_000,
         devices: 2,
         pushed: 0,
-        fanOut: { leaseUntil: now + 4_000, holder: calls.created[0]!.fanOut!.holder },
+        fanOut: { holder: calls.created[0]!.fanOut!.holder, takenAt: now, leaseUntil: now + 4_000 },
         deliveries: {
           'pixel-8': {
             platform: 'android',

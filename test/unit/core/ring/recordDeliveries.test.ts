@@ -26,7 +26,11 @@ const result = (status: DeliveryResult['status'], reason?: string): DeliveryResu
   ...(reason ? { reason } : {}),
 });
 const call = (deliveries: Record<string, Delivery>, extra: Partial<Call> = {}): Call =>
-  ringingCall({ deliveries, fanOut: { leaseUntil: NOW + 2_500, holder: 'me' }, ...extra });
+  ringingCall({
+    deliveries,
+    fanOut: { holder: 'me', takenAt: NOW, leaseUntil: NOW + 2_500 },
+    ...extra,
+  });
 const after = (c: Call, results: Record<string, DeliveryResult>, from = {}) =>
   applyPatch(c, applyDeliveries(c, results, from));
 
@@ -128,7 +132,7 @@ describe('the fan-out lease', () => {
   it('is taken only once lapsed, while the call rings with time and pushes left', () => {
     assert.equal(takeFanOutLease(c, NOW + 2_000, 2_500, 'next'), null);
     assert.deepEqual(takeFanOutLease(c, NOW + 2_500, 2_500, 'next'), {
-      fanOut: { leaseUntil: NOW + 5_000, holder: 'next' },
+      fanOut: { holder: 'next', takenAt: NOW + 2_500, leaseUntil: NOW + 5_000 },
     });
     assert.equal(needsFanOut(c, c.expiresAt - 100), false, 'too close to the deadline');
     assert.equal(needsFanOut({ ...c, status: 'cancelled' }, NOW), false);

@@ -29,7 +29,10 @@ async function orphan(s: ReturnType<typeof setup>, leaseUntil: number): Promise<
   const dead = { ...s.deps, senders: { fcm: hang(), apns: hang(), webpush: hang(), hms: hang() } };
   void startIncomingCall(TENANT, REQUEST, dead);
   await settle();
-  s.calls.put({ ...s.calls.peek(TENANT, UUID)!, fanOut: { leaseUntil, holder: 'dead' } });
+  s.calls.put({
+    ...s.calls.peek(TENANT, UUID)!,
+    fanOut: { holder: 'dead', takenAt: NOW, leaseUntil },
+  });
   return s.calls.peek(TENANT, UUID)!;
 }
 /**
@@ -173,7 +176,7 @@ describe('the fan-out lease heartbeat', () => {
     const ringing = startIncomingCall(TENANT, REQUEST, s.deps);
     await settle();
     const call = s.calls.peek(TENANT, UUID)!;
-    s.calls.put({ ...call, fanOut: { leaseUntil: NOW + 1_000, holder: 'another' } });
+    s.calls.put({ ...call, fanOut: { holder: 'another', takenAt: NOW, leaseUntil: NOW + 1_000 } });
     await s.clock.sleep(9_000);
     slow.resolve(ACCEPTED);
     await ringing;
@@ -239,7 +242,10 @@ describe('resuming a fan-out', () => {
       if (!raced) {
         raced = true;
         const call = s.calls.peek(tenant, uuid)!;
-        s.calls.put({ ...call, fanOut: { leaseUntil: NOW + 60_000, holder: 'another' } });
+        s.calls.put({
+          ...call,
+          fanOut: { holder: 'another', takenAt: NOW, leaseUntil: NOW + 60_000 },
+        });
       }
       return transition(tenant, uuid, change);
     };
@@ -299,7 +305,7 @@ describe('the sweeper', () => {
     const s = setup();
     const stalled = await orphan(s, NOW);
     const held = { ...stalled, callId: 'held', callUuid: callUuid(TENANT, 'held') };
-    s.calls.put({ ...held, fanOut: { leaseUntil: NOW + 60_000, holder: 'alive' } });
+    s.calls.put({ ...held, fanOut: { holder: 'alive', takenAt: NOW, leaseUntil: NOW + 60_000 } });
     const ended = (id: string, cancel: Call['cancel']): Call => ({
       ...stalled,
       callId: id,
@@ -370,7 +376,7 @@ describe('the sweeper', () => {
     s.calls.put({
       ...done,
       deliveries: { pixel: { ...done.deliveries.pixel!, status: 'accepted', attempts: 1 } },
-      fanOut: { leaseUntil: NOW, holder: 'finished' },
+      fanOut: { holder: 'finished', takenAt: NOW, leaseUntil: NOW },
     });
     const { deps, loaded } = sweepDeps(s);
     assert.deepEqual(await sweep(deps, NOW + 1_000), { resumed: 0, cancels: 0, failed: 0 });
