@@ -91,6 +91,13 @@ export default tseslint.config(
           ],
         },
       ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.value=/^firebase-admin/]',
+          message: 'The CLI goes through the store modules (functions/store), not firebase-admin.',
+        },
+      ],
     },
   },
   {

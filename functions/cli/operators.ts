@@ -1,5 +1,6 @@
 import { OPERATOR_ROLES, type OperatorRole } from '../core/access/operatorRoles';
 import { uidSchema } from '../core/schemas';
+import { userByEmail } from '../store/authUsers';
 import { FirestoreOperatorStore } from '../store/operatorStore';
 import { checked, emit, type Command, type Invocation } from './command';
 import { existingTenant } from './context';
@@ -12,18 +13,11 @@ import { table } from './output';
  */
 async function userOf(given: string): Promise<{ uid: string; email?: string }> {
   if (!given.includes('@')) return { uid: checked(uidSchema, 'user', given) };
-  const { getAuth } = await import('firebase-admin/auth');
-  try {
-    const user = await getAuth().getUserByEmail(given);
-    return { uid: user.uid, ...(user.email ? { email: user.email } : {}) };
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'auth/user-not-found') {
-      throw new CliError(
-        `No Firebase Auth user has the email ${given}: add the user first (Firebase console → Authentication → Add user), or give a uid.`,
-      );
-    }
-    throw err;
-  }
+  const user = await userByEmail(given);
+  if (user) return user;
+  throw new CliError(
+    `No Firebase Auth user has the email ${given}: add the user first (Firebase console → Authentication → Add user), or give a uid.`,
+  );
 }
 
 function roleOption(inv: Invocation): OperatorRole {

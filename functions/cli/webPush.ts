@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseVapidKey } from '../push/vapidKey';
+import { latestSecret } from '../store/secretManager';
 import { emit, type Command, type Invocation } from './command';
 import { CliError } from './errors';
 
@@ -25,25 +26,18 @@ function localVapidKey(): string {
 
 /** A deployed project's VAPID_KEY, read from Secret Manager with application default credentials. */
 async function deployedVapidKey(project: string): Promise<string> {
-  const { applicationDefault } = await import('firebase-admin/app');
-  const { access_token: token } = await applicationDefault().getAccessToken();
-  const url = `https://secretmanager.googleapis.com/v1/projects/${encodeURIComponent(project)}/secrets/VAPID_KEY/versions/latest:access`;
-  const res = await fetch(url, {
-    headers: { authorization: `Bearer ${token}` },
-    signal: AbortSignal.timeout(15_000),
-  });
-  if (res.status === 404) {
+  const read = await latestSecret(project, 'VAPID_KEY');
+  if (read.kind === 'missing') {
     throw new CliError(
       `Project ${project} has no VAPID_KEY secret: set it (docs/deploy.md, Web Push) and deploy with webpush in PUSH_PROVIDERS.`,
     );
   }
-  if (!res.ok) {
+  if (read.kind === 'refused') {
     throw new CliError(
-      `Secret Manager answered ${res.status}: reading VAPID_KEY needs roles/secretmanager.secretAccessor.`,
+      `Secret Manager answered ${read.status}: reading VAPID_KEY needs roles/secretmanager.secretAccessor.`,
     );
   }
-  const body = (await res.json()) as { payload?: { data?: string } };
-  return Buffer.from(body.payload?.data ?? '', 'base64').toString('utf8');
+  return read.value;
 }
 
 /** `webpush public-key`: what browsers subscribe with and Kamailio advertises as +sip.vapid. */
