@@ -94,8 +94,37 @@ export class FirestoreProxy {
   private readonly types = firestoreTypes();
   private server: http2.Http2Server | null = null;
   private upstream: http2.ClientHttp2Session | null = null;
+  /** Calls forwarded and not yet counted, and who waits for there to be none. */
+  private open = 0;
+  private idle: (() => void)[] = [];
 
   constructor(private readonly target: string) {}
+
+  /**
+   * Resolves once every call forwarded so far is counted. A client may see a call's answer
+   * before the proxy counts it: a query resolves on its last message (RunQueryResponse.done),
+   * and the proxy counts at the trailers after it.
+   */
+  settled(timeoutMs = 5_000): Promise<void> {
+    if (this.open === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new Error(`the Firestore proxy: ${this.open} calls still open after ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      this.idle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private closed(): void {
+    this.open -= 1;
+    if (this.open > 0) return;
+    for (const wake of this.idle.splice(0)) wake();
+  }
 
   /** Counts from now on only. */
   reset(): void {
@@ -164,9 +193,12 @@ export class FirestoreProxy {
     let trailers: http2.IncomingHttpHeaders = {};
     // A trailers-only answer (an error) ends the stream too: counted once, by its status.
     let counted = false;
+    this.open += 1;
     const done = (status: string) => {
-      if (!counted) count.done(status);
+      if (counted) return;
       counted = true;
+      count.done(status);
+      this.closed();
     };
     down.on('data', (chunk: Buffer) => {
       requests.push(chunk);
@@ -175,6 +207,11 @@ export class FirestoreProxy {
     down.on('end', () => up.end());
     down.on('close', () => {
       if (!up.closed) up.close();
+      // A call that died uncounted (reset, upstream error) is not waited for.
+      if (!counted) {
+        counted = true;
+        this.closed();
+      }
     });
     down.on('error', () => undefined);
     up.on('error', () => {

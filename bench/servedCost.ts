@@ -98,6 +98,7 @@ async function selfTest(proxy: FirestoreProxy, through: string): Promise<void> {
     for (const [what, work, expected] of checks) {
       proxy.reset();
       await work();
+      await proxy.settled();
       const rows = proxy.snapshot();
       const got = {
         reads: rows.reduce((n, r) => n + r.reads, 0),
@@ -133,6 +134,7 @@ async function counted(
   proxy.reset();
   const appWrites = await work();
   await quiet.wait();
+  await proxy.settled();
   return { rows: proxy.snapshot(), appWrites };
 }
 
