@@ -20,8 +20,10 @@ export const takeLease = (holder: string, now: number, leaseMs: number): Lease =
 });
 
 /** A run holds the lease at `now`: nobody else may take the job yet. */
-export const leaseHeld = (lease: Partial<Lease> | undefined, now: number) =>
-  (lease?.leaseUntil ?? 0) > now;
+export const leaseHeld = <L extends Partial<Lease>>(
+  lease: L | undefined,
+  now: number,
+): lease is L & Pick<Lease, 'leaseUntil'> => (lease?.leaseUntil ?? 0) > now;
 
 /** The lease is still `holder`'s: nobody took it over since. */
 export const heldBy = (lease: Partial<Lease> | undefined, holder: string) =>

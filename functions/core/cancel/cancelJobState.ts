@@ -58,8 +58,7 @@ export function leaseCancel(
  * round must wait for pushes still in flight. Null when it can be taken now, or is done.
  */
 export function cancelWaitUntil(cancel: CancelState | undefined, now: number): number | null {
-  if (cancel?.state === 'sending')
-    return leaseHeld(cancel, now) ? (cancel.leaseUntil ?? null) : null;
+  if (cancel?.state === 'sending') return leaseHeld(cancel, now) ? cancel.leaseUntil : null;
   const until = cancel?.state === 'pending' ? cancel.notBefore : undefined;
   return until !== undefined && until > now ? until : null;
 }

@@ -185,7 +185,7 @@ export async function resumeFanOut(
   for (let round = 0; round < 30; round += 1) {
     const now = clock.now();
     if (!needsFanOut(call, now)) return { call };
-    if (call.fanOut && leaseHeld(call.fanOut, now)) {
+    if (leaseHeld(call.fanOut, now)) {
       if (now >= waitUntil) return { call };
       // The holder usually records within a few hundred ms: look again soon, then less often.
       // (Plain reads: a burst of duplicates on cold instances pays less than for listeners.)
