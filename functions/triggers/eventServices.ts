@@ -12,8 +12,8 @@ export interface EventLog {
 
 /**
  * What the triggers and the scheduled jobs run on: the stores (every call bounded by the event
- * budget), each tenant's senders, time and a log. functions/wiring/services.ts builds it for the deployed
- * functions; the simulation (test/sim) builds one per instance over its own stores and
+ * budget), each tenant's senders, time and a log. functions/wiring/services.ts builds it for the
+ * deployed functions; the simulation (test/sim) builds one per instance over its own stores and
  * providers, so it drives these same handlers.
  */
 export interface EventServices {
